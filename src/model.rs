@@ -1,0 +1,17 @@
+//! The cloud-neutral model: one side of a migration (a [`Snapshot`]) with its principals,
+//! groups, policies and statements. Ingest builds it from any input format; evaluation,
+//! diff and reports read it. It imports nothing from the other layers, so AWS and (later)
+//! GCP or target configs all land in the same shapes.
+
+mod origin;
+mod policy;
+mod principal;
+mod snapshot;
+
+pub use origin::{Origin, Place, StatementRef};
+pub use policy::{
+    ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
+    PrincipalClause, ResourceClause, Statement,
+};
+pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
+pub use snapshot::{ScpLevel, Snapshot, Warning, WarningCode};

@@ -1,0 +1,99 @@
+//! One side of a migration: every principal, group and policy from all the sources given
+//! for that side, merged, plus the SCP levels that apply and what was odd in the input.
+
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+use super::{Group, GroupId, Place, Policy, PolicyId, Principal};
+
+/// The SCPs attached at one level of an organization (root, an OU, the account). Every
+/// level must allow an action for it to be allowed, as in AWS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScpLevel {
+    pub name: String,
+    pub source: Arc<str>,
+    pub policies: Vec<PolicyId>,
+}
+
+/// What was odd but not fatal in an input; shown to the user, never silently dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningCode {
+    /// A managed policy is attached but its document is in neither the input nor the catalog.
+    UnresolvedPolicy,
+    /// A managed policy attached but not listed was taken from the embedded catalog.
+    PolicyFromCatalog,
+    /// The export says it is one page of several (`IsTruncated`).
+    TruncatedExport,
+    /// A principal, group or policy appears twice; the later one was kept.
+    Duplicate,
+    /// A managed policy has no default version; the newest one was used.
+    NoDefaultVersion,
+    /// A reference to a group that is not in the input.
+    UnknownGroup,
+    /// Something in the input could not be interpreted and was skipped (named in the message).
+    Unsupported,
+}
+
+impl WarningCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::UnresolvedPolicy => "unresolved-policy",
+            WarningCode::PolicyFromCatalog => "policy-from-catalog",
+            WarningCode::TruncatedExport => "truncated-export",
+            WarningCode::Duplicate => "duplicate",
+            WarningCode::NoDefaultVersion => "no-default-version",
+            WarningCode::UnknownGroup => "unknown-group",
+            WarningCode::Unsupported => "unsupported",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Warning {
+    pub code: WarningCode,
+    pub place: Place,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "warning[{}]: {}: {}", self.code.as_str(), self.place, self.message)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    /// The files this snapshot was read from, in the order given.
+    pub sources: Vec<Arc<str>>,
+    pub policies: Vec<Policy>,
+    pub principals: Vec<Principal>,
+    pub groups: Vec<Group>,
+    pub scps: Vec<ScpLevel>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Snapshot {
+    pub fn policy(&self, id: PolicyId) -> Option<&Policy> {
+        self.policies.get(id.0 as usize)
+    }
+
+    pub fn group(&self, id: GroupId) -> Option<&Group> {
+        self.groups.get(id.0 as usize)
+    }
+
+    /// Adds a policy and returns its id.
+    pub fn add_policy(&mut self, policy: Policy) -> PolicyId {
+        let id = PolicyId(u32::try_from(self.policies.len()).unwrap_or(u32::MAX));
+        self.policies.push(policy);
+        id
+    }
+
+    /// Adds a group and returns its id.
+    pub fn add_group(&mut self, group: Group) -> GroupId {
+        let id = GroupId(u32::try_from(self.groups.len()).unwrap_or(u32::MAX));
+        self.groups.push(group);
+        id
+    }
+}
