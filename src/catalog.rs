@@ -7,6 +7,8 @@
 //! This module is data and lookup only; what a wildcard pattern means is `eval`'s business.
 
 mod load;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 use std::fmt;
@@ -125,12 +127,21 @@ pub struct Catalog {
     pub(crate) actions: Vec<Action>,
     /// Lowercase `service:action` of each action, same index as `actions`.
     pub(crate) lower_names: Vec<String>,
-    pub(crate) policies: Vec<ManagedPolicy>,
+    /// Decoded on first use, so commands that need only actions never inflate them.
+    pub(crate) policies: load::ManagedPolicies,
+    /// Why the actions part could not be decoded; the catalog is then empty.
+    pub(crate) error: Option<String>,
 }
 
 impl Catalog {
     pub fn meta(&self) -> &CatalogMeta {
         &self.meta
+    }
+
+    /// Why the embedded data could not be decoded, if it could not; the failed part is
+    /// then empty. Decodes the managed policies if that has not happened yet.
+    pub fn load_error(&self) -> Option<&str> {
+        self.error.as_deref().or_else(|| self.policies.error())
     }
 
     pub fn services(&self) -> &[Service] {
@@ -169,17 +180,20 @@ impl Catalog {
     }
 
     pub fn managed_policies(&self) -> &[ManagedPolicy] {
-        &self.policies
+        self.policies.get()
     }
 
     /// Finds an AWS managed policy by name (`ReadOnlyAccess`) or ARN.
     pub fn managed_policy(&self, name_or_arn: &str) -> Option<&ManagedPolicy> {
         let name = name_or_arn.rsplit('/').next().unwrap_or(name_or_arn);
-        self.policies
+        let policies = self.policies.get();
+        policies
             .binary_search_by(|p| p.name.as_str().cmp(name))
             .ok()
-            .and_then(|i| self.policies.get(i))
-            .filter(|p| !name_or_arn.starts_with("arn:") || arn_eq_any_partition(&p.arn, name_or_arn))
+            .and_then(|i| policies.get(i))
+            .filter(|p| {
+                !name_or_arn.starts_with("arn:") || arn_eq_any_partition(&p.arn, name_or_arn)
+            })
     }
 }
 
