@@ -1,1 +1,5 @@
-//! placeholder
+//! Evaluation: what policies mean for a request, with AWS semantics. The primitives here
+//! (wildcard matching, policy variables, the request context, condition operators) are
+//! pure functions with no I/O; decisions and effective permissions build on them.
+
+pub mod wildcard;
