@@ -2,4 +2,6 @@
 //! (wildcard matching, policy variables, the request context, condition operators) are
 //! pure functions with no I/O; decisions and effective permissions build on them.
 
+pub mod context;
+pub mod variables;
 pub mod wildcard;
