@@ -1,8 +1,20 @@
-//! Evaluation: what policies mean for a request, with AWS semantics. The primitives here
-//! (wildcard matching, policy variables, the request context, condition operators) are
-//! pure functions with no I/O; decisions and effective permissions build on them.
+//! Evaluation: what the model's policies mean under AWS semantics. Wildcards, policy
+//! variables and conditions are decided here (three-valued: what cannot be decided
+//! offline stays *unknown*); `effective` computes every principal's permissions and
+//! `explain` decides one request with the statements behind the decision.
 
+pub mod actions;
+pub mod compile;
 pub mod condition;
 pub mod context;
+pub mod effective;
+pub mod explain;
+pub mod idset;
+pub mod layers;
+pub mod principal_ctx;
+pub mod scope;
 pub mod variables;
 pub mod wildcard;
+
+pub use effective::{Effective, EvalOptions, effective};
+pub use explain::{Decision, Explanation, explain};

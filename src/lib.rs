@@ -6,6 +6,7 @@
 //! terminal, the environment and exit codes.
 
 pub mod catalog;
+pub mod cli;
 pub mod eval;
 pub mod ingest;
 pub mod model;

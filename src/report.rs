@@ -1,1 +1,6 @@
-//! placeholder
+//! Rendering: plain data views of evaluation results and their renderers (terminal
+//! table, Markdown, JSON, text). Nothing here evaluates policies; sorting for
+//! deterministic output happens here, at the boundary.
+
+pub mod effective;
+pub mod explain;

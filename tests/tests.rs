@@ -1,1 +1,9 @@
+//! Integration tests, built as one test binary (faster to link than one per file).
+// Tests state their expectations with unwrap/expect/panic; the shipped code may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli;
+mod corpus;
+mod malformed;
+mod oracle;
+mod util;

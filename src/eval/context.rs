@@ -25,6 +25,9 @@ pub enum Lookup<'a> {
 pub struct RequestContext {
     entries: BTreeMap<Box<str>, Vec<String>>,
     closed: bool,
+    /// Lowercase keys, or key prefixes ending in `/`, known to be absent even in an open
+    /// context (a role has no `aws:username`; a tag the principal lacks is not sent).
+    absent: Vec<Box<str>>,
 }
 
 /// Keys up to this length are lowercased on the stack in [`RequestContext::get`].
@@ -37,7 +40,26 @@ impl RequestContext {
         RequestContext {
             entries: BTreeMap::new(),
             closed,
+            absent: Vec::new(),
         }
+    }
+
+    /// Declares `key` absent from the request whatever `closed` says; a key ending in `/`
+    /// declares every key under that prefix (e.g. `aws:PrincipalTag/`) absent unless
+    /// inserted.
+    pub fn insert_absent(&mut self, key: &str) {
+        self.absent.push(key.to_ascii_lowercase().into_boxed_str());
+    }
+
+    fn known_absent(&self, key: &str) -> bool {
+        self.absent.iter().any(|a| {
+            if a.ends_with('/') {
+                key.get(..a.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(a))
+            } else {
+                key.eq_ignore_ascii_case(a)
+            }
+        })
     }
 
     /// Sets `key` to `values`; a later insert of the same key (in any case) replaces it.
@@ -65,7 +87,7 @@ impl RequestContext {
         };
         match found {
             Some(values) => Lookup::Values(values),
-            None if self.closed => Lookup::Absent,
+            None if self.closed || self.known_absent(key) => Lookup::Absent,
             None => Lookup::Unknown,
         }
     }

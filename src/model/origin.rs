@@ -22,11 +22,21 @@ pub struct Place {
 
 impl Place {
     pub fn file(file: Arc<str>) -> Self {
-        Place { file, line: None, column: None, pointer: None }
+        Place {
+            file,
+            line: None,
+            column: None,
+            pointer: None,
+        }
     }
 
     pub fn pointer(file: Arc<str>, pointer: impl Into<String>) -> Self {
-        Place { file, line: None, column: None, pointer: Some(pointer.into()) }
+        Place {
+            file,
+            line: None,
+            column: None,
+            pointer: Some(pointer.into()),
+        }
     }
 }
 

@@ -59,7 +59,13 @@ pub struct Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "warning[{}]: {}: {}", self.code.as_str(), self.place, self.message)
+        write!(
+            f,
+            "warning[{}]: {}: {}",
+            self.code.as_str(),
+            self.place,
+            self.message
+        )
     }
 }
 

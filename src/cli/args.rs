@@ -1,0 +1,153 @@
+//! The one clap definition of every command and flag; `--help`, the man page and shell
+//! completions all come from here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Inputs are detected from their content. Today: `aws iam get-account-authorization-details`
+output (JSON, one page, several pages concatenated, or an array of pages; policy documents
+as objects, JSON strings or URL-encoded strings).
+
+Exit codes:
+  0  success (for a gate: nothing at or above the threshold)
+  1  the gate failed
+  2  bad usage or bad input (the message names the file and the place in it)
+
+Examples:
+  iamdiff effective fixtures/aws/company/account.json --principal 'bob'
+  iamdiff explain fixtures/aws/company/account.json --principal erin --action s3:PutObject \\
+      --resource arn:aws:s3:::examplecorp-data/x --context-file fixtures/aws/company/context.json
+  iamdiff catalog action 's3:Get*'";
+
+/// Offline audit of IAM: effective permissions, decisions with their reasons, and (soon)
+/// the difference between two IAM setups, person by person.
+#[derive(Debug, Parser)]
+#[command(name = "iamdiff", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Who can do what: every user's and role's allowed actions, with resources,
+    /// conditions, access levels and the statements that grant them
+    Effective(EffectiveArgs),
+    /// Decide one request (principal, action, resource, context) and show every
+    /// statement that bears on it
+    Explain(ExplainArgs),
+    /// Look up the embedded AWS reference data: actions, managed policies, counts
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+/// Request context: values for condition keys and policy variables.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContextArgs {
+    /// A condition key's value, e.g. `aws:SourceIp=10.0.0.1` (repeat the key for a list)
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// JSON or YAML file of condition keys: key → string or list of strings
+    #[arg(long, value_name = "FILE")]
+    pub context_file: Option<PathBuf>,
+    /// Keys not given are absent from the request (as the AWS policy simulator assumes);
+    /// without it, conditions on keys not given make a grant `conditional`
+    #[arg(long)]
+    pub closed_context: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EffectiveArgs {
+    /// Input files (exports of one IAM setup, merged)
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// SCPs of one organization level (root, an OU, the account): a policy document, a
+    /// list of them, or `aws organizations describe-policy` output; repeat per level
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// Only principals whose name or ARN matches this glob (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub principal: Vec<String>,
+    /// Only actions of this service prefix, e.g. `s3` (repeatable)
+    #[arg(long, value_name = "PREFIX")]
+    pub service: Vec<String>,
+    #[arg(long, value_enum, default_value_t = EffectiveFormat::Table)]
+    pub format: EffectiveFormat,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EffectiveFormat {
+    Table,
+    Json,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Input files (exports of one IAM setup, merged)
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// SCPs of one organization level; repeat per level
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// The user or role, by name or ARN
+    #[arg(long, value_name = "NAME|ARN")]
+    pub principal: String,
+    /// The action, e.g. `s3:GetObject` (case-insensitive)
+    #[arg(long, value_name = "ACTION")]
+    pub action: String,
+    /// The resource ARN; without it, the question is "on any resource"
+    #[arg(long, value_name = "ARN")]
+    pub resource: Option<String>,
+    #[command(flatten)]
+    pub context: ContextArgs,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Actions matching an IAM pattern (`s3:Get*`, `*:Describe*`), with access levels
+    Action {
+        #[arg(value_name = "PATTERN")]
+        pattern: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+    /// An AWS managed policy's document, by name or ARN
+    Policy {
+        #[arg(value_name = "NAME|ARN")]
+        name: String,
+    },
+    /// Counts and the date and source of the embedded data
+    Stats {
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,104 @@
+//! What several commands share: loading a side's sources, building the request context
+//! from flags and files, and the principal filter.
+
+use globset::{GlobSet, GlobSetBuilder};
+
+use crate::eval::context::RequestContext;
+use crate::ingest;
+use crate::model::{Principal, Snapshot};
+
+use super::CliError;
+use super::args::ContextArgs;
+
+/// Reads and merges the sources of one side, and its SCP levels. Warnings go to stderr.
+pub fn load(
+    sources: &[std::path::PathBuf],
+    scps: &[std::path::PathBuf],
+) -> Result<Snapshot, CliError> {
+    let snap = ingest::load_side(sources, scps)?;
+    for w in &snap.warnings {
+        eprintln!("{w}");
+    }
+    Ok(snap)
+}
+
+/// The request context from `--context K=V`, `--context-file` and `--closed-context`.
+/// Values from `--context` are added after the file's and replace them key by key.
+pub fn context(args: &ContextArgs) -> Result<RequestContext, CliError> {
+    let mut ctx = RequestContext::new(args.closed_context);
+    if let Some(path) = &args.context_file {
+        let (name, bytes) = ingest::read_source(path)?;
+        for (k, v) in ingest::load_context_file(&name, &bytes)? {
+            ctx.insert(&k, v);
+        }
+    }
+    let mut given: Vec<(String, Vec<String>)> = Vec::new();
+    for kv in &args.context {
+        let Some((k, v)) = kv.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "`--context {kv}`: expected KEY=VALUE, e.g. `aws:SourceIp=10.0.0.1`"
+            )));
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(CliError::Usage(format!(
+                "`--context {kv}`: the key is empty"
+            )));
+        }
+        // repeating a key makes a multi-valued key
+        match given.iter_mut().find(|(g, _)| g.eq_ignore_ascii_case(k)) {
+            Some((_, vals)) => vals.push(v.to_owned()),
+            None => given.push((k.to_owned(), vec![v.to_owned()])),
+        }
+    }
+    for (k, v) in given {
+        ctx.insert(&k, v);
+    }
+    Ok(ctx)
+}
+
+/// Principal filter from `--principal` globs, matched against name and ARN.
+pub struct PrincipalFilter(Option<GlobSet>);
+
+impl PrincipalFilter {
+    pub fn new(globs: &[String]) -> Result<Self, CliError> {
+        if globs.is_empty() {
+            return Ok(PrincipalFilter(None));
+        }
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            let glob = globset::GlobBuilder::new(g)
+                .literal_separator(false)
+                .backslash_escape(false)
+                .build()
+                .map_err(|e| CliError::Usage(format!("`--principal {g}`: {e}")))?;
+            b.add(glob);
+        }
+        let set = b
+            .build()
+            .map_err(|e| CliError::Usage(format!("`--principal`: {e}")))?;
+        Ok(PrincipalFilter(Some(set)))
+    }
+
+    pub fn matches(&self, p: &Principal) -> bool {
+        match &self.0 {
+            None => true,
+            Some(set) => set.is_match(&p.name) || p.arn.as_deref().is_some_and(|a| set.is_match(a)),
+        }
+    }
+}
+
+/// Checks `--service` prefixes against the catalog, so a typo is an error, not an
+/// empty report.
+pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
+    let cat = crate::catalog::catalog();
+    prefixes
+        .iter()
+        .map(|p| match cat.service(p) {
+            Some(s) => Ok(s.prefix.clone()),
+            None => Err(CliError::Usage(format!(
+                "`--service {p}`: no such service prefix in the catalog (try `iamdiff catalog action '{p}:*'`)"
+            ))),
+        })
+        .collect()
+}

@@ -1,0 +1,48 @@
+//! `iamdiff effective`: the inventory of who can do what.
+
+use std::io::Write;
+
+use crate::catalog::catalog;
+use crate::eval::{self, EvalOptions};
+use crate::report::effective::{EffectiveView, Selection};
+
+use super::args::{EffectiveArgs, EffectiveFormat};
+use super::common::{self, PrincipalFilter};
+use super::{CliError, Outcome};
+
+pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let filter = PrincipalFilter::new(&a.principal)?;
+    let services = common::services(&a.service)?;
+    let context = common::context(&a.context)?;
+    let snap = common::load(&a.sources, &a.scp)?;
+    let cat = catalog();
+    let eff = eval::effective(&snap, cat, &EvalOptions { context });
+    let principals: Vec<usize> = snap
+        .principals
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| filter.matches(p))
+        .map(|(i, _)| i)
+        .collect();
+    if principals.is_empty() && !a.principal.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no user or role matches `--principal {}`",
+            a.principal.join("`, `")
+        )));
+    }
+    let view = EffectiveView::new(
+        &snap,
+        cat,
+        &eff,
+        &Selection {
+            principals,
+            services: &services,
+        },
+    );
+    match a.format {
+        EffectiveFormat::Table => view.write_table(out)?,
+        EffectiveFormat::Json => view.write_json(out)?,
+        EffectiveFormat::Md => view.write_markdown(out)?,
+    }
+    Ok(Outcome::Clean)
+}

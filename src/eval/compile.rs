@@ -1,0 +1,104 @@
+//! Statements compiled once per snapshot, in parallel: each statement's action clause
+//! expanded against the catalog (identical clauses expanded once) and, where it has no
+//! policy variables, its resource scope. Everything per-principal starts from here.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::model::{ActionClause, ConditionClause, PolicyId, Snapshot, Statement};
+
+use super::actions::{self, ActionMatch};
+use super::scope::{self, ResourceScope};
+use super::variables;
+
+/// One statement, ready for evaluation.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub actions: Arc<ActionMatch>,
+    /// `None` when the resource element has policy variables (resolved per principal).
+    pub scope: Option<Arc<ResourceScope>>,
+    /// Its outcome depends on who the principal is (variables, `aws:Principal*` keys).
+    pub principal_specific: bool,
+}
+
+/// The compiled statements of every policy of a snapshot, indexed like the snapshot.
+#[derive(Debug, Default)]
+pub struct CompiledSnapshot {
+    policies: Vec<Vec<Compiled>>,
+}
+
+impl CompiledSnapshot {
+    pub fn statements(&self, id: PolicyId) -> &[Compiled] {
+        self.policies
+            .get(id.0 as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    pub fn compile(snapshot: &Snapshot, catalog: &Catalog) -> CompiledSnapshot {
+        // Expand each distinct action clause once: real accounts repeat them a lot.
+        let mut distinct: FxHashMap<&ActionClause, usize> = FxHashMap::default();
+        let mut clauses: Vec<&ActionClause> = Vec::new();
+        for p in &snapshot.policies {
+            for s in &p.document.statements {
+                distinct.entry(&s.action).or_insert_with(|| {
+                    clauses.push(&s.action);
+                    clauses.len() - 1
+                });
+            }
+        }
+        let expanded: Vec<Arc<ActionMatch>> = clauses
+            .par_iter()
+            .map(|c| Arc::new(actions::expand_clause(catalog, c)))
+            .collect();
+        let policies = snapshot
+            .policies
+            .par_iter()
+            .map(|p| {
+                p.document
+                    .statements
+                    .iter()
+                    .map(|s| Compiled {
+                        actions: distinct
+                            .get(&s.action)
+                            .and_then(|&i| expanded.get(i))
+                            .cloned()
+                            .unwrap_or_default(),
+                        scope: (!scope::clause_has_variables(&s.resource))
+                            .then(|| Arc::new(scope::static_scope(&s.resource))),
+                        principal_specific: is_principal_specific(s),
+                    })
+                    .collect()
+            })
+            .collect();
+        CompiledSnapshot { policies }
+    }
+}
+
+/// Condition keys whose value is a fact about the principal, known offline.
+pub fn is_principal_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k == "aws:username"
+        || k == "aws:userid"
+        || k.starts_with("aws:principal")
+        || k.starts_with("iam:resourcetag")
+}
+
+fn is_principal_specific(s: &Statement) -> bool {
+    scope::clause_has_variables(&s.resource)
+        || s.condition.iter().any(|c: &ConditionClause| {
+            is_principal_key(&c.key) || c.values.iter().any(|v| variables::has_variables(v))
+        })
+}
+
+impl Default for ActionMatch {
+    fn default() -> Self {
+        ActionMatch {
+            ids: super::idset::IdSet::empty(),
+            unknown: Vec::new(),
+            covers_uncataloged: false,
+        }
+    }
+}

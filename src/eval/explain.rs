@@ -1,0 +1,311 @@
+//! One request, decided: may this principal perform this action (on this resource, in
+//! this context)? The decision follows the AWS evaluation logic — an explicit deny
+//! anywhere wins, an identity policy must allow, the permissions boundary and every SCP
+//! level must allow too — in three-valued logic, so what depends on an unknown context
+//! key is `conditional`, never guessed. Every statement that bears on the request is
+//! returned with its provenance.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::model::{ActionClause, Effect, Origin, PolicyId, Principal, Snapshot};
+
+use super::condition::{self, Tri};
+use super::context::RequestContext;
+use super::layers::{Layers, Via};
+use super::principal_ctx::principal_context;
+use super::scope::{self, ResourceScope, ScopeFor};
+use super::wildcard;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    /// An allow applies, nothing denies, the boundary and every SCP level allow.
+    Allowed,
+    /// An explicit deny applies.
+    Denied,
+    /// Depends on what evaluation could not decide (context keys, variables, policies
+    /// whose documents are unknown).
+    Conditional,
+    /// Implicitly denied: no applicable allow, or the boundary or an SCP level does not allow.
+    NotAllowed,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::Denied => "denied",
+            Decision::Conditional => "conditional",
+            Decision::NotAllowed => "not-allowed",
+        }
+    }
+}
+
+/// Whether a statement's resource element covers the request's resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceMatch {
+    Yes,
+    /// No resource was given and the statement covers only some resources.
+    Some,
+    /// A policy variable in the resource cannot be known offline.
+    Unknown,
+}
+
+/// One statement that bears on the request.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementReport {
+    pub effect: Effect,
+    /// `identity`, `boundary` or `scp`.
+    pub layer: &'static str,
+    pub via: Via,
+    #[serde(flatten)]
+    pub origin: Arc<Origin>,
+    pub resources: Vec<String>,
+    pub resource_match: ResourceMatch,
+    /// `true`, `false` or `unknown`.
+    pub condition: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_keys: Vec<String>,
+    /// What it does to this request: `allows`, `denies`, `may-allow`, `may-deny`,
+    /// `denies-some-resources`.
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub decision: Decision,
+    pub principal: String,
+    pub principal_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_arn: Option<String>,
+    pub action: String,
+    /// Absent: any resource.
+    pub resource: Option<String>,
+    /// Whether the action is in the embedded catalog.
+    pub action_known: bool,
+    pub statements: Vec<StatementReport>,
+    /// Why, in sentences.
+    pub reasons: Vec<String>,
+}
+
+#[derive(Default)]
+struct Layer {
+    allow: Option<Tri>,
+}
+
+impl Layer {
+    fn add(&mut self, t: Tri) {
+        self.allow = Some(self.allow.map_or(t, |a| a.or(t)));
+    }
+    fn allows(&self) -> Tri {
+        self.allow.unwrap_or(Tri::False)
+    }
+}
+
+/// Decides one request for one principal.
+pub fn explain(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    principal: &Principal,
+    action: &str,
+    resource: Option<&str>,
+    base: &RequestContext,
+) -> Explanation {
+    let ctx = principal_context(base, principal);
+    let layers = Layers::of(snapshot, principal);
+    let mut statements = Vec::new();
+    let mut reasons = Vec::new();
+    let mut deny = Tri::False;
+    let mut identity = Layer::default();
+
+    let mut visit = |id: PolicyId, via: &Via, layer: &'static str, level: &mut Layer| {
+        let Some(policy) = snapshot.policy(id) else {
+            return Tri::False;
+        };
+        let mut any_deny = Tri::False;
+        for s in &policy.document.statements {
+            if !action_matches(&s.action, action) {
+                continue;
+            }
+            let (scope, rm) = match scope::scope_for(&s.resource, &ctx) {
+                ScopeFor::Nothing => continue,
+                ScopeFor::Scope(sc) => match resource_match(&sc, resource) {
+                    Some(m) => (sc, m),
+                    None => continue,
+                },
+                ScopeFor::Unknown { scope, .. } => (scope, ResourceMatch::Unknown),
+            };
+            let cond = condition::evaluate(&s.condition, &ctx);
+            let unknown_keys: Vec<String> = if cond == Tri::Unknown {
+                s.condition
+                    .iter()
+                    .filter(|c| condition::evaluate_clause(c, &ctx) == Tri::Unknown)
+                    .map(|c| c.key.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let res_tri = match rm {
+                ResourceMatch::Yes => Tri::True,
+                ResourceMatch::Unknown => Tri::Unknown,
+                // no resource given: an allow applies to the resources it names, a deny
+                // only to those (the request is not denied as a whole)
+                ResourceMatch::Some => match s.effect {
+                    Effect::Allow => Tri::True,
+                    Effect::Deny => Tri::False,
+                },
+            };
+            let applies = cond.and(res_tri);
+            let outcome = match (s.effect, applies, rm) {
+                (_, Tri::False, ResourceMatch::Some) if cond != Tri::False => {
+                    "denies-some-resources"
+                }
+                (_, Tri::False, _) => "does-not-apply",
+                (Effect::Allow, Tri::True, _) => "allows",
+                (Effect::Allow, Tri::Unknown, _) => "may-allow",
+                (Effect::Deny, Tri::True, _) => "denies",
+                (Effect::Deny, Tri::Unknown, _) => "may-deny",
+            };
+            match s.effect {
+                Effect::Allow => level.add(applies),
+                Effect::Deny => any_deny = any_deny.or(applies),
+            }
+            statements.push(StatementReport {
+                effect: s.effect,
+                layer,
+                via: via.clone(),
+                origin: s.origin.clone(),
+                resources: scope.texts().into_iter().map(str::to_owned).collect(),
+                resource_match: rm,
+                condition: tri_str(cond),
+                unknown_keys,
+                outcome,
+            });
+        }
+        any_deny
+    };
+
+    for (id, via) in &layers.identity {
+        let d = visit(*id, via, "identity", &mut identity);
+        deny = deny.or(d);
+    }
+    let mut allow = identity.allows();
+    if allow != Tri::True && layers.unresolved.iter().any(|u| u.via != Via::Boundary) {
+        allow = allow.or(Tri::Unknown);
+    }
+    if identity.allows() == Tri::False {
+        reasons.push(format!(
+            "no identity policy of `{}` allows `{action}`",
+            principal.name
+        ));
+    }
+    for u in &layers.unresolved {
+        // an unknown document may allow or deny anything
+        deny = deny.or(Tri::Unknown);
+        reasons.push(format!(
+            "the document of {} `{}` ({}) is unknown: it may allow or deny this request",
+            if u.via == Via::Boundary {
+                "permissions boundary"
+            } else {
+                "policy"
+            },
+            u.arn.as_deref().unwrap_or(&u.name),
+            u.via
+        ));
+    }
+    match layers.boundary {
+        Some(Some(b)) => {
+            let mut level = Layer::default();
+            let d = visit(b, &Via::Boundary, "boundary", &mut level);
+            deny = deny.or(d);
+            if level.allows() == Tri::False {
+                reasons.push(format!(
+                    "the permissions boundary does not allow `{action}`"
+                ));
+            }
+            allow = allow.and(level.allows());
+        }
+        Some(None) => allow = allow.and(Tri::Unknown),
+        None => {}
+    }
+    for (name, ids) in &layers.scps {
+        let via = Via::Scp(name.clone());
+        let mut level = Layer::default();
+        for id in ids {
+            let d = visit(*id, &via, "scp", &mut level);
+            deny = deny.or(d);
+        }
+        if level.allows() == Tri::False {
+            reasons.push(format!("SCP level `{name}` does not allow `{action}`"));
+        }
+        allow = allow.and(level.allows());
+    }
+
+    let decision = if deny == Tri::True {
+        reasons.insert(0, "an explicit deny applies".to_owned());
+        Decision::Denied
+    } else if allow == Tri::False {
+        Decision::NotAllowed
+    } else if allow == Tri::True && deny == Tri::False {
+        Decision::Allowed
+    } else {
+        if deny == Tri::Unknown {
+            reasons.push("a deny may apply, depending on what could not be decided".to_owned());
+        }
+        if allow == Tri::Unknown {
+            reasons.push("the allow depends on what could not be decided".to_owned());
+        }
+        Decision::Conditional
+    };
+    if decision == Decision::Allowed
+        && resource.is_none()
+        && statements
+            .iter()
+            .any(|s| s.outcome == "denies-some-resources")
+    {
+        reasons.push("allowed on some resources; a deny covers others".to_owned());
+    }
+    Explanation {
+        decision,
+        principal: principal.name.clone(),
+        principal_kind: principal.kind.as_str(),
+        principal_arn: principal.arn.clone(),
+        action: action.to_owned(),
+        resource: resource.map(str::to_owned),
+        action_known: catalog.lookup(action).is_some(),
+        statements,
+        reasons,
+    }
+}
+
+fn tri_str(t: Tri) -> &'static str {
+    match t {
+        Tri::True => "true",
+        Tri::False => "false",
+        Tri::Unknown => "unknown",
+    }
+}
+
+/// Actions match case-insensitively, with `*` and `?`.
+pub fn action_matches(clause: &ActionClause, action: &str) -> bool {
+    match clause {
+        ActionClause::Action(p) => p
+            .iter()
+            .any(|p| wildcard::matches_ignore_ascii_case(p, action)),
+        ActionClause::NotAction(p) => !p
+            .iter()
+            .any(|p| wildcard::matches_ignore_ascii_case(p, action)),
+    }
+}
+
+/// `None` when the statement does not cover the resource.
+fn resource_match(scope: &ResourceScope, resource: Option<&str>) -> Option<ResourceMatch> {
+    match resource {
+        Some(r) => scope.matches(r).then_some(ResourceMatch::Yes),
+        None if scope.is_any() => Some(ResourceMatch::Yes),
+        None => Some(ResourceMatch::Some),
+    }
+}

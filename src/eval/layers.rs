@@ -1,0 +1,92 @@
+//! The statements that bear on one principal, sorted into the layers AWS evaluates:
+//! identity policies (direct and through groups), the permissions boundary, and each
+//! SCP level. Shared by effective permissions and by `explain`.
+
+use std::sync::Arc;
+
+use crate::model::{PolicyId, PolicyRef, Principal, Snapshot};
+
+/// How a principal holds a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(tag = "type", content = "name", rename_all = "lowercase")]
+pub enum Via {
+    /// Inline or attached to the principal itself.
+    Direct,
+    /// Through membership of this group.
+    Group(Arc<str>),
+    /// The principal's permissions boundary.
+    Boundary,
+    /// An SCP level of the organization.
+    Scp(Arc<str>),
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Via::Direct => f.write_str("direct"),
+            Via::Group(g) => write!(f, "group `{g}`"),
+            Via::Boundary => f.write_str("permissions boundary"),
+            Via::Scp(l) => write!(f, "SCP level `{l}`"),
+        }
+    }
+}
+
+/// A policy the principal uses, known only by name (not in the input nor the catalog).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct Unresolved {
+    pub name: String,
+    pub arn: Option<String>,
+    pub via: Via,
+}
+
+/// The principal's policies by layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Layers {
+    pub identity: Vec<(PolicyId, Via)>,
+    /// `None`: no boundary. `Some(None)`: a boundary whose document is unknown.
+    pub boundary: Option<Option<PolicyId>>,
+    pub scps: Vec<(Arc<str>, Vec<PolicyId>)>,
+    pub unresolved: Vec<Unresolved>,
+}
+
+impl Layers {
+    pub fn of(snapshot: &Snapshot, principal: &Principal) -> Layers {
+        let mut layers = Layers::default();
+        let add = |r: &PolicyRef, via: Via, layers: &mut Layers| match r {
+            PolicyRef::Resolved(id) => layers.identity.push((*id, via)),
+            PolicyRef::Unresolved { name, arn } => layers.unresolved.push(Unresolved {
+                name: name.clone(),
+                arn: arn.clone(),
+                via,
+            }),
+        };
+        for r in &principal.policies {
+            add(r, Via::Direct, &mut layers);
+        }
+        for gid in &principal.groups {
+            if let Some(g) = snapshot.group(*gid) {
+                let name: Arc<str> = Arc::from(g.name.as_str());
+                for r in &g.policies {
+                    add(r, Via::Group(name.clone()), &mut layers);
+                }
+            }
+        }
+        layers.boundary = principal.boundary.as_ref().map(|b| match b {
+            PolicyRef::Resolved(id) => Some(*id),
+            PolicyRef::Unresolved { name, arn } => {
+                layers.unresolved.push(Unresolved {
+                    name: name.clone(),
+                    arn: arn.clone(),
+                    via: Via::Boundary,
+                });
+                None
+            }
+        });
+        layers.scps = snapshot
+            .scps
+            .iter()
+            .map(|l| (Arc::from(l.name.as_str()), l.policies.clone()))
+            .collect();
+        layers
+    }
+}

@@ -1,0 +1,792 @@
+//! The effective-permissions report: a sorted view of [`crate::eval::Effective`] and its
+//! JSON, Markdown and table renderings.
+//!
+//! JSON keeps each distinct grant once, in a `grants` table that principals reference by
+//! id: a 20,000-user account where most users share group policies would otherwise
+//! repeat the same thousands of actions per user.
+
+use comfy_table::{Cell, ContentArrangement, Table};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use crate::catalog::{AccessLevel, Catalog};
+use crate::eval::actions::ActionMatch;
+use crate::eval::effective::{CondNote, Effective, Exception, Grant, Limit, Review, Status};
+use crate::eval::idset::IdSet;
+use crate::eval::layers::Via;
+use crate::eval::scope::ResourceScope;
+use crate::model::{ConditionClause, Origin, Snapshot, Warning};
+
+/// Schema id of the JSON output; bumped on any incompatible change.
+pub const SCHEMA: &str = "iamdiff/effective/v1";
+
+/// What to include.
+pub struct Selection<'a> {
+    /// Principal indices to show.
+    pub principals: Vec<usize>,
+    /// Only these service prefixes (empty: all).
+    pub services: &'a [String],
+}
+
+/// One grant ready to render: its actions already filtered by `--service`.
+pub struct GrantView<'a> {
+    pub grant: &'a Grant,
+    pub actions: Arc<ActionMatch>,
+}
+
+pub struct PrincipalView<'a> {
+    pub index: usize,
+    pub grants: Vec<usize>,
+    pub review: &'a [Review],
+    pub action_count: usize,
+    pub conditional_count: usize,
+}
+
+/// The report: principals sorted by kind and name, grants deduplicated.
+pub struct EffectiveView<'a> {
+    pub snapshot: &'a Snapshot,
+    pub catalog: &'a Catalog,
+    pub principals: Vec<PrincipalView<'a>>,
+    pub grants: Vec<GrantView<'a>>,
+    names: Vec<String>,
+}
+
+/// Identity of a grant for deduplication: big parts by pointer, small parts by value.
+struct GrantKey<'a>(&'a Grant, usize);
+
+impl Hash for GrantKey<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.1.hash(h);
+        (Arc::as_ptr(&self.0.scope) as usize).hash(h);
+        (Arc::as_ptr(&self.0.source) as usize).hash(h);
+        self.0.via.hash(h);
+        self.0.limits.hash(h);
+        self.0.exceptions.hash(h);
+        self.0.conditions.hash(h);
+        self.0.unknown_variables.hash(h);
+    }
+}
+
+impl PartialEq for GrantKey<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.1 == o.1
+            && Arc::ptr_eq(&self.0.scope, &o.0.scope)
+            && Arc::ptr_eq(&self.0.source, &o.0.source)
+            && self.0.via == o.0.via
+            && self.0.limits == o.0.limits
+            && self.0.exceptions == o.0.exceptions
+            && self.0.conditions == o.0.conditions
+            && self.0.unknown_variables == o.0.unknown_variables
+    }
+}
+impl Eq for GrantKey<'_> {}
+
+impl<'a> EffectiveView<'a> {
+    pub fn new(
+        snapshot: &'a Snapshot,
+        catalog: &'a Catalog,
+        effective: &'a Effective,
+        selection: &Selection<'_>,
+    ) -> Self {
+        let universe = effective.universe;
+        let filter: Option<ActionMatch> = (!selection.services.is_empty()).then(|| {
+            let ids = selection
+                .services
+                .iter()
+                .filter_map(|s| catalog.service(s))
+                .flat_map(|s| s.actions.clone())
+                .collect();
+            // uncataloged actions of the service are kept too
+            let unknown = selection
+                .services
+                .iter()
+                .map(|s| format!("{s}:*"))
+                .collect();
+            ActionMatch {
+                ids: IdSet::from_ids(ids),
+                unknown,
+                covers_uncataloged: false,
+            }
+        });
+        let mut order: Vec<usize> = selection.principals.clone();
+        order.sort_by(|&a, &b| {
+            let (pa, pb) = (snapshot.principals.get(a), snapshot.principals.get(b));
+            let k = |p: Option<&crate::model::Principal>| {
+                p.map(|p| (p.kind, p.name.clone(), p.arn.clone()))
+            };
+            k(pa).cmp(&k(pb)).then(a.cmp(&b))
+        });
+
+        let mut grants: Vec<GrantView<'a>> = Vec::new();
+        let mut ids: FxHashMap<GrantKey<'a>, usize> = FxHashMap::default();
+        // per evaluation (shared by principals): its grant ids and counts
+        let mut per_eval: FxHashMap<usize, (Vec<usize>, usize, usize)> = FxHashMap::default();
+        let mut principals = Vec::with_capacity(order.len());
+        for i in order {
+            let Some(pp) = effective.principals.get(i) else {
+                continue;
+            };
+            let ev = &pp.evaluation;
+            let entry = per_eval.entry(Arc::as_ptr(ev) as usize).or_insert_with(|| {
+                let mut list = Vec::new();
+                let mut all = ActionMatch::default();
+                let mut cond = ActionMatch::default();
+                for g in &ev.grants {
+                    let acts = match &filter {
+                        None => g.actions.clone(),
+                        Some(f) => Arc::new(g.actions.intersect(f)),
+                    };
+                    if acts.is_empty() {
+                        continue;
+                    }
+                    all = union(&all, &acts);
+                    if g.status() == Status::Conditional {
+                        cond = union(&cond, &acts);
+                    }
+                    let key = GrantKey(g, Arc::as_ptr(&acts) as usize);
+                    let n = grants.len();
+                    let id = *ids.entry(key).or_insert(n);
+                    if id == n {
+                        grants.push(GrantView {
+                            grant: g,
+                            actions: acts,
+                        });
+                    }
+                    list.push(id);
+                }
+                // conditional-only actions: conditional somewhere and allowed nowhere else
+                let allowed_somewhere = ev
+                    .grants
+                    .iter()
+                    .filter(|g| g.status() == Status::Allowed)
+                    .fold(ActionMatch::default(), |a, g| union(&a, &g.actions));
+                let cond_only = cond.ids.minus(&allowed_somewhere.ids).len(universe);
+                (list, all.ids.len(universe) + all.unknown.len(), cond_only)
+            });
+            principals.push(PrincipalView {
+                index: i,
+                grants: entry.0.clone(),
+                review: &ev.review,
+                action_count: entry.1,
+                conditional_count: entry.2,
+            });
+        }
+        let names = catalog.actions().iter().map(|a| a.full_name()).collect();
+        EffectiveView {
+            snapshot,
+            catalog,
+            principals,
+            grants,
+            names,
+        }
+    }
+
+    fn action_names_by_level(&self, acts: &ActionMatch) -> BTreeMap<AccessLevel, Vec<&str>> {
+        let mut by: BTreeMap<AccessLevel, Vec<&str>> = BTreeMap::new();
+        for id in acts.ids.iter(self.names.len()) {
+            if let (Some(a), Some(n)) = (self.catalog.action(id), self.names.get(id as usize)) {
+                by.entry(a.level).or_default().push(n.as_str());
+            }
+        }
+        by
+    }
+
+    pub fn write_json(&self, w: &mut dyn Write) -> io::Result<()> {
+        let meta = self.catalog.meta();
+        let doc = JsonDoc {
+            schema: SCHEMA,
+            catalog: JsonCatalog {
+                actions: format!("{} {}", meta.actions_source, meta.actions_version),
+                managed_policies: format!("{} {}", meta.policies_source, meta.policies_version),
+                generated: &meta.generated,
+            },
+            sources: self.snapshot.sources.iter().map(|s| s.as_ref()).collect(),
+            warnings: &self.snapshot.warnings,
+            principals: self
+                .principals
+                .iter()
+                .filter_map(|pv| {
+                    let p = self.snapshot.principals.get(pv.index)?;
+                    Some(JsonPrincipal {
+                        kind: p.kind.as_str(),
+                        name: &p.name,
+                        arn: p.arn.as_deref(),
+                        actions: pv.action_count,
+                        conditional_only: pv.conditional_count,
+                        grants: pv.grants.iter().map(|g| GrantId(*g)).collect(),
+                        review: pv.review,
+                    })
+                })
+                .collect(),
+            grants: GrantsMap(self),
+        };
+        serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::other)?;
+        writeln!(w)
+    }
+
+    pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
+        self.write_warnings_text(w)?;
+        for pv in &self.principals {
+            let Some(p) = self.snapshot.principals.get(pv.index) else {
+                continue;
+            };
+            writeln!(w, "{}", principal_heading(p, pv))?;
+            for r in pv.review {
+                writeln!(w, "  needs review: {}", review_text(r))?;
+            }
+            if pv.grants.is_empty() {
+                writeln!(w, "  (no allowed actions)\n")?;
+                continue;
+            }
+            let mut t = Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_header(vec![
+                "Service",
+                "Level",
+                "Actions",
+                "Resources",
+                "Status",
+                "Granted by",
+            ]);
+            for row in self.rows(pv) {
+                t.add_row(row.into_iter().map(Cell::new));
+            }
+            writeln!(w, "{t}\n")?;
+        }
+        Ok(())
+    }
+
+    pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
+        writeln!(w, "# Effective permissions\n")?;
+        writeln!(
+            w,
+            "Sources: {}. Catalog: {} {}.\n",
+            self.snapshot
+                .sources
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.catalog.meta().actions_source,
+            self.catalog.meta().actions_version
+        )?;
+        writeln!(
+            w,
+            "| Principal | Kind | Actions | Conditional only | Needs review |"
+        )?;
+        writeln!(w, "|---|---|--:|--:|---|")?;
+        for pv in &self.principals {
+            let Some(p) = self.snapshot.principals.get(pv.index) else {
+                continue;
+            };
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                md(&p.name),
+                p.kind.as_str(),
+                pv.action_count,
+                pv.conditional_count,
+                if pv.review.is_empty() {
+                    "—".to_owned()
+                } else {
+                    pv.review.len().to_string()
+                }
+            )?;
+        }
+        writeln!(w)?;
+        if !self.snapshot.warnings.is_empty() {
+            writeln!(
+                w,
+                "<details><summary>Input warnings ({})</summary>\n",
+                self.snapshot.warnings.len()
+            )?;
+            for x in &self.snapshot.warnings {
+                writeln!(
+                    w,
+                    "- `{}` {}: {}",
+                    x.code.as_str(),
+                    md(&x.place.to_string()),
+                    md(&x.message)
+                )?;
+            }
+            writeln!(w, "\n</details>\n")?;
+        }
+        for pv in &self.principals {
+            let Some(p) = self.snapshot.principals.get(pv.index) else {
+                continue;
+            };
+            writeln!(
+                w,
+                "<details><summary>{}</summary>\n",
+                md(&principal_heading(p, pv))
+            )?;
+            for r in pv.review {
+                writeln!(w, "- **needs review**: {}", md(&review_text(r)))?;
+            }
+            writeln!(
+                w,
+                "\n| Service | Level | Actions | Resources | Status | Granted by |"
+            )?;
+            writeln!(w, "|---|---|---|---|---|---|")?;
+            for row in self.rows(pv) {
+                let cells: Vec<String> = row.iter().map(|c| md(c).replace('\n', "<br>")).collect();
+                writeln!(w, "| {} |", cells.join(" | "))?;
+            }
+            writeln!(w, "\n</details>\n")?;
+        }
+        Ok(())
+    }
+
+    fn write_warnings_text(&self, w: &mut dyn Write) -> io::Result<()> {
+        if !self.snapshot.warnings.is_empty() {
+            writeln!(
+                w,
+                "{} input warning(s) (see stderr)\n",
+                self.snapshot.warnings.len()
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Table rows of a principal: one per grant, service and access level.
+    fn rows(&self, pv: &PrincipalView<'_>) -> Vec<Vec<String>> {
+        let universe = self.names.len();
+        let mut rows = Vec::new();
+        for &gid in &pv.grants {
+            let Some(gv) = self.grants.get(gid) else {
+                continue;
+            };
+            let g = gv.grant;
+            let resources = resources_text(g);
+            let status = status_text(g);
+            let by = format!("{}\nvia {}", origin_text(&g.source), g.via);
+            if universe > 0 && gv.actions.ids.is_all(universe) {
+                rows.push(vec![
+                    "*".into(),
+                    "all".into(),
+                    format!("every action ({universe})"),
+                    resources.clone(),
+                    status.clone(),
+                    by.clone(),
+                ]);
+            } else {
+                let mut by_service: BTreeMap<&str, BTreeMap<AccessLevel, Vec<&str>>> =
+                    BTreeMap::new();
+                for (level, names) in self.action_names_by_level(&gv.actions) {
+                    for n in names {
+                        let svc = n.split(':').next().unwrap_or(n);
+                        by_service
+                            .entry(svc)
+                            .or_default()
+                            .entry(level)
+                            .or_default()
+                            .push(n);
+                    }
+                }
+                for (svc, levels) in by_service {
+                    let total: usize = levels.values().map(Vec::len).sum();
+                    let full = self
+                        .catalog
+                        .service(svc)
+                        .is_some_and(|s| s.actions.len() == total && total > 1);
+                    if full {
+                        rows.push(vec![
+                            svc.into(),
+                            "all".into(),
+                            format!("{svc}:* ({total} actions)"),
+                            resources.clone(),
+                            status.clone(),
+                            by.clone(),
+                        ]);
+                        continue;
+                    }
+                    for (level, names) in levels {
+                        rows.push(vec![
+                            svc.into(),
+                            level.to_string(),
+                            abbreviate(&names),
+                            resources.clone(),
+                            status.clone(),
+                            by.clone(),
+                        ]);
+                    }
+                }
+            }
+            if !gv.actions.unknown.is_empty() && !gv.actions.covers_uncataloged {
+                rows.push(vec![
+                    "?".into(),
+                    "unknown".into(),
+                    format!("not in the catalog: {}", gv.actions.unknown.join(", ")),
+                    resources.clone(),
+                    status.clone(),
+                    by.clone(),
+                ]);
+            }
+            if gv.actions.covers_uncataloged {
+                rows.push(vec![
+                    "?".into(),
+                    "unknown".into(),
+                    "any action not in the catalog".into(),
+                    resources,
+                    status,
+                    by,
+                ]);
+            }
+        }
+        rows
+    }
+}
+
+fn union(a: &ActionMatch, b: &ActionMatch) -> ActionMatch {
+    let mut unknown = a.unknown.clone();
+    unknown.extend(b.unknown.iter().cloned());
+    unknown.sort();
+    unknown.dedup();
+    ActionMatch {
+        ids: a.ids.union(&b.ids),
+        unknown,
+        covers_uncataloged: a.covers_uncataloged || b.covers_uncataloged,
+    }
+}
+
+fn abbreviate(names: &[&str]) -> String {
+    const SHOW: usize = 8;
+    let short: Vec<&str> = names
+        .iter()
+        .map(|n| n.split_once(':').map_or(*n, |(_, a)| a))
+        .collect();
+    if short.len() <= SHOW {
+        short.join(", ")
+    } else {
+        format!(
+            "{}, … (+{} more)",
+            short.get(..SHOW).unwrap_or_default().join(", "),
+            short.len() - SHOW
+        )
+    }
+}
+
+fn principal_heading(p: &crate::model::Principal, pv: &PrincipalView<'_>) -> String {
+    format!(
+        "{} {}{} — {} action(s){}",
+        p.kind.as_str(),
+        p.name,
+        p.arn
+            .as_deref()
+            .map(|a| format!(" ({a})"))
+            .unwrap_or_default(),
+        pv.action_count,
+        if pv.conditional_count > 0 {
+            format!(", {} only under conditions", pv.conditional_count)
+        } else {
+            String::new()
+        }
+    )
+}
+
+pub fn scope_text(s: &ResourceScope) -> String {
+    match s {
+        ResourceScope::Any => "*".into(),
+        ResourceScope::Only(p) => p
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ResourceScope::AllExcept(p) => format!(
+            "all except {}",
+            p.iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn resources_text(g: &Grant) -> String {
+    let mut s = scope_text(&g.scope);
+    for l in &g.limits {
+        s.push_str(&format!(
+            "\nwithin {} ({})",
+            l.scopes
+                .iter()
+                .map(|x| scope_text(x))
+                .collect::<Vec<_>>()
+                .join(" or "),
+            l.via
+        ));
+    }
+    for e in &g.exceptions {
+        s.push_str(&format!(
+            "\nexcept {}{} (deny: {})",
+            scope_text(&e.scope),
+            if e.conditions.is_empty() {
+                String::new()
+            } else {
+                format!(" if {}", clauses_text(&e.conditions))
+            },
+            origin_short(&e.source)
+        ));
+    }
+    s
+}
+
+fn status_text(g: &Grant) -> String {
+    match g.status() {
+        Status::Allowed => "allowed".into(),
+        Status::Conditional => {
+            let mut parts: Vec<String> = g
+                .conditions
+                .iter()
+                .map(|c| clauses_text(&c.clauses))
+                .collect();
+            if !g.unknown_variables.is_empty() {
+                parts.push(format!(
+                    "unknown variable(s) {}",
+                    g.unknown_variables.join(", ")
+                ));
+            }
+            if g.exceptions.iter().any(|e| !e.conditions.is_empty()) {
+                parts.push("a deny may apply".into());
+            }
+            format!("conditional: {}", parts.join("; "))
+        }
+    }
+}
+
+pub fn clauses_text(c: &[ConditionClause]) -> String {
+    c.iter()
+        .map(|c| format!("{} {} {}", c.key, c.operator, c.values.join("|")))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+fn origin_short(o: &Origin) -> String {
+    format!("{} {}", o.policy, o.statement)
+}
+
+pub fn origin_text(o: &Origin) -> String {
+    format!(
+        "{} `{}`{} {}",
+        o.kind.label(),
+        o.policy,
+        o.version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default(),
+        o.statement
+    )
+}
+
+pub fn review_text(r: &Review) -> String {
+    match r {
+        Review::UnresolvedPolicy { policy } => format!(
+            "policy `{}` ({}) is attached but its document is unknown: the principal may have more access",
+            policy.arn.as_deref().unwrap_or(&policy.name),
+            policy.via
+        ),
+        Review::UnresolvedBoundary { policy } => format!(
+            "permissions boundary `{}` is unknown: every grant shown may be narrower",
+            policy.arn.as_deref().unwrap_or(&policy.name)
+        ),
+    }
+}
+
+/// Escapes text for a Markdown table cell.
+pub fn md(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => o.push_str("\\|"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '&' => o.push_str("&amp;"),
+            '`' => o.push_str("\\`"),
+            '*' => o.push_str("\\*"),
+            '_' => o.push_str("\\_"),
+            '[' => o.push_str("\\["),
+            ']' => o.push_str("\\]"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+// ---- JSON shapes ----
+
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    schema: &'static str,
+    catalog: JsonCatalog<'a>,
+    sources: Vec<&'a str>,
+    warnings: &'a [Warning],
+    principals: Vec<JsonPrincipal<'a>>,
+    grants: GrantsMap<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonCatalog<'a> {
+    actions: String,
+    managed_policies: String,
+    generated: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonPrincipal<'a> {
+    kind: &'static str,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<&'a str>,
+    /// Distinct actions allowed (catalog actions plus uncataloged patterns).
+    actions: usize,
+    /// Of those, how many are allowed only under undecided conditions.
+    conditional_only: usize,
+    grants: Vec<GrantId>,
+    #[serde(skip_serializing_if = "<[Review]>::is_empty")]
+    review: &'a [Review],
+}
+
+struct GrantId(usize);
+
+impl Serialize for GrantId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("g{}", self.0 + 1))
+    }
+}
+
+struct GrantsMap<'a>(&'a EffectiveView<'a>);
+
+impl Serialize for GrantsMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let v = self.0;
+        let mut m = s.serialize_map(Some(v.grants.len()))?;
+        for (i, gv) in v.grants.iter().enumerate() {
+            let g = gv.grant;
+            let levels = v.action_names_by_level(&gv.actions);
+            let actions: BTreeMap<&str, Vec<&str>> =
+                levels.into_iter().map(|(l, n)| (l.as_str(), n)).collect();
+            let j = JsonGrant {
+                status: g.status(),
+                actions,
+                uncataloged_actions: if gv.actions.covers_uncataloged {
+                    Vec::new()
+                } else {
+                    gv.actions.unknown.iter().map(String::as_str).collect()
+                },
+                any_uncataloged_action: gv.actions.covers_uncataloged,
+                resources: JsonScope::of(&g.scope),
+                limits: g.limits.iter().map(JsonLimit::of).collect(),
+                exceptions: g.exceptions.iter().map(JsonException::of).collect(),
+                conditions: g.conditions.iter().map(JsonCond::of).collect(),
+                unknown_variables: &g.unknown_variables,
+                source: &g.source,
+                via: &g.via,
+            };
+            m.serialize_entry(&GrantId(i), &j)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonGrant<'a> {
+    status: Status,
+    /// Access level → action names.
+    actions: BTreeMap<&'a str, Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    uncataloged_actions: Vec<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    any_uncataloged_action: bool,
+    resources: JsonScope<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    limits: Vec<JsonLimit<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    exceptions: Vec<JsonException<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    conditions: Vec<JsonCond<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unknown_variables: &'a [String],
+    source: &'a Origin,
+    via: &'a Via,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum JsonScope<'a> {
+    Any(bool),
+    Only(Vec<&'a str>),
+    AllExcept(Vec<&'a str>),
+}
+
+impl<'a> JsonScope<'a> {
+    fn of(s: &'a ResourceScope) -> Self {
+        match s {
+            ResourceScope::Any => JsonScope::Any(true),
+            ResourceScope::Only(p) => JsonScope::Only(p.iter().map(|p| p.text.as_str()).collect()),
+            ResourceScope::AllExcept(p) => {
+                JsonScope::AllExcept(p.iter().map(|p| p.text.as_str()).collect())
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonLimit<'a> {
+    via: &'a Via,
+    /// The grant applies only to resources in one of these scopes.
+    within: Vec<JsonScope<'a>>,
+    sources: Vec<&'a Origin>,
+}
+
+impl<'a> JsonLimit<'a> {
+    fn of(l: &'a Limit) -> Self {
+        JsonLimit {
+            via: &l.via,
+            within: l.scopes.iter().map(|s| JsonScope::of(s)).collect(),
+            sources: l.sources.iter().map(|s| s.as_ref()).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonException<'a> {
+    via: &'a Via,
+    resources: JsonScope<'a>,
+    /// Empty: the deny always applies to these resources.
+    #[serde(skip_serializing_if = "<[ConditionClause]>::is_empty")]
+    conditions: &'a [ConditionClause],
+    source: &'a Origin,
+}
+
+impl<'a> JsonException<'a> {
+    fn of(e: &'a Exception) -> Self {
+        JsonException {
+            via: &e.via,
+            resources: JsonScope::of(&e.scope),
+            conditions: &e.conditions,
+            source: &e.source,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonCond<'a> {
+    via: &'a Via,
+    clauses: &'a [ConditionClause],
+    source: &'a Origin,
+}
+
+impl<'a> JsonCond<'a> {
+    fn of(c: &'a CondNote) -> Self {
+        JsonCond {
+            via: &c.via,
+            clauses: &c.clauses,
+            source: &c.source,
+        }
+    }
+}
