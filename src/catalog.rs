@@ -22,7 +22,9 @@ pub type ActionId = u32;
 
 /// Access level as the AWS Service Authorization Reference gives it. The order is
 /// severity: `List < Read < Tagging < Write < PermissionsManagement`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub enum AccessLevel {
     List,
     Read,

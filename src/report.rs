@@ -2,5 +2,6 @@
 //! table, Markdown, JSON, text). Nothing here evaluates policies; sorting for
 //! deterministic output happens here, at the boundary.
 
+pub mod diff;
 pub mod effective;
 pub mod explain;

@@ -57,6 +57,7 @@ impl CompiledSnapshot {
             .policies
             .par_iter()
             .map(|p| {
+                let vars = variables_enabled(&p.document);
                 p.document
                     .statements
                     .iter()
@@ -66,9 +67,9 @@ impl CompiledSnapshot {
                             .and_then(|&i| expanded.get(i))
                             .cloned()
                             .unwrap_or_default(),
-                        scope: (!scope::clause_has_variables(&s.resource))
+                        scope: (!vars || !scope::clause_has_variables(&s.resource))
                             .then(|| Arc::new(scope::static_scope(&s.resource))),
-                        principal_specific: is_principal_specific(s),
+                        principal_specific: is_principal_specific(s, vars),
                     })
                     .collect()
             })
@@ -86,8 +87,15 @@ pub fn is_principal_key(key: &str) -> bool {
         || k.starts_with("iam:resourcetag")
 }
 
-fn is_principal_specific(s: &Statement) -> bool {
-    scope::clause_has_variables(&s.resource)
+/// Policy variables exist only in documents of language version `2012-10-17`; in older
+/// (or version-less) documents `${aws:username}` is literal text (IAM User Guide, "IAM
+/// policy elements: Version").
+pub fn variables_enabled(doc: &crate::model::PolicyDocument) -> bool {
+    doc.version.as_deref() == Some("2012-10-17")
+}
+
+fn is_principal_specific(s: &Statement, vars: bool) -> bool {
+    (vars && scope::clause_has_variables(&s.resource))
         || s.condition.iter().any(|c: &ConditionClause| {
             is_principal_key(&c.key) || c.values.iter().any(|v| variables::has_variables(v))
         })

@@ -126,11 +126,17 @@ pub fn explain(
             return Tri::False;
         };
         let mut any_deny = Tri::False;
+        let vars = super::compile::variables_enabled(&policy.document);
         for s in &policy.document.statements {
             if !action_matches(&s.action, action) {
                 continue;
             }
-            let (scope, rm) = match scope::scope_for(&s.resource, &ctx) {
+            let scoped = if vars {
+                scope::scope_for(&s.resource, &ctx)
+            } else {
+                ScopeFor::Scope(Arc::new(scope::static_scope(&s.resource)))
+            };
+            let (scope, rm) = match scoped {
                 ScopeFor::Nothing => continue,
                 ScopeFor::Scope(sc) => match resource_match(&sc, resource) {
                     Some(m) => (sc, m),

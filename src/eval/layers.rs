@@ -82,6 +82,16 @@ impl Layers {
                 None
             }
         });
+        // SCPs do not restrict service-linked roles (AWS Organizations User Guide, "SCP
+        // effects on permissions")
+        let service_linked = principal.kind == crate::model::PrincipalKind::Role
+            && principal
+                .path
+                .as_deref()
+                .is_some_and(|p| p.starts_with("/aws-service-role/"));
+        if service_linked {
+            return layers;
+        }
         layers.scps = snapshot
             .scps
             .iter()

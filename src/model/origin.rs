@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::PolicyKind;
 
 /// A place in an input file: the file, and where known the line:column and JSON pointer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Place {
     pub file: Arc<str>,
     #[serde(skip_serializing_if = "Option::is_none")]

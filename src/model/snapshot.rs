@@ -17,7 +17,9 @@ pub struct ScpLevel {
 }
 
 /// What was odd but not fatal in an input; shown to the user, never silently dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum WarningCode {
     /// A managed policy is attached but its document is in neither the input nor the catalog.
@@ -50,7 +52,7 @@ impl WarningCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Warning {
     pub code: WarningCode,
     pub place: Place,

@@ -1,0 +1,207 @@
+//! Findings: what changed for one principal, as plain sortable data. Each has a stable
+//! kebab-case code (documented in the README's findings table), a category the gate
+//! filters on, and a severity taken from the catalog's access level.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::catalog::AccessLevel;
+
+/// The stable code of a finding. One enum is the source of truth; `ALL` lists them for
+/// the documentation test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// Allowed before, not allowed after.
+    Lost,
+    /// Allowed on fewer resources after (a witness resource was allowed before and is not after).
+    Narrowed,
+    /// Was unconditional, is now conditional, or its conditions changed.
+    Conditional,
+    /// Not allowed before, allowed after.
+    Gained,
+    /// Allowed on more resources after.
+    Widened,
+    /// The principal exists before and not after: all its access is lost.
+    RemovedPrincipal,
+    /// The principal exists only after: all its access is new.
+    NewPrincipal,
+    /// Something could not be decided (unknown policy, unresolved reference, too complex).
+    NeedsReview,
+    /// A waiver has expired: it no longer silences findings.
+    ExpiredWaiver,
+    /// A waiver matched no finding.
+    UnusedWaiver,
+}
+
+impl Code {
+    pub const ALL: [Code; 10] = [
+        Code::Lost,
+        Code::Narrowed,
+        Code::Conditional,
+        Code::Gained,
+        Code::Widened,
+        Code::RemovedPrincipal,
+        Code::NewPrincipal,
+        Code::NeedsReview,
+        Code::ExpiredWaiver,
+        Code::UnusedWaiver,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Lost => "lost",
+            Code::Narrowed => "narrowed",
+            Code::Conditional => "conditional",
+            Code::Gained => "gained",
+            Code::Widened => "widened",
+            Code::RemovedPrincipal => "removed-principal",
+            Code::NewPrincipal => "new-principal",
+            Code::NeedsReview => "needs-review",
+            Code::ExpiredWaiver => "expired-waiver",
+            Code::UnusedWaiver => "unused-waiver",
+        }
+    }
+
+    /// The `--fail-on` kind that selects this code.
+    pub fn category(self) -> Category {
+        match self {
+            Code::Lost => Category::Lost,
+            Code::Narrowed => Category::Narrowed,
+            Code::Conditional => Category::Conditional,
+            Code::Gained | Code::Widened | Code::NewPrincipal => Category::Gained,
+            Code::RemovedPrincipal => Category::Removed,
+            Code::NeedsReview | Code::ExpiredWaiver => Category::Review,
+            Code::UnusedWaiver => Category::Info,
+        }
+    }
+
+    /// One-line description, for docs and SARIF rules.
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::Lost => "an action allowed before is not allowed after",
+            Code::Narrowed => "an action is allowed on fewer resources after",
+            Code::Conditional => {
+                "an action that was unconditional now depends on conditions, or its conditions changed"
+            }
+            Code::Gained => "an action not allowed before is allowed after",
+            Code::Widened => "an action is allowed on more resources after",
+            Code::RemovedPrincipal => "a principal exists before and not after",
+            Code::NewPrincipal => "a principal exists only after",
+            Code::NeedsReview => "the change could not be decided offline and needs a person",
+            Code::ExpiredWaiver => "a waiver has expired and no longer applies",
+            Code::UnusedWaiver => "a waiver matched no finding",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `--fail-on` selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Lost,
+    Narrowed,
+    Conditional,
+    Gained,
+    Removed,
+    Review,
+    /// Never fails a gate.
+    Info,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Lost => "lost",
+            Category::Narrowed => "narrowed",
+            Category::Conditional => "conditional",
+            Category::Gained => "gained",
+            Category::Removed => "removed",
+            Category::Review => "review",
+            Category::Info => "info",
+        }
+    }
+}
+
+/// Where a side's access came from: one statement, and how the principal holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Route {
+    pub file: String,
+    pub policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `aws-managed`, `customer-managed`, `inline`, `scp`, `trust`.
+    pub kind: String,
+    /// Sid, or `#N` for the N-th statement (0-based).
+    pub statement: String,
+    /// `direct`, `group <name>`, `boundary`, `scp <level>`, `role <name>`.
+    pub via: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+/// One side of a finding: how the actions were held there.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+pub struct Side {
+    /// `allowed`, `conditional`, `not-allowed` (or `absent` for a principal that does not exist).
+    pub status: String,
+    /// Resource scope as text: patterns, `*`, `all except …`, with limits and exceptions.
+    pub resources: Vec<String>,
+    /// Undecided conditions, as `key Operator value|value`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// Statements that allow (and, when they matter, deny) on this side.
+    pub routes: Vec<Route>,
+}
+
+/// A waiver that silences a finding in the gate.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct WaiverRef {
+    /// 0-based index in the waivers file.
+    pub index: usize,
+    pub reason: String,
+    pub approved_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One change for one principal: a group of actions of one service that changed the
+/// same way for the same reasons.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: Code,
+    pub category: Category,
+    /// Highest access level among the actions.
+    pub severity: AccessLevel,
+    /// `user`, `role` (or a GCP member kind later).
+    pub principal_kind: String,
+    /// The principal's name on the after side (before side for removed principals).
+    pub principal: String,
+    /// Service prefix (`s3`); empty for principal-level findings.
+    pub service: String,
+    /// Full action names, sorted (`s3:GetObject`); may be empty for principal-level findings.
+    pub actions: Vec<String>,
+    /// Action × resource-type pairs these actions account for (the quantity shown in summaries).
+    pub pairs: usize,
+    /// A concrete resource allowed on one side and not the other (lost/narrowed: before
+    /// not after; gained/widened: after not before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+    /// One sentence saying what changed and why.
+    pub message: String,
+    pub before: Side,
+    pub after: Side,
+    /// Set when a waiver silences this finding in the gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<WaiverRef>,
+    /// Whether this finding fails the gate (selected by --fail-on and --min-level, not waived).
+    pub fails_gate: bool,
+}
