@@ -1530,6 +1530,22 @@ mod tests {
         let e = err(r#"{"UserDetailList": [{"UserName": "a", "UserName": "b"}]}"#);
         assert!(e.message.contains("duplicate field `UserName`"), "{e}");
 
+        // A bad second page: its line, and a pointer inside it.
+        let e = err("{\"UserDetailList\": []}\n{\"UserDetailList\": [{\"Path\": \"/\"}]}");
+        assert_eq!(
+            (e.place.line, e.place.pointer.as_deref()),
+            (Some(2), Some("/UserDetailList/0")),
+            "{e}"
+        );
+        let e = err("[{}, {\"RoleDetailList\": {}}]");
+        assert_eq!(e.place.pointer.as_deref(), Some("/1/RoleDetailList"), "{e}");
+        let e = err("{\"UserDetailList\": []}\n\ntrailing words");
+        assert!(
+            e.to_string()
+                .starts_with("e.json:3:1: unexpected text after the JSON document"),
+            "{e}"
+        );
+
         // Not an export page at all.
         let e = err("[1]");
         assert!(
