@@ -1,0 +1,299 @@
+//! Input files as bytes: reading them (an unreadable path is an error naming it),
+//! normalizing their encoding (a UTF-8 BOM is skipped; UTF-16, which PowerShell
+//! redirects write, is decoded), and turning byte offsets into the `line:column` a
+//! user can jump to.
+//!
+//! Columns count bytes from the start of the line, 1-based for the byte at an offset,
+//! which is serde_json's convention; so positions computed here and positions reported
+//! by serde_json agree, and one can be mapped onto the other.
+
+use std::borrow::Cow;
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::IngestError;
+use crate::model::Place;
+
+/// Reads a file whole. The name is the path as the user gave it; the bytes are UTF-8
+/// (a BOM removed, UTF-16 decoded).
+pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    if path.is_dir() {
+        return Err(IngestError::in_file(
+            &name,
+            format!("cannot read `{name}`: it is a directory"),
+        )
+        .with_help("pass the JSON files inside it, one by one"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        IngestError::in_file(&name, format!("cannot read `{name}`: {}", io_reason(&e)))
+    })?;
+    let bytes = match decode(&name, &bytes)? {
+        Cow::Borrowed(_) => bytes,
+        Cow::Owned(v) => v,
+    };
+    Ok((name, bytes))
+}
+
+/// Lowercase reason of an I/O error, without the `(os error N)` noise.
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.find(" (os error") {
+                Some(i) => text.get(..i).unwrap_or(&text).to_owned(),
+                None => text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
+    }
+}
+
+/// The UTF-8 text of a file: borrowed when it already is UTF-8 without a BOM, else
+/// decoded from UTF-16 (by BOM, or by the zero bytes of ASCII in UTF-16 when there is
+/// no BOM). Invalid UTF-8 is left for the parsers, which report it with a position.
+pub fn decode<'a>(file: &Arc<str>, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, IngestError> {
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Ok(Cow::Borrowed(rest)),
+        [0xFF, 0xFE, rest @ ..] => utf16(file, rest, u16::from_le_bytes).map(Cow::Owned),
+        [0xFE, 0xFF, rest @ ..] => utf16(file, rest, u16::from_be_bytes).map(Cow::Owned),
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => {
+            utf16(file, bytes, u16::from_le_bytes).map(Cow::Owned)
+        }
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => {
+            utf16(file, bytes, u16::from_be_bytes).map(Cow::Owned)
+        }
+        _ => Ok(Cow::Borrowed(bytes)),
+    }
+}
+
+fn utf16(file: &Arc<str>, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<Vec<u8>, IngestError> {
+    let chunks = bytes.chunks_exact(2);
+    if !chunks.remainder().is_empty() {
+        return Err(IngestError::in_file(
+            file,
+            "the file looks like UTF-16 but has an odd number of bytes",
+        ));
+    }
+    let units = chunks.map(|c| {
+        unit([
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        ])
+    });
+    let mut out = String::with_capacity(bytes.len() / 2);
+    for (i, ch) in char::decode_utf16(units).enumerate() {
+        match ch {
+            Ok(c) => out.push(c),
+            Err(_) => {
+                return Err(IngestError::in_file(
+                    file,
+                    format!(
+                        "the file looks like UTF-16 but has an unpaired surrogate at byte {}",
+                        i * 2
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out.into_bytes())
+}
+
+/// Offset of the first byte that is not JSON whitespace, from `from`.
+pub(crate) fn skip_ws(text: &[u8], from: usize) -> usize {
+    let rest = text.get(from..).unwrap_or(&[]);
+    from + rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .count()
+}
+
+/// The first byte that is not whitespace, if any.
+pub(crate) fn first_byte(text: &[u8]) -> Option<u8> {
+    text.get(skip_ws(text, 0)).copied()
+}
+
+/// 1-based line and byte column of the byte at `offset` (serde_json's convention:
+/// the column of a byte is its offset from the line start, plus one).
+pub(crate) fn line_col(text: &[u8], offset: usize) -> (u32, u32) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    (clamp(line), clamp(before.len() - line_start + 1))
+}
+
+/// Inverse of serde_json's error position: the byte offset of (`line`, `column`)
+/// (serde_json points one past the byte that failed, so column C is offset C of the line).
+pub(crate) fn offset_of(text: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text
+            .get(start..)
+            .and_then(|t| t.iter().position(|&b| b == b'\n'))
+        {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    (start + column).min(text.len())
+}
+
+/// Byte offset of `inner` inside `outer`, when `inner` is a slice of it (a borrowed
+/// `RawValue`). Compares addresses only; no pointer is dereferenced.
+pub(crate) fn offset_in(outer: &[u8], inner: &str) -> Option<usize> {
+    let start = outer.as_ptr() as usize;
+    let at = inner.as_ptr() as usize;
+    (at >= start && at + inner.len() <= start + outer.len()).then(|| at - start)
+}
+
+fn clamp(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A text being parsed, for placing errors: the file name, its bytes, and whether
+/// positions in it are the user's (false for JSON converted from YAML, where only the
+/// pointer means something to the user).
+#[derive(Clone, Copy)]
+pub(crate) struct Text<'a> {
+    pub file: &'a Arc<str>,
+    pub bytes: &'a [u8],
+    pub positions: bool,
+}
+
+impl<'a> Text<'a> {
+    pub fn new(file: &'a Arc<str>, bytes: &'a [u8]) -> Self {
+        Text {
+            file,
+            bytes,
+            positions: true,
+        }
+    }
+
+    /// A place at a byte offset of the text, with a pointer.
+    pub fn place_at(&self, offset: Option<usize>, pointer: Option<String>) -> Place {
+        let (line, column) = match offset.filter(|_| self.positions) {
+            Some(o) => {
+                let (l, c) = line_col(self.bytes, o);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        Place {
+            file: self.file.clone(),
+            line,
+            column,
+            pointer,
+        }
+    }
+
+    /// The place of a serde_json error position (`line`, `column`) raised while parsing
+    /// `self.bytes[base..]`.
+    pub fn error_place(
+        &self,
+        base: usize,
+        line: usize,
+        column: usize,
+        pointer: Option<String>,
+    ) -> Place {
+        if line == 0 {
+            return self.place_at(None, pointer);
+        }
+        let slice = self.bytes.get(base..).unwrap_or(&[]);
+        let at = base + offset_of(slice, line, column);
+        // serde_json's column is one past the failing byte; line_col adds that one back.
+        self.place_at(Some(at.saturating_sub(1)), pointer)
+    }
+
+    /// The place of a serde_json error raised while parsing `self.bytes[base..]`.
+    pub fn json_error_place(
+        &self,
+        base: usize,
+        e: &serde_json::Error,
+        pointer: Option<String>,
+    ) -> Place {
+        self.error_place(base, e.line(), e.column(), pointer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name() -> Arc<str> {
+        Arc::from("t.json")
+    }
+
+    #[test]
+    fn utf8_bom_is_skipped() {
+        let d = decode(&name(), b"\xEF\xBB\xBF{}").unwrap();
+        assert_eq!(&*d, b"{}");
+    }
+
+    #[test]
+    fn utf16_with_and_without_bom_is_decoded() {
+        let text = "{\"a\": \"é\"}";
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        let bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        for bytes in [le, be, bare] {
+            assert_eq!(&*decode(&name(), &bytes).unwrap(), text.as_bytes());
+        }
+    }
+
+    #[test]
+    fn odd_utf16_is_an_error() {
+        let e = decode(&name(), b"\xFF\xFE{\0}").unwrap_err();
+        assert!(e.to_string().starts_with("t.json: "), "{e}");
+    }
+
+    #[test]
+    fn positions_agree_with_serde_json() {
+        let text = b"{\n  \"a\": [1,\n   2,]\n}";
+        let e = serde_json::from_slice::<serde_json::Value>(text).unwrap_err();
+        let at = offset_of(text, e.line(), e.column()) - 1;
+        assert_eq!(text[at], b']');
+        assert_eq!(
+            line_col(text, at),
+            (
+                u32::try_from(e.line()).unwrap(),
+                u32::try_from(e.column()).unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn offset_of_a_subslice() {
+        let outer = "abcdef";
+        assert_eq!(offset_in(outer.as_bytes(), &outer[2..4]), Some(2));
+        assert_eq!(offset_in(outer.as_bytes(), "zz"), None);
+    }
+
+    #[test]
+    fn unreadable_paths_are_named() {
+        let e = read_source(Path::new("/nonexistent/x.json")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/nonexistent/x.json: cannot read `/nonexistent/x.json`: no such file"
+        );
+        let dir = std::env::temp_dir();
+        let e = read_source(&dir).unwrap_err();
+        assert!(e.message.contains("is a directory"), "{e}");
+    }
+}
