@@ -4,6 +4,7 @@
 
 mod cli;
 mod corpus;
+mod generator;
 mod malformed;
 mod oracle;
 mod util;

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# End-to-end timing of iamdiff on the generated benchmark accounts: median wall time and
+# peak RSS per scale, for `iamdiff effective` (and `iamdiff diff` with --diff), with the
+# machine they ran on. The accounts are generated once into bench-data/ (git-ignored).
+#
+# Usage: scripts/bench-e2e.sh [--diff] [--runs N] [--scales "small medium large"] [--seed N]
+#
+# Uses hyperfine when present (installed from Debian when missing and run as root), else a
+# loop of N runs taking the median; peak RSS from GNU time (`/usr/bin/time -v`, Debian
+# package `time`, installed the same way).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+runs=10
+diff=0
+scales="small medium large"
+seed=42
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --diff) diff=1 ;;
+        --runs) runs="$2"; shift ;;
+        --scales) scales="$2"; shift ;;
+        --seed) seed="$2"; shift ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "error: unknown argument \`$1\`" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+apt_install() {
+    # Only as root, and only the named Debian package; otherwise do without it.
+    if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+        echo "installing $1 ..." >&2
+        if ! apt-get install -y -qq "$1" > /dev/null 2>&1; then
+            apt-get update -qq > /dev/null 2>&1 && apt-get install -y -qq "$1" > /dev/null 2>&1 || true
+        fi
+    fi
+}
+
+command -v hyperfine > /dev/null || apt_install hyperfine
+[ -x /usr/bin/time ] || apt_install time
+
+echo "== machine"
+echo "cpus: $(nproc)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo 2> /dev/null | cut -d: -f2- | sed 's/^ *//' || echo unknown)"
+echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2> /dev/null || echo unknown)"
+echo "kernel: $(uname -sr)"
+echo "rustc: $(rustc --version 2> /dev/null || echo unknown)"
+if command -v hyperfine > /dev/null; then
+    echo "timer: $(hyperfine --version), $runs runs after 1 warm-up"
+else
+    echo "timer: shell loop, median of $runs runs after 1 warm-up (hyperfine not available)"
+fi
+[ -x /usr/bin/time ] || echo "peak RSS: not measured (/usr/bin/time missing)"
+
+echo "== build"
+cargo build --release --quiet --bin iamdiff --example gen_account
+bin=target/release/iamdiff
+gen=target/release/examples/gen_account
+
+echo "== data"
+for scale in $scales; do
+    dir="bench-data/$scale"
+    if [ ! -f "$dir/before.json" ] || [ ! -f "$dir/after.json" ]; then
+        "$gen" --scale "$scale" --seed "$seed" --out "$dir"
+    fi
+    printf '%s: before.json %s bytes\n' "$scale" "$(wc -c < "$dir/before.json")"
+done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# median_seconds CMD...: median wall time in seconds.
+median_seconds() {
+    if command -v hyperfine > /dev/null; then
+        # -i: `diff` exits 1 when it finds losses; real failures were ruled out beforehand.
+        hyperfine -N -i --style none --warmup 1 --runs "$runs" \
+            --export-json "$tmp/h.json" -- "$*" > /dev/null 2> "$tmp/hyperfine.txt"
+        jq -r '.results[0].median' "$tmp/h.json" 2> /dev/null \
+            || python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$tmp/h.json"
+    else
+        "$@" > /dev/null 2>&1 || true
+        local times=()
+        for _ in $(seq "$runs"); do
+            local t0 t1
+            t0=$(date +%s%N)
+            "$@" > /dev/null 2>&1 || true
+            t1=$(date +%s%N)
+            times+=("$((t1 - t0))")
+        done
+        printf '%s\n' "${times[@]}" | sort -n \
+            | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.6f\n", m / 1e9 }'
+    fi
+}
+
+# peak_rss_mib CMD...: peak resident set size of one run, in MiB.
+peak_rss_mib() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -v "$@" > /dev/null 2> "$tmp/time.txt" || true
+        awk -F: '/Maximum resident set size/ { printf "%.1f\n", $2 / 1024 }' "$tmp/time.txt"
+    else
+        echo "-"
+    fi
+}
+
+# measure LABEL SCALE CMD...: one table row, after checking the command works (exit 0 or 1).
+measure() {
+    local label="$1" scale="$2"
+    shift 2
+    local code=0
+    "$@" > /dev/null 2> "$tmp/err.txt" || code=$?
+    if [ "$code" -gt 1 ]; then
+        printf '%-10s %-7s failed (exit %s): %s\n' "$label" "$scale" "$code" "$(head -c 300 "$tmp/err.txt")"
+        return
+    fi
+    local median rss
+    median=$(median_seconds "$@")
+    rss=$(peak_rss_mib "$@")
+    printf '%-10s %-7s %12.3f %14s\n' "$label" "$scale" "$median" "$rss"
+}
+
+echo "== results"
+printf '%-10s %-7s %12s %14s\n' command scale "median (s)" "peak RSS (MiB)"
+for scale in $scales; do
+    dir="bench-data/$scale"
+    measure effective "$scale" "$bin" effective --format json "$dir/before.json"
+    if [ "$diff" = 1 ]; then
+        mkdir -p "$tmp/out-$scale"
+        measure diff "$scale" "$bin" diff --before "$dir/before.json" --after "$dir/after.json" \
+            --format json --out "$tmp/out-$scale"
+    fi
+done
