@@ -10,6 +10,7 @@ pub mod context;
 pub mod effective;
 pub mod explain;
 pub mod idset;
+pub mod lang;
 pub mod layers;
 pub mod principal_ctx;
 pub mod scope;

@@ -1,0 +1,1457 @@
+//! Exact set operations on resources described by IAM patterns, for the diff.
+//!
+//! The diff must say *exactly* whether the resources a principal could reach before a
+//! migration are all still reachable after it, and when they are not ("narrowed"
+//! access) show one ARN that was lost. Patterns made of literals, `*` and `?` describe
+//! regular languages, so inclusion is decidable, and this module decides it: a wrong
+//! "no loss" would hide a broken migration, a wrong "loss" would bury the real ones.
+//!
+//! How: each distinct pattern is compiled to a tiny NFA whose states are pattern
+//! positions (a bitset; `*` is a self-loop). The product of all of them is explored
+//! breadth-first, on the fly, so the first accepting state gives a *shortest* witness.
+//! A product state is accepting when the boolean expression over the leaves' acceptance
+//! holds, so unions, intersections, complements (`NotResource`) and deny subtraction
+//! need nothing special. Characters are partitioned into the literal characters of the
+//! patterns and one class for all others; in each state only the literals the leaves
+//! can consume next are distinct moves, everything else behaves like the "other" class.
+//! The other class is written as a readable character that is literal nowhere in the
+//! question (`x`, `z`, `q`, `0`, `-`, in that order), so witnesses look like real ARNs.
+//!
+//! Exploration is bounded by a [`Budget`]; past it the answer is
+//! [`LangError::TooComplex`], which the caller reports as "needs review", never a guess.
+//!
+//! Most questions never reach the product. Expressions are simplified (constants, `X ∩
+//! ¬X`, a literal conjunct decides an intersection by plain matching), split into one
+//! disjunct per allowed pattern, and inside a disjunct every other pattern is decided
+//! against that pattern when a cheap *sound* test settles it (disjoint literal prefixes
+//! or suffixes, syntactic inclusion). Only what remains is explored, with a depth bound
+//! from the best witness found so far.
+
+use super::wildcard::{Pattern, Token};
+use rustc_hash::FxHashSet;
+use std::rc::Rc;
+
+/// A set of resource strings, as a boolean combination of IAM patterns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SetExpr {
+    /// No string.
+    Empty,
+    /// Every string.
+    All,
+    /// The strings an IAM pattern matches (case-sensitive).
+    Pat(Pattern),
+    /// Strings in any of the sets (`Empty` when there are none).
+    Union(Vec<SetExpr>),
+    /// Strings in all of the sets (`All` when there are none).
+    Inter(Vec<SetExpr>),
+    /// Strings not in the set, as `NotResource` grants.
+    Not(Box<SetExpr>),
+}
+
+impl SetExpr {
+    /// The set an IAM pattern matches, parsed from its raw text (no policy variables).
+    pub fn pat(raw: &str) -> SetExpr {
+        SetExpr::Pat(Pattern::parse(raw))
+    }
+
+    /// The union of the sets.
+    pub fn union(items: impl IntoIterator<Item = SetExpr>) -> SetExpr {
+        SetExpr::Union(items.into_iter().collect())
+    }
+
+    /// The intersection of the sets.
+    pub fn inter(items: impl IntoIterator<Item = SetExpr>) -> SetExpr {
+        SetExpr::Inter(items.into_iter().collect())
+    }
+
+    /// The complement of a set (`!e` says the same).
+    #[expect(
+        clippy::should_implement_trait,
+        reason = "a constructor beside `union` and `inter`; `std::ops::Not` is implemented too"
+    )]
+    pub fn not(e: SetExpr) -> SetExpr {
+        SetExpr::Not(Box::new(e))
+    }
+
+    /// `a \ b`: what `a` allows and `b` does not (allows minus denies).
+    pub fn minus(a: SetExpr, b: SetExpr) -> SetExpr {
+        SetExpr::Inter(vec![a, SetExpr::not(b)])
+    }
+
+    /// Is `text` in the set? Direct matching, no automaton.
+    pub fn contains(&self, text: &str) -> bool {
+        match self {
+            SetExpr::Empty => false,
+            SetExpr::All => true,
+            SetExpr::Pat(p) => p.matches(text),
+            SetExpr::Union(xs) => xs.iter().any(|x| x.contains(text)),
+            SetExpr::Inter(xs) => xs.iter().all(|x| x.contains(text)),
+            SetExpr::Not(x) => !x.contains(text),
+        }
+    }
+}
+
+impl std::ops::Not for SetExpr {
+    type Output = SetExpr;
+
+    fn not(self) -> SetExpr {
+        SetExpr::Not(Box::new(self))
+    }
+}
+
+impl From<Pattern> for SetExpr {
+    fn from(p: Pattern) -> SetExpr {
+        SetExpr::Pat(p)
+    }
+}
+
+/// Why a question could not be answered exactly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LangError {
+    /// The product automaton grew past the [`Budget`].
+    #[error(
+        "resource patterns too complex to compare exactly: gave up after {states} automaton states"
+    )]
+    TooComplex {
+        /// States explored when exploration stopped.
+        states: usize,
+    },
+}
+
+/// How much exploration one question may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Distinct product states explored, over all the parts of one question.
+    pub max_states: usize,
+}
+
+impl Default for Budget {
+    /// 200 000 states: a few tens of MB at worst, and far beyond real policies.
+    fn default() -> Self {
+        Budget {
+            max_states: 200_000,
+        }
+    }
+}
+
+/// A shortest string in `a \ b` (None when `a ⊆ b`). Among strings of that length the
+/// choice is deterministic and favours the patterns' own characters, with the "other"
+/// character (`x` unless a pattern uses it) wherever any character will do.
+pub fn witness_in_difference(
+    a: &SetExpr,
+    b: &SetExpr,
+    budget: &Budget,
+) -> Result<Option<String>, LangError> {
+    if a == b {
+        return Ok(None);
+    }
+    search(SetExpr::minus(a.clone(), b.clone()), Mode::Shortest, budget)
+}
+
+/// Is every string of `a` in `b`?
+pub fn is_subset(a: &SetExpr, b: &SetExpr, budget: &Budget) -> Result<bool, LangError> {
+    if a == b || matches!(b, SetExpr::All) || matches!(a, SetExpr::Empty) {
+        return Ok(true);
+    }
+    let found = search(SetExpr::minus(a.clone(), b.clone()), Mode::Any, budget)?;
+    Ok(found.is_none())
+}
+
+/// A shortest string in `a` (None when `a` is empty).
+pub fn sample(a: &SetExpr, budget: &Budget) -> Result<Option<String>, LangError> {
+    search(a.clone(), Mode::Shortest, budget)
+}
+
+/// Is `a` the empty set?
+pub fn is_empty(a: &SetExpr, budget: &Budget) -> Result<bool, LangError> {
+    Ok(search(a.clone(), Mode::Any, budget)?.is_none())
+}
+
+/// Whether the caller needs the shortest member or just any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Shortest,
+    Any,
+}
+
+/// More disjuncts than this and the expression is explored whole: splitting would cost
+/// more than it saves.
+const MAX_DISJUNCTS: usize = 256;
+
+/// A member of `e`: a shortest one in `Mode::Shortest`, the first found otherwise.
+fn search(e: SetExpr, mode: Mode, budget: &Budget) -> Result<Option<String>, LangError> {
+    let other = other_char(&e);
+    let mut parts: Vec<Disjunct> = disjuncts(simplify(e))
+        .into_iter()
+        .map(restrict)
+        .filter(|d| d.expr != SetExpr::Empty)
+        .collect();
+    // Shortest candidates first, so the depth bound prunes the rest early (stable, so
+    // equal lengths keep the order of the expression: deterministic witnesses).
+    parts.sort_by_key(|d| d.min_len);
+
+    let mut used = 0usize;
+    let mut best: Option<(usize, String)> = None;
+    let mut failed: Option<LangError> = None;
+    for d in parts {
+        if let Some((len, _)) = &best
+            && (mode == Mode::Any || *len <= d.min_len)
+        {
+            break;
+        }
+        // The anchors' shortest members have the least length any member can have.
+        let quick = d
+            .anchors
+            .iter()
+            .map(|a| shortest_member(a, other))
+            .find(|s| d.expr.contains(s));
+        if let Some(s) = quick {
+            best = Some((s.chars().count(), s));
+            continue;
+        }
+        let bound = best.as_ref().map(|(len, _)| len.saturating_sub(1));
+        match Machine::new(&d.expr, other).bfs(bound, budget.max_states, &mut used) {
+            Ok(Some(w)) => best = Some((w.chars().count(), w)),
+            Ok(None) => {}
+            Err(err) if mode == Mode::Shortest => return Err(err),
+            Err(err) => failed = Some(err),
+        }
+    }
+    match (best, failed) {
+        (Some((_, w)), _) => Ok(Some(w)),
+        (None, Some(err)) => Err(err),
+        (None, None) => Ok(None),
+    }
+}
+
+/// One alternative of the expression, with the patterns it is confined to.
+struct Disjunct {
+    expr: SetExpr,
+    /// Patterns that are conjuncts of `expr`: every member matches all of them.
+    anchors: Vec<Pattern>,
+    /// No member is shorter than this (the longest anchor minimum).
+    min_len: usize,
+}
+
+/// Splits `e` into a union of simpler expressions, distributing intersections over
+/// unions, or returns `[e]` when that would make too many.
+fn disjuncts(e: SetExpr) -> Vec<SetExpr> {
+    let mut done = Vec::new();
+    let mut work = vec![e.clone()];
+    while let Some(x) = work.pop() {
+        match x {
+            SetExpr::Empty => {}
+            SetExpr::Union(xs) => work.extend(xs.into_iter().rev()),
+            SetExpr::Inter(xs) => {
+                let mut rest = Vec::with_capacity(xs.len());
+                let mut split: Option<(usize, Vec<SetExpr>)> = None;
+                for x in xs {
+                    match x {
+                        SetExpr::Union(us) if split.is_none() => split = Some((rest.len(), us)),
+                        other => rest.push(other),
+                    }
+                }
+                match split {
+                    Some((at, us)) => {
+                        for u in us.into_iter().rev() {
+                            let mut c = rest.clone();
+                            c.insert(at, u);
+                            work.push(simplify(SetExpr::Inter(c)));
+                        }
+                    }
+                    None => done.push(SetExpr::Inter(rest)),
+                }
+            }
+            other => done.push(other),
+        }
+        if done.len() + work.len() > MAX_DISJUNCTS {
+            return vec![e];
+        }
+    }
+    done
+}
+
+/// Decides, inside a disjunct, every pattern that its anchors settle: a pattern disjoint
+/// from an anchor is empty there, one that contains an anchor is everything there.
+fn restrict(d: SetExpr) -> Disjunct {
+    let parts = match d {
+        SetExpr::Inter(xs) => xs,
+        other => return Disjunct::new(other),
+    };
+    let mut anchors = Vec::new();
+    let mut rest = Vec::new();
+    for x in parts {
+        match x {
+            SetExpr::Pat(p) => anchors.push(p),
+            other => rest.push(other),
+        }
+    }
+    if anchors.is_empty() {
+        return Disjunct::new(SetExpr::Inter(rest));
+    }
+    let anchor_atoms: Vec<Vec<Atom>> = anchors.iter().map(atoms).collect();
+    for (i, a) in anchor_atoms.iter().enumerate() {
+        if anchor_atoms.iter().skip(i + 1).any(|b| disjoint(a, b)) {
+            return Disjunct::new(SetExpr::Empty);
+        }
+    }
+    // An anchor that contains another anchor adds nothing.
+    let mut keep = vec![true; anchors.len()];
+    for j in 0..anchor_atoms.len() {
+        let implied = anchor_atoms.iter().enumerate().any(|(i, a)| {
+            i != j
+                && keep.get(i).copied().unwrap_or(false)
+                && anchor_atoms.get(j).is_some_and(|b| syntactic_subset(a, b))
+        });
+        if let Some(k) = keep.get_mut(j) {
+            *k = !implied;
+        }
+    }
+    let mut decide = |q: &Pattern| {
+        let q = atoms(q);
+        if anchor_atoms.iter().any(|a| disjoint(a, &q)) {
+            Some(SetExpr::Empty)
+        } else if anchor_atoms.iter().any(|a| syntactic_subset(a, &q)) {
+            Some(SetExpr::All)
+        } else {
+            None
+        }
+    };
+    let rest: Vec<SetExpr> = rest
+        .into_iter()
+        .map(|x| map_leaves(x, &mut decide))
+        .collect();
+    let mut children: Vec<SetExpr> = anchors
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| SetExpr::Pat(p))
+        .collect();
+    children.extend(rest);
+    Disjunct::new(simplify(SetExpr::Inter(children)))
+}
+
+impl Disjunct {
+    fn new(expr: SetExpr) -> Disjunct {
+        let anchors: Vec<Pattern> = match &expr {
+            SetExpr::Pat(p) => vec![p.clone()],
+            SetExpr::Inter(xs) => xs
+                .iter()
+                .filter_map(|x| match x {
+                    SetExpr::Pat(p) => Some(p.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let min_len = anchors.iter().map(min_len).max().unwrap_or(0);
+        Disjunct {
+            expr,
+            anchors,
+            min_len,
+        }
+    }
+}
+
+/// Replaces the patterns `f` decides, everywhere in `e`.
+fn map_leaves(e: SetExpr, f: &mut impl FnMut(&Pattern) -> Option<SetExpr>) -> SetExpr {
+    match e {
+        SetExpr::Pat(p) => f(&p).unwrap_or(SetExpr::Pat(p)),
+        SetExpr::Union(xs) => SetExpr::Union(xs.into_iter().map(|x| map_leaves(x, f)).collect()),
+        SetExpr::Inter(xs) => SetExpr::Inter(xs.into_iter().map(|x| map_leaves(x, f)).collect()),
+        SetExpr::Not(x) => SetExpr::not(map_leaves(*x, f)),
+        other => other,
+    }
+}
+
+/// Normal form enough for the fast paths: constants folded, nested unions and
+/// intersections flattened and deduplicated, `X ∪ ¬X = All`, `X ∩ ¬X = Empty`, double
+/// negation removed, `*` is `All`, and an intersection with a literal is decided by
+/// matching that literal.
+fn simplify(e: SetExpr) -> SetExpr {
+    match e {
+        SetExpr::Pat(p) if p.is_match_all() => SetExpr::All,
+        SetExpr::Empty | SetExpr::All | SetExpr::Pat(_) => e,
+        SetExpr::Not(x) => match simplify(*x) {
+            SetExpr::Empty => SetExpr::All,
+            SetExpr::All => SetExpr::Empty,
+            SetExpr::Not(y) => *y,
+            other => SetExpr::not(other),
+        },
+        SetExpr::Union(xs) => {
+            let mut out = Vec::with_capacity(xs.len());
+            for x in xs {
+                match simplify(x) {
+                    SetExpr::Empty => {}
+                    SetExpr::All => return SetExpr::All,
+                    SetExpr::Union(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
+                    other => push_unique(&mut out, other),
+                }
+            }
+            if has_complement_pair(&out) {
+                return SetExpr::All;
+            }
+            collapse(out, SetExpr::Empty, SetExpr::Union)
+        }
+        SetExpr::Inter(xs) => {
+            let mut out = Vec::with_capacity(xs.len());
+            for x in xs {
+                match simplify(x) {
+                    SetExpr::All => {}
+                    SetExpr::Empty => return SetExpr::Empty,
+                    SetExpr::Inter(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
+                    other => push_unique(&mut out, other),
+                }
+            }
+            if has_complement_pair(&out) {
+                return SetExpr::Empty;
+            }
+            // A literal conjunct leaves one candidate: match it against the rest.
+            let literal = out.iter().find_map(|x| match x {
+                SetExpr::Pat(p) => p.as_literal().map(|s| (s.to_string(), p.clone())),
+                _ => None,
+            });
+            if let Some((text, p)) = literal {
+                return if out.iter().all(|x| x.contains(&text)) {
+                    SetExpr::Pat(p)
+                } else {
+                    SetExpr::Empty
+                };
+            }
+            collapse(out, SetExpr::All, SetExpr::Inter)
+        }
+    }
+}
+
+fn push_unique(out: &mut Vec<SetExpr>, x: SetExpr) {
+    if !out.contains(&x) {
+        out.push(x);
+    }
+}
+
+fn has_complement_pair(xs: &[SetExpr]) -> bool {
+    xs.iter().any(|x| match x {
+        SetExpr::Not(inner) => xs.contains(inner),
+        _ => false,
+    })
+}
+
+/// `none` for no item, the item itself for one, `many(items)` otherwise.
+fn collapse(mut xs: Vec<SetExpr>, none: SetExpr, many: fn(Vec<SetExpr>) -> SetExpr) -> SetExpr {
+    match xs.len() {
+        0 => none,
+        1 => xs.pop().unwrap_or(none),
+        _ => many(xs),
+    }
+}
+
+/// Preferred spellings of "any other character", most readable first.
+const PREFERRED_OTHER: [char; 5] = ['x', 'z', 'q', '0', '-'];
+
+/// The first readable character for which `used` is false.
+fn pick_other(used: impl Fn(char) -> bool) -> Option<char> {
+    PREFERRED_OTHER
+        .into_iter()
+        .chain('a'..='z')
+        .chain('0'..='9')
+        .chain('A'..='Z')
+        .chain((0xA1u32..=0x10_FFFF).filter_map(char::from_u32))
+        .find(|c| !used(*c))
+}
+
+/// The character written for the "other" class: literal in no pattern of `e`.
+fn other_char(e: &SetExpr) -> Option<char> {
+    fn collect(e: &SetExpr, out: &mut FxHashSet<char>) {
+        match e {
+            SetExpr::Pat(p) => {
+                for t in p.tokens() {
+                    if let Token::Lit(s) = t {
+                        out.extend(s.chars());
+                    }
+                }
+            }
+            SetExpr::Union(xs) | SetExpr::Inter(xs) => xs.iter().for_each(|x| collect(x, out)),
+            SetExpr::Not(x) => collect(x, out),
+            SetExpr::Empty | SetExpr::All => {}
+        }
+    }
+    let mut lits = FxHashSet::default();
+    collect(e, &mut lits);
+    pick_other(|c| lits.contains(&c))
+}
+
+/// The shortest strings a pattern matches all have this length.
+fn min_len(p: &Pattern) -> usize {
+    p.tokens()
+        .iter()
+        .map(|t| match t {
+            Token::Lit(s) => s.chars().count(),
+            Token::One => 1,
+            Token::Star => 0,
+        })
+        .sum()
+}
+
+/// One shortest string of a pattern: stars empty, `?` as the other character.
+fn shortest_member(p: &Pattern, other: Option<char>) -> String {
+    let mut s = String::new();
+    for t in p.tokens() {
+        match t {
+            Token::Lit(l) => s.push_str(l),
+            Token::One => s.push(other.unwrap_or('x')),
+            Token::Star => {}
+        }
+    }
+    s
+}
+
+/// One position of a pattern, characters spelled out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Atom {
+    Char(char),
+    Any,
+    Star,
+}
+
+fn atoms(p: &Pattern) -> Vec<Atom> {
+    let mut out = Vec::new();
+    for t in p.tokens() {
+        match t {
+            Token::Lit(s) => out.extend(s.chars().map(Atom::Char)),
+            Token::One => out.push(Atom::Any),
+            Token::Star => out.push(Atom::Star),
+        }
+    }
+    out
+}
+
+/// Sound test for "no string matches both": before any `*`, counted from the start or
+/// from the end, the patterns require different characters at the same place, or one
+/// ends where the other requires more.
+fn disjoint(p: &[Atom], q: &[Atom]) -> bool {
+    disjoint_from(p.iter(), q.iter()) || disjoint_from(p.iter().rev(), q.iter().rev())
+}
+
+fn disjoint_from<'a>(
+    mut p: impl Iterator<Item = &'a Atom>,
+    mut q: impl Iterator<Item = &'a Atom>,
+) -> bool {
+    loop {
+        match (p.next(), q.next()) {
+            (Some(Atom::Star), _) | (_, Some(Atom::Star)) | (None, None) => return false,
+            (None, Some(_)) | (Some(_), None) => return true,
+            (Some(Atom::Char(a)), Some(Atom::Char(b))) if a != b => return true,
+            _ => {}
+        }
+    }
+}
+
+/// Sound test for `p ⊆ q`: `q` matches `p` read as a word, where a `*` of `p` can only
+/// be consumed by a `*` of `q`, and a `?` of `p` by a `?` or `*` of `q`. Any string of
+/// `p` then matches `q` by the same split. (Not complete, which is fine: a miss only
+/// sends the question to the product automaton.)
+fn syntactic_subset(p: &[Atom], q: &[Atom]) -> bool {
+    fn consumes(q: Atom, p: Atom) -> bool {
+        match q {
+            Atom::Char(c) => p == Atom::Char(c),
+            Atom::Any => p != Atom::Star,
+            Atom::Star => true,
+        }
+    }
+    let (mut p, mut q) = (p, q);
+    // Fixed ends of `q` must meet the same ends of `p`: cheap, and it settles most pairs.
+    while let Some((&qa, q_rest)) = q.split_first() {
+        if qa == Atom::Star {
+            break;
+        }
+        match p.split_first() {
+            Some((&pa, p_rest)) if consumes(qa, pa) => (p, q) = (p_rest, q_rest),
+            _ => return false,
+        }
+    }
+    while let Some((&qa, q_rest)) = q.split_last() {
+        if qa == Atom::Star {
+            break;
+        }
+        match p.split_last() {
+            Some((&pa, p_rest)) if consumes(qa, pa) => (p, q) = (p_rest, q_rest),
+            _ => return false,
+        }
+    }
+    match q {
+        [] => return p.is_empty(),
+        [Atom::Star] => return true,
+        _ => {}
+    }
+    // Wildcard matching of `q` over the word `p`; `prev[j]`: `q[..j]` matches `p[..i]`.
+    let mut prev: Vec<bool> = Vec::with_capacity(q.len() + 1);
+    prev.push(true);
+    for qa in q {
+        let v = *qa == Atom::Star && prev.last().copied().unwrap_or(false);
+        prev.push(v);
+    }
+    let mut cur: Vec<bool> = Vec::with_capacity(q.len() + 1);
+    for &pa in p {
+        cur.clear();
+        cur.push(false);
+        let mut left = false;
+        for (j, &qa) in q.iter().enumerate() {
+            let diag = prev.get(j).copied().unwrap_or(false);
+            let up = prev.get(j + 1).copied().unwrap_or(false);
+            let v = match qa {
+                Atom::Star => left || up,
+                _ => diag && consumes(qa, pa),
+            };
+            cur.push(v);
+            left = v;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(false)
+}
+
+/// Three-valued truth of a state's future: no continuation accepted, all accepted, or
+/// it depends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    No,
+    Yes,
+    Maybe,
+}
+
+/// The boolean expression over leaves that a product state must satisfy.
+enum Node {
+    Const(bool),
+    Leaf(usize),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+}
+
+/// One pattern's NFA: bit `i` of its state set means "the first `i` atoms consumed";
+/// bit `atoms.len()` is acceptance.
+struct Leaf {
+    atoms: Vec<Atom>,
+    /// Positions of `*`, ascending, for the epsilon closure.
+    stars: Vec<usize>,
+    /// Where this leaf's words start in a product state, and how many.
+    offset: usize,
+    words: usize,
+}
+
+impl Leaf {
+    fn new(p: &Pattern, offset: usize) -> Leaf {
+        let atoms = atoms(p);
+        let stars = atoms
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a == Atom::Star)
+            .map(|(i, _)| i)
+            .collect();
+        let words = atoms.len() / 64 + 1;
+        Leaf {
+            atoms,
+            stars,
+            offset,
+            words,
+        }
+    }
+
+    fn part<'s>(&self, state: &'s [u64]) -> &'s [u64] {
+        state
+            .get(self.offset..self.offset + self.words)
+            .unwrap_or(&[])
+    }
+
+    fn part_mut<'s>(&self, state: &'s mut [u64]) -> &'s mut [u64] {
+        state
+            .get_mut(self.offset..self.offset + self.words)
+            .unwrap_or(&mut [])
+    }
+
+    /// A `*` may match nothing: reaching it reaches the position after it too.
+    fn close(&self, set: &mut [u64]) {
+        for &i in &self.stars {
+            if get_bit(set, i) {
+                set_bit(set, i + 1);
+            }
+        }
+    }
+
+    fn step(&self, src: &[u64], c: char, dst: &mut [u64]) {
+        for i in bits(src) {
+            match self.atoms.get(i) {
+                Some(Atom::Char(x)) if *x == c => set_bit(dst, i + 1),
+                Some(Atom::Any) => set_bit(dst, i + 1),
+                Some(Atom::Star) => set_bit(dst, i),
+                _ => {}
+            }
+        }
+        self.close(dst);
+    }
+
+    fn accepts(&self, set: &[u64]) -> bool {
+        get_bit(set, self.atoms.len())
+    }
+
+    /// Dead (empty set) never accepts again; at a final `*` it accepts everything.
+    fn future(&self, set: &[u64]) -> Tri {
+        if set.iter().all(|w| *w == 0) {
+            return Tri::No;
+        }
+        let n = self.atoms.len();
+        if n > 0 && self.atoms.last() == Some(&Atom::Star) && get_bit(set, n - 1) {
+            return Tri::Yes;
+        }
+        Tri::Maybe
+    }
+}
+
+fn get_bit(words: &[u64], i: usize) -> bool {
+    words.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+}
+
+fn set_bit(words: &mut [u64], i: usize) {
+    if let Some(w) = words.get_mut(i / 64) {
+        *w |= 1u64 << (i % 64);
+    }
+}
+
+fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    words.iter().enumerate().flat_map(|(wi, &w)| {
+        let mut w = w;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(wi * 64 + b)
+        })
+    })
+}
+
+/// The product automaton of an expression's patterns, explored lazily.
+struct Machine {
+    leaves: Vec<Leaf>,
+    /// Words in a product state (all leaves side by side).
+    width: usize,
+    root: Node,
+    /// The "other" character, literal in no pattern of the question.
+    other: Option<char>,
+}
+
+/// A visited product state and how it was first reached.
+struct Visit {
+    state: Rc<[u64]>,
+    parent: usize,
+    via: char,
+}
+
+impl Machine {
+    fn new(e: &SetExpr, other: Option<char>) -> Machine {
+        let mut m = Machine {
+            leaves: Vec::new(),
+            width: 0,
+            root: Node::Const(false),
+            other,
+        };
+        let mut index = rustc_hash::FxHashMap::default();
+        m.root = m.compile(e, &mut index);
+        m
+    }
+
+    fn compile(&mut self, e: &SetExpr, index: &mut rustc_hash::FxHashMap<Pattern, usize>) -> Node {
+        match e {
+            SetExpr::Empty => Node::Const(false),
+            SetExpr::All => Node::Const(true),
+            SetExpr::Pat(p) => {
+                if let Some(&i) = index.get(p) {
+                    return Node::Leaf(i);
+                }
+                let leaf = Leaf::new(p, self.width);
+                self.width += leaf.words;
+                self.leaves.push(leaf);
+                let i = self.leaves.len() - 1;
+                index.insert(p.clone(), i);
+                Node::Leaf(i)
+            }
+            SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.compile(x, index)).collect()),
+            SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.compile(x, index)).collect()),
+            SetExpr::Not(x) => Node::Not(Box::new(self.compile(x, index))),
+        }
+    }
+
+    fn initial(&self) -> Vec<u64> {
+        let mut s = vec![0u64; self.width];
+        for leaf in &self.leaves {
+            let part = leaf.part_mut(&mut s);
+            set_bit(part, 0);
+            leaf.close(part);
+        }
+        s
+    }
+
+    fn accepts(&self, node: &Node, s: &[u64]) -> bool {
+        match node {
+            Node::Const(b) => *b,
+            Node::Leaf(i) => self.leaves.get(*i).is_some_and(|l| l.accepts(l.part(s))),
+            Node::And(xs) => xs.iter().all(|x| self.accepts(x, s)),
+            Node::Or(xs) => xs.iter().any(|x| self.accepts(x, s)),
+            Node::Not(x) => !self.accepts(x, s),
+        }
+    }
+
+    fn future(&self, node: &Node, s: &[u64]) -> Tri {
+        match node {
+            Node::Const(true) => Tri::Yes,
+            Node::Const(false) => Tri::No,
+            Node::Leaf(i) => self.leaves.get(*i).map_or(Tri::No, |l| l.future(l.part(s))),
+            Node::And(xs) => {
+                let mut all = Tri::Yes;
+                for x in xs {
+                    match self.future(x, s) {
+                        Tri::No => return Tri::No,
+                        Tri::Maybe => all = Tri::Maybe,
+                        Tri::Yes => {}
+                    }
+                }
+                all
+            }
+            Node::Or(xs) => {
+                let mut any = Tri::No;
+                for x in xs {
+                    match self.future(x, s) {
+                        Tri::Yes => return Tri::Yes,
+                        Tri::Maybe => any = Tri::Maybe,
+                        Tri::No => {}
+                    }
+                }
+                any
+            }
+            Node::Not(x) => match self.future(x, s) {
+                Tri::Yes => Tri::No,
+                Tri::No => Tri::Yes,
+                Tri::Maybe => Tri::Maybe,
+            },
+        }
+    }
+
+    /// The distinct moves from `s`, in preference order, so that among witnesses of one
+    /// length the one that reads like the patterns wins: first the literals that extend
+    /// a leaf's furthest position (in leaf order, so the first patterns lead), then one
+    /// character standing for all others, and last the literals that only restart a
+    /// match behind a `*` (`b//` reads worse than `b/x`).
+    fn moves(&self, s: &[u64], out: &mut Vec<char>) {
+        out.clear();
+        for leaf in &self.leaves {
+            let furthest = bits(leaf.part(s)).last().and_then(|i| leaf.atoms.get(i));
+            if let Some(Atom::Char(c)) = furthest
+                && !out.contains(c)
+            {
+                out.push(*c);
+            }
+        }
+        let extending = out.len();
+        // When every preferred character is literal somewhere (never in practice), any
+        // character that no leaf consumes here moves like the others.
+        let other = match self.other {
+            Some(c) => Some(c),
+            None => pick_other(|c| {
+                self.leaves.iter().any(|leaf| {
+                    bits(leaf.part(s)).any(|i| leaf.atoms.get(i) == Some(&Atom::Char(c)))
+                })
+            }),
+        };
+        for leaf in &self.leaves {
+            for i in bits(leaf.part(s)) {
+                if let Some(Atom::Char(c)) = leaf.atoms.get(i)
+                    && !out.contains(c)
+                {
+                    out.push(*c);
+                }
+            }
+        }
+        if let Some(c) = other {
+            out.insert(extending, c);
+        }
+    }
+
+    fn step(&self, src: &[u64], c: char, dst: &mut [u64]) {
+        dst.fill(0);
+        for leaf in &self.leaves {
+            leaf.step(leaf.part(src), c, leaf.part_mut(dst));
+        }
+    }
+
+    /// Breadth-first search for an accepted string of at most `max_len` characters;
+    /// `used` counts states against `max_states` across calls.
+    fn bfs(
+        &self,
+        max_len: Option<usize>,
+        max_states: usize,
+        used: &mut usize,
+    ) -> Result<Option<String>, LangError> {
+        let init = self.initial();
+        match self.future(&self.root, &init) {
+            Tri::No => return Ok(None),
+            Tri::Yes => return Ok(Some(String::new())),
+            Tri::Maybe if self.accepts(&self.root, &init) => return Ok(Some(String::new())),
+            Tri::Maybe => {}
+        }
+        let init: Rc<[u64]> = init.into();
+        let mut seen: FxHashSet<Rc<[u64]>> = FxHashSet::default();
+        seen.insert(init.clone());
+        *used += 1;
+        let mut visits = vec![Visit {
+            state: init,
+            parent: usize::MAX,
+            via: '\0',
+        }];
+        let mut frontier = vec![0usize];
+        let mut depth = 0usize;
+        let mut buf = vec![0u64; self.width];
+        let mut moves = Vec::new();
+        while !frontier.is_empty() {
+            if max_len.is_some_and(|m| depth >= m) {
+                return Ok(None);
+            }
+            let mut next = Vec::new();
+            for &id in &frontier {
+                let Some(state) = visits.get(id).map(|v| v.state.clone()) else {
+                    continue;
+                };
+                self.moves(&state, &mut moves);
+                for &c in &moves {
+                    self.step(&state, c, &mut buf);
+                    if seen.contains(buf.as_slice()) {
+                        continue;
+                    }
+                    let succ: Rc<[u64]> = Rc::from(buf.as_slice());
+                    seen.insert(succ.clone());
+                    *used += 1;
+                    if *used > max_states {
+                        return Err(LangError::TooComplex { states: *used });
+                    }
+                    match self.future(&self.root, &succ) {
+                        Tri::No => continue,
+                        Tri::Yes => return Ok(Some(path(&visits, id, c))),
+                        Tri::Maybe if self.accepts(&self.root, &succ) => {
+                            return Ok(Some(path(&visits, id, c)));
+                        }
+                        Tri::Maybe => {}
+                    }
+                    visits.push(Visit {
+                        state: succ,
+                        parent: id,
+                        via: c,
+                    });
+                    next.push(visits.len() - 1);
+                }
+            }
+            frontier = next;
+            depth += 1;
+        }
+        Ok(None)
+    }
+}
+
+/// The string that reaches visit `id` and then reads `last`.
+fn path(visits: &[Visit], mut id: usize, last: char) -> String {
+    let mut rev = vec![last];
+    while let Some(v) = visits.get(id) {
+        if v.parent == usize::MAX {
+            break;
+        }
+        rev.push(v.via);
+        id = v.parent;
+    }
+    rev.into_iter().rev().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b() -> Budget {
+        Budget::default()
+    }
+
+    fn p(raw: &str) -> SetExpr {
+        SetExpr::pat(raw)
+    }
+
+    /// `sub!(name, a, b, subset?)`: inclusion, and a witness exactly when not included.
+    macro_rules! sub {
+        ($name:ident, $a:expr, $b:expr, $want:expr) => {
+            #[test]
+            fn $name() {
+                let (a, bb) = ($a, $b);
+                assert_eq!(is_subset(&a, &bb, &b()), Ok($want), "{a:?} ⊆ {bb:?}");
+                let w = witness_in_difference(&a, &bb, &b()).expect("budget");
+                assert_eq!(w.is_none(), $want, "witness {w:?}");
+                if let Some(w) = w {
+                    assert!(a.contains(&w) && !bb.contains(&w), "bad witness {w:?}");
+                }
+            }
+        };
+    }
+
+    /// `wit!(name, a, b, witness)`: the exact (shortest, deterministic) witness.
+    macro_rules! wit {
+        ($name:ident, $a:expr, $b:expr, $want:expr) => {
+            #[test]
+            fn $name() {
+                let want: Option<&str> = $want;
+                let got = witness_in_difference(&$a, &$b, &b()).expect("budget");
+                assert_eq!(got.as_deref(), want);
+            }
+        };
+    }
+
+    sub!(
+        b_slash_in_b_star,
+        p("arn:aws:s3:::b/*"),
+        p("arn:aws:s3:::b*"),
+        true
+    );
+    sub!(
+        b_star_not_in_b_slash,
+        p("arn:aws:s3:::b*"),
+        p("arn:aws:s3:::b/*"),
+        false
+    );
+    sub!(one_in_star, p("a?c"), p("a*c"), true);
+    sub!(star_not_in_one, p("a*c"), p("a?c"), false);
+    sub!(
+        identical,
+        p("arn:aws:s3:::b/*"),
+        p("arn:aws:s3:::b/*"),
+        true
+    );
+    sub!(anything_in_all, p("arn:*:s3:::b/?"), SetExpr::All, true);
+    sub!(anything_in_star, p("arn:*:s3:::b/?"), p("*"), true);
+    sub!(all_not_in_pattern, SetExpr::All, p("arn:*"), false);
+    sub!(empty_in_anything, SetExpr::Empty, p("a"), true);
+    sub!(star_in_star_star, p("*"), p("**"), true);
+    sub!(
+        literal_in_pattern,
+        p("arn:aws:s3:::b/k"),
+        p("arn:aws:s3:::*/k"),
+        true
+    );
+    sub!(
+        literal_not_in_pattern,
+        p("arn:aws:s3:::b/k"),
+        p("arn:aws:s3:::*/j"),
+        false
+    );
+    sub!(
+        union_in_union,
+        SetExpr::union([p("arn:aws:s3:::a/*"), p("arn:aws:s3:::b/x")]),
+        SetExpr::union([p("arn:aws:s3:::b/*"), p("arn:aws:s3:::a*")]),
+        true
+    );
+    sub!(
+        union_covered_only_jointly,
+        p("a*"),
+        SetExpr::union([p("a"), p("a?*")]),
+        true
+    );
+    sub!(
+        middle_star_cover,
+        p("arn:aws:s3:::b/*/logs/*"),
+        p("arn:aws:s3:::b/*logs*"),
+        true
+    );
+    sub!(
+        syntactic_inclusion_with_stars,
+        p("*ab*"),
+        SetExpr::union([p("*a*b*"), p("x")]),
+        true
+    );
+    sub!(
+        not_resource_subset,
+        !p("arn:aws:s3:::*"),
+        !p("arn:aws:s3:::secret/*"),
+        true
+    );
+    sub!(
+        not_resource_not_subset,
+        SetExpr::not(p("arn:aws:s3:::secret/*")),
+        SetExpr::not(p("arn:aws:s3:::*")),
+        false
+    );
+    sub!(
+        intersection_in_part,
+        SetExpr::inter([p("arn:aws:s3:::b/*"), p("*/logs/*")]),
+        p("arn:aws:s3:::b/*"),
+        true
+    );
+    sub!(
+        deny_removes_secret,
+        SetExpr::minus(p("arn:aws:s3:::b/*"), p("arn:aws:s3:::b/secret/*")),
+        p("arn:aws:s3:::b/*"),
+        true
+    );
+
+    wit!(
+        s3_reports_subtracted,
+        p("arn:aws:s3:::b/*"),
+        p("arn:aws:s3:::b/reports/*"),
+        Some("arn:aws:s3:::b/")
+    );
+    wit!(
+        prefix_vs_longer_prefix,
+        p("arn:aws:s3:::b*"),
+        p("arn:aws:s3:::bucket*"),
+        Some("arn:aws:s3:::b")
+    );
+    wit!(
+        prefix_vs_shorter_prefix,
+        p("arn:aws:s3:::bucket*"),
+        p("arn:aws:s3:::b*"),
+        None
+    );
+    wit!(star_vs_one, p("a*c"), p("a?c"), Some("ac"));
+    wit!(all_minus_pattern, SetExpr::All, p("arn:*"), Some(""));
+    wit!(
+        other_is_readable,
+        p("arn:aws:s3:::data-bucket/?*"),
+        p("arn:aws:s3:::data-bucket/logs/*"),
+        Some("arn:aws:s3:::data-bucket/x")
+    );
+    wit!(other_avoids_literals, p("x?"), p("xx"), Some("xz"));
+    wit!(
+        other_avoids_all_preferred,
+        p("?"),
+        SetExpr::union([p("x"), p("z"), p("q"), p("0")]),
+        Some("-")
+    );
+    wit!(
+        deny_subtraction,
+        p("arn:aws:s3:::b/*"),
+        SetExpr::minus(p("arn:aws:s3:::b/*"), p("arn:aws:s3:::b/secret/*")),
+        Some("arn:aws:s3:::b/secret/")
+    );
+    wit!(
+        not_resource_witness,
+        SetExpr::not(p("arn:aws:s3:::secret/*")),
+        SetExpr::not(p("arn:aws:s3:::*")),
+        Some("arn:aws:s3:::")
+    );
+    wit!(
+        prefers_the_patterns_letters,
+        p("a*b"),
+        SetExpr::union([p("ab"), p("a?b")]),
+        Some("abbb")
+    );
+    wit!(
+        extends_pattern_literals,
+        p("arn:aws:iam::1:role/*"),
+        SetExpr::union([p("arn:aws:iam::1:role/"), p("arn:aws:iam::1:role/?")]),
+        Some("arn:aws:iam::1:role/xx")
+    );
+
+    #[test]
+    fn intersection_sample_overlaps_patterns() {
+        let e = SetExpr::inter([p("arn:aws:s3:::b/*"), p("*/logs/*")]);
+        assert_eq!(
+            sample(&e, &b()),
+            Ok(Some("arn:aws:s3:::b/logs/".to_string()))
+        );
+    }
+
+    #[test]
+    fn empty_sets() {
+        assert_eq!(is_empty(&SetExpr::Empty, &b()), Ok(true));
+        assert_eq!(sample(&SetExpr::Empty, &b()), Ok(None));
+        assert_eq!(
+            is_empty(&SetExpr::inter([p("a*"), p("b*")]), &b()),
+            Ok(true)
+        );
+        assert_eq!(
+            is_empty(&SetExpr::inter([p("a*b"), p("*c")]), &b()),
+            Ok(true)
+        );
+        assert_eq!(is_empty(&SetExpr::minus(p("a/*"), p("a*")), &b()), Ok(true));
+        assert_eq!(is_empty(&SetExpr::union(Vec::new()), &b()), Ok(true));
+        assert_eq!(is_empty(&SetExpr::All, &b()), Ok(false));
+        assert_eq!(is_empty(&SetExpr::inter(Vec::new()), &b()), Ok(false));
+        assert_eq!(sample(&SetExpr::All, &b()), Ok(Some(String::new())));
+        assert_eq!(sample(&p("a?c*"), &b()), Ok(Some("axc".to_string())));
+    }
+
+    #[test]
+    fn literal_star_from_a_variable_is_literal() {
+        let lit = SetExpr::Pat(Pattern::from_tokens(vec![Token::Lit("a*".into())]));
+        assert_eq!(is_subset(&lit, &p("a?"), &b()), Ok(true));
+        assert_eq!(is_subset(&lit, &p("ab"), &b()), Ok(false));
+        assert_eq!(
+            witness_in_difference(&p("a?"), &lit, &b()),
+            Ok(Some("ax".to_string()))
+        );
+    }
+
+    #[test]
+    fn budget_exhaustion_is_an_error_not_an_answer() {
+        let a = p("*a*");
+        let bb = SetExpr::union([p("a*"), p("*b*")]);
+        let tiny = Budget { max_states: 2 };
+        assert_eq!(
+            witness_in_difference(&a, &bb, &tiny),
+            Err(LangError::TooComplex { states: 3 })
+        );
+        assert!(is_subset(&a, &bb, &tiny).is_err());
+        assert_eq!(
+            witness_in_difference(&a, &bb, &b()),
+            Ok(Some("xa".to_string()))
+        );
+        let err = LangError::TooComplex { states: 3 };
+        assert_eq!(
+            err.to_string(),
+            "resource patterns too complex to compare exactly: gave up after 3 automaton states"
+        );
+    }
+
+    #[test]
+    fn deterministic() {
+        let a = SetExpr::union([p("arn:aws:s3:::b*/k?"), p("arn:aws:s3:::*/x*")]);
+        let bb = SetExpr::union([p("arn:aws:s3:::bb*"), p("*/k")]);
+        let first = witness_in_difference(&a, &bb, &b());
+        for _ in 0..5 {
+            assert_eq!(witness_in_difference(&a, &bb, &b()), first);
+        }
+        assert!(first.expect("budget").is_some());
+    }
+
+    #[test]
+    fn long_patterns_cross_word_boundaries() {
+        let base = "arn:aws:s3:::".to_string() + &"abcdefgh/".repeat(10);
+        let a = p(&format!("{base}*"));
+        let bb = SetExpr::union([p(&base), p(&format!("{base}?"))]);
+        // The search runs past bit 64 of the leaves' position sets.
+        assert_eq!(
+            witness_in_difference(&a, &bb, &b()),
+            Ok(Some(format!("{base}xx")))
+        );
+        let c = p(&format!("{base}*/z"));
+        assert_eq!(is_subset(&c, &a, &b()), Ok(true));
+        assert_eq!(
+            witness_in_difference(&a, &SetExpr::union([c, p(&format!("{base}?*"))]), &b()),
+            Ok(Some(base))
+        );
+    }
+
+    #[test]
+    fn syntactic_tests_are_sound_examples() {
+        let s = |x: &str, y: &str| {
+            syntactic_subset(&atoms(&Pattern::parse(x)), &atoms(&Pattern::parse(y)))
+        };
+        let d = |x: &str, y: &str| disjoint(&atoms(&Pattern::parse(x)), &atoms(&Pattern::parse(y)));
+        assert!(s("b/*", "b*"));
+        assert!(s("a?c", "a*c"));
+        assert!(s("a*b*c", "a*c"));
+        assert!(!s("a*c", "a?c"));
+        assert!(!s("a*", "a?*"));
+        assert!(d("a*", "b*"));
+        assert!(d("*a", "*b"));
+        assert!(d("ab", "abc*d"));
+        assert!(!d("a*", "*b"));
+        assert!(!d("ab", "a?"));
+    }
+
+    /// The shapes of `benches/lang.rs`, so the bench measures right answers.
+    #[test]
+    fn bench_shapes() {
+        let bucket = |i: usize| format!("arn:aws:s3:::acme-prod-analytics-{i:02}/tenants/");
+        let union =
+            |f: &dyn Fn(usize) -> Vec<String>| SetExpr::union((0..10).flat_map(f).map(|s| p(&s)));
+        let before = union(&|i| vec![format!("{}*/exports/2024/*", bucket(i))]);
+        let denies =
+            SetExpr::union([3, 5, 7].map(|i| p(&format!("{}*/exports/2024/pii/*", bucket(i)))));
+        let cases = [
+            (
+                before.clone(),
+                union(&|i| vec![format!("{}*", bucket(i))]),
+                None,
+            ),
+            (
+                before.clone(),
+                SetExpr::minus(before.clone(), denies),
+                Some("arn:aws:s3:::acme-prod-analytics-03/tenants//exports/2024/pii/"),
+            ),
+            (
+                before.clone(),
+                union(&|i| {
+                    vec![
+                        format!("{}*/exports/2024/", bucket(i)),
+                        format!("{}*/exports/2024/?*", bucket(i)),
+                    ]
+                }),
+                None,
+            ),
+            (
+                // `x` is a literal of `exports`: the other character is `z`.
+                before.clone(),
+                union(&|i| {
+                    vec![
+                        format!("{}*/exports/2024/", bucket(i)),
+                        format!("{}*/exports/2024/??*", bucket(i)),
+                    ]
+                }),
+                Some("arn:aws:s3:::acme-prod-analytics-00/tenants//exports/2024/z"),
+            ),
+            (
+                union(&|i| vec![format!("{}t-{i}/exports/2024/report-{i}.csv", bucket(i))]),
+                before.clone(),
+                None,
+            ),
+        ];
+        for (a, bb, want) in cases {
+            let got = witness_in_difference(&a, &bb, &b()).expect("budget");
+            assert_eq!(got.as_deref(), want);
+            assert_eq!(is_subset(&a, &bb, &b()), Ok(want.is_none()));
+        }
+    }
+
+    // ---- property tests against brute force over {a, b, /, c}, lengths 0..=5 ----
+
+    fn pattern() -> impl Strategy<Value = SetExpr> {
+        proptest::collection::vec(
+            prop_oneof![
+                3 => Just('a'),
+                2 => Just('b'),
+                1 => Just('/'),
+                2 => Just('*'),
+                1 => Just('?'),
+            ],
+            0..5,
+        )
+        .prop_map(|v| SetExpr::pat(&v.into_iter().collect::<String>()))
+    }
+
+    fn expr() -> impl Strategy<Value = SetExpr> {
+        let leaf = prop_oneof![
+            1 => Just(SetExpr::Empty),
+            1 => Just(SetExpr::All),
+            10 => pattern(),
+        ];
+        leaf.prop_recursive(3, 24, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(SetExpr::Union),
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(SetExpr::Inter),
+                inner.prop_map(SetExpr::not),
+            ]
+        })
+    }
+
+    fn all_strings() -> Vec<String> {
+        let mut out = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for s in &level {
+                for c in ['a', 'b', '/', 'c'] {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            out.extend(next.iter().cloned());
+            level = next;
+        }
+        out
+    }
+
+    /// Length of the shortest brute-force member of `a \ b`, if any up to length 5.
+    fn brute_shortest(a: &SetExpr, bb: &SetExpr) -> Option<usize> {
+        all_strings()
+            .into_iter()
+            .find(|s| a.contains(s) && !bb.contains(s))
+            .map(|s| s.chars().count())
+    }
+
+    /// The product automaton alone, without simplification or fast paths.
+    fn slow(e: &SetExpr) -> Option<String> {
+        let mut used = 0;
+        Machine::new(e, other_char(e))
+            .bfs(None, usize::MAX, &mut used)
+            .expect("no budget")
+    }
+
+    fn check_witness(a: &SetExpr, bb: &SetExpr, w: &Option<String>) -> Result<(), TestCaseError> {
+        let brute = brute_shortest(a, bb);
+        match w {
+            Some(w) => {
+                prop_assert!(a.contains(w), "witness {:?} not in a", w);
+                prop_assert!(!bb.contains(w), "witness {:?} in b", w);
+                let len = w.chars().count();
+                if len <= 5 {
+                    prop_assert_eq!(brute, Some(len), "witness {:?} not shortest", w);
+                } else {
+                    prop_assert_eq!(brute, None);
+                }
+            }
+            None => prop_assert_eq!(brute, None, "missed a counterexample"),
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn witness_agrees_with_brute_force(a in expr(), bb in expr()) {
+            let w = witness_in_difference(&a, &bb, &b()).expect("budget");
+            check_witness(&a, &bb, &w)?;
+            prop_assert_eq!(is_subset(&a, &bb, &b()), Ok(w.is_none()));
+        }
+
+        #[test]
+        fn pattern_pairs_agree_with_brute_force(a in pattern(), bb in pattern()) {
+            let w = witness_in_difference(&a, &bb, &b()).expect("budget");
+            check_witness(&a, &bb, &w)?;
+            prop_assert_eq!(is_subset(&a, &bb, &b()), Ok(w.is_none()));
+        }
+
+        #[test]
+        fn pattern_unions_agree_with_brute_force(
+            a in proptest::collection::vec(pattern(), 1..4),
+            bb in proptest::collection::vec(pattern(), 1..4),
+            deny in proptest::collection::vec(pattern(), 0..2),
+        ) {
+            let a = SetExpr::union(a);
+            let bb = SetExpr::minus(SetExpr::union(bb), SetExpr::union(deny));
+            let w = witness_in_difference(&a, &bb, &b()).expect("budget");
+            check_witness(&a, &bb, &w)?;
+            prop_assert_eq!(is_subset(&a, &bb, &b()), Ok(w.is_none()));
+        }
+
+        #[test]
+        fn fast_paths_agree_with_the_plain_product(a in expr(), bb in expr()) {
+            let e = SetExpr::minus(a.clone(), bb.clone());
+            let fast = witness_in_difference(&a, &bb, &b()).expect("budget");
+            let plain = slow(&e);
+            prop_assert_eq!(fast.as_ref().map(|w| w.chars().count()), plain.as_ref().map(|w| w.chars().count()));
+        }
+
+        #[test]
+        fn sample_and_emptiness_agree_with_brute_force(a in expr()) {
+            let s = sample(&a, &b()).expect("budget");
+            check_witness(&a, &SetExpr::Empty, &s)?;
+            prop_assert_eq!(is_empty(&a, &b()), Ok(s.is_none()));
+        }
+
+        #[test]
+        fn syntactic_tests_are_sound(a in pattern(), bb in pattern()) {
+            let (SetExpr::Pat(pa), SetExpr::Pat(pb)) = (&a, &bb) else { return Ok(()) };
+            let (xa, xb) = (atoms(pa), atoms(pb));
+            if syntactic_subset(&xa, &xb) {
+                prop_assert_eq!(slow(&SetExpr::minus(a.clone(), bb.clone())), None);
+            }
+            if disjoint(&xa, &xb) {
+                prop_assert_eq!(slow(&SetExpr::inter([a.clone(), bb.clone()])), None);
+            }
+        }
+    }
+}
