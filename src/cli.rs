@@ -4,8 +4,10 @@
 mod args;
 mod catalog;
 mod common;
+mod diff;
 mod effective;
 mod explain;
+mod generate;
 
 use clap::Parser;
 use std::io::{self, Write};
@@ -29,6 +31,8 @@ pub enum CliError {
     Input(#[from] crate::ingest::IngestError),
     #[error("{0}")]
     Usage(String),
+    #[error("{0}")]
+    Diff(#[from] crate::diff::err::DiffError),
     #[error("cannot write output: {0}")]
     Output(#[from] io::Error),
 }
@@ -62,6 +66,8 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Effective(a) => effective::run(a, &mut out)?,
         Command::Explain(a) => explain::run(a, &mut out)?,
         Command::Catalog(a) => catalog::run(a, &mut out)?,
+        Command::Diff(a) => diff::run(a, &mut out)?,
+        Command::Generate { what } => generate::run(*what, &mut out)?,
     };
     out.flush()?;
     Ok(outcome)

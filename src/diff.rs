@@ -2,4 +2,12 @@
 //! compared exactly (resource sets by language inclusion, with witnesses), findings with
 //! stable codes, waivers and the gate.
 
+pub mod compare;
+pub mod err;
 pub mod findings;
+pub mod mapping;
+pub mod outcome;
+pub mod run;
+pub mod waivers;
+
+pub use run::{DEFAULT_FAIL_ON, DiffOptions, Outcome, SideInput, diff};

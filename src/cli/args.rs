@@ -31,6 +31,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Compare two IAM setups person by person: who loses, who gains, and why; with a
+    /// gate for CI (exit 1 when findings at or above the threshold are not waived)
+    Diff(DiffArgs),
     /// Who can do what: every user's and role's allowed actions, with resources,
     /// conditions, access levels and the statements that grant them
     Effective(EffectiveArgs),
@@ -40,6 +43,107 @@ pub enum Command {
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Write the man page or a shell completion script to stdout
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: GenerateWhat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateWhat {
+    Man,
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Sources of the state before the migration (merged)
+    #[arg(long, required = true, num_args = 1.., value_name = "SRC")]
+    pub before: Vec<PathBuf>,
+    /// Sources of the state after the migration (merged)
+    #[arg(long, required = true, num_args = 1.., value_name = "SRC")]
+    pub after: Vec<PathBuf>,
+    /// SCP level applying to both sides (repeat per level)
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// SCP level applying to the before side only
+    #[arg(long, value_name = "FILE")]
+    pub before_scp: Vec<PathBuf>,
+    /// SCP level applying to the after side only
+    #[arg(long, value_name = "FILE")]
+    pub after_scp: Vec<PathBuf>,
+    /// Renames between the sides (YAML: `renames: {users, roles, groups}` with `from`/`to`
+    /// or `pattern`/`to` rules, e.g. `old-(.*)` → `edge-prod-b001-role-$1`)
+    #[arg(long, value_name = "FILE")]
+    pub map: Option<PathBuf>,
+    /// Approved exceptions (YAML: `waivers:` with principal/action/resource globs, reason,
+    /// approved_by, expires); waived findings stay in reports but do not fail the gate
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Report format; repeat for several (several need --out)
+    #[arg(long, value_enum)]
+    pub format: Vec<DiffFormat>,
+    /// Write `iamdiff-report.{md,html,json,sarif,xml}` into DIR (all of them unless
+    /// --format says which), atomically; the table still goes to stdout
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Finding kinds that fail the gate, comma-separated:
+    /// lost,narrowed,conditional,gained,removed,review
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "lost,narrowed,removed,review",
+        value_name = "KINDS"
+    )]
+    pub fail_on: Vec<FailOn>,
+    /// Findings below this access level never fail the gate
+    /// (list < read < tagging < write < permissions)
+    #[arg(long, value_enum, default_value_t = MinLevel::List)]
+    pub min_level: MinLevel,
+    /// The date waivers expire against (YYYY-MM-DD); default today (UTC), or
+    /// SOURCE_DATE_EPOCH when set
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// Print nothing to stdout except the requested report; no progress
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Md,
+    Html,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Lost,
+    Narrowed,
+    Conditional,
+    Gained,
+    Removed,
+    Review,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinLevel {
+    List,
+    Read,
+    Tagging,
+    Write,
+    Permissions,
 }
 
 /// Request context: values for condition keys and policy variables.
@@ -87,9 +191,18 @@ pub enum EffectiveFormat {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// Input files (exports of one IAM setup, merged)
-    #[arg(required = true, value_name = "SRC")]
+    /// Input files (exports of one IAM setup, merged); or use --before and --after
+    #[arg(required_unless_present = "before", conflicts_with_all = ["before", "after"], value_name = "SRC")]
     pub sources: Vec<PathBuf>,
+    /// Sources of the before side: explain the request on both sides
+    #[arg(long, num_args = 1.., requires = "after", value_name = "SRC")]
+    pub before: Vec<PathBuf>,
+    /// Sources of the after side
+    #[arg(long, num_args = 1.., requires = "before", value_name = "SRC")]
+    pub after: Vec<PathBuf>,
+    /// Renames between the sides, as for `diff` (the principal is named as on the before side)
+    #[arg(long, value_name = "FILE", requires = "before")]
+    pub map: Option<PathBuf>,
     /// SCPs of one organization level; repeat per level
     #[arg(long, value_name = "FILE")]
     pub scp: Vec<PathBuf>,

@@ -12,6 +12,9 @@ use super::common;
 use super::{CliError, Outcome};
 
 pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    if !a.before.is_empty() {
+        return run_both(a, out);
+    }
     let context = common::context(&a.context)?;
     let snap = common::load(&a.sources, &a.scp)?;
     let p = find_principal(&snap, &a.principal)?;
@@ -58,4 +61,51 @@ pub fn find_principal<'a>(
             "`{name}` names both a user and a role: give the ARN instead"
         ))),
     }
+}
+
+/// `explain --before … --after …`: the decision on each side, with its statements.
+fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let context = common::context(&a.context)?;
+    let renames = match &a.map {
+        Some(p) => {
+            let (name, bytes) = crate::ingest::read_source(p)?;
+            crate::diff::mapping::Renames::parse(&name, &String::from_utf8_lossy(&bytes))?
+        }
+        None => crate::diff::mapping::Renames::default(),
+    };
+    let before = common::load(&a.before, &a.scp)?;
+    let after = common::load(&a.after, &a.scp)?;
+    let cat = catalog();
+    let pb = find_principal(&before, &a.principal).ok();
+    let after_name = pb
+        .and_then(|p| renames.principal(p.kind, &p.name))
+        .unwrap_or_else(|| a.principal.clone());
+    let pa = find_principal(&after, &after_name).ok();
+    if pb.is_none() && pa.is_none() {
+        // neither side has it: report the before side's error
+        find_principal(&before, &a.principal)?;
+    }
+    let eb = pb.map(|p| eval::explain(&before, cat, p, &a.action, a.resource.as_deref(), &context));
+    let ea = pa.map(|p| eval::explain(&after, cat, p, &a.action, a.resource.as_deref(), &context));
+    match a.format {
+        ExplainFormat::Json => {
+            let v = serde_json::json!({ "before": eb, "after": ea });
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+        }
+        ExplainFormat::Text => {
+            for (label, e, name) in [("before", &eb, &a.principal), ("after", &ea, &after_name)] {
+                writeln!(out, "== {label} ==")?;
+                match e {
+                    Some(e) => report::explain::write_text(e, cat, out)?,
+                    None => writeln!(
+                        out,
+                        "decision: not-allowed\nprincipal `{name}` does not exist on this side"
+                    )?,
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
 }

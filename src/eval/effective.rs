@@ -196,6 +196,14 @@ pub fn effective_compiled(
     }
 }
 
+/// Condition clauses as text: `key Operator value|value and …`.
+pub fn clauses_text(c: &[ConditionClause]) -> String {
+    c.iter()
+        .map(|c| format!("{} {} {}", c.key, c.operator, c.values.join("|")))
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
 fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
     l.identity
         .iter()

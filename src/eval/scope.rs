@@ -168,6 +168,25 @@ pub fn scope_for(clause: &ResourceClause, ctx: &RequestContext) -> ScopeFor {
     }
 }
 
+/// The scope as text: `*`, patterns one per line, or `all except …`.
+pub fn scope_text(s: &ResourceScope) -> String {
+    match s {
+        ResourceScope::Any => "*".into(),
+        ResourceScope::Only(p) => p
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ResourceScope::AllExcept(p) => format!(
+            "all except {}",
+            p.iter()
+                .map(|p| p.text.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 fn display_tokens(p: &Pattern) -> String {
     use super::wildcard::Token;
     let mut s = String::new();

@@ -6,9 +6,13 @@
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};
 
-use crate::catalog::AccessLevel;
-use crate::diff::findings::{Category, Finding};
+use crate::diff::findings::Finding;
 use crate::model::Warning;
+
+pub use crate::diff::outcome::{
+    Counts, Gate, PrincipalDiff, PrincipalStatus, ServiceLevelCount, Summary, WaiverState,
+    WaiverStatus,
+};
 
 /// Schema id of the JSON output; bumped on any incompatible change.
 pub const SCHEMA: &str = "iamdiff/diff/v1";
@@ -26,6 +30,10 @@ pub struct DiffReport {
     pub summary: Summary,
     /// Principals with at least one finding, sorted by kind then name.
     pub principals: Vec<PrincipalDiff>,
+    /// Findings about no single principal: expired waivers (which fail a gate that
+    /// includes `review`) and unused ones.
+    #[serde(default)]
+    pub general: Vec<Finding>,
     /// Every waiver from `--waivers`, with what became of it.
     pub waivers: Vec<WaiverStatus>,
 }
@@ -37,119 +45,41 @@ pub struct SideInfo {
     pub warnings: Vec<Warning>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Gate {
-    /// Categories that fail the gate (`--fail-on`).
-    pub fail_on: Vec<Category>,
-    /// Findings below this access level never fail the gate (`--min-level`).
-    pub min_level: AccessLevel,
-    pub passed: bool,
-    /// Findings that fail the gate.
-    pub failing: usize,
-    /// Findings that would fail it but are waived.
-    pub waived: usize,
-}
-
-/// How many actions (and action × resource-type pairs) changed, per category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Counts {
-    pub lost: usize,
-    pub narrowed: usize,
-    pub conditional: usize,
-    pub gained: usize,
-    pub review: usize,
-    pub lost_pairs: usize,
-    pub narrowed_pairs: usize,
-    pub conditional_pairs: usize,
-    pub gained_pairs: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceLevelCount {
-    pub service: String,
-    pub level: AccessLevel,
-    /// Actions lost (including those of removed principals), narrowed, made conditional, gained.
-    pub lost: usize,
-    pub narrowed: usize,
-    pub conditional: usize,
-    pub gained: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Principals compared (matched on both sides).
-    pub compared: usize,
-    /// Matched principals with at least one finding.
-    pub changed: usize,
-    pub removed: usize,
-    pub new: usize,
-    /// Totals over all principals.
-    pub counts: Counts,
-    /// Per service and access level, sorted by service then level (for the chart).
-    pub by_service: Vec<ServiceLevelCount>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PrincipalStatus {
-    Changed,
-    Removed,
-    New,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrincipalDiff {
-    /// `user` or `role`.
-    pub kind: String,
-    /// Name on the after side (before side for removed principals).
-    pub name: String,
-    /// Name on the before side when a mapping renamed it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arn_before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arn_after: Option<String>,
-    pub status: PrincipalStatus,
-    pub counts: Counts,
-    /// Highest severity among its findings.
-    pub max_severity: AccessLevel,
-    /// Whether any of its findings fails the gate.
-    pub fails_gate: bool,
-    /// Sorted by service, then code, then actions.
-    pub findings: Vec<Finding>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WaiverState {
-    /// Matched at least one finding.
-    Applied,
-    /// Past its expiry date: matched nothing, reported as a finding.
-    Expired,
-    /// Matched no finding.
-    Unused,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WaiverStatus {
-    pub index: usize,
-    pub principal: String,
-    pub action: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    pub reason: String,
-    pub approved_by: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
-    pub state: WaiverState,
-    /// Findings it silenced.
-    pub matched: usize,
-}
-
 impl DiffReport {
     pub fn write_json(&self, w: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *w, self).map_err(io::Error::other)?;
         writeln!(w)
+    }
+}
+
+impl DiffReport {
+    /// Wraps a comparison's outcome with what the reader needs to know about the inputs.
+    pub fn new(
+        outcome: crate::diff::Outcome,
+        catalog: &crate::catalog::Catalog,
+        before: &crate::model::Snapshot,
+        after: &crate::model::Snapshot,
+    ) -> DiffReport {
+        let side = |s: &crate::model::Snapshot| SideInfo {
+            sources: s.sources.iter().map(|x| x.to_string()).collect(),
+            principals: s.principals.len(),
+            warnings: s.warnings.clone(),
+        };
+        let m = catalog.meta();
+        DiffReport {
+            schema: SCHEMA.to_owned(),
+            tool: format!("iamdiff {}", env!("CARGO_PKG_VERSION")),
+            catalog: format!(
+                "{} {}; {} {}",
+                m.actions_source, m.actions_version, m.policies_source, m.policies_version
+            ),
+            before: side(before),
+            after: side(after),
+            gate: outcome.gate,
+            summary: outcome.summary,
+            principals: outcome.principals,
+            general: outcome.general,
+            waivers: outcome.waivers,
+        }
     }
 }

@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use crate::catalog::{AccessLevel, Catalog};
 use crate::eval::actions::ActionMatch;
+use crate::eval::effective::clauses_text;
 use crate::eval::effective::{CondNote, Effective, Exception, Grant, Limit, Review, Status};
 use crate::eval::idset::IdSet;
 use crate::eval::layers::Via;
-use crate::eval::scope::ResourceScope;
+use crate::eval::scope::{ResourceScope, scope_text};
 use crate::model::{ConditionClause, Origin, Snapshot, Warning};
 
 /// Schema id of the JSON output; bumped on any incompatible change.
@@ -489,24 +490,6 @@ fn principal_heading(p: &crate::model::Principal, pv: &PrincipalView<'_>) -> Str
     )
 }
 
-pub fn scope_text(s: &ResourceScope) -> String {
-    match s {
-        ResourceScope::Any => "*".into(),
-        ResourceScope::Only(p) => p
-            .iter()
-            .map(|p| p.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        ResourceScope::AllExcept(p) => format!(
-            "all except {}",
-            p.iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 fn resources_text(g: &Grant) -> String {
     let mut s = scope_text(&g.scope);
     for l in &g.limits {
@@ -556,13 +539,6 @@ fn status_text(g: &Grant) -> String {
             format!("conditional: {}", parts.join("; "))
         }
     }
-}
-
-pub fn clauses_text(c: &[ConditionClause]) -> String {
-    c.iter()
-        .map(|c| format!("{} {} {}", c.key, c.operator, c.values.join("|")))
-        .collect::<Vec<_>>()
-        .join(" and ")
 }
 
 fn origin_short(o: &Origin) -> String {

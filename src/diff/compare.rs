@@ -1,0 +1,726 @@
+//! Comparison of one principal's access on the two sides, exactly.
+//!
+//! Actions are grouped by the pair (grants that hold them before, grants that hold them
+//! after): every action of a group has the same resource sets on both sides, so each
+//! group costs one set comparison. Resource sets are boolean combinations of IAM
+//! patterns (a grant's scope, within its limits, minus its denies), compared by language
+//! inclusion; every difference comes with a witness resource, shaped like the action's
+//! ARN format when the catalog knows it.
+
+use rustc_hash::{FxHashMap, FxHasher};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
+
+use crate::catalog::{AccessLevel, ActionId, Catalog};
+use crate::eval::effective::{Evaluation, Grant, Review, Status, clauses_text};
+use crate::eval::lang::{self, Budget, SetExpr};
+use crate::eval::layers::Via;
+use crate::eval::scope::{ResourceScope, scope_text};
+use crate::model::{Origin, StatementRef};
+
+use super::findings::{Code, Finding, Route, Side};
+
+/// Identity of a principal for findings.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub kind: String,
+    pub name: String,
+    /// Account id, used to make witness ARNs look like the principal's own resources.
+    pub account: Option<String>,
+}
+
+/// A content hash of an evaluation, blind to provenance: equal hashes mean equal access
+/// (the routes may differ, which is no finding).
+pub fn fingerprint(ev: &Evaluation) -> u64 {
+    let mut parts: Vec<u64> = ev
+        .grants
+        .iter()
+        .map(|g| {
+            let mut h = FxHasher::default();
+            g.actions.hash(&mut h);
+            g.scope.hash(&mut h);
+            for l in &g.limits {
+                l.scopes.hash(&mut h);
+            }
+            for e in &g.exceptions {
+                e.scope.hash(&mut h);
+                e.conditions.hash(&mut h);
+            }
+            for c in &g.conditions {
+                c.clauses.hash(&mut h);
+            }
+            g.unknown_variables.hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    parts.sort_unstable();
+    let mut h = FxHasher::default();
+    parts.hash(&mut h);
+    ev.review.len().hash(&mut h);
+    h.finish()
+}
+
+/// Unconditional (`sure`) and possible (`maybe`) resources of a set of grants.
+struct Sets {
+    sure: SetExpr,
+    maybe: SetExpr,
+}
+
+fn scope_expr(s: &ResourceScope) -> SetExpr {
+    match s {
+        ResourceScope::Any => SetExpr::All,
+        ResourceScope::Only(p) => {
+            SetExpr::Union(p.iter().map(|p| SetExpr::Pat(p.pattern.clone())).collect())
+        }
+        ResourceScope::AllExcept(p) => SetExpr::Not(Box::new(SetExpr::Union(
+            p.iter().map(|p| SetExpr::Pat(p.pattern.clone())).collect(),
+        ))),
+    }
+}
+
+/// The resources a grant covers: always (`sure`) and perhaps (`maybe`).
+fn grant_sets(g: &Grant) -> Sets {
+    let mut base = vec![scope_expr(&g.scope)];
+    for l in &g.limits {
+        base.push(SetExpr::Union(
+            l.scopes.iter().map(|s| scope_expr(s)).collect(),
+        ));
+    }
+    let mut sure_minus = Vec::new();
+    let mut maybe_minus = Vec::new();
+    for e in &g.exceptions {
+        sure_minus.push(scope_expr(&e.scope));
+        if e.conditions.is_empty() {
+            maybe_minus.push(scope_expr(&e.scope));
+        }
+    }
+    let with = |minus: Vec<SetExpr>| {
+        let mut v = base.clone();
+        if !minus.is_empty() {
+            v.push(SetExpr::Not(Box::new(SetExpr::Union(minus))));
+        }
+        SetExpr::Inter(v)
+    };
+    let maybe = with(maybe_minus);
+    let sure = if g.status() == Status::Allowed {
+        with(sure_minus)
+    } else {
+        SetExpr::Empty
+    };
+    Sets { sure, maybe }
+}
+
+fn union_sets(grants: &[&Grant]) -> Sets {
+    let (mut sure, mut maybe) = (Vec::new(), Vec::new());
+    for g in grants {
+        let s = grant_sets(g);
+        sure.push(s.sure);
+        maybe.push(s.maybe);
+    }
+    Sets {
+        sure: SetExpr::Union(sure),
+        maybe: SetExpr::Union(maybe),
+    }
+}
+
+pub fn route(o: &Origin, via: &Via) -> Route {
+    Route {
+        file: o.file.to_string(),
+        policy: o.policy.to_string(),
+        policy_arn: o.policy_arn.as_deref().map(str::to_owned),
+        version: o.version.as_deref().map(str::to_owned),
+        kind: serde_json::to_value(o.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        statement: match &o.statement {
+            StatementRef::Sid(s) => s.clone(),
+            StatementRef::Index(i) => format!("#{i}"),
+        },
+        via: match via {
+            Via::Direct => "direct".into(),
+            Via::Group(g) => format!("group {g}"),
+            Via::Boundary => "boundary".into(),
+            Via::Scp(l) => format!("scp {l}"),
+        },
+        pointer: o.pointer.clone(),
+    }
+}
+
+/// How a side holds a group of actions, for the report.
+pub fn side(grants: &[&Grant]) -> Side {
+    if grants.is_empty() {
+        return Side {
+            status: "not-allowed".into(),
+            ..Side::default()
+        };
+    }
+    let status = if grants.iter().any(|g| g.status() == Status::Allowed) {
+        "allowed"
+    } else {
+        "conditional"
+    };
+    let mut resources = BTreeSet::new();
+    let mut conditions = BTreeSet::new();
+    let mut routes = BTreeSet::new();
+    for g in grants {
+        let mut r = scope_text(&g.scope).replace('\n', ", ");
+        for l in &g.limits {
+            r.push_str(&format!(
+                " within {} ({})",
+                l.scopes
+                    .iter()
+                    .map(|s| scope_text(s).replace('\n', ", "))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                l.via
+            ));
+        }
+        for e in &g.exceptions {
+            r.push_str(&format!(
+                " except {}",
+                scope_text(&e.scope).replace('\n', ", ")
+            ));
+            routes.insert(route(&e.source, &e.via));
+            if !e.conditions.is_empty() {
+                conditions.insert(format!("deny if {}", clauses_text(&e.conditions)));
+            }
+        }
+        resources.insert(r);
+        for c in &g.conditions {
+            conditions.insert(clauses_text(&c.clauses));
+        }
+        for v in &g.unknown_variables {
+            conditions.insert(format!("unknown variable ${{{v}}}"));
+        }
+        routes.insert(route(&g.source, &g.via));
+    }
+    Side {
+        status: status.into(),
+        resources: resources.into_iter().collect(),
+        conditions: conditions.into_iter().collect(),
+        routes: routes.into_iter().collect(),
+    }
+}
+
+/// Action × resource-type pairs of an action (at least one: actions on `*`).
+pub fn pairs(catalog: &Catalog, id: ActionId) -> usize {
+    catalog
+        .action(id)
+        .map_or(1, |a| a.resource_types.len().max(1))
+}
+
+/// ARN-shaped pattern of a resource type (`arn:${Partition}:s3:::${BucketName}` →
+/// `arn:aws:s3:::?*`), to steer witnesses towards real-looking ARNs.
+fn template_pattern(arn: &str, account: Option<&str>) -> String {
+    let mut out = String::new();
+    let mut rest = arn;
+    while let Some(i) = rest.find("${") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let after = rest.get(i + 2..).unwrap_or_default();
+        let Some(j) = after.find('}') else {
+            out.push_str(rest.get(i..).unwrap_or_default());
+            rest = "";
+            break;
+        };
+        let name = after.get(..j).unwrap_or_default();
+        match name {
+            "Partition" => out.push_str("aws"),
+            "Account" if account.is_some() => out.push_str(account.unwrap_or_default()),
+            "Region" => out.push_str("us-east-1"),
+            _ => out.push_str("?*"),
+        }
+        rest = after.get(j + 1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+struct Ctx<'a> {
+    catalog: &'a Catalog,
+    who: &'a Who,
+    budget: &'a Budget,
+}
+
+impl Ctx<'_> {
+    /// A resource in `a` and not in `b`; `Err` when too complex to decide.
+    fn witness(&self, ids: &[ActionId], a: &SetExpr, b: &SetExpr) -> Result<Option<String>, ()> {
+        let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+            return Ok(None);
+        };
+        // prefer an ARN of one of the actions' resource types
+        let mut templates = BTreeSet::new();
+        for id in ids {
+            let Some(act) = self.catalog.action(*id) else {
+                continue;
+            };
+            let Some(svc) = self.catalog.service(&act.service) else {
+                continue;
+            };
+            for rt in &act.resource_types {
+                if let Some(t) = svc.resource_types.iter().find(|t| t.name == rt.name) {
+                    templates.insert(template_pattern(&t.arn, self.who.account.as_deref()));
+                }
+            }
+        }
+        if templates.is_empty() {
+            // actions without resource types apply to `*`
+            return Ok(Some(
+                if lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false) {
+                    "*".into()
+                } else {
+                    any
+                },
+            ));
+        }
+        let shaped = SetExpr::Inter(vec![
+            a.clone(),
+            SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect()),
+        ]);
+        Ok(Some(
+            lang::witness_in_difference(&shaped, b, self.budget)
+                .ok()
+                .flatten()
+                .unwrap_or(any),
+        ))
+    }
+
+    fn finding(
+        &self,
+        code: Code,
+        ids: &[ActionId],
+        witness: Option<String>,
+        before: Side,
+        after: Side,
+        message: String,
+    ) -> Finding {
+        let severity = ids
+            .iter()
+            .filter_map(|id| self.catalog.action(*id).map(|a| a.level))
+            .max()
+            .unwrap_or(AccessLevel::PermissionsManagement);
+        let service = ids
+            .first()
+            .and_then(|id| self.catalog.action(*id))
+            .map(|a| a.service.clone())
+            .unwrap_or_default();
+        Finding {
+            code,
+            category: code.category(),
+            severity,
+            principal_kind: self.who.kind.clone(),
+            principal: self.who.name.clone(),
+            service,
+            actions: ids
+                .iter()
+                .filter_map(|id| self.catalog.action(*id).map(|a| a.full_name()))
+                .collect(),
+            pairs: ids.iter().map(|id| pairs(self.catalog, *id)).sum(),
+            witness,
+            message,
+            before,
+            after,
+            waived: None,
+            fails_gate: false,
+        }
+    }
+}
+
+fn levels_text(catalog: &Catalog, ids: &[ActionId]) -> String {
+    let set: BTreeSet<AccessLevel> = ids
+        .iter()
+        .filter_map(|i| catalog.action(*i).map(|a| a.level))
+        .collect();
+    set.iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn routes_text(s: &Side) -> String {
+    s.routes
+        .iter()
+        .take(3)
+        .map(|r| format!("`{}` {} via {}", r.policy, r.statement, r.via))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Findings for one principal present on both sides.
+pub fn compare(
+    catalog: &Catalog,
+    who: &Who,
+    before: &Evaluation,
+    after: &Evaluation,
+    budget: &Budget,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    review_findings(catalog, who, before, after, &mut out);
+    if fingerprint(before) == fingerprint(after) {
+        return out;
+    }
+    let universe = catalog.actions().len();
+    let ctx = Ctx {
+        catalog,
+        who,
+        budget,
+    };
+    // action → its grants on each side (before indices, then u32::MAX, then after indices)
+    let mut sig: FxHashMap<ActionId, Vec<u32>> = FxHashMap::default();
+    for (i, g) in before.grants.iter().enumerate() {
+        for id in g.actions.ids.iter(universe) {
+            sig.entry(id).or_default().push(i as u32);
+        }
+    }
+    for (i, g) in after.grants.iter().enumerate() {
+        for id in g.actions.ids.iter(universe) {
+            let v = sig.entry(id).or_default();
+            if !v.contains(&u32::MAX) {
+                v.push(u32::MAX);
+            }
+            v.push(i as u32);
+        }
+    }
+    let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
+    for (id, mut v) in sig {
+        if !v.contains(&u32::MAX) {
+            v.push(u32::MAX);
+        }
+        groups.entry(v).or_default().push(id);
+    }
+    for (key, mut ids) in groups {
+        ids.sort_unstable();
+        let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
+        let b: Vec<&Grant> = key
+            .get(..split)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| before.grants.get(i as usize))
+            .collect();
+        let a: Vec<&Grant> = key
+            .get(split + 1..)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&i| after.grants.get(i as usize))
+            .collect();
+        // one finding per service within the group
+        let mut by_service: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
+        for id in &ids {
+            if let Some(act) = catalog.action(*id) {
+                by_service
+                    .entry(act.service.as_str())
+                    .or_default()
+                    .push(*id);
+            }
+        }
+        for (_, ids) in by_service {
+            compare_group(&ctx, &ids, &b, &a, &mut out);
+        }
+    }
+    uncataloged_findings(who, before, after, &mut out);
+    out
+}
+
+fn compare_group(
+    ctx: &Ctx<'_>,
+    ids: &[ActionId],
+    b: &[&Grant],
+    a: &[&Grant],
+    out: &mut Vec<Finding>,
+) {
+    let (sb, sa) = (side(b), side(a));
+    let n = ids.len();
+    let what = |verb: &str| {
+        format!(
+            "{} {} {n} {} action(s) ({})",
+            ctx.who.name,
+            verb,
+            ids.first()
+                .and_then(|i| ctx.catalog.action(*i))
+                .map(|x| x.service.as_str())
+                .unwrap_or(""),
+            levels_text(ctx.catalog, ids)
+        )
+    };
+    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side| {
+        out.push(ctx.finding(
+            Code::NeedsReview,
+            ids,
+            None,
+            sb,
+            sa,
+            format!(
+                "{}: the resource sets are too complex to compare offline",
+                what("may have changed")
+            ),
+        ))
+    };
+    if b.is_empty() {
+        let sets = union_sets(a);
+        match ctx.witness(ids, &sets.maybe, &SetExpr::Empty) {
+            Ok(w) => {
+                let msg = format!("{}, allowed after by {}", what("gains"), routes_text(&sa));
+                out.push(ctx.finding(Code::Gained, ids, w, sb, sa, msg));
+            }
+            Err(()) => review(out, sb, sa),
+        }
+        return;
+    }
+    let before = union_sets(b);
+    if a.is_empty() {
+        let w = ctx
+            .witness(ids, &before.maybe, &SetExpr::Empty)
+            .unwrap_or(None);
+        let msg = format!(
+            "{}: allowed before by {}, not allowed after",
+            what("loses"),
+            routes_text(&sb)
+        );
+        out.push(ctx.finding(Code::Lost, ids, w, sb, sa, msg));
+        return;
+    }
+    let after = union_sets(a);
+    // lost or narrowed: resources possibly allowed before, certainly not after
+    match ctx.witness(ids, &before.maybe, &after.maybe) {
+        Err(()) => return review(out, sb, sa),
+        Ok(Some(w)) => {
+            let empty_after = lang::is_empty(&after.maybe, ctx.budget).unwrap_or(false);
+            let (code, msg) = if empty_after {
+                (
+                    Code::Lost,
+                    format!(
+                        "{}: allowed before by {}, denied or out of scope after",
+                        what("loses"),
+                        routes_text(&sb)
+                    ),
+                )
+            } else {
+                (
+                    Code::Narrowed,
+                    format!(
+                        "{} on fewer resources: `{w}` was allowed before by {}, not after",
+                        what("keeps"),
+                        routes_text(&sb)
+                    ),
+                )
+            };
+            out.push(ctx.finding(code, ids, Some(w), sb.clone(), sa.clone(), msg));
+        }
+        Ok(None) => {
+            // same or more resources; did certainty drop?
+            match ctx.witness(ids, &before.sure, &after.sure) {
+                Err(()) => return review(out, sb, sa),
+                Ok(Some(w)) => {
+                    let msg = format!(
+                        "{} only under conditions after ({}); `{w}` was allowed unconditionally before",
+                        what("keeps"),
+                        sa.conditions.join("; ")
+                    );
+                    out.push(ctx.finding(
+                        Code::Conditional,
+                        ids,
+                        Some(w),
+                        sb.clone(),
+                        sa.clone(),
+                        msg,
+                    ));
+                }
+                Ok(None) => {
+                    if sb.conditions != sa.conditions
+                        && !sa.conditions.is_empty()
+                        && sb.status != "allowed"
+                    {
+                        let msg = format!(
+                            "{}: conditions changed from ({}) to ({})",
+                            what("keeps"),
+                            sb.conditions.join("; "),
+                            sa.conditions.join("; ")
+                        );
+                        out.push(ctx.finding(
+                            Code::Conditional,
+                            ids,
+                            None,
+                            sb.clone(),
+                            sa.clone(),
+                            msg,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // widened: resources allowed after, not before
+    match ctx.witness(ids, &after.maybe, &before.maybe) {
+        Ok(Some(w)) => {
+            let msg = format!(
+                "{} on more resources: `{w}` is allowed after by {}",
+                what("keeps"),
+                routes_text(&sa)
+            );
+            out.push(ctx.finding(Code::Widened, ids, Some(w), sb, sa, msg));
+        }
+        Ok(None) => {}
+        Err(()) => review(out, sb, sa),
+    }
+}
+
+/// Actions outside the catalog (kept as literals) and `NotAction` grants' reach beyond it.
+fn uncataloged_findings(
+    who: &Who,
+    before: &Evaluation,
+    after: &Evaluation,
+    out: &mut Vec<Finding>,
+) {
+    let lits = |ev: &Evaluation| -> BTreeSet<String> {
+        ev.grants
+            .iter()
+            .filter(|g| !g.actions.covers_uncataloged)
+            .flat_map(|g| g.actions.unknown.iter().cloned())
+            .collect()
+    };
+    let covers = |ev: &Evaluation| ev.grants.iter().any(|g| g.actions.covers_uncataloged);
+    let (lb, la) = (lits(before), lits(after));
+    let lost: Vec<String> = lb
+        .difference(&la)
+        .filter(|_| !covers(after))
+        .cloned()
+        .collect();
+    let mut msgs = Vec::new();
+    if !lost.is_empty() {
+        msgs.push(format!(
+            "actions not in the catalog are no longer granted: {}",
+            lost.join(", ")
+        ));
+    }
+    if covers(before) && !covers(after) {
+        msgs.push(
+            "a `NotAction` grant reached actions the catalog does not know; after, none does"
+                .into(),
+        );
+    }
+    for m in msgs {
+        out.push(Finding {
+            code: Code::NeedsReview,
+            category: Code::NeedsReview.category(),
+            severity: AccessLevel::PermissionsManagement,
+            principal_kind: who.kind.clone(),
+            principal: who.name.clone(),
+            service: String::new(),
+            actions: lost.clone(),
+            pairs: lost.len(),
+            witness: None,
+            message: format!("{}: {m}", who.name),
+            before: Side::default(),
+            after: Side::default(),
+            waived: None,
+            fails_gate: false,
+        });
+    }
+}
+
+/// Policies whose documents are unknown make the comparison undecidable for the principal.
+fn review_findings(
+    catalog: &Catalog,
+    who: &Who,
+    before: &Evaluation,
+    after: &Evaluation,
+    out: &mut Vec<Finding>,
+) {
+    let _ = catalog;
+    for (side_name, ev) in [("before", before), ("after", after)] {
+        for r in &ev.review {
+            let text = match r {
+                Review::UnresolvedPolicy { policy } => format!(
+                    "{side_name}: policy `{}` ({}) is attached but its document is unknown",
+                    policy.arn.as_deref().unwrap_or(&policy.name),
+                    policy.via
+                ),
+                Review::UnresolvedBoundary { policy } => format!(
+                    "{side_name}: permissions boundary `{}` is unknown",
+                    policy.arn.as_deref().unwrap_or(&policy.name)
+                ),
+            };
+            out.push(Finding {
+                code: Code::NeedsReview,
+                category: Code::NeedsReview.category(),
+                severity: AccessLevel::PermissionsManagement,
+                principal_kind: who.kind.clone(),
+                principal: who.name.clone(),
+                service: String::new(),
+                actions: Vec::new(),
+                pairs: 0,
+                witness: None,
+                message: format!("{}: {text}; access cannot be compared exactly", who.name),
+                before: Side::default(),
+                after: Side::default(),
+                waived: None,
+                fails_gate: false,
+            });
+        }
+    }
+}
+
+/// All of a principal's access as findings of one code (removed or new principals).
+pub fn whole(
+    catalog: &Catalog,
+    who: &Who,
+    ev: &Evaluation,
+    code: Code,
+    budget: &Budget,
+) -> Vec<Finding> {
+    let universe = catalog.actions().len();
+    let ctx = Ctx {
+        catalog,
+        who,
+        budget,
+    };
+    let mut by_service: BTreeMap<String, (BTreeSet<ActionId>, Vec<&Grant>)> = BTreeMap::new();
+    for g in &ev.grants {
+        for id in g.actions.ids.iter(universe) {
+            if let Some(a) = catalog.action(id) {
+                let e = by_service.entry(a.service.clone()).or_default();
+                e.0.insert(id);
+                if !e.1.iter().any(|x| std::ptr::eq(*x, g)) {
+                    e.1.push(g);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (svc, (ids, grants)) in by_service {
+        let ids: Vec<ActionId> = ids.into_iter().collect();
+        let s = side(&grants);
+        let absent = Side {
+            status: "absent".into(),
+            ..Side::default()
+        };
+        let (before, after, verb) = match code {
+            Code::RemovedPrincipal => (s, absent, "no longer exists after: loses"),
+            _ => (absent, s, "is new after: gains"),
+        };
+        let msg = format!(
+            "{} {verb} {} {svc} action(s) ({})",
+            who.name,
+            ids.len(),
+            levels_text(catalog, &ids)
+        );
+        out.push(ctx.finding(code, &ids, None, before, after, msg));
+    }
+    if out.is_empty() {
+        let absent = Side {
+            status: "absent".into(),
+            ..Side::default()
+        };
+        let msg = match code {
+            Code::RemovedPrincipal => format!(
+                "{} no longer exists after (it had no allowed action)",
+                who.name
+            ),
+            _ => format!("{} is new after (it has no allowed action)", who.name),
+        };
+        let mut f = ctx.finding(code, &[], None, absent.clone(), absent, msg);
+        f.severity = AccessLevel::List;
+        out.push(f);
+    }
+    out
+}

@@ -1,0 +1,437 @@
+//! The whole comparison: principals matched by kind and name through the renames, each
+//! pair compared (in parallel), removed and new principals with all their access, then
+//! waivers and the gate, and the summary counts.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
+
+use crate::catalog::{AccessLevel, Catalog};
+use crate::eval::effective::Effective;
+use crate::eval::lang::Budget;
+use crate::model::{PrincipalKind, Snapshot};
+
+use super::compare::{self, Who};
+use super::findings::{Category, Code, Finding, Side, WaiverRef};
+use super::mapping::Renames;
+use super::outcome::{
+    Counts, Gate, PrincipalDiff, PrincipalStatus, ServiceLevelCount, Summary, WaiverState,
+    WaiverStatus,
+};
+use super::waivers::Waiver;
+
+/// One side: its snapshot and evaluation.
+pub struct SideInput<'a> {
+    pub snapshot: &'a Snapshot,
+    pub effective: &'a Effective,
+}
+
+pub struct DiffOptions<'a> {
+    pub renames: &'a Renames,
+    pub waivers: &'a [Waiver],
+    pub fail_on: &'a [Category],
+    pub min_level: AccessLevel,
+    /// `YYYY-MM-DD`, for waiver expiry.
+    pub today: &'a str,
+}
+
+pub struct Outcome {
+    pub principals: Vec<PrincipalDiff>,
+    pub general: Vec<Finding>,
+    pub waivers: Vec<WaiverStatus>,
+    pub gate: Gate,
+    pub summary: Summary,
+}
+
+/// The default `--fail-on`.
+pub const DEFAULT_FAIL_ON: [Category; 4] = [
+    Category::Lost,
+    Category::Narrowed,
+    Category::Removed,
+    Category::Review,
+];
+
+fn who(p: &crate::model::Principal) -> Who {
+    Who {
+        kind: p.kind.as_str().to_owned(),
+        name: p.name.clone(),
+        account: p.account.clone(),
+    }
+}
+
+pub fn diff(
+    catalog: &Catalog,
+    before: &SideInput<'_>,
+    after: &SideInput<'_>,
+    opts: &DiffOptions<'_>,
+) -> Outcome {
+    let budget = Budget::default();
+    let mut after_index: FxHashMap<(PrincipalKind, &str), usize> = FxHashMap::default();
+    for (i, p) in after.snapshot.principals.iter().enumerate() {
+        after_index.insert((p.kind, p.name.as_str()), i);
+    }
+    let mut matched_after = vec![false; after.snapshot.principals.len()];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let mut removed: Vec<usize> = Vec::new();
+    for (i, p) in before.snapshot.principals.iter().enumerate() {
+        let name = opts
+            .renames
+            .principal(p.kind, &p.name)
+            .unwrap_or_else(|| p.name.clone());
+        match after_index.get(&(p.kind, name.as_str())) {
+            Some(&j) if !matched_after.get(j).copied().unwrap_or(true) => {
+                if let Some(m) = matched_after.get_mut(j) {
+                    *m = true;
+                }
+                pairs.push((i, j));
+            }
+            _ => removed.push(i),
+        }
+    }
+    let new: Vec<usize> = (0..after.snapshot.principals.len())
+        .filter(|j| !matched_after.get(*j).copied().unwrap_or(true))
+        .collect();
+
+    let eval_of = |e: &Effective, i: usize| {
+        e.principals
+            .get(i)
+            .map(|p| p.evaluation.clone())
+            .unwrap_or_default()
+    };
+
+    let mut diffs: Vec<PrincipalDiff> = pairs
+        .par_iter()
+        .filter_map(|&(i, j)| {
+            let (pb, pa) = (
+                before.snapshot.principals.get(i)?,
+                after.snapshot.principals.get(j)?,
+            );
+            let findings = compare::compare(
+                catalog,
+                &who(pa),
+                &eval_of(before.effective, i),
+                &eval_of(after.effective, j),
+                &budget,
+            );
+            (!findings.is_empty()).then(|| PrincipalDiff {
+                kind: pa.kind.as_str().to_owned(),
+                name: pa.name.clone(),
+                before_name: (pb.name != pa.name).then(|| pb.name.clone()),
+                arn_before: pb.arn.clone(),
+                arn_after: pa.arn.clone(),
+                status: PrincipalStatus::Changed,
+                counts: Counts::default(),
+                max_severity: AccessLevel::List,
+                fails_gate: false,
+                findings,
+            })
+        })
+        .collect();
+    let changed = diffs.len();
+    for (side, list, code, status) in [
+        (
+            before,
+            &removed,
+            Code::RemovedPrincipal,
+            PrincipalStatus::Removed,
+        ),
+        (after, &new, Code::NewPrincipal, PrincipalStatus::New),
+    ] {
+        for &i in list {
+            let Some(p) = side.snapshot.principals.get(i) else {
+                continue;
+            };
+            let findings =
+                compare::whole(catalog, &who(p), &eval_of(side.effective, i), code, &budget);
+            diffs.push(PrincipalDiff {
+                kind: p.kind.as_str().to_owned(),
+                name: p.name.clone(),
+                before_name: None,
+                arn_before: (status == PrincipalStatus::Removed)
+                    .then(|| p.arn.clone())
+                    .flatten(),
+                arn_after: (status == PrincipalStatus::New)
+                    .then(|| p.arn.clone())
+                    .flatten(),
+                status,
+                counts: Counts::default(),
+                max_severity: AccessLevel::List,
+                fails_gate: false,
+                findings,
+            });
+        }
+    }
+
+    let mut uses = vec![0usize; opts.waivers.len()];
+    for d in &mut diffs {
+        d.findings = apply_waivers(catalog, std::mem::take(&mut d.findings), opts, &mut uses);
+        d.findings.sort_by(|a, b| {
+            (&a.service, a.code, &a.actions, &a.witness)
+                .cmp(&(&b.service, b.code, &b.actions, &b.witness))
+        });
+        d.counts = counts(&d.findings);
+        d.max_severity = d
+            .findings
+            .iter()
+            .map(|f| f.severity)
+            .max()
+            .unwrap_or(AccessLevel::List);
+        d.fails_gate = d.findings.iter().any(|f| f.fails_gate);
+    }
+    diffs.sort_by(|a, b| (&a.kind, &a.name, a.status).cmp(&(&b.kind, &b.name, b.status)));
+
+    let mut general = Vec::new();
+    let mut waivers = Vec::new();
+    for (w, n) in opts.waivers.iter().zip(&uses) {
+        let expired = w.is_expired(opts.today);
+        let state = if expired {
+            WaiverState::Expired
+        } else if *n == 0 {
+            WaiverState::Unused
+        } else {
+            WaiverState::Applied
+        };
+        if state != WaiverState::Applied {
+            let code = if expired {
+                Code::ExpiredWaiver
+            } else {
+                Code::UnusedWaiver
+            };
+            let mut f = Finding {
+                code,
+                category: code.category(),
+                severity: AccessLevel::PermissionsManagement,
+                principal_kind: String::new(),
+                principal: w.principal.clone(),
+                service: String::new(),
+                actions: vec![w.action.clone()],
+                pairs: 0,
+                witness: w.resource.clone(),
+                message: if expired {
+                    format!(
+                        "waiver #{} ({}, approved by {}) expired on {}: it no longer applies",
+                        w.index,
+                        w.reason,
+                        w.approved_by,
+                        w.expires.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!("waiver #{} ({}) matched no finding", w.index, w.reason)
+                },
+                before: Side::default(),
+                after: Side::default(),
+                waived: None,
+                fails_gate: false,
+            };
+            f.fails_gate = selected(&f, opts);
+            general.push(f);
+        }
+        waivers.push(WaiverStatus {
+            index: w.index,
+            principal: w.principal.clone(),
+            action: w.action.clone(),
+            resource: w.resource.clone(),
+            reason: w.reason.clone(),
+            approved_by: w.approved_by.clone(),
+            expires: w.expires.clone(),
+            state,
+            matched: *n,
+        });
+    }
+
+    let all = diffs
+        .iter()
+        .flat_map(|d| d.findings.iter())
+        .chain(general.iter());
+    let (mut failing, mut waived) = (0, 0);
+    for f in all {
+        if f.fails_gate {
+            failing += 1;
+        }
+        if f.waived.is_some() && selected(f, opts) {
+            waived += 1;
+        }
+    }
+    let gate = Gate {
+        fail_on: opts.fail_on.to_vec(),
+        min_level: opts.min_level,
+        passed: failing == 0,
+        failing,
+        waived,
+    };
+    let mut total = Counts::default();
+    for d in &diffs {
+        add(&mut total, &d.counts);
+    }
+    let summary = Summary {
+        compared: pairs.len(),
+        changed,
+        removed: removed.len(),
+        new: new.len(),
+        counts: total,
+        by_service: by_service(catalog, &diffs),
+    };
+    Outcome {
+        principals: diffs,
+        general,
+        waivers,
+        gate,
+        summary,
+    }
+}
+
+fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
+    opts.fail_on.contains(&f.category) && f.severity >= opts.min_level
+}
+
+/// Marks waived findings (splitting a finding whose actions a waiver covers only in
+/// part) and decides which fail the gate.
+fn apply_waivers(
+    catalog: &Catalog,
+    findings: Vec<Finding>,
+    opts: &DiffOptions<'_>,
+    uses: &mut [usize],
+) -> Vec<Finding> {
+    let mut out = Vec::with_capacity(findings.len());
+    for f in findings {
+        let waiver = opts.waivers.iter().find(|w| {
+            !w.is_expired(opts.today)
+                && w.matches_code(f.code)
+                && w.matches_principal(&f.principal)
+                && w.matches_witness(f.witness.as_deref())
+                && (f.actions.is_empty() && w.action == "*"
+                    || f.actions.iter().any(|a| w.matches_action(a)))
+        });
+        let Some(w) = waiver else {
+            let mut f = f;
+            f.fails_gate = selected(&f, opts);
+            out.push(f);
+            continue;
+        };
+        if let Some(u) = uses.get_mut(w.index) {
+            *u += 1;
+        }
+        let (yes, no): (Vec<String>, Vec<String>) =
+            f.actions.iter().cloned().partition(|a| w.matches_action(a));
+        let wref = WaiverRef {
+            index: w.index,
+            reason: w.reason.clone(),
+            approved_by: w.approved_by.clone(),
+            expires: w.expires.clone(),
+        };
+        if no.is_empty() {
+            out.push(Finding {
+                waived: Some(wref),
+                fails_gate: false,
+                ..f
+            });
+        } else {
+            let part = |actions: Vec<String>| {
+                let ids: Vec<_> = actions.iter().filter_map(|a| catalog.lookup(a)).collect();
+                let severity = ids
+                    .iter()
+                    .filter_map(|i| catalog.action(*i).map(|a| a.level))
+                    .max()
+                    .unwrap_or(f.severity);
+                let pairs = ids.iter().map(|i| compare::pairs(catalog, *i)).sum();
+                (actions, severity, pairs)
+            };
+            let (ya, ys, yp) = part(yes);
+            let (na, ns, np) = part(no);
+            out.push(Finding {
+                actions: ya,
+                severity: ys,
+                pairs: yp,
+                waived: Some(wref),
+                fails_gate: false,
+                ..f.clone()
+            });
+            let mut rest = Finding {
+                actions: na,
+                severity: ns,
+                pairs: np,
+                ..f
+            };
+            rest.fails_gate = selected(&rest, opts);
+            out.push(rest);
+        }
+    }
+    out
+}
+
+fn counts(findings: &[Finding]) -> Counts {
+    let mut c = Counts::default();
+    for f in findings {
+        let n = f.actions.len();
+        match f.code {
+            Code::Lost | Code::RemovedPrincipal => {
+                c.lost += n;
+                c.lost_pairs += f.pairs;
+            }
+            Code::Narrowed => {
+                c.narrowed += n;
+                c.narrowed_pairs += f.pairs;
+            }
+            Code::Conditional => {
+                c.conditional += n;
+                c.conditional_pairs += f.pairs;
+            }
+            Code::Gained | Code::Widened | Code::NewPrincipal => {
+                c.gained += n;
+                c.gained_pairs += f.pairs;
+            }
+            Code::NeedsReview => c.review += 1,
+            Code::ExpiredWaiver | Code::UnusedWaiver => {}
+        }
+    }
+    c
+}
+
+fn add(t: &mut Counts, c: &Counts) {
+    t.lost += c.lost;
+    t.narrowed += c.narrowed;
+    t.conditional += c.conditional;
+    t.gained += c.gained;
+    t.review += c.review;
+    t.lost_pairs += c.lost_pairs;
+    t.narrowed_pairs += c.narrowed_pairs;
+    t.conditional_pairs += c.conditional_pairs;
+    t.gained_pairs += c.gained_pairs;
+}
+
+fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCount> {
+    let mut m: BTreeMap<(String, AccessLevel), [usize; 4]> = BTreeMap::new();
+    for f in diffs.iter().flat_map(|d| &d.findings) {
+        let slot = match f.code {
+            Code::Lost | Code::RemovedPrincipal => 0,
+            Code::Narrowed => 1,
+            Code::Conditional => 2,
+            Code::Gained | Code::Widened | Code::NewPrincipal => 3,
+            _ => continue,
+        };
+        for a in &f.actions {
+            let Some(act) = catalog.lookup(a).and_then(|i| catalog.action(i)) else {
+                continue;
+            };
+            if let Some(c) = m
+                .entry((act.service.clone(), act.level))
+                .or_default()
+                .get_mut(slot)
+            {
+                *c += 1;
+            }
+        }
+    }
+    m.into_iter()
+        .map(
+            |((service, level), [lost, narrowed, conditional, gained])| ServiceLevelCount {
+                service,
+                level,
+                lost,
+                narrowed,
+                conditional,
+                gained,
+            },
+        )
+        .collect()
+}
