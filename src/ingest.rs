@@ -7,19 +7,25 @@
 //! side), service control policies (`--scp`), and context files (`--context-file`).
 
 mod aws_auth_details;
+mod aws_cli;
+mod cloudformation;
 mod context;
 mod detect;
 mod err;
+mod memberships;
 mod policy_doc;
+mod provisioner;
 mod raw;
 mod scp;
 mod source;
+mod terraform;
 mod yaml;
 
 #[cfg(test)]
 mod corpus_tests;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use aws_auth_details::{
     CATALOG_FILE, Resolver, catalog_policy, catalog_resolver, load_auth_details,
@@ -34,31 +40,139 @@ pub use source::{decode, read_source};
 
 use crate::model::Snapshot;
 
+/// How to read one side, beyond its files.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Read every source as this format instead of detecting it (`--before-format`, ...).
+    pub format: Option<Format>,
+    /// Level definitions replacing the embedded ones for provisioner configs (`--levels`).
+    pub levels: Option<PathBuf>,
+    /// CloudFormation parameter files (`--cfn-params`, the AWS CLI's
+    /// `ParameterKey`/`ParameterValue` JSON).
+    pub cfn_params: Vec<PathBuf>,
+    /// `AWS::AccountId` for templates, and the account of generated ARNs (`--account`).
+    pub account: Option<String>,
+    /// `AWS::Region` for templates (`--region`).
+    pub region: Option<String>,
+}
+
 /// Reads one side: every source file (format detected from its content), merged into
 /// one [`Snapshot`], then each `--scp` file as one SCP level, in order. Attached managed
 /// policies missing from the sources come from the embedded catalog.
 pub fn load_side(sources: &[PathBuf], scps: &[PathBuf]) -> Result<Snapshot, IngestError> {
-    load_side_with(sources, scps, &catalog_resolver)
+    load_side_opts(sources, scps, &LoadOptions::default())
 }
 
-/// [`load_side`] with a chosen resolver for attached-but-unlisted managed policies.
+/// [`load_side`] with options.
+pub fn load_side_opts(
+    sources: &[PathBuf],
+    scps: &[PathBuf],
+    opts: &LoadOptions,
+) -> Result<Snapshot, IngestError> {
+    load_side_with(sources, scps, opts, &catalog_resolver)
+}
+
+/// Files of the sources: a directory stands for the files in it (sorted; `.json`,
+/// `.yaml`, `.yml`, `.txt`), which is how per-call CLI exports and `cdk.out` come.
+fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, IngestError> {
+    let mut out = Vec::new();
+    for p in sources {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| {
+                    IngestError::in_file(
+                        &Arc::from(p.display().to_string()),
+                        format!("cannot read the directory: {e}"),
+                    )
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
+                })
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(IngestError::in_file(
+                    &Arc::from(p.display().to_string()),
+                    "the directory holds no .json, .yaml, .yml or .txt file",
+                ));
+            }
+            out.extend(files.into_iter().map(|f| (f, true)));
+        } else {
+            out.push((p.clone(), false));
+        }
+    }
+    Ok(out)
+}
+
+/// [`load_side_opts`] with a chosen resolver for attached-but-unlisted managed policies.
 pub fn load_side_with(
     sources: &[PathBuf],
     scps: &[PathBuf],
+    opts: &LoadOptions,
     resolver: Resolver<'_>,
 ) -> Result<Snapshot, IngestError> {
-    let files = sources
-        .iter()
-        .map(|p| read_source(p))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for (path, in_dir) in expand(sources)? {
+        let (name, bytes) = read_source(&path)?;
+        let format = match opts.format {
+            Some(f) => f,
+            None => match detect(&name, &bytes) {
+                Ok(f) => f,
+                // inside a directory, files of no known format (cdk.out's manifest.json,
+                // a README) are skipped and named, not fatal
+                Err(e) if in_dir => {
+                    skipped.push(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        files.push((name, bytes, format));
+    }
+    if files.is_empty() && !skipped.is_empty() {
+        return Err(skipped.swap_remove(0));
+    }
     let mut export = aws_auth_details::Export::default();
-    for (name, bytes) in &files {
-        match detect(name, bytes)? {
+    let mut cli = aws_cli::Exports::default();
+    for (name, bytes, format) in &files {
+        match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
+            Format::AwsCli => cli.add(name.clone(), bytes)?,
+            _ => {}
         }
     }
-    let mut snap = Snapshot::default();
+    // an export lists every user of the account
+    let mut snap = Snapshot {
+        defines_users: files.iter().any(|(_, _, f)| *f == Format::AwsAuthDetails),
+        ..Snapshot::default()
+    };
     export.finish(&mut snap, resolver)?;
+    cli.finish(&mut snap, opts, resolver)?;
+    for (name, bytes, format) in &files {
+        match format {
+            Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,
+            Format::Terraform => terraform::load(name, bytes, &mut snap, opts, resolver)?,
+            Format::Provisioner => provisioner::load(name, bytes, &mut snap, opts, resolver)?,
+            _ => {}
+        }
+    }
+    for (name, bytes, format) in &files {
+        if *format == Format::Memberships {
+            memberships::apply(name, bytes, &mut snap)?;
+        }
+    }
+    for e in skipped {
+        snap.warnings.push(crate::model::Warning {
+            code: crate::model::WarningCode::Unsupported,
+            place: e.place.clone(),
+            message: format!("skipped: {}", e.message),
+        });
+    }
     for path in scps {
         let (name, bytes) = read_source(path)?;
         load_scp_level(&name, &bytes, &mut snap)?;
@@ -100,7 +214,8 @@ mod tests {
             "ou.yaml",
             b"Statement:\n  - Effect: Deny\n    Action: s3:DeleteBucket\n    Resource: '*'\n",
         );
-        let snap = load_side_with(&[export], &[root, ou], &|_| None).unwrap();
+        let snap =
+            load_side_with(&[export], &[root, ou], &LoadOptions::default(), &|_| None).unwrap();
         assert_eq!(snap.principals.len(), 1);
         let names: Vec<&str> = snap.scps.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, vec!["root", "ou"]);
@@ -119,7 +234,7 @@ mod tests {
         let tf = write(
             dir.path(),
             "plan.json",
-            br#"{"format_version": "1.2", "planned_values": {}}"#,
+            br#"{"some_tool_version": "1.2", "results": {}}"#,
         );
         let e = load_side(&[tf], &[]).unwrap_err();
         assert!(
@@ -141,7 +256,8 @@ mod tests {
             "{e}"
         );
 
+        // a directory whose files are of no known format
         let e = load_side(&[dir.path().to_path_buf()], &[]).unwrap_err();
-        assert!(e.message.contains("is a directory"), "{e}");
+        assert!(e.message.contains("cannot tell the format"), "{e}");
     }
 }

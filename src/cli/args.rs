@@ -113,6 +113,14 @@ pub struct DiffArgs {
     /// Print nothing to stdout except the requested report; no progress
     #[arg(long, short)]
     pub quiet: bool,
+    /// Read every before source as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub before_format: Option<SourceFormat>,
+    /// Read every after source as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub after_format: Option<SourceFormat>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     #[command(flatten)]
     pub context: ContextArgs,
 }
@@ -161,6 +169,33 @@ pub struct ContextArgs {
     pub closed_context: bool,
 }
 
+/// How sources are read, beyond their content.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LoadArgs {
+    /// Level definitions for provisioner configs (YAML), replacing the embedded ones
+    #[arg(long, value_name = "FILE")]
+    pub levels: Option<PathBuf>,
+    /// CloudFormation parameters (the AWS CLI's `ParameterKey`/`ParameterValue` JSON)
+    #[arg(long, value_name = "FILE")]
+    pub cfn_params: Vec<PathBuf>,
+    /// Account id for `AWS::AccountId` and generated ARNs
+    #[arg(long, value_name = "ID")]
+    pub account: Option<String>,
+    /// Region for `AWS::Region`
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceFormat {
+    AwsAuthDetails,
+    AwsCli,
+    Cloudformation,
+    Terraform,
+    Provisioner,
+    Memberships,
+}
+
 #[derive(Debug, Args)]
 pub struct EffectiveArgs {
     /// Input files (exports of one IAM setup, merged)
@@ -178,6 +213,11 @@ pub struct EffectiveArgs {
     pub service: Vec<String>,
     #[arg(long, value_enum, default_value_t = EffectiveFormat::Table)]
     pub format: EffectiveFormat,
+    /// Read every source as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub source_format: Option<SourceFormat>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     #[command(flatten)]
     pub context: ContextArgs,
 }
@@ -219,6 +259,11 @@ pub struct ExplainArgs {
     pub context: ContextArgs,
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
+    /// Read every source as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub source_format: Option<SourceFormat>,
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

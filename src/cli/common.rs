@@ -8,14 +8,33 @@ use crate::ingest;
 use crate::model::{Principal, Snapshot};
 
 use super::CliError;
-use super::args::ContextArgs;
+use super::args::{ContextArgs, LoadArgs, SourceFormat};
+
+/// Load options of one side from the flags.
+pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::LoadOptions {
+    ingest::LoadOptions {
+        format: format.map(|f| match f {
+            SourceFormat::AwsAuthDetails => ingest::Format::AwsAuthDetails,
+            SourceFormat::AwsCli => ingest::Format::AwsCli,
+            SourceFormat::Cloudformation => ingest::Format::CloudFormation,
+            SourceFormat::Terraform => ingest::Format::Terraform,
+            SourceFormat::Provisioner => ingest::Format::Provisioner,
+            SourceFormat::Memberships => ingest::Format::Memberships,
+        }),
+        levels: load.levels.clone(),
+        cfn_params: load.cfn_params.clone(),
+        account: load.account.clone(),
+        region: load.region.clone(),
+    }
+}
 
 /// Reads and merges the sources of one side, and its SCP levels. Warnings go to stderr.
 pub fn load(
     sources: &[std::path::PathBuf],
     scps: &[std::path::PathBuf],
+    opts: &ingest::LoadOptions,
 ) -> Result<Snapshot, CliError> {
-    let snap = ingest::load_side(sources, scps)?;
+    let snap = ingest::load_side_opts(sources, scps, opts)?;
     for w in &snap.warnings {
         eprintln!("{w}");
     }

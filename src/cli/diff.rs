@@ -46,9 +46,17 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     before_scp.extend(a.before_scp.iter().cloned());
     let mut after_scp = a.scp.clone();
     after_scp.extend(a.after_scp.iter().cloned());
-    let before = common::load(&a.before, &before_scp)?;
+    let before = common::load(
+        &a.before,
+        &before_scp,
+        &common::load_options(&a.load, a.before_format),
+    )?;
     progress.say("reading the after side");
-    let after = common::load(&a.after, &after_scp)?;
+    let after = common::load(
+        &a.after,
+        &after_scp,
+        &common::load_options(&a.load, a.after_format),
+    )?;
     let cat = catalog();
     let opts = EvalOptions { context };
     progress.say("evaluating both sides");

@@ -14,7 +14,11 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     let filter = PrincipalFilter::new(&a.principal)?;
     let services = common::services(&a.service)?;
     let context = common::context(&a.context)?;
-    let snap = common::load(&a.sources, &a.scp)?;
+    let snap = common::load(
+        &a.sources,
+        &a.scp,
+        &common::load_options(&a.load, a.source_format),
+    )?;
     let cat = catalog();
     let eff = eval::effective(&snap, cat, &EvalOptions { context });
     let principals: Vec<usize> = snap

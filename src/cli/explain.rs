@@ -16,7 +16,11 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         return run_both(a, out);
     }
     let context = common::context(&a.context)?;
-    let snap = common::load(&a.sources, &a.scp)?;
+    let snap = common::load(
+        &a.sources,
+        &a.scp,
+        &common::load_options(&a.load, a.source_format),
+    )?;
     let p = find_principal(&snap, &a.principal)?;
     let cat = catalog();
     let e = eval::explain(&snap, cat, p, &a.action, a.resource.as_deref(), &context);
@@ -73,8 +77,9 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
         None => crate::diff::mapping::Renames::default(),
     };
-    let before = common::load(&a.before, &a.scp)?;
-    let after = common::load(&a.after, &a.scp)?;
+    let opts = common::load_options(&a.load, a.source_format);
+    let before = common::load(&a.before, &a.scp, &opts)?;
+    let after = common::load(&a.after, &a.scp, &opts)?;
     let cat = catalog();
     let pb = find_principal(&before, &a.principal).ok();
     let after_name = pb

@@ -639,6 +639,15 @@ fn review_findings(
                     "{side_name}: permissions boundary `{}` is unknown",
                     policy.arn.as_deref().unwrap_or(&policy.name)
                 ),
+                Review::UnresolvedStatement {
+                    policy,
+                    statement,
+                    file,
+                    unresolved,
+                } => format!(
+                    "{side_name}: `{policy}` {statement} ({file}) is undecided: {}",
+                    unresolved.join("; ")
+                ),
             };
             out.push(Finding {
                 code: Code::NeedsReview,

@@ -73,6 +73,7 @@ pub fn diff(
     let mut matched_after = vec![false; after.snapshot.principals.len()];
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut removed: Vec<usize> = Vec::new();
+    let mut carried: Vec<usize> = Vec::new();
     for (i, p) in before.snapshot.principals.iter().enumerate() {
         let name = opts
             .renames
@@ -85,6 +86,9 @@ pub fn diff(
                 }
                 pairs.push((i, j));
             }
+            // users persist across a migration when the after side does not manage users
+            // (a provisioner config): such a user is compared with no access, not removed
+            _ if p.kind == PrincipalKind::User && !after.snapshot.defines_users => carried.push(i),
             _ => removed.push(i),
         }
     }
@@ -127,6 +131,35 @@ pub fn diff(
             })
         })
         .collect();
+    let nothing = std::sync::Arc::new(crate::eval::effective::Evaluation::default());
+    diffs.extend(
+        carried
+            .par_iter()
+            .filter_map(|&i| {
+                let pb = before.snapshot.principals.get(i)?;
+                let findings = compare::compare(
+                    catalog,
+                    &who(pb),
+                    &eval_of(before.effective, i),
+                    &nothing,
+                    &budget,
+                );
+                (!findings.is_empty()).then(|| PrincipalDiff {
+                    kind: pb.kind.as_str().to_owned(),
+                    name: pb.name.clone(),
+                    before_name: None,
+                    arn_before: pb.arn.clone(),
+                    arn_after: None,
+                    status: PrincipalStatus::Changed,
+                    counts: Counts::default(),
+                    max_severity: AccessLevel::List,
+                    fails_gate: false,
+                    findings,
+                })
+            })
+            .collect::<Vec<_>>(),
+    );
+    let compared = pairs.len() + carried.len();
     let changed = diffs.len();
     for (side, list, code, status) in [
         (
@@ -264,7 +297,7 @@ pub fn diff(
         add(&mut total, &d.counts);
     }
     let summary = Summary {
-        compared: pairs.len(),
+        compared,
         changed,
         removed: removed.len(),
         new: new.len(),

@@ -93,6 +93,14 @@ pub enum Review {
     UnresolvedPolicy { policy: Unresolved },
     /// The permissions boundary's document is unknown: every grant may be narrower.
     UnresolvedBoundary { policy: Unresolved },
+    /// A statement has parts its source left unresolved (a `!Ref` without a value, a
+    /// value known only after apply): what it grants or denies is undecided.
+    UnresolvedStatement {
+        policy: String,
+        statement: String,
+        file: String,
+        unresolved: Vec<String>,
+    },
 }
 
 /// The evaluation shared by principals with the same policies.
@@ -224,6 +232,10 @@ struct Live {
     via: Via,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the evaluation state of one principal"
+)]
 fn live_statements(
     snapshot: &Snapshot,
     compiled: &CompiledSnapshot,
@@ -232,6 +244,7 @@ fn live_statements(
     ctx: &RequestContext,
     allows: &mut Vec<Live>,
     denies: &mut Vec<Live>,
+    review: &mut Vec<Review>,
 ) {
     let Some(policy) = snapshot.policy(id) else {
         return;
@@ -242,7 +255,18 @@ fn live_statements(
         .iter()
         .zip(compiled.statements(id))
     {
-        let tri = condition::evaluate(&s.condition, ctx);
+        let mut tri = condition::evaluate(&s.condition, ctx);
+        if !s.unresolved.is_empty() {
+            review.push(Review::UnresolvedStatement {
+                policy: s.origin.policy.to_string(),
+                statement: s.origin.statement.to_string(),
+                file: s.origin.file.to_string(),
+                unresolved: s.unresolved.clone(),
+            });
+            if tri == Tri::True {
+                tri = Tri::Unknown;
+            }
+        }
         if tri == Tri::False {
             continue;
         }
@@ -290,8 +314,18 @@ fn evaluate(
     let ctx = principal_context(base, principal);
     let mut allows = Vec::new();
     let mut denies = Vec::new();
+    let mut review = Vec::new();
     for (id, via) in &layers.identity {
-        live_statements(snapshot, compiled, *id, via, &ctx, &mut allows, &mut denies);
+        live_statements(
+            snapshot,
+            compiled,
+            *id,
+            via,
+            &ctx,
+            &mut allows,
+            &mut denies,
+            &mut review,
+        );
     }
     // Each limiting level: its allow statements (its denies join the global denies).
     let mut levels: Vec<(Via, Vec<Live>)> = Vec::new();
@@ -305,6 +339,7 @@ fn evaluate(
             &ctx,
             &mut a,
             &mut denies,
+            &mut review,
         );
         levels.push((Via::Boundary, a));
     }
@@ -312,7 +347,16 @@ fn evaluate(
         let via = Via::Scp(name.clone());
         let mut a = Vec::new();
         for id in ids {
-            live_statements(snapshot, compiled, *id, &via, &ctx, &mut a, &mut denies);
+            live_statements(
+                snapshot,
+                compiled,
+                *id,
+                &via,
+                &ctx,
+                &mut a,
+                &mut denies,
+                &mut review,
+            );
         }
         levels.push((via, a));
     }
@@ -344,7 +388,6 @@ fn evaluate(
         grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
     }
 
-    let mut review = Vec::new();
     for u in &layers.unresolved {
         review.push(match u.via {
             Via::Boundary => Review::UnresolvedBoundary { policy: u.clone() },
@@ -352,6 +395,7 @@ fn evaluate(
         });
     }
     review.sort();
+    review.dedup();
     Evaluation { grants, review }
 }
 

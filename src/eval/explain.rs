@@ -69,6 +69,9 @@ pub struct StatementReport {
     pub condition: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_keys: Vec<String>,
+    /// What the source left unresolved in this statement.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
     /// What it does to this request: `allows`, `denies`, `may-allow`, `may-deny`,
     /// `denies-some-resources`.
     pub outcome: &'static str,
@@ -144,7 +147,10 @@ pub fn explain(
                 },
                 ScopeFor::Unknown { scope, .. } => (scope, ResourceMatch::Unknown),
             };
-            let cond = condition::evaluate(&s.condition, &ctx);
+            let mut cond = condition::evaluate(&s.condition, &ctx);
+            if !s.unresolved.is_empty() && cond == Tri::True {
+                cond = Tri::Unknown;
+            }
             let unknown_keys: Vec<String> = if cond == Tri::Unknown {
                 s.condition
                     .iter()
@@ -188,6 +194,7 @@ pub fn explain(
                 resource_match: rm,
                 condition: tri_str(cond),
                 unknown_keys,
+                unresolved: s.unresolved.clone(),
                 outcome,
             });
         }

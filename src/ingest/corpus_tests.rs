@@ -47,7 +47,15 @@ fn dump(name: &str) -> Option<PathBuf> {
 /// Loads one corpus file without the catalog, so the expectations do not depend on it.
 fn load_bare(name: &str) -> Option<Snapshot> {
     let path = dump(name)?;
-    Some(load_side_with(&[path], &[], &|_| None).unwrap())
+    Some(
+        load_side_with(
+            &[path],
+            &[],
+            &crate::ingest::LoadOptions::default(),
+            &|_| None,
+        )
+        .unwrap(),
+    )
 }
 
 struct Counts {
@@ -298,7 +306,10 @@ fn details_of_real_exports() {
 #[test]
 fn all_dumps_as_one_side() {
     let Some(files) = dumps() else { return };
-    let snap = load_side_with(&files, &[], &|_| None).unwrap();
+    let snap = load_side_with(&files, &[], &crate::ingest::LoadOptions::default(), &|_| {
+        None
+    })
+    .unwrap();
     assert_eq!(snap.sources.len(), files.len());
     let users: usize = EXPECTED.iter().map(|e| e.1[0]).sum();
     let roles: usize = EXPECTED.iter().map(|e| e.1[2]).sum();

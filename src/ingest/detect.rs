@@ -12,20 +12,46 @@ use super::err::{json_message, with_help};
 use super::source::{Text, skip_ws};
 
 /// A source format iamdiff reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// `aws iam get-account-authorization-details` output (one page, several, or an array of pages).
     AwsAuthDetails,
+    /// Output of the per-call AWS CLI commands (`list-users`, `get-role`, `get-policy-version`, ...).
+    AwsCli,
+    /// A CloudFormation template, JSON or YAML (also `cdk synth` output).
+    CloudFormation,
+    /// `terraform show -json` of a state or a plan.
+    Terraform,
+    /// A provisioner target config (YAML: `client`, `environment`, `security`, ...).
+    Provisioner,
+    /// User-to-group memberships (`group: user1 user2` lines, or YAML/JSON).
+    Memberships,
 }
 
 impl Format {
-    pub const ALL: &'static [Format] = &[Format::AwsAuthDetails];
+    pub const ALL: &'static [Format] = &[
+        Format::AwsAuthDetails,
+        Format::AwsCli,
+        Format::CloudFormation,
+        Format::Terraform,
+        Format::Provisioner,
+        Format::Memberships,
+    ];
 
-    /// Short name, as `--*-format` options would take it.
+    /// Short name, as `--before-format`/`--after-format` take it.
     pub fn name(self) -> &'static str {
         match self {
             Format::AwsAuthDetails => "aws-auth-details",
+            Format::AwsCli => "aws-cli",
+            Format::CloudFormation => "cloudformation",
+            Format::Terraform => "terraform",
+            Format::Provisioner => "provisioner",
+            Format::Memberships => "memberships",
         }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.name() == name)
     }
 
     /// What the format is and how to recognize it, for messages.
@@ -35,8 +61,94 @@ impl Format {
                 "`aws iam get-account-authorization-details` JSON (top-level `UserDetailList`, \
                  `GroupDetailList`, `RoleDetailList` or `Policies`)"
             }
+            Format::AwsCli => {
+                "per-call AWS CLI JSON (`Users`, `Groups`, `Roles`, `Role`, `Group`, \
+                 `AttachedPolicies`, `PolicyNames`, `Policy`, `PolicyVersion`, ...)"
+            }
+            Format::CloudFormation => {
+                "a CloudFormation template, JSON or YAML (top-level `Resources` or \
+                 `AWSTemplateFormatVersion`)"
+            }
+            Format::Terraform => {
+                "`terraform show -json` of a state or plan (top-level `format_version`)"
+            }
+            Format::Provisioner => {
+                "a provisioner target config, YAML (top-level `client`, `environment`, `security`)"
+            }
+            Format::Memberships => {
+                "user-to-group memberships (`group: user1 user2` lines, or YAML/JSON group → users)"
+            }
         }
     }
+}
+
+/// Keys that mark a per-call AWS CLI output.
+const CLI_KEYS: &[&str] = &[
+    "Users",
+    "Groups",
+    "Roles",
+    "User",
+    "Group",
+    "Role",
+    "AttachedPolicies",
+    "PolicyNames",
+    "Policy",
+    "PolicyVersion",
+    "PolicyDocument",
+    "InstanceProfiles",
+];
+
+/// Top-level keys of a YAML (or text) file: unindented `key:` lines, in order.
+pub(crate) fn yaml_top_keys(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .filter(|l| {
+            !l.starts_with([' ', '\t', '#', '-']) && !l.trim().is_empty() && !l.starts_with("---")
+        })
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, _)| k.trim().trim_matches(['"', '\'']).to_owned())
+        })
+        .collect()
+}
+
+/// Detects a non-JSON source: CloudFormation YAML, a provisioner config, memberships.
+fn detect_text(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
+    let keys = yaml_top_keys(bytes);
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("AWSTemplateFormatVersion") || has("Resources") {
+        return Ok(Format::CloudFormation);
+    }
+    if has("security") || (has("client") && has("environment")) {
+        return Ok(Format::Provisioner);
+    }
+    if has("memberships") || (!keys.is_empty() && looks_like_memberships(bytes)) {
+        return Ok(Format::Memberships);
+    }
+    let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
+    Err(unknown(
+        file,
+        &if shown.is_empty() {
+            "it is neither JSON nor YAML with top-level keys".to_owned()
+        } else {
+            format!("its top-level keys are {}", shown.join(", "))
+        },
+    ))
+}
+
+/// Every meaningful line is `group: name name ...` (or a YAML list item under one).
+fn looks_like_memberships(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).lines().all(|l| {
+        let t = l.trim();
+        t.is_empty()
+            || t.starts_with('#')
+            || t.starts_with("- ")
+            || t.split_once(':').is_some_and(|(k, v)| {
+                !k.trim().is_empty()
+                    && !k.contains(char::is_whitespace)
+                    && !v.contains(['{', '}', ':'])
+            })
+    })
 }
 
 const AUTH_KEYS: &[&str] = &[
@@ -61,13 +173,15 @@ pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
     match bytes.get(at) {
         None => return Err(IngestError::in_file(file, "the file is empty")),
         Some(b'[') => at = skip_ws(bytes, at + 1),
-        Some(_) => {}
+        Some(b'{') => {}
+        Some(_) => return detect_text(file, bytes),
     }
     if bytes.get(at) != Some(&b'{') {
         return Err(unknown(file, "it is not a JSON object or an array of them"));
     }
     if let Some(key) = first_key(bytes, at)
         && AUTH_KEYS.contains(&key)
+        && key != "Policies"
     {
         return Ok(Format::AwsAuthDetails);
     }
@@ -83,8 +197,34 @@ pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
                 ),
             )
         })?;
-    if keys.iter().any(|k| AUTH_KEYS.contains(&k.as_str())) {
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if keys
+        .iter()
+        .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
+    {
         return Ok(Format::AwsAuthDetails);
+    }
+    if has("format_version") || has("terraform_version") {
+        return Ok(Format::Terraform);
+    }
+    if has("AWSTemplateFormatVersion") || has("Resources") {
+        return Ok(Format::CloudFormation);
+    }
+    if has("Policies") {
+        // `list-policies` has no versions; an export's `Policies` has `PolicyVersionList`
+        let slice = bytes.get(at..).unwrap_or(&[]);
+        let versions = String::from_utf8_lossy(slice).contains("\"PolicyVersionList\"");
+        return Ok(if versions {
+            Format::AwsAuthDetails
+        } else {
+            Format::AwsCli
+        });
+    }
+    if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
+        return Ok(Format::AwsCli);
+    }
+    if has("memberships") {
+        return Ok(Format::Memberships);
     }
     let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
     let mut err = unknown(
@@ -167,8 +307,12 @@ mod tests {
             Format::AwsAuthDetails
         );
         assert_eq!(
-            det(r#"{"IsTruncated": false, "Policies": []}"#).unwrap(),
+            det(r#"{"IsTruncated": false, "Policies": [{"PolicyVersionList": []}]}"#).unwrap(),
             Format::AwsAuthDetails
+        );
+        assert_eq!(
+            det(r#"{"IsTruncated": false, "Policies": [{"PolicyName": "p"}]}"#).unwrap(),
+            Format::AwsCli
         );
     }
 
@@ -177,7 +321,20 @@ mod tests {
         let e = det(r#"{"Version": "2012-10-17", "Statement": []}"#).unwrap_err();
         assert!(e.message.contains("`Version`, `Statement`"), "{e}");
         assert!(e.help.as_deref().unwrap().contains("--scp"), "{e}");
-        let e = det("Resources:\n  A: 1\n").unwrap_err();
+        assert_eq!(det("Resources:\n  A: 1\n").unwrap(), Format::CloudFormation);
+        assert_eq!(
+            det("client:\n  a: 1\nenvironment:\n  env: prod\n").unwrap(),
+            Format::Provisioner
+        );
+        assert_eq!(
+            det("data-scientists: bob carol\nml: dave\n").unwrap(),
+            Format::Memberships
+        );
+        assert_eq!(
+            det(r#"{"format_version": "1.2", "planned_values": {}}"#).unwrap(),
+            Format::Terraform
+        );
+        let e = det("just some prose, not a config\n").unwrap_err();
         assert!(
             e.help
                 .as_deref()

@@ -306,6 +306,7 @@ pub(crate) fn attach(doc: &ParsedDoc, base: &OriginBase) -> PolicyDocument {
                 resource: s.resource.clone(),
                 principal: s.principal.clone(),
                 condition: s.condition.clone(),
+                unresolved: Vec::new(),
                 origin: Arc::new(origin),
             }
         })

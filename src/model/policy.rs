@@ -93,6 +93,10 @@ pub struct Statement {
     pub principal: Option<PrincipalClause>,
     /// All clauses must hold (AND); values inside one clause are OR-ed, as in AWS.
     pub condition: Vec<ConditionClause>,
+    /// What the source left unresolved in this statement (a `!Ref` without a value, a
+    /// Terraform value known only after apply), each naming its place. Evaluation treats
+    /// the statement as undecidable: its grants need review, never silently counted.
+    pub unresolved: Vec<String>,
     pub origin: Arc<Origin>,
 }
 

@@ -80,6 +80,11 @@ pub struct Snapshot {
     pub groups: Vec<Group>,
     pub scps: Vec<ScpLevel>,
     pub warnings: Vec<Warning>,
+    /// Whether some source of this side lists the users (an export does; a provisioner
+    /// config or a template managing only groups and roles does not). When none does,
+    /// users of the other side are taken to still exist here, with whatever groups the
+    /// memberships give them, rather than to be removed.
+    pub defines_users: bool,
 }
 
 impl Snapshot {

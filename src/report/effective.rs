@@ -569,6 +569,15 @@ pub fn review_text(r: &Review) -> String {
             "permissions boundary `{}` is unknown: every grant shown may be narrower",
             policy.arn.as_deref().unwrap_or(&policy.name)
         ),
+        Review::UnresolvedStatement {
+            policy,
+            statement,
+            file,
+            unresolved,
+        } => format!(
+            "`{policy}` {statement} ({file}) is undecided: {}",
+            unresolved.join("; ")
+        ),
     }
 }
 

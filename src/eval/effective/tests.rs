@@ -25,6 +25,7 @@ fn st(
         resource,
         principal: None,
         condition: cond,
+        unresolved: Vec::new(),
         origin: Arc::new(Origin {
             file: Arc::from("test.json"),
             policy: Arc::from("p"),

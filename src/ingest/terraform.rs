@@ -1,0 +1,19 @@
+//! `terraform show -json` of a state or a plan.
+
+use std::sync::Arc;
+
+use super::{IngestError, LoadOptions, Resolver};
+use crate::model::Snapshot;
+
+pub(crate) fn load(
+    file: &Arc<str>,
+    _bytes: &[u8],
+    _snap: &mut Snapshot,
+    _opts: &LoadOptions,
+    _resolver: Resolver<'_>,
+) -> Result<(), IngestError> {
+    Err(IngestError::in_file(
+        file,
+        "this format is not supported yet",
+    ))
+}
