@@ -6,4 +6,5 @@ mod cli;
 mod corpus;
 mod malformed;
 mod oracle;
+mod reports;
 mod util;
