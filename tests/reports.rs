@@ -110,6 +110,25 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     p.findings = vec![f; markdown::MAX_ROWS + 7];
     let md = render(&big, markdown::write_markdown);
     assert!(md.contains("… 7 more in the HTML/JSON report"));
+
+    // many principals: the comment stays within GitHub's limit
+    let mut many = report.clone();
+    let carol = many
+        .principals
+        .iter()
+        .find(|p| p.name == "carol")
+        .cloned()
+        .expect("carol");
+    many.principals = (0..400)
+        .map(|i| {
+            let mut p = carol.clone();
+            p.name = format!("user-{i:03}");
+            p
+        })
+        .collect();
+    let md = render(&many, markdown::write_markdown);
+    assert!(md.len() < 65_536, "{}", md.len());
+    assert!(md.contains("more principals in the HTML/JSON report"));
 }
 
 #[test]

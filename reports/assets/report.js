@@ -77,6 +77,10 @@
     }
   }
   window.addEventListener("hashchange", openTarget);
+  // a printed report shows every principal's details
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details.principal"), function (d) { d.open = true; });
+  });
   // open at once on click too: the hash may already point there, and then no event fires
   table.addEventListener("click", function (e) {
     var a = e.target.closest && e.target.closest("a.plink");

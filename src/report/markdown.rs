@@ -5,8 +5,9 @@
 //! Everything that comes from inputs is escaped twice over: for Markdown (`|`, `*`, `_`,
 //! `[`, `]`, backticks, `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in
 //! Markdown. Inside raw HTML (`<summary>`) Markdown escapes are not processed, so there
-//! only HTML escaping is used. Each principal's list is capped so a comment stays within
-//! GitHub's size limit; the HTML and JSON reports have everything.
+//! only HTML escaping is used. Lists are capped (50 findings per principal, 100 rows per
+//! table) and the principals' sections stop before GitHub's 65,536-character comment limit,
+//! each cut saying how much more the HTML and JSON reports hold.
 
 use std::io::{self, Write};
 
@@ -16,12 +17,56 @@ use crate::diff::findings::{Finding, Side};
 
 /// Findings shown per principal before `… N more`.
 pub const MAX_ROWS: usize = 50;
+/// Rows of the summary, warnings and waivers lists.
+pub const MAX_LIST: usize = 100;
+/// GitHub rejects a comment over 65,536 characters; this leaves a margin for a header a
+/// CI step may add.
+const COMMENT_BUDGET: usize = 60_000;
 /// Actions shown per finding.
 const SHOW_ACTIONS: usize = 10;
 /// Resources shown per side.
 const SHOW_RESOURCES: usize = 3;
 
 pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    // the verdict, summary and tables first, the warnings, waivers and footer last; the
+    // principals' sections fill what GitHub's comment limit leaves between them
+    let mut head = Vec::new();
+    write_head(report, &mut head)?;
+    let mut tail = Vec::new();
+    write_warnings(report, &mut tail)?;
+    write_waivers(&report.waivers, &mut tail)?;
+    writeln!(
+        tail,
+        "<sub>{} · catalog {} · before: {} · after: {}</sub>",
+        html(&report.tool),
+        html(&report.catalog),
+        html(&report.before.sources.join(", ")),
+        html(&report.after.sources.join(", "))
+    )?;
+    w.write_all(&head)?;
+    if !report.principals.is_empty() {
+        writeln!(w, "### Findings by principal\n")?;
+        let budget = COMMENT_BUDGET.saturating_sub(head.len() + tail.len());
+        let mut used = 0;
+        for (i, p) in report.principals.iter().enumerate() {
+            let mut section = Vec::new();
+            write_principal(p, &mut section)?;
+            used += section.len();
+            if used > budget {
+                writeln!(
+                    w,
+                    "… {} more principals in the HTML/JSON report\n",
+                    report.principals.len() - i
+                )?;
+                break;
+            }
+            w.write_all(&section)?;
+        }
+    }
+    w.write_all(&tail)
+}
+
+fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## iamdiff: IAM migration diff\n")?;
     let (word, text) = report.gate.verdict();
     let icon = if report.gate.passed { "✅" } else { "❌" };
@@ -48,28 +93,11 @@ pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> 
         c.gained_pairs,
         c.review
     )?;
-
     if report.principals.is_empty() {
-        writeln!(w, "No principal changed.\n")?;
+        writeln!(w, "No principal changed.\n")
     } else {
-        write_summary_table(report, w)?;
-        writeln!(w, "### Findings by principal\n")?;
-        for p in &report.principals {
-            write_principal(p, w)?;
-        }
+        write_summary_table(report, w)
     }
-
-    write_warnings(report, w)?;
-    write_waivers(&report.waivers, w)?;
-
-    writeln!(
-        w,
-        "<sub>{} · catalog {} · before: {} · after: {}</sub>",
-        html(&report.tool),
-        html(&report.catalog),
-        html(&report.before.sources.join(", ")),
-        html(&report.after.sources.join(", "))
-    )
 }
 
 fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
@@ -87,7 +115,7 @@ fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()>
         "| Principal | Status | Lost | Lost pairs | Narrowed | Conditional | Gained | Gained pairs | Review | Max severity | Gate |"
     )?;
     writeln!(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|")?;
-    for p in order {
+    for p in order.iter().take(MAX_LIST) {
         let n = &p.counts;
         writeln!(
             w,
@@ -103,6 +131,13 @@ fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()>
             n.review,
             p.max_severity,
             if p.fails_gate { "❌ fail" } else { "pass" }
+        )?;
+    }
+    if order.len() > MAX_LIST {
+        writeln!(
+            w,
+            "\n… {} more principals in the HTML/JSON report",
+            order.len() - MAX_LIST
         )?;
     }
     writeln!(w)
@@ -224,16 +259,20 @@ fn write_warnings(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(w, "### Input warnings ({n})\n")?;
-    for (side, info) in [("before", &report.before), ("after", &report.after)] {
-        for x in &info.warnings {
-            writeln!(
-                w,
-                "- {side} · `{}` · {}: {}",
-                x.code.as_str(),
-                md(&x.place.to_string()),
-                md(&x.message)
-            )?;
-        }
+    let all = [("before", &report.before), ("after", &report.after)]
+        .into_iter()
+        .flat_map(|(side, info)| info.warnings.iter().map(move |x| (side, x)));
+    for (side, x) in all.take(MAX_LIST) {
+        writeln!(
+            w,
+            "- {side} · `{}` · {}: {}",
+            x.code.as_str(),
+            md(&x.place.to_string()),
+            md(&x.message)
+        )?;
+    }
+    if n > MAX_LIST {
+        writeln!(w, "- … {} more in the HTML/JSON report", n - MAX_LIST)?;
     }
     writeln!(w)
 }
@@ -248,7 +287,7 @@ fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> 
         "| # | Principal | Action | Resource | State | Matched | Reason | Approved by | Expires |"
     )?;
     writeln!(w, "|--:|---|---|---|---|--:|---|---|---|")?;
-    for x in waivers {
+    for x in waivers.iter().take(MAX_LIST) {
         writeln!(
             w,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -261,6 +300,13 @@ fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> 
             md(&x.reason),
             md(&x.approved_by),
             x.expires.as_deref().map(md).unwrap_or_else(|| "—".into()),
+        )?;
+    }
+    if waivers.len() > MAX_LIST {
+        writeln!(
+            w,
+            "\n… {} more in the HTML/JSON report",
+            waivers.len() - MAX_LIST
         )?;
     }
     writeln!(w)
