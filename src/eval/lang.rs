@@ -28,7 +28,8 @@
 //! from the best witness found so far.
 
 use super::wildcard::{Pattern, Token};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::OnceCell;
 use std::rc::Rc;
 
 /// A set of resource strings, as a boolean combination of IAM patterns.
@@ -145,7 +146,7 @@ pub fn witness_in_difference(
     if a == b {
         return Ok(None);
     }
-    search(SetExpr::minus(a.clone(), b.clone()), Mode::Shortest, budget)
+    Question::difference(a, b).search(Mode::Shortest, budget)
 }
 
 /// Is every string of `a` in `b`?
@@ -153,18 +154,18 @@ pub fn is_subset(a: &SetExpr, b: &SetExpr, budget: &Budget) -> Result<bool, Lang
     if a == b || matches!(b, SetExpr::All) || matches!(a, SetExpr::Empty) {
         return Ok(true);
     }
-    let found = search(SetExpr::minus(a.clone(), b.clone()), Mode::Any, budget)?;
+    let found = Question::difference(a, b).search(Mode::Any, budget)?;
     Ok(found.is_none())
 }
 
 /// A shortest string in `a` (None when `a` is empty).
 pub fn sample(a: &SetExpr, budget: &Budget) -> Result<Option<String>, LangError> {
-    search(a.clone(), Mode::Shortest, budget)
+    Question::of(a).search(Mode::Shortest, budget)
 }
 
 /// Is `a` the empty set?
 pub fn is_empty(a: &SetExpr, budget: &Budget) -> Result<bool, LangError> {
-    Ok(search(a.clone(), Mode::Any, budget)?.is_none())
+    Ok(Question::of(a).search(Mode::Any, budget)?.is_none())
 }
 
 /// Whether the caller needs the shortest member or just any.
@@ -178,266 +179,435 @@ enum Mode {
 /// more than it saves.
 const MAX_DISJUNCTS: usize = 256;
 
-/// A member of `e`: a shortest one in `Mode::Shortest`, the first found otherwise.
-fn search(e: SetExpr, mode: Mode, budget: &Budget) -> Result<Option<String>, LangError> {
-    let other = other_char(&e);
-    let mut parts: Vec<Disjunct> = disjuncts(simplify(e))
-        .into_iter()
-        .map(restrict)
-        .filter(|d| d.expr != SetExpr::Empty)
-        .collect();
-    // Shortest candidates first, so the depth bound prunes the rest early (stable, so
-    // equal lengths keep the order of the expression: deterministic witnesses).
-    parts.sort_by_key(|d| d.min_len);
-
-    let mut used = 0usize;
-    let mut best: Option<(usize, String)> = None;
-    let mut failed: Option<LangError> = None;
-    for d in parts {
-        if let Some((len, _)) = &best
-            && (mode == Mode::Any || *len <= d.min_len)
-        {
-            break;
-        }
-        // The anchors' shortest members have the least length any member can have.
-        let quick = d
-            .anchors
-            .iter()
-            .map(|a| shortest_member(a, other))
-            .find(|s| d.expr.contains(s));
-        if let Some(s) = quick {
-            best = Some((s.chars().count(), s));
-            continue;
-        }
-        let bound = best.as_ref().map(|(len, _)| len.saturating_sub(1));
-        match Machine::new(&d.expr, other).bfs(bound, budget.max_states, &mut used) {
-            Ok(Some(w)) => best = Some((w.chars().count(), w)),
-            Ok(None) => {}
-            Err(err) if mode == Mode::Shortest => return Err(err),
-            Err(err) => failed = Some(err),
-        }
-    }
-    match (best, failed) {
-        (Some((_, w)), _) => Ok(Some(w)),
-        (None, Some(err)) => Err(err),
-        (None, None) => Ok(None),
-    }
+/// A set expression over the leaves of a [`Question`] (leaf = index of a distinct
+/// pattern), so that rewriting it never copies a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Node {
+    Const(bool),
+    Leaf(usize),
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
 }
 
-/// One alternative of the expression, with the patterns it is confined to.
-struct Disjunct {
-    expr: SetExpr,
-    /// Patterns that are conjuncts of `expr`: every member matches all of them.
-    anchors: Vec<Pattern>,
+/// One distinct pattern of a question; its atoms are spelled out on first use (a
+/// literal decided by plain matching never needs them).
+struct QLeaf<'q> {
+    pat: &'q Pattern,
+    atoms: OnceCell<Vec<Atom>>,
+}
+
+/// One question: the distinct patterns and the expression whose members are sought.
+struct Question<'q> {
+    leaves: Vec<QLeaf<'q>>,
+    index: FxHashMap<&'q Pattern, usize>,
+    root: Node,
+    other: OnceCell<Option<char>>,
+}
+
+/// One disjunct of a question: the members of all `anchors` that satisfy `rest`.
+struct Part {
+    anchors: Vec<usize>,
+    /// Free of the anchors, with every leaf the anchors settle replaced by a constant.
+    rest: Node,
     /// No member is shorter than this (the longest anchor minimum).
     min_len: usize,
 }
 
-/// Splits `e` into a union of simpler expressions, distributing intersections over
-/// unions, or returns `[e]` when that would make too many.
-fn disjuncts(e: SetExpr) -> Vec<SetExpr> {
-    let mut done = Vec::new();
-    let mut work = vec![e.clone()];
-    while let Some(x) = work.pop() {
-        match x {
-            SetExpr::Empty => {}
-            SetExpr::Union(xs) => work.extend(xs.into_iter().rev()),
-            SetExpr::Inter(xs) => {
-                let mut rest = Vec::with_capacity(xs.len());
-                let mut split: Option<(usize, Vec<SetExpr>)> = None;
+impl<'q> Question<'q> {
+    fn empty() -> Question<'q> {
+        Question {
+            leaves: Vec::new(),
+            index: FxHashMap::default(),
+            root: Node::Const(false),
+            other: OnceCell::new(),
+        }
+    }
+
+    /// The members of `e`.
+    fn of(e: &'q SetExpr) -> Question<'q> {
+        let mut q = Question::empty();
+        let raw = q.build(e);
+        q.root = q.simplify(raw);
+        q
+    }
+
+    /// The members of `a` that are not in `b`.
+    fn difference(a: &'q SetExpr, b: &'q SetExpr) -> Question<'q> {
+        let mut q = Question::empty();
+        let (na, nb) = (q.build(a), q.build(b));
+        q.root = q.simplify(Node::And(vec![na, Node::Not(Box::new(nb))]));
+        q
+    }
+
+    /// `e` as a node, leaves interned in first-seen order (so `a`'s patterns lead).
+    fn build(&mut self, e: &'q SetExpr) -> Node {
+        match e {
+            SetExpr::Empty => Node::Const(false),
+            SetExpr::All => Node::Const(true),
+            SetExpr::Pat(p) => {
+                if let Some(&i) = self.index.get(p) {
+                    return Node::Leaf(i);
+                }
+                self.leaves.push(QLeaf {
+                    pat: p,
+                    atoms: OnceCell::new(),
+                });
+                let i = self.leaves.len() - 1;
+                self.index.insert(p, i);
+                Node::Leaf(i)
+            }
+            SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.build(x)).collect()),
+            SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.build(x)).collect()),
+            SetExpr::Not(x) => Node::Not(Box::new(self.build(x))),
+        }
+    }
+
+    fn pat(&self, i: usize) -> Option<&'q Pattern> {
+        self.leaves.get(i).map(|l| l.pat)
+    }
+
+    fn atoms(&self, i: usize) -> &[Atom] {
+        self.leaves
+            .get(i)
+            .map_or(&[], |l| l.atoms.get_or_init(|| atoms(l.pat)))
+    }
+
+    fn literal(&self, i: usize) -> Option<&'q str> {
+        self.pat(i).and_then(Pattern::as_literal)
+    }
+
+    /// The character written for the "other" class: literal in no pattern of the question.
+    fn other(&self) -> Option<char> {
+        *self.other.get_or_init(|| {
+            pick_other(|c| {
+                self.leaves.iter().any(|l| {
+                    l.pat
+                        .tokens()
+                        .iter()
+                        .any(|t| matches!(t, Token::Lit(s) if s.contains(c)))
+                })
+            })
+        })
+    }
+
+    /// Is `text` in the set `n`? Direct matching.
+    fn matches(&self, n: &Node, text: &str) -> bool {
+        match n {
+            Node::Const(b) => *b,
+            Node::Leaf(i) => self.pat(*i).is_some_and(|p| p.matches(text)),
+            Node::And(xs) => xs.iter().all(|x| self.matches(x, text)),
+            Node::Or(xs) => xs.iter().any(|x| self.matches(x, text)),
+            Node::Not(x) => !self.matches(x, text),
+        }
+    }
+
+    fn each_leaf(&self, n: &Node, f: &mut impl FnMut(usize)) {
+        match n {
+            Node::Const(_) => {}
+            Node::Leaf(i) => f(*i),
+            Node::And(xs) | Node::Or(xs) => xs.iter().for_each(|x| self.each_leaf(x, f)),
+            Node::Not(x) => self.each_leaf(x, f),
+        }
+    }
+
+    /// Normal form enough for the fast paths: constants folded, nested unions and
+    /// intersections flattened and deduplicated, `X ∪ ¬X = All`, `X ∩ ¬X = Empty`,
+    /// double negation removed, `*` is `All`, and an intersection with a literal is
+    /// decided by matching that literal.
+    fn simplify(&self, n: Node) -> Node {
+        match n {
+            Node::Leaf(i) if self.pat(i).is_some_and(Pattern::is_match_all) => Node::Const(true),
+            Node::Const(_) | Node::Leaf(_) => n,
+            Node::Not(x) => match self.simplify(*x) {
+                Node::Const(b) => Node::Const(!b),
+                Node::Not(y) => *y,
+                other => Node::Not(Box::new(other)),
+            },
+            Node::Or(xs) => {
+                let mut out = Vec::with_capacity(xs.len());
                 for x in xs {
-                    match x {
-                        SetExpr::Union(us) if split.is_none() => split = Some((rest.len(), us)),
-                        other => rest.push(other),
+                    match self.simplify(x) {
+                        Node::Const(false) => {}
+                        Node::Const(true) => return Node::Const(true),
+                        Node::Or(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
+                        other => push_unique(&mut out, other),
                     }
                 }
-                match split {
-                    Some((at, us)) => {
-                        for u in us.into_iter().rev() {
-                            let mut c = rest.clone();
-                            c.insert(at, u);
-                            work.push(simplify(SetExpr::Inter(c)));
+                if has_complement_pair(&out) {
+                    return Node::Const(true);
+                }
+                collapse(out, Node::Const(false), Node::Or)
+            }
+            Node::And(xs) => {
+                let mut out = Vec::with_capacity(xs.len());
+                for x in xs {
+                    match self.simplify(x) {
+                        Node::Const(true) => {}
+                        Node::Const(false) => return Node::Const(false),
+                        Node::And(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
+                        other => push_unique(&mut out, other),
+                    }
+                }
+                if has_complement_pair(&out) {
+                    return Node::Const(false);
+                }
+                // A literal conjunct leaves one candidate: match it against the rest.
+                let literal = out.iter().find_map(|x| match x {
+                    Node::Leaf(i) => self.literal(*i).map(|s| (*i, s)),
+                    _ => None,
+                });
+                if let Some((i, text)) = literal {
+                    return if out.iter().all(|x| self.matches(x, text)) {
+                        Node::Leaf(i)
+                    } else {
+                        Node::Const(false)
+                    };
+                }
+                collapse(out, Node::Const(true), Node::And)
+            }
+        }
+    }
+
+    /// `n` with the leaves `val` settles replaced by constants.
+    fn substitute(&self, n: &Node, val: &[Option<bool>]) -> Node {
+        match n {
+            Node::Const(_) => n.clone(),
+            Node::Leaf(i) => match val.get(*i).copied().flatten() {
+                Some(b) => Node::Const(b),
+                None => n.clone(),
+            },
+            Node::And(xs) => Node::And(xs.iter().map(|x| self.substitute(x, val)).collect()),
+            Node::Or(xs) => Node::Or(xs.iter().map(|x| self.substitute(x, val)).collect()),
+            Node::Not(x) => Node::Not(Box::new(self.substitute(x, val))),
+        }
+    }
+
+    /// Leaf `j` on the strings of all `anchors`, when a cheap sound test settles it:
+    /// false when disjoint from one, true when it contains one.
+    fn decide(&self, anchors: &[usize], j: usize) -> Option<bool> {
+        for &a in anchors {
+            if let Some(s) = self.literal(a) {
+                return Some(self.pat(j).is_some_and(|p| p.matches(s)));
+            }
+        }
+        if let Some(t) = self.literal(j)
+            && anchors
+                .iter()
+                .any(|&a| self.pat(a).is_some_and(|p| !p.matches(t)))
+        {
+            return Some(false);
+        }
+        let q = self.atoms(j);
+        if anchors.iter().any(|&a| disjoint(self.atoms(a), q)) {
+            Some(false)
+        } else if anchors.iter().any(|&a| syntactic_subset(self.atoms(a), q)) {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// Decides, inside one disjunct (a list of conjuncts), every pattern its anchors
+    /// (the positive pattern conjuncts) settle. None when the disjunct is empty.
+    fn restrict(&self, term: Vec<&Node>) -> Option<Part> {
+        let mut anchors: Vec<usize> = Vec::new();
+        let mut others: Vec<&Node> = Vec::new();
+        for n in term {
+            match n {
+                Node::Leaf(i) => {
+                    if !anchors.contains(i) {
+                        anchors.push(*i);
+                    }
+                }
+                Node::Const(true) => {}
+                Node::Const(false) => return None,
+                _ => others.push(n),
+            }
+        }
+        for (k, &i) in anchors.iter().enumerate() {
+            if anchors
+                .iter()
+                .skip(k + 1)
+                .any(|&j| disjoint(self.atoms(i), self.atoms(j)))
+            {
+                return None;
+            }
+        }
+        // An anchor that contains another anchor adds nothing.
+        let mut keep = vec![true; anchors.len()];
+        for (k, &j) in anchors.iter().enumerate() {
+            let implied = anchors.iter().enumerate().any(|(m, &i)| {
+                m != k
+                    && keep.get(m).copied().unwrap_or(false)
+                    && syntactic_subset(self.atoms(i), self.atoms(j))
+            });
+            if let Some(slot) = keep.get_mut(k) {
+                *slot = !implied;
+            }
+        }
+        let mut val: Vec<Option<bool>> = vec![None; self.leaves.len()];
+        let mut seen = vec![false; self.leaves.len()];
+        for &a in &anchors {
+            if let Some(v) = val.get_mut(a) {
+                *v = Some(true);
+            }
+        }
+        if !anchors.is_empty() {
+            for n in &others {
+                self.each_leaf(n, &mut |j| {
+                    if let (Some(s), Some(v)) = (seen.get_mut(j), val.get_mut(j))
+                        && !*s
+                    {
+                        *s = true;
+                        if v.is_none() {
+                            *v = self.decide(&anchors, j);
                         }
                     }
-                    None => done.push(SetExpr::Inter(rest)),
+                });
+            }
+        }
+        let rest = self.simplify(Node::And(
+            others.iter().map(|n| self.substitute(n, &val)).collect(),
+        ));
+        if rest == Node::Const(false) {
+            return None;
+        }
+        let anchors: Vec<usize> = anchors
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(a, k)| k.then_some(a))
+            .collect();
+        let min_len = anchors
+            .iter()
+            .filter_map(|&a| self.pat(a))
+            .map(min_len)
+            .max()
+            .unwrap_or(0);
+        Some(Part {
+            anchors,
+            rest,
+            min_len,
+        })
+    }
+
+    /// Is `text` a member of the part?
+    fn holds(&self, part: &Part, text: &str) -> bool {
+        part.anchors
+            .iter()
+            .all(|&a| self.pat(a).is_some_and(|p| p.matches(text)))
+            && self.matches(&part.rest, text)
+    }
+
+    /// A member of the question: a shortest one in `Mode::Shortest`, the first found
+    /// otherwise.
+    fn search(&self, mode: Mode, budget: &Budget) -> Result<Option<String>, LangError> {
+        if self.root == Node::Const(false) {
+            return Ok(None);
+        }
+        let mut parts: Vec<Part> = terms(&self.root)
+            .into_iter()
+            .filter_map(|t| self.restrict(t))
+            .collect();
+        // Shortest candidates first, so the depth bound prunes the rest early (stable, so
+        // equal lengths keep the order of the expression: deterministic witnesses).
+        parts.sort_by_key(|p| p.min_len);
+
+        let mut used = 0usize;
+        let mut best: Option<(usize, String)> = None;
+        let mut failed: Option<LangError> = None;
+        for part in &parts {
+            if let Some((len, _)) = &best
+                && (mode == Mode::Any || *len <= part.min_len)
+            {
+                break;
+            }
+            // The anchors' shortest members have the least length any member can have.
+            let quick = part
+                .anchors
+                .iter()
+                .filter_map(|&a| self.pat(a))
+                .map(|p| shortest_member(p, || self.other()))
+                .find(|s| self.holds(part, s));
+            if let Some(s) = quick {
+                best = Some((s.chars().count(), s));
+                continue;
+            }
+            // A literal anchor was the only candidate.
+            if part.anchors.iter().any(|&a| self.literal(a).is_some()) {
+                continue;
+            }
+            let mut conjuncts: Vec<Node> = part.anchors.iter().map(|&a| Node::Leaf(a)).collect();
+            conjuncts.push(part.rest.clone());
+            let node = Node::And(conjuncts);
+            let bound = best.as_ref().map(|(len, _)| len.saturating_sub(1));
+            match Machine::new(self, &node).bfs(bound, budget.max_states, &mut used) {
+                Ok(Some(w)) => best = Some((w.chars().count(), w)),
+                Ok(None) => {}
+                Err(err) if mode == Mode::Shortest => return Err(err),
+                Err(err) => failed = Some(err),
+            }
+        }
+        match (best, failed) {
+            (Some((_, w)), _) => Ok(Some(w)),
+            (None, Some(err)) => Err(err),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// Splits `root` into disjuncts, each a list of conjuncts, by distributing
+/// intersections over unions; `[[root]]` when that would make too many.
+fn terms(root: &Node) -> Vec<Vec<&Node>> {
+    fn flatten<'n>(n: &'n Node, out: &mut Vec<&'n Node>) {
+        match n {
+            Node::And(xs) => xs.iter().for_each(|x| flatten(x, out)),
+            _ => out.push(n),
+        }
+    }
+    let mut done = Vec::new();
+    let mut work = vec![vec![root]];
+    while let Some(term) = work.pop() {
+        let mut flat = Vec::with_capacity(term.len());
+        term.into_iter().for_each(|n| flatten(n, &mut flat));
+        let split = flat.iter().enumerate().find_map(|(at, n)| match n {
+            Node::Or(xs) => Some((at, xs)),
+            _ => None,
+        });
+        match split {
+            None => done.push(flat),
+            Some((at, xs)) => {
+                for x in xs.iter().rev() {
+                    let mut t = flat.clone();
+                    if let Some(slot) = t.get_mut(at) {
+                        *slot = x;
+                    }
+                    work.push(t);
                 }
             }
-            other => done.push(other),
         }
         if done.len() + work.len() > MAX_DISJUNCTS {
-            return vec![e];
+            return vec![vec![root]];
         }
     }
     done
 }
 
-/// Decides, inside a disjunct, every pattern that its anchors settle: a pattern disjoint
-/// from an anchor is empty there, one that contains an anchor is everything there.
-fn restrict(d: SetExpr) -> Disjunct {
-    let parts = match d {
-        SetExpr::Inter(xs) => xs,
-        other => return Disjunct::new(other),
-    };
-    let mut anchors = Vec::new();
-    let mut rest = Vec::new();
-    for x in parts {
-        match x {
-            SetExpr::Pat(p) => anchors.push(p),
-            other => rest.push(other),
-        }
-    }
-    if anchors.is_empty() {
-        return Disjunct::new(SetExpr::Inter(rest));
-    }
-    let anchor_atoms: Vec<Vec<Atom>> = anchors.iter().map(atoms).collect();
-    for (i, a) in anchor_atoms.iter().enumerate() {
-        if anchor_atoms.iter().skip(i + 1).any(|b| disjoint(a, b)) {
-            return Disjunct::new(SetExpr::Empty);
-        }
-    }
-    // An anchor that contains another anchor adds nothing.
-    let mut keep = vec![true; anchors.len()];
-    for j in 0..anchor_atoms.len() {
-        let implied = anchor_atoms.iter().enumerate().any(|(i, a)| {
-            i != j
-                && keep.get(i).copied().unwrap_or(false)
-                && anchor_atoms.get(j).is_some_and(|b| syntactic_subset(a, b))
-        });
-        if let Some(k) = keep.get_mut(j) {
-            *k = !implied;
-        }
-    }
-    let mut decide = |q: &Pattern| {
-        let q = atoms(q);
-        if anchor_atoms.iter().any(|a| disjoint(a, &q)) {
-            Some(SetExpr::Empty)
-        } else if anchor_atoms.iter().any(|a| syntactic_subset(a, &q)) {
-            Some(SetExpr::All)
-        } else {
-            None
-        }
-    };
-    let rest: Vec<SetExpr> = rest
-        .into_iter()
-        .map(|x| map_leaves(x, &mut decide))
-        .collect();
-    let mut children: Vec<SetExpr> = anchors
-        .into_iter()
-        .zip(keep)
-        .filter(|(_, k)| *k)
-        .map(|(p, _)| SetExpr::Pat(p))
-        .collect();
-    children.extend(rest);
-    Disjunct::new(simplify(SetExpr::Inter(children)))
-}
-
-impl Disjunct {
-    fn new(expr: SetExpr) -> Disjunct {
-        let anchors: Vec<Pattern> = match &expr {
-            SetExpr::Pat(p) => vec![p.clone()],
-            SetExpr::Inter(xs) => xs
-                .iter()
-                .filter_map(|x| match x {
-                    SetExpr::Pat(p) => Some(p.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let min_len = anchors.iter().map(min_len).max().unwrap_or(0);
-        Disjunct {
-            expr,
-            anchors,
-            min_len,
-        }
-    }
-}
-
-/// Replaces the patterns `f` decides, everywhere in `e`.
-fn map_leaves(e: SetExpr, f: &mut impl FnMut(&Pattern) -> Option<SetExpr>) -> SetExpr {
-    match e {
-        SetExpr::Pat(p) => f(&p).unwrap_or(SetExpr::Pat(p)),
-        SetExpr::Union(xs) => SetExpr::Union(xs.into_iter().map(|x| map_leaves(x, f)).collect()),
-        SetExpr::Inter(xs) => SetExpr::Inter(xs.into_iter().map(|x| map_leaves(x, f)).collect()),
-        SetExpr::Not(x) => SetExpr::not(map_leaves(*x, f)),
-        other => other,
-    }
-}
-
-/// Normal form enough for the fast paths: constants folded, nested unions and
-/// intersections flattened and deduplicated, `X ∪ ¬X = All`, `X ∩ ¬X = Empty`, double
-/// negation removed, `*` is `All`, and an intersection with a literal is decided by
-/// matching that literal.
-fn simplify(e: SetExpr) -> SetExpr {
-    match e {
-        SetExpr::Pat(p) if p.is_match_all() => SetExpr::All,
-        SetExpr::Empty | SetExpr::All | SetExpr::Pat(_) => e,
-        SetExpr::Not(x) => match simplify(*x) {
-            SetExpr::Empty => SetExpr::All,
-            SetExpr::All => SetExpr::Empty,
-            SetExpr::Not(y) => *y,
-            other => SetExpr::not(other),
-        },
-        SetExpr::Union(xs) => {
-            let mut out = Vec::with_capacity(xs.len());
-            for x in xs {
-                match simplify(x) {
-                    SetExpr::Empty => {}
-                    SetExpr::All => return SetExpr::All,
-                    SetExpr::Union(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
-                    other => push_unique(&mut out, other),
-                }
-            }
-            if has_complement_pair(&out) {
-                return SetExpr::All;
-            }
-            collapse(out, SetExpr::Empty, SetExpr::Union)
-        }
-        SetExpr::Inter(xs) => {
-            let mut out = Vec::with_capacity(xs.len());
-            for x in xs {
-                match simplify(x) {
-                    SetExpr::All => {}
-                    SetExpr::Empty => return SetExpr::Empty,
-                    SetExpr::Inter(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
-                    other => push_unique(&mut out, other),
-                }
-            }
-            if has_complement_pair(&out) {
-                return SetExpr::Empty;
-            }
-            // A literal conjunct leaves one candidate: match it against the rest.
-            let literal = out.iter().find_map(|x| match x {
-                SetExpr::Pat(p) => p.as_literal().map(|s| (s.to_string(), p.clone())),
-                _ => None,
-            });
-            if let Some((text, p)) = literal {
-                return if out.iter().all(|x| x.contains(&text)) {
-                    SetExpr::Pat(p)
-                } else {
-                    SetExpr::Empty
-                };
-            }
-            collapse(out, SetExpr::All, SetExpr::Inter)
-        }
-    }
-}
-
-fn push_unique(out: &mut Vec<SetExpr>, x: SetExpr) {
+fn push_unique(out: &mut Vec<Node>, x: Node) {
     if !out.contains(&x) {
         out.push(x);
     }
 }
 
-fn has_complement_pair(xs: &[SetExpr]) -> bool {
+fn has_complement_pair(xs: &[Node]) -> bool {
     xs.iter().any(|x| match x {
-        SetExpr::Not(inner) => xs.contains(inner),
+        Node::Not(inner) => xs.contains(inner),
         _ => false,
     })
 }
 
 /// `none` for no item, the item itself for one, `many(items)` otherwise.
-fn collapse(mut xs: Vec<SetExpr>, none: SetExpr, many: fn(Vec<SetExpr>) -> SetExpr) -> SetExpr {
+fn collapse(mut xs: Vec<Node>, none: Node, many: fn(Vec<Node>) -> Node) -> Node {
     match xs.len() {
         0 => none,
         1 => xs.pop().unwrap_or(none),
@@ -459,27 +629,6 @@ fn pick_other(used: impl Fn(char) -> bool) -> Option<char> {
         .find(|c| !used(*c))
 }
 
-/// The character written for the "other" class: literal in no pattern of `e`.
-fn other_char(e: &SetExpr) -> Option<char> {
-    fn collect(e: &SetExpr, out: &mut FxHashSet<char>) {
-        match e {
-            SetExpr::Pat(p) => {
-                for t in p.tokens() {
-                    if let Token::Lit(s) = t {
-                        out.extend(s.chars());
-                    }
-                }
-            }
-            SetExpr::Union(xs) | SetExpr::Inter(xs) => xs.iter().for_each(|x| collect(x, out)),
-            SetExpr::Not(x) => collect(x, out),
-            SetExpr::Empty | SetExpr::All => {}
-        }
-    }
-    let mut lits = FxHashSet::default();
-    collect(e, &mut lits);
-    pick_other(|c| lits.contains(&c))
-}
-
 /// The shortest strings a pattern matches all have this length.
 fn min_len(p: &Pattern) -> usize {
     p.tokens()
@@ -493,12 +642,12 @@ fn min_len(p: &Pattern) -> usize {
 }
 
 /// One shortest string of a pattern: stars empty, `?` as the other character.
-fn shortest_member(p: &Pattern, other: Option<char>) -> String {
+fn shortest_member(p: &Pattern, other: impl Fn() -> Option<char>) -> String {
     let mut s = String::new();
     for t in p.tokens() {
         match t {
             Token::Lit(l) => s.push_str(l),
-            Token::One => s.push(other.unwrap_or('x')),
+            Token::One => s.push(other().unwrap_or('x')),
             Token::Star => {}
         }
     }
@@ -619,19 +768,10 @@ enum Tri {
     Maybe,
 }
 
-/// The boolean expression over leaves that a product state must satisfy.
-enum Node {
-    Const(bool),
-    Leaf(usize),
-    And(Vec<Node>),
-    Or(Vec<Node>),
-    Not(Box<Node>),
-}
-
 /// One pattern's NFA: bit `i` of its state set means "the first `i` atoms consumed";
 /// bit `atoms.len()` is acceptance.
-struct Leaf {
-    atoms: Vec<Atom>,
+struct Leaf<'a> {
+    atoms: &'a [Atom],
     /// Positions of `*`, ascending, for the epsilon closure.
     stars: Vec<usize>,
     /// Where this leaf's words start in a product state, and how many.
@@ -639,9 +779,8 @@ struct Leaf {
     words: usize,
 }
 
-impl Leaf {
-    fn new(p: &Pattern, offset: usize) -> Leaf {
-        let atoms = atoms(p);
+impl<'a> Leaf<'a> {
+    fn new(atoms: &'a [Atom], offset: usize) -> Leaf<'a> {
         let stars = atoms
             .iter()
             .enumerate()
@@ -732,11 +871,14 @@ fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// The product automaton of an expression's patterns, explored lazily.
-struct Machine {
-    leaves: Vec<Leaf>,
+struct Machine<'a> {
+    /// The leaves `root` uses, in question order (so `a`'s patterns lead the moves).
+    leaves: Vec<Leaf<'a>>,
+    /// Question leaf index → index in `leaves`.
+    slot: Vec<usize>,
     /// Words in a product state (all leaves side by side).
     width: usize,
-    root: Node,
+    root: &'a Node,
     /// The "other" character, literal in no pattern of the question.
     other: Option<char>,
 }
@@ -748,38 +890,36 @@ struct Visit {
     via: char,
 }
 
-impl Machine {
-    fn new(e: &SetExpr, other: Option<char>) -> Machine {
-        let mut m = Machine {
-            leaves: Vec::new(),
-            width: 0,
-            root: Node::Const(false),
-            other,
-        };
-        let mut index = rustc_hash::FxHashMap::default();
-        m.root = m.compile(e, &mut index);
-        m
+impl<'a> Machine<'a> {
+    fn new(q: &'a Question<'_>, root: &'a Node) -> Machine<'a> {
+        let mut used = vec![false; q.leaves.len()];
+        q.each_leaf(root, &mut |i| {
+            if let Some(u) = used.get_mut(i) {
+                *u = true;
+            }
+        });
+        let mut slot = vec![usize::MAX; q.leaves.len()];
+        let mut leaves = Vec::new();
+        let mut width = 0;
+        for (i, (u, s)) in used.iter().zip(slot.iter_mut()).enumerate() {
+            if *u {
+                let leaf = Leaf::new(q.atoms(i), width);
+                width += leaf.words;
+                *s = leaves.len();
+                leaves.push(leaf);
+            }
+        }
+        Machine {
+            leaves,
+            slot,
+            width,
+            root,
+            other: q.other(),
+        }
     }
 
-    fn compile(&mut self, e: &SetExpr, index: &mut rustc_hash::FxHashMap<Pattern, usize>) -> Node {
-        match e {
-            SetExpr::Empty => Node::Const(false),
-            SetExpr::All => Node::Const(true),
-            SetExpr::Pat(p) => {
-                if let Some(&i) = index.get(p) {
-                    return Node::Leaf(i);
-                }
-                let leaf = Leaf::new(p, self.width);
-                self.width += leaf.words;
-                self.leaves.push(leaf);
-                let i = self.leaves.len() - 1;
-                index.insert(p.clone(), i);
-                Node::Leaf(i)
-            }
-            SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.compile(x, index)).collect()),
-            SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.compile(x, index)).collect()),
-            SetExpr::Not(x) => Node::Not(Box::new(self.compile(x, index))),
-        }
+    fn leaf(&self, i: usize) -> Option<&Leaf<'a>> {
+        self.slot.get(i).and_then(|&k| self.leaves.get(k))
     }
 
     fn initial(&self) -> Vec<u64> {
@@ -795,7 +935,7 @@ impl Machine {
     fn accepts(&self, node: &Node, s: &[u64]) -> bool {
         match node {
             Node::Const(b) => *b,
-            Node::Leaf(i) => self.leaves.get(*i).is_some_and(|l| l.accepts(l.part(s))),
+            Node::Leaf(i) => self.leaf(*i).is_some_and(|l| l.accepts(l.part(s))),
             Node::And(xs) => xs.iter().all(|x| self.accepts(x, s)),
             Node::Or(xs) => xs.iter().any(|x| self.accepts(x, s)),
             Node::Not(x) => !self.accepts(x, s),
@@ -806,7 +946,7 @@ impl Machine {
         match node {
             Node::Const(true) => Tri::Yes,
             Node::Const(false) => Tri::No,
-            Node::Leaf(i) => self.leaves.get(*i).map_or(Tri::No, |l| l.future(l.part(s))),
+            Node::Leaf(i) => self.leaf(*i).map_or(Tri::No, |l| l.future(l.part(s))),
             Node::And(xs) => {
                 let mut all = Tri::Yes;
                 for x in xs {
@@ -893,10 +1033,10 @@ impl Machine {
         used: &mut usize,
     ) -> Result<Option<String>, LangError> {
         let init = self.initial();
-        match self.future(&self.root, &init) {
+        match self.future(self.root, &init) {
             Tri::No => return Ok(None),
             Tri::Yes => return Ok(Some(String::new())),
-            Tri::Maybe if self.accepts(&self.root, &init) => return Ok(Some(String::new())),
+            Tri::Maybe if self.accepts(self.root, &init) => return Ok(Some(String::new())),
             Tri::Maybe => {}
         }
         let init: Rc<[u64]> = init.into();
@@ -933,10 +1073,10 @@ impl Machine {
                     if *used > max_states {
                         return Err(LangError::TooComplex { states: *used });
                     }
-                    match self.future(&self.root, &succ) {
+                    match self.future(self.root, &succ) {
                         Tri::No => continue,
                         Tri::Yes => return Ok(Some(path(&visits, id, c))),
-                        Tri::Maybe if self.accepts(&self.root, &succ) => {
+                        Tri::Maybe if self.accepts(self.root, &succ) => {
                             return Ok(Some(path(&visits, id, c)));
                         }
                         Tri::Maybe => {}
@@ -1373,8 +1513,10 @@ mod tests {
 
     /// The product automaton alone, without simplification or fast paths.
     fn slow(e: &SetExpr) -> Option<String> {
+        let mut q = Question::empty();
+        q.root = q.build(e);
         let mut used = 0;
-        Machine::new(e, other_char(e))
+        Machine::new(&q, &q.root)
             .bfs(None, usize::MAX, &mut used)
             .expect("no budget")
     }
