@@ -594,6 +594,8 @@ impl Evaluation {
 mod tests;
 
 type SplitResult = Option<(Arc<ActionMatch>, Option<Arc<ActionMatch>>)>;
+/// Inputs (kept alive) and result of one split.
+type SplitEntry = (Arc<ActionMatch>, Arc<ActionMatch>, SplitResult);
 
 thread_local! {
     /// Splits already computed on this thread, keyed by the two sets' addresses. The
@@ -601,7 +603,7 @@ thread_local! {
     /// the set algebra and makes equal pieces share one allocation (which keeps the
     /// report's deduplication cheap). The inputs are kept alive in the entry, so an
     /// address cannot be reused by another set while its entry exists.
-    static SPLITS: std::cell::RefCell<FxHashMap<(usize, usize), (Arc<ActionMatch>, Arc<ActionMatch>, SplitResult)>>
+    static SPLITS: std::cell::RefCell<FxHashMap<(usize, usize), SplitEntry>>
         = std::cell::RefCell::new(FxHashMap::default());
 }
 
