@@ -174,9 +174,10 @@ impl Catalog {
 
     /// Finds a service by prefix, case-insensitively.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        let lower = prefix.to_ascii_lowercase();
+        // prefixes are stored lowercase: compare case-folded without allocating
+        let wanted = prefix.bytes().map(|b| b.to_ascii_lowercase());
         self.services
-            .binary_search_by(|s| s.prefix.as_str().cmp(lower.as_str()))
+            .binary_search_by(|s| s.prefix.bytes().cmp(wanted.clone()))
             .ok()
             .and_then(|i| self.services.get(i))
     }

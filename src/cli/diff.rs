@@ -1,5 +1,6 @@
 //! `iamdiff diff`: compare two sides, report, and gate.
 
+use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -41,22 +42,31 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         None => Vec::new(),
     };
     let progress = Progress::new(a.quiet);
+    let timer = common::Timer::new();
     progress.say("reading the before side");
     let mut before_scp = a.scp.clone();
     before_scp.extend(a.before_scp.iter().cloned());
     let mut after_scp = a.scp.clone();
     after_scp.extend(a.after_scp.iter().cloned());
-    let before = common::load(
-        &a.before,
-        &before_scp,
-        &common::load_options(&a.load, a.before_format),
-    )?;
-    progress.say("reading the after side");
-    let after = common::load(
-        &a.after,
-        &after_scp,
-        &common::load_options(&a.load, a.after_format),
-    )?;
+    // the two sides load in parallel; each parses its documents in parallel too
+    let (before, after) = rayon::join(
+        || {
+            common::load(
+                &a.before,
+                &before_scp,
+                &common::load_options(&a.load, a.before_format),
+            )
+        },
+        || {
+            common::load(
+                &a.after,
+                &after_scp,
+                &common::load_options(&a.load, a.after_format),
+            )
+        },
+    );
+    let (before, after) = (before?, after?);
+    timer.lap("load");
     let cat = catalog();
     let opts = EvalOptions { context };
     progress.say("evaluating both sides");
@@ -64,6 +74,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         || eval::effective(&before, cat, &opts),
         || eval::effective(&after, cat, &opts),
     );
+    timer.lap("evaluate");
     progress.say("comparing");
     let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
     let outcome = diff::diff(
@@ -84,6 +95,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             today: &today,
         },
     );
+    timer.lap("compare");
     let report = DiffReport::new(outcome, cat, &before, &after);
     progress.done();
 
@@ -103,9 +115,13 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             std::fs::create_dir_all(dir).map_err(|e| {
                 CliError::Usage(format!("cannot create `--out {}`: {e}", dir.display()))
             })?;
-            for f in formats.iter().filter(|f| **f != DiffFormat::Table) {
-                write_atomic(&dir.join(file_name(*f)), |w| render(&report, *f, w))?;
-            }
+            // each format to its own file, rendered in parallel
+            let results: Vec<Result<(), CliError>> = formats
+                .par_iter()
+                .filter(|f| **f != DiffFormat::Table)
+                .map(|f| write_atomic(&dir.join(file_name(*f)), |w| render(&report, *f, w)))
+                .collect();
+            results.into_iter().collect::<Result<(), CliError>>()?;
             if !a.quiet {
                 render(&report, DiffFormat::Table, out)?;
             }
@@ -115,7 +131,11 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             render(&report, f, out)?;
         }
     }
-    Ok(if report.gate.passed {
+    timer.lap("render");
+    let passed = report.gate.passed;
+    // the process ends right after: let the OS reclaim the large structures at once
+    std::mem::forget((report, eb, ea, before, after));
+    Ok(if passed {
         Outcome::Clean
     } else {
         Outcome::GateFailed

@@ -7,12 +7,13 @@
 //! inclusion; every difference comes with a witness resource, shaped like the action's
 //! ARN format when the catalog knows it.
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::FxHasher;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::effective::{Evaluation, Grant, Review, Status, clauses_text};
+use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, SetExpr};
 use crate::eval::layers::Via;
 use crate::eval::scope::{ResourceScope, scope_text};
@@ -244,35 +245,62 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// A resource in `a` and not in `b`; `Err` when too complex to decide.
-    fn witness(&self, ids: &[ActionId], a: &SetExpr, b: &SetExpr) -> Result<Option<String>, ()> {
-        let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
-            return Ok(None);
-        };
-        // prefer an ARN of one of the actions' resource types
-        let mut templates = BTreeSet::new();
+    /// ARN patterns of the actions' resource types (a group has thousands of actions
+    /// and few types: collect the distinct types first).
+    fn templates(&self, ids: &[ActionId]) -> BTreeSet<String> {
+        let mut types: Vec<(&str, &str)> = Vec::new();
         for id in ids {
-            let Some(act) = self.catalog.action(*id) else {
-                continue;
-            };
-            let Some(svc) = self.catalog.service(&act.service) else {
-                continue;
-            };
-            for rt in &act.resource_types {
-                if let Some(t) = svc.resource_types.iter().find(|t| t.name == rt.name) {
-                    templates.insert(template_pattern(&t.arn, self.who.account.as_deref()));
+            if let Some(act) = self.catalog.action(*id) {
+                for rt in &act.resource_types {
+                    types.push((act.service.as_str(), rt.name.as_str()));
                 }
             }
         }
-        if templates.is_empty() {
-            // actions without resource types apply to `*`
-            return Ok(Some(
-                if lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false) {
-                    "*".into()
-                } else {
-                    any
-                },
-            ));
+        types.sort_unstable();
+        types.dedup();
+        let mut templates = BTreeSet::new();
+        let mut svc: Option<&crate::catalog::Service> = None;
+        for (service, name) in types {
+            if svc.is_none_or(|s| s.prefix != service) {
+                svc = self.catalog.service(service);
+            }
+            if let Some(t) = svc.and_then(|s| s.resource_types.iter().find(|t| t.name == name)) {
+                templates.insert(template_pattern(&t.arn, self.who.account.as_deref()));
+            }
         }
+        templates
+    }
+
+    /// A resource in `a` and not in `b` (`Err` when too complex to decide), shaped like
+    /// an ARN of the given templates when one is in the difference.
+    fn witness(
+        &self,
+        templates: &BTreeSet<String>,
+        a: &SetExpr,
+        b: &SetExpr,
+    ) -> Result<Option<String>, ()> {
+        self.witness_uncached(a, b, templates)
+    }
+
+    fn witness_uncached(
+        &self,
+        a: &SetExpr,
+        b: &SetExpr,
+        templates: &BTreeSet<String>,
+    ) -> Result<Option<String>, ()> {
+        if templates.is_empty() {
+            let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+                return Ok(None);
+            };
+            // actions without resource types apply to `*`
+            let everything = lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
+            return Ok(Some(if everything { "*".into() } else { any }));
+        }
+        // is there a difference at all (cheap, usually settled by fast paths), then an
+        // ARN-shaped witness in it when there is one
+        let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+            return Ok(None);
+        };
         let shaped = SetExpr::Inter(vec![
             a.clone(),
             SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect()),
@@ -359,34 +387,105 @@ pub fn compare(
     if fingerprint(before) == fingerprint(after) {
         return out;
     }
+    compare_changed(catalog, who, before, after, budget, out)
+}
+
+/// [`compare`] for two evaluations already known to differ (fingerprints computed by the
+/// caller, once per distinct evaluation).
+pub fn compare_known(
+    catalog: &Catalog,
+    who: &Who,
+    before: &Evaluation,
+    after: &Evaluation,
+    budget: &Budget,
+    equal: bool,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    review_findings(catalog, who, before, after, &mut out);
+    if equal {
+        return out;
+    }
+    compare_changed(catalog, who, before, after, budget, out)
+}
+
+fn compare_changed(
+    catalog: &Catalog,
+    who: &Who,
+    before: &Evaluation,
+    after: &Evaluation,
+    budget: &Budget,
+    mut out: Vec<Finding>,
+) -> Vec<Finding> {
     let universe = catalog.actions().len();
     let ctx = Ctx {
         catalog,
         who,
         budget,
     };
-    // action → its grants on each side (before indices, then u32::MAX, then after indices)
-    let mut sig: FxHashMap<ActionId, Vec<u32>> = FxHashMap::default();
-    for (i, g) in before.grants.iter().enumerate() {
-        for id in g.actions.ids.iter(universe) {
-            sig.entry(id).or_default().push(i as u32);
+    // Partition the actions by the grants that hold them on each side, refining one grant
+    // at a time: a handful of set operations instead of one map entry per action. Tags
+    // number before-grants from 0 and after-grants down from u32::MAX - 1.
+    let tagged: Vec<(u32, &IdSet)> = before
+        .grants
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i as u32, &g.actions.ids))
+        .chain(
+            after
+                .grants
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (u32::MAX - 1 - i as u32, &g.actions.ids)),
+        )
+        .collect();
+    // part[action] indexes `keys`; part 0 is "held by no grant"
+    let mut part: Vec<u32> = vec![0; universe];
+    let mut keys: Vec<Vec<u32>> = vec![Vec::new()];
+    for (tag, ids) in &tagged {
+        let mut remap: Vec<u32> = vec![u32::MAX; keys.len()];
+        for id in ids.iter(universe) {
+            let Some(slot) = part.get_mut(id as usize) else {
+                continue;
+            };
+            let p = *slot as usize;
+            let np = match remap.get(p).copied() {
+                Some(np) if np != u32::MAX => np,
+                _ => {
+                    let mut k = keys.get(p).cloned().unwrap_or_default();
+                    k.push(*tag);
+                    keys.push(k);
+                    let np = u32::try_from(keys.len() - 1).unwrap_or(u32::MAX);
+                    if let Some(r) = remap.get_mut(p) {
+                        *r = np;
+                    }
+                    np
+                }
+            };
+            *slot = np;
         }
     }
-    for (i, g) in after.grants.iter().enumerate() {
-        for id in g.actions.ids.iter(universe) {
-            let v = sig.entry(id).or_default();
-            if !v.contains(&u32::MAX) {
-                v.push(u32::MAX);
-            }
-            v.push(i as u32);
+    let mut members: Vec<Vec<ActionId>> = vec![Vec::new(); keys.len()];
+    for (id, p) in part.iter().enumerate() {
+        if *p != 0
+            && let Some(m) = members.get_mut(*p as usize)
+        {
+            m.push(id as ActionId);
         }
     }
+    // key: before indices, u32::MAX, after indices
     let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
-    for (id, mut v) in sig {
-        if !v.contains(&u32::MAX) {
-            v.push(u32::MAX);
+    for (tags, ids) in keys.into_iter().zip(members) {
+        if ids.is_empty() {
+            continue;
         }
-        groups.entry(v).or_default().push(id);
+        let mut key: Vec<u32> = tags.iter().copied().filter(|t| *t < u32::MAX / 2).collect();
+        key.push(u32::MAX);
+        key.extend(
+            tags.iter()
+                .filter(|t| **t >= u32::MAX / 2)
+                .map(|t| u32::MAX - 1 - t),
+        );
+        groups.entry(key).or_default().extend(ids);
     }
     for (key, mut ids) in groups {
         ids.sort_unstable();
@@ -428,6 +527,7 @@ fn compare_group(
     a: &[&Grant],
     out: &mut Vec<Finding>,
 ) {
+    let templates = ctx.templates(ids);
     let (sb, sa) = (side(b), side(a));
     let n = ids.len();
     let what = |verb: &str| {
@@ -457,7 +557,7 @@ fn compare_group(
     };
     if b.is_empty() {
         let sets = union_sets(a);
-        match ctx.witness(ids, &sets.maybe, &SetExpr::Empty) {
+        match ctx.witness(&templates, &sets.maybe, &SetExpr::Empty) {
             Ok(w) => {
                 let msg = format!("{}, allowed after by {}", what("gains"), routes_text(&sa));
                 out.push(ctx.finding(Code::Gained, ids, w, sb, sa, msg));
@@ -469,7 +569,7 @@ fn compare_group(
     let before = union_sets(b);
     if a.is_empty() {
         let w = ctx
-            .witness(ids, &before.maybe, &SetExpr::Empty)
+            .witness(&templates, &before.maybe, &SetExpr::Empty)
             .unwrap_or(None);
         let msg = format!(
             "{}: allowed before by {}, not allowed after",
@@ -481,7 +581,7 @@ fn compare_group(
     }
     let after = union_sets(a);
     // lost or narrowed: resources possibly allowed before, certainly not after
-    match ctx.witness(ids, &before.maybe, &after.maybe) {
+    match ctx.witness(&templates, &before.maybe, &after.maybe) {
         Err(()) => return review(out, sb, sa),
         Ok(Some(w)) => {
             let empty_after = lang::is_empty(&after.maybe, ctx.budget).unwrap_or(false);
@@ -508,7 +608,7 @@ fn compare_group(
         }
         Ok(None) => {
             // same or more resources; did certainty drop?
-            match ctx.witness(ids, &before.sure, &after.sure) {
+            match ctx.witness(&templates, &before.sure, &after.sure) {
                 Err(()) => return review(out, sb, sa),
                 Ok(Some(w)) => {
                     let msg = format!(
@@ -550,7 +650,7 @@ fn compare_group(
         }
     }
     // widened: resources allowed after, not before
-    match ctx.witness(ids, &after.maybe, &before.maybe) {
+    match ctx.witness(&templates, &after.maybe, &before.maybe) {
         Ok(Some(w)) => {
             let msg = format!(
                 "{} on more resources: `{w}` is allowed after by {}",

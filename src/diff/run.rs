@@ -96,6 +96,35 @@ pub fn diff(
         .filter(|j| !matched_after.get(*j).copied().unwrap_or(true))
         .collect();
 
+    // one fingerprint per distinct evaluation (principals share them), in parallel
+    let fingerprints = |e: &Effective| -> FxHashMap<usize, u64> {
+        let mut distinct: Vec<&std::sync::Arc<crate::eval::effective::Evaluation>> = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for p in &e.principals {
+            if seen.insert(std::sync::Arc::as_ptr(&p.evaluation) as usize) {
+                distinct.push(&p.evaluation);
+            }
+        }
+        distinct
+            .par_iter()
+            .map(|ev| {
+                (
+                    std::sync::Arc::as_ptr(ev) as usize,
+                    compare::fingerprint(ev),
+                )
+            })
+            .collect()
+    };
+    let (fp_before, fp_after) = rayon::join(
+        || fingerprints(before.effective),
+        || fingerprints(after.effective),
+    );
+    let fp = |m: &FxHashMap<usize, u64>, e: &Effective, i: usize| {
+        e.principals.get(i).and_then(|p| {
+            m.get(&(std::sync::Arc::as_ptr(&p.evaluation) as usize))
+                .copied()
+        })
+    };
     let eval_of = |e: &Effective, i: usize| {
         e.principals
             .get(i)
@@ -110,12 +139,20 @@ pub fn diff(
                 before.snapshot.principals.get(i)?,
                 after.snapshot.principals.get(j)?,
             );
-            let findings = compare::compare(
+            let equal = match (
+                fp(&fp_before, before.effective, i),
+                fp(&fp_after, after.effective, j),
+            ) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            };
+            let findings = compare::compare_known(
                 catalog,
                 &who(pa),
                 &eval_of(before.effective, i),
                 &eval_of(after.effective, j),
                 &budget,
+                equal,
             );
             (!findings.is_empty()).then(|| PrincipalDiff {
                 kind: pa.kind.as_str().to_owned(),
