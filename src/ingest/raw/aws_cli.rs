@@ -1,0 +1,1 @@
+//! Raw types of per-call AWS CLI outputs (filled in below).
