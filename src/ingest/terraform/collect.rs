@@ -388,9 +388,10 @@ impl Collect<'_, '_> {
                 None => None,
             };
             // inline_policy and managed_policy_arns are computed: unless configured, a
-            // plan leaves them unknown and they only echo the other resources
+            // plan leaves them unknown or repeats the prior state, and the resources that
+            // attach policies say what will be
             let ip = [Step::Key("inline_policy")];
-            if inst.raw(&ip).is_some() {
+            if inst.raw(&ip).is_some() && self.idx.computed_is_final(inst, &ip) {
                 let blocks = match inst.value(&ip) {
                     Some(Value::Array(b)) => b.len(),
                     _ => 0,
@@ -428,7 +429,9 @@ impl Collect<'_, '_> {
                 });
             }
             let mp = [Step::Key("managed_policy_arns")];
-            if inst.raw(&mp).is_some() || self.idx.configured(inst, &mp) {
+            if (inst.raw(&mp).is_some() && self.idx.computed_is_final(inst, &mp))
+                || self.idx.configured(inst, &mp)
+            {
                 let place = self.place(inst, &mp);
                 for l in self.policy_links(inst, &mp) {
                     ent.managed.push((l, place.clone()));

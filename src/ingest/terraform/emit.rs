@@ -379,6 +379,20 @@ impl Emit<'_, '_> {
         }
         let mut p = Principal::new(kind, ent.name.clone());
         p.arn = ent.arn.clone();
+        if p.arn.is_none() {
+            // the same principal read from another input of the side: the same key, so
+            // the builder sees the duplicate instead of keeping both
+            let same: Vec<&Principal> = self
+                .b
+                .snap
+                .principals
+                .iter()
+                .filter(|x| x.kind == kind && x.name == ent.name)
+                .collect();
+            if let [only] = same.as_slice() {
+                p.arn = only.arn.clone();
+            }
+        }
         p.id = ent.id.clone();
         p.path = ent.path.clone();
         p.account = ent.account.clone();

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::ingest::IngestError;
 use crate::ingest::err::escape_token;
 use crate::ingest::raw::terraform::{
-    RawAttrs, RawConfig, RawConfigModule, RawModule, RawResource, RawShow,
+    RawAttrs, RawConfig, RawConfigModule, RawConfigResource, RawModule, RawResource, RawShow,
 };
 use crate::model::Place;
 
@@ -362,7 +362,12 @@ pub(super) struct Index<'a> {
     pub managed: Vec<Inst<'a>>,
     pub data: Vec<Inst<'a>>,
     config: Option<&'a RawConfig>,
+    /// A plan with its configuration: values a resource computes and its configuration
+    /// does not set are the prior state's, not what apply will leave.
+    plan_with_config: bool,
     by_base: FxHashMap<String, Vec<(Mode, usize)>>,
+    /// Configuration resources by module path (call names) and relative address.
+    config_resources: FxHashMap<(Vec<String>, String), &'a RawConfigResource>,
 }
 
 const MAX_DEPTH: usize = 32;
@@ -374,8 +379,17 @@ impl<'a> Index<'a> {
             managed: Vec::new(),
             data: Vec::new(),
             config: show.configuration.as_ref(),
+            plan_with_config: show.planned_values.is_some() && show.configuration.is_some(),
             by_base: FxHashMap::default(),
+            config_resources: FxHashMap::default(),
         };
+        if let Some(root) = show
+            .configuration
+            .as_ref()
+            .and_then(|c| c.root_module.as_ref())
+        {
+            index_config(root, &mut Vec::new(), &mut idx.config_resources);
+        }
         // What each address's change says: actions, and which values are unknown.
         let mut changes: FxHashMap<&str, (usize, Vec<String>)> = FxHashMap::default();
         for (i, c) in show.resource_changes.iter().enumerate() {
@@ -539,6 +553,14 @@ impl<'a> Index<'a> {
         Some(m)
     }
 
+    /// Whether a computed attribute's value (a role's `managed_policy_arns`,
+    /// `inline_policy`) says what it will be after apply: in a state it is what the last
+    /// refresh saw; in a plan only when the configuration sets it, otherwise it repeats
+    /// the prior state and misses what the plan's other resources attach or detach.
+    pub fn computed_is_final(&self, inst: &Inst<'_>, path: &[Step<'_>]) -> bool {
+        !self.plan_with_config || self.configured(inst, path)
+    }
+
     /// Whether the configuration gives an expression for `path` of `inst`.
     pub fn configured(&self, inst: &Inst<'_>, path: &[Step<'_>]) -> bool {
         self.expression(inst, path).is_some()
@@ -547,12 +569,12 @@ impl<'a> Index<'a> {
     /// The configuration expression behind `path` of `inst` (nested blocks are lists of
     /// objects of expressions).
     pub fn expression(&self, inst: &Inst<'_>, path: &[Step<'_>]) -> Option<&'a Value> {
-        let module = self.config_module(&inst.module)?;
         let rel = match inst.mode {
             Mode::Managed => format!("{}.{}", inst.kind, inst.name),
             Mode::Data => format!("data.{}.{}", inst.kind, inst.name),
         };
-        let res = module.resources.iter().find(|r| r.address == rel)?;
+        let names: Vec<String> = inst.module.iter().map(|m| m.name.clone()).collect();
+        let res = self.config_resources.get(&(names, rel))?;
         let (first, rest) = path.split_first()?;
         let Step::Key(k) = first else { return None };
         let mut v = res.expressions.as_ref()?.get(*k)?;
@@ -785,6 +807,27 @@ impl<'a> Index<'a> {
                         .is_some()
                 })
             })
+    }
+}
+
+/// Every configuration resource of a module tree, by module path and address.
+fn index_config<'a>(
+    m: &'a RawConfigModule,
+    path: &mut Vec<String>,
+    out: &mut FxHashMap<(Vec<String>, String), &'a RawConfigResource>,
+) {
+    if path.len() > MAX_DEPTH {
+        return;
+    }
+    for r in &m.resources {
+        out.insert((path.clone(), r.address.clone()), r);
+    }
+    for (name, call) in &m.module_calls {
+        if let Some(child) = &call.module {
+            path.push(name.clone());
+            index_config(child, path, out);
+            path.pop();
+        }
     }
 }
 

@@ -634,3 +634,72 @@ fn bad_structure_is_placed() {
         "{e}"
     );
 }
+
+#[test]
+fn computed_attachments_of_a_plan_repeat_the_prior_state() {
+    // an existing role whose `managed_policy_arns` the configuration does not set: the
+    // plan repeats the prior state, which still lists the policy the plan detaches
+    let p = plan(
+        vec![resource(
+            "aws_iam_role.r",
+            "aws_iam_role",
+            "r",
+            json!({"name": "r", "arn": "arn:aws:iam::111122223333:role/r",
+                   "managed_policy_arns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                   "inline_policy": [{"name": "old", "policy": doc("s3:*")}]}),
+        )],
+        vec![
+            change("aws_iam_role.r", &["no-op"], json!({})),
+            change("aws_iam_role_policy_attachment.ro", &["delete"], json!({})),
+        ],
+        json!({"root_module": {"resources": [
+            {"address": "aws_iam_role.r", "expressions": {"name": {"constant_value": "r"}}}
+        ]}}),
+    );
+    let snap = load_json(&p).unwrap();
+    assert!(
+        principal(&snap, PrincipalKind::Role, "r")
+            .policies
+            .is_empty()
+    );
+    // the same values in a state are what the account has
+    let state = json!({"format_version": "1.0", "values": p["planned_values"]});
+    let snap = load_json(&state).unwrap();
+    assert_eq!(
+        policy_names(&snap, &principal(&snap, PrincipalKind::Role, "r").policies),
+        vec!["old", "ReadOnlyAccess"]
+    );
+}
+
+#[test]
+fn a_principal_of_another_input_is_replaced_not_doubled() {
+    let export =
+        json!({"UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::111122223333:user/u"}]});
+    let mut snap = Snapshot::default();
+    crate::ingest::load_auth_details(
+        &Arc::from("export.json"),
+        export.to_string().as_bytes(),
+        &mut snap,
+    )
+    .unwrap();
+    let p = plan(
+        vec![resource(
+            "aws_iam_user.u",
+            "aws_iam_user",
+            "u",
+            json!({"name": "u"}),
+        )],
+        vec![],
+        json!({}),
+    );
+    load(
+        &Arc::from("plan.json"),
+        p.to_string().as_bytes(),
+        &mut snap,
+        &LoadOptions::default(),
+        &catalog_resolver,
+    )
+    .unwrap();
+    assert_eq!(names(&snap), vec!["user u"]);
+    assert_eq!(snap.warnings[0].code, WarningCode::Duplicate);
+}
