@@ -622,7 +622,6 @@ impl Collect<'_, '_> {
                 found.push(i);
             }
         }
-        let what = format!("{} `{}`", kind.label(), path_text(path));
         if found.is_empty() {
             let why = inst.unknown_message(&self.idx.file, path);
             self.warn(
@@ -643,9 +642,11 @@ impl Collect<'_, '_> {
             self.warn(
                 place,
                 format!(
-                    "cannot tell which {what} `{}` applies to: it is known only after apply and may be \
+                    "cannot tell which {} `{}` applies to: its `{}` is known only after apply and may be \
                      any of {}; it was skipped",
+                    kind.label(),
                     inst.addr,
+                    path_text(path),
                     quoted(&names)
                 ),
             );

@@ -703,3 +703,53 @@ fn a_principal_of_another_input_is_replaced_not_doubled() {
     assert_eq!(names(&snap), vec!["user u"]);
     assert_eq!(snap.warnings[0].code, WarningCode::Duplicate);
 }
+
+#[test]
+fn a_target_known_only_after_apply_is_not_guessed() {
+    let role = |n: &str| {
+        resource(
+            &format!("aws_iam_role.{n}"),
+            "aws_iam_role",
+            n,
+            json!({"name": n}),
+        )
+    };
+    let inline = |n: &str| {
+        resource(
+            &format!("aws_iam_role_policy.{n}"),
+            "aws_iam_role_policy",
+            n,
+            json!({"name": n, "policy": doc("s3:GetObject")}),
+        )
+    };
+    let p = plan(
+        vec![role("a"), role("b"), inline("either"), inline("nowhere")],
+        vec![
+            change(
+                "aws_iam_role_policy.either",
+                &["create"],
+                json!({"role": true}),
+            ),
+            change(
+                "aws_iam_role_policy.nowhere",
+                &["create"],
+                json!({"role": true}),
+            ),
+        ],
+        json!({"root_module": {"resources": [
+            {"address": "aws_iam_role_policy.either", "expressions": {"role": {"references": ["var.blue", "aws_iam_role.a.name", "aws_iam_role.a", "aws_iam_role.b.name", "aws_iam_role.b"]}}},
+            {"address": "aws_iam_role_policy.nowhere", "expressions": {"role": {"references": ["var.role_name"]}}}
+        ]}}),
+    );
+    let snap = load_json(&p).unwrap();
+    assert!(snap.principals.iter().all(|p| p.policies.is_empty()));
+    let w = warnings(&snap).join("\n");
+    assert!(
+        w.contains("cannot tell which role `aws_iam_role_policy.either` applies to: its `role` is known only after apply and may be any of `a`, `b`; it was skipped"),
+        "{w}"
+    );
+    assert!(
+        w.contains("cannot tell which role `aws_iam_role_policy.nowhere` applies to: `role` of `aws_iam_role_policy.nowhere` is known only after apply (plan.json at /resource_changes/1/change/after_unknown/role), and its configuration refers to no aws_iam_role iamdiff can follow; it was skipped"),
+        "{w}"
+    );
+}
