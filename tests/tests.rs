@@ -2,10 +2,12 @@
 // Tests state their expectations with unwrap/expect/panic; the shipped code may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod aws_cli;
 mod cli;
 mod corpus;
 mod generator;
 mod malformed;
 mod oracle;
 mod reports;
+mod terraform;
 mod util;

@@ -799,12 +799,14 @@ struct MissingGroup {
 }
 
 /// Builds the snapshot: indexes what it already holds so later inputs merge into it.
-struct Build<'s, 'r> {
-    snap: &'s mut Snapshot,
+/// Shared with the other AWS readers (Terraform, per-call CLI exports) so every format
+/// merges, deduplicates and warns the same way.
+pub(crate) struct Build<'s, 'r> {
+    pub(crate) snap: &'s mut Snapshot,
     resolver: Resolver<'r>,
     warnings: Vec<Warning>,
     /// Managed policies by ARN.
-    managed: FxHashMap<String, PolicyId>,
+    pub(crate) managed: FxHashMap<String, PolicyId>,
     groups: FxHashMap<(Option<String>, String), GroupId>,
     groups_by_name: FxHashMap<String, Vec<GroupId>>,
     principals: FxHashMap<(PrincipalKind, String), usize>,
@@ -817,7 +819,7 @@ struct Build<'s, 'r> {
 }
 
 impl<'s, 'r> Build<'s, 'r> {
-    fn new(snap: &'s mut Snapshot, resolver: Resolver<'r>) -> Self {
+    pub(crate) fn new(snap: &'s mut Snapshot, resolver: Resolver<'r>) -> Self {
         let mut b = Build {
             resolver,
             warnings: Vec::new(),
@@ -854,7 +856,7 @@ impl<'s, 'r> Build<'s, 'r> {
         b
     }
 
-    fn warn(&mut self, code: WarningCode, place: Place, message: String) {
+    pub(crate) fn warn(&mut self, code: WarningCode, place: Place, message: String) {
         self.warnings.push(Warning {
             code,
             place,
@@ -874,7 +876,7 @@ impl<'s, 'r> Build<'s, 'r> {
 
     /// A managed policy reference: listed in the input, else from the catalog (warned
     /// once per policy), else unresolved (warned once per policy, naming every attacher).
-    fn resolve(
+    pub(crate) fn resolve(
         &mut self,
         a: &RawAttached<'_>,
         who: &str,
@@ -955,7 +957,7 @@ impl<'s, 'r> Build<'s, 'r> {
         }
     }
 
-    fn add_group(&mut self, group: Group, place: impl FnOnce() -> Place) {
+    pub(crate) fn add_group(&mut self, group: Group, place: impl FnOnce() -> Place) {
         let account = group.arn.as_deref().and_then(account_of);
         let key = (account, group.name.clone());
         if let Some(&id) = self.groups.get(&key) {
@@ -982,7 +984,7 @@ impl<'s, 'r> Build<'s, 'r> {
 
     /// The group a user's `GroupList` names: same account first, else the only group of
     /// that name; otherwise an empty placeholder, so the membership is not lost.
-    fn group_for(
+    pub(crate) fn group_for(
         &mut self,
         user: &Principal,
         name: &str,
@@ -1026,7 +1028,7 @@ impl<'s, 'r> Build<'s, 'r> {
         id
     }
 
-    fn add_principal(&mut self, p: Principal, place: impl FnOnce() -> Place) {
+    pub(crate) fn add_principal(&mut self, p: Principal, place: impl FnOnce() -> Place) {
         let key = (p.kind, principal_key(&p));
         if let Some(&i) = self.principals.get(&key)
             && let Some(slot) = self.snap.principals.get_mut(i)
@@ -1045,7 +1047,7 @@ impl<'s, 'r> Build<'s, 'r> {
     }
 
     /// Adds the once-per-policy and once-per-group warnings, then all warnings.
-    fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         for m in std::mem::take(&mut self.missing_groups) {
             self.warn(
                 WarningCode::UnknownGroup,
@@ -1083,7 +1085,7 @@ fn principal_key(p: &Principal) -> String {
 }
 
 /// `a, b, c and 4 more`.
-fn names(list: &[String]) -> String {
+pub(crate) fn names(list: &[String]) -> String {
     const SHOWN: usize = 5;
     let mut out = list
         .iter()

@@ -1,11 +1,40 @@
 //! Per-call AWS CLI exports (`list-users`, `get-role`, `get-policy-version`, ...), one JSON
 //! file each, usually a folder of them: recognised by content and assembled into users,
 //! groups, roles and policies; what is missing for a complete picture is named.
+//!
+//! File names mean nothing, with one documented exception. Three outputs do not say
+//! whose they are: `list-attached-{user,group,role}-policies` (`AttachedPolicies`),
+//! `list-{user,group,role}-policies` (`PolicyNames`) and `get-policy-version`
+//! (`PolicyVersion`). Such an output is attributed by a hint key beside it (`RoleName`,
+//! `UserName`, `GroupName`; `PolicyArn`), which export scripts commonly add, or else by
+//! its file name, `<command>.<name>.json` (`list-attached-role-policies.app-role.json`,
+//! `get-policy-version.deploy.json`, optionally `get-policy-version.deploy.v3.json`). An
+//! output attributable neither way is not guessed at: it is named in a warning and not
+//! used. `list-groups-for-user.<UserName>.json` is read the same way; without a name it
+//! is taken as a list of groups.
+//!
+//! Completeness is checked per principal and group: its attached policies are known only
+//! from a `list-attached-*-policies` output for it, its inline policies from a
+//! `list-*-policies` output (and a `get-*-policy` for each name), a user's groups from
+//! `list-groups-for-user` or from a `get-group` of every group `list-groups` lists, a
+//! permissions boundary only from `get-user`/`get-role` (the list calls do not return
+//! it). Whatever is unknown is named in one warning per principal or group, and stands
+//! in its policies as an unresolved reference (`<attached policies unknown>`, ...), so
+//! evaluation makes its access *needs review* instead of silently treating it as absent.
+//! `list-users` lists every user of the account, so it makes the side define its users.
 
+mod build;
+mod gather;
+
+use serde::Deserialize;
+use serde_json::Deserializer;
 use std::sync::Arc;
 
+use super::err::{json_message, pointer_of, split_help};
+use super::raw::aws_cli::RawCliOutput;
+use super::source::{Text, line_col, skip_ws};
 use super::{IngestError, LoadOptions, Resolver};
-use crate::model::Snapshot;
+use crate::model::{Place, Snapshot};
 
 /// The files of one side, collected first because they refer to each other.
 #[derive(Default)]
@@ -21,16 +50,159 @@ impl Exports {
 
     pub(crate) fn finish(
         self,
-        _snap: &mut Snapshot,
-        _opts: &LoadOptions,
-        _resolver: Resolver<'_>,
+        snap: &mut Snapshot,
+        opts: &LoadOptions,
+        resolver: Resolver<'_>,
     ) -> Result<(), IngestError> {
-        match self.files.first() {
-            None => Ok(()),
-            Some((name, _)) => Err(IngestError::in_file(
-                name,
-                "per-call AWS CLI exports are not supported yet",
-            )),
+        if self.files.is_empty() {
+            return Ok(());
+        }
+        let files = self.files;
+        let mut g = gather::Gather::new(&files);
+        for (fi, (name, bytes)) in files.iter().enumerate() {
+            let items = items(name, bytes)?;
+            let single = items.len() == 1;
+            for item in &items {
+                g.item(fi, item, single);
+            }
+        }
+        g.resolve_versions();
+        snap.sources.extend(files.iter().map(|(n, _)| n.clone()));
+        if g.lists_users {
+            snap.defines_users = true;
+        }
+        build::build(&files, g, snap, opts, resolver)
+    }
+}
+
+/// One call's output in a file, and where it starts.
+pub(crate) struct Item<'b> {
+    pub raw: RawCliOutput<'b>,
+    /// Pointer prefix: `""`, or `/2` in an array of outputs.
+    pub prefix: String,
+    /// Byte offset of an output after the first of concatenated ones (`>>`): its
+    /// pointers are relative to it, and its places also carry its line:column.
+    pub start: Option<usize>,
+}
+
+/// Where something is in the input files.
+#[derive(Debug, Clone)]
+pub(crate) struct Loc {
+    pub file: usize,
+    pub pointer: String,
+    pub start: Option<usize>,
+}
+
+impl Loc {
+    pub fn place(&self, files: &[(Arc<str>, Vec<u8>)]) -> Place {
+        let (name, bytes) = match files.get(self.file) {
+            Some((n, b)) => (n.clone(), b.as_slice()),
+            None => (Arc::from(""), &[][..]),
+        };
+        let lc = self.start.map(|s| line_col(bytes, s));
+        Place {
+            file: name,
+            line: lc.map(|l| l.0),
+            column: lc.map(|l| l.1),
+            pointer: Some(self.pointer.clone()),
+        }
+    }
+
+    pub fn at(&self, suffix: &str) -> Loc {
+        Loc {
+            file: self.file,
+            pointer: format!("{}{suffix}", self.pointer),
+            start: self.start,
         }
     }
 }
+
+/// The outputs of one file: one object, several concatenated, or an array of them.
+fn items<'b>(name: &Arc<str>, bytes: &'b [u8]) -> Result<Vec<Item<'b>>, IngestError> {
+    let text = Text::new(name, bytes);
+    let start = skip_ws(bytes, 0);
+    match bytes.get(start) {
+        None => Err(IngestError::in_file(name, "the file is empty")),
+        Some(b'[') => {
+            let list: Vec<RawCliOutput<'b>> = serde_json::from_slice(bytes).map_err(|e| {
+                let pointer = reparse_pointer::<Vec<RawCliOutput<'_>>>(bytes);
+                output_error(&text, 0, &e, pointer)
+            })?;
+            Ok(list
+                .into_iter()
+                .enumerate()
+                .map(|(i, raw)| Item {
+                    raw,
+                    prefix: format!("/{i}"),
+                    start: None,
+                })
+                .collect())
+        }
+        Some(_) => {
+            let mut out: Vec<Item<'b>> = Vec::new();
+            let mut stream = Deserializer::from_slice(bytes).into_iter::<RawCliOutput<'b>>();
+            loop {
+                let at = skip_ws(bytes, stream.byte_offset());
+                match stream.next() {
+                    None => break,
+                    Some(Ok(raw)) => {
+                        let start = (!out.is_empty()).then_some(at);
+                        out.push(Item {
+                            raw,
+                            prefix: String::new(),
+                            start,
+                        });
+                    }
+                    Some(Err(e)) if !out.is_empty() && bytes.get(at) != Some(&b'{') => {
+                        return Err(IngestError::new(
+                            text.place_at(Some(at), None),
+                            format!(
+                                "unexpected text after the JSON document ({})",
+                                json_message(&e)
+                            ),
+                        )
+                        .with_help("outputs may follow each other, but nothing else may"));
+                    }
+                    Some(Err(e)) => {
+                        let slice = bytes.get(at..).unwrap_or(&[]);
+                        let pointer = reparse_pointer::<RawCliOutput<'_>>(slice);
+                        return Err(output_error(&text, 0, &e, pointer));
+                    }
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// The JSON pointer of the first error in `bytes`, found by parsing again with path
+/// tracking (only failing inputs pay for it).
+fn reparse_pointer<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Option<String> {
+    let mut de = Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => Some(pointer_of(e.path())),
+        Ok(_) => None,
+    }
+}
+
+fn output_error(
+    text: &Text<'_>,
+    base: usize,
+    e: &serde_json::Error,
+    pointer: Option<String>,
+) -> IngestError {
+    let (message, help) = split_help(json_message(e));
+    let help = help.or_else(|| {
+        e.is_syntax().then(|| {
+            "the file must be JSON as an `aws iam` command writes it (`--output json`)".to_owned()
+        })
+    });
+    IngestError {
+        place: text.json_error_place(base, e, pointer),
+        message,
+        help,
+    }
+}
+
+#[cfg(test)]
+mod tests;

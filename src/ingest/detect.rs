@@ -96,6 +96,7 @@ const CLI_KEYS: &[&str] = &[
     "PolicyVersion",
     "PolicyDocument",
     "InstanceProfiles",
+    "InstanceProfile",
 ];
 
 /// Top-level keys of a YAML (or text) file: unindented `key:` lines, in order.
@@ -312,6 +313,15 @@ mod tests {
         );
         assert_eq!(
             det(r#"{"IsTruncated": false, "Policies": [{"PolicyName": "p"}]}"#).unwrap(),
+            Format::AwsCli
+        );
+        // `get-role-policy` and `get-instance-profile` output
+        assert_eq!(
+            det(r#"{"RoleName": "r", "PolicyName": "p", "PolicyDocument": {}}"#).unwrap(),
+            Format::AwsCli
+        );
+        assert_eq!(
+            det(r#"{"InstanceProfile": {"InstanceProfileName": "p", "Roles": []}}"#).unwrap(),
             Format::AwsCli
         );
     }

@@ -5,7 +5,9 @@
 //! validated [`model`](crate::model) values, and nothing else sees them.
 
 pub(crate) mod auth_details;
+pub(crate) mod aws_cli;
 pub(crate) mod scp;
+pub(crate) mod terraform;
 
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
