@@ -55,7 +55,9 @@ pub(crate) fn load(
             "the file is not valid UTF-8",
         )
     })?;
-    let yaml = !text.trim_start().starts_with('{');
+    // JSON is YAML too, but read as JSON its places are exact; a `.yaml` file is YAML
+    let yaml =
+        !text.trim_start().starts_with('{') || [".yaml", ".yml"].iter().any(|e| file.ends_with(e));
     let tree = if yaml {
         read_yaml(file, text)?
     } else {
@@ -146,6 +148,14 @@ fn sections<'t>(env: &mut Env<'t>, root: &'t Node) -> Result<Template<'t>, Inges
     })?;
     let mut order = Vec::with_capacity(entries.len());
     for (id, node) in entries {
+        if id.starts_with("Fn::ForEach::") {
+            env.warn(
+                WarningCode::Unsupported,
+                node.id,
+                format!("the resources `{id}` makes (`AWS::LanguageExtensions`) are not read"),
+            );
+            continue;
+        }
         if node.as_map().is_none() {
             return Err(env.error(
                 node.id,

@@ -563,6 +563,37 @@ fn errors_name_the_yaml_line() {
 }
 
 #[test]
+fn documents_given_as_json_strings_and_language_extensions() {
+    let snap = read(
+        "t.yaml",
+        r#"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Roles:
+    - Name
+    - [a, b]
+    - Role${Name}: {Type: AWS::IAM::Role}
+  G:
+    Type: AWS::IAM::Group
+    Properties:
+      GroupName: g
+      Policies:
+        - PolicyName: p
+          PolicyDocument: !Sub '{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${AWS::AccountId}-data/*"}]}'
+"#,
+    );
+    let g = &snap.groups[0];
+    let p = policies(&snap, &g.policies)[0];
+    assert_eq!(resources(p), ["arn:aws:s3:::111122223333-data/*"]);
+    let messages: Vec<&str> = snap.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(messages[0].contains("`Fn::ForEach::Roles`"), "{messages:?}");
+    assert!(
+        messages[1].contains("`AWS::LanguageExtensions`: what a transform"),
+        "{messages:?}"
+    );
+}
+
+#[test]
 fn stack_names_of_cdk_templates() {
     assert_eq!(
         stack_name("cdk.out/MyStack.template.json").as_deref(),
