@@ -778,14 +778,15 @@ impl<'t> Env<'t> {
     }
 
     /// The two or more arguments of a function given as a list.
-    fn args<'n>(&self, arg: &'n Node, key: &str, n: usize, what: &str) -> R<&'n [Node]> {
-        match arg.as_list() {
-            Some(items) if items.len() == n => Ok(items),
-            _ => Err(self.error(
-                arg.id,
-                format!("`{}` takes a list of {what}", self.show(key)),
-            )),
-        }
+    fn args<'n, const N: usize>(&self, arg: &'n Node, key: &str, what: &str) -> R<&'n [Node; N]> {
+        arg.as_list()
+            .and_then(|items| <&[Node; N]>::try_from(items).ok())
+            .ok_or_else(|| {
+                self.error(
+                    arg.id,
+                    format!("`{}` takes a list of {what}", self.show(key)),
+                )
+            })
     }
 
     /// A resolved argument that must be a list: its items, or the unresolved string that
@@ -806,9 +807,7 @@ impl<'t> Env<'t> {
 
     fn join(&self, arg: &Node, at: u32) -> R<V> {
         let key = "Fn::Join";
-        let [delim, list] = self.args(arg, key, 2, "a delimiter and a list")? else {
-            return Err(self.error(arg.id, "unreachable"));
-        };
+        let [delim, list] = self.args::<2>(arg, key, "a delimiter and a list")?;
         let delim = delim.as_str().ok_or_else(|| {
             self.error(
                 delim.id,
@@ -834,9 +833,7 @@ impl<'t> Env<'t> {
 
     fn select(&self, arg: &Node, at: u32) -> R<V> {
         let key = "Fn::Select";
-        let [index, list] = self.args(arg, key, 2, "an index and a list")? else {
-            return Err(self.error(arg.id, "unreachable"));
-        };
+        let [index, list] = self.args::<2>(arg, key, "an index and a list")?;
         let iv = self.resolve(index)?;
         let (i, m) = self.text_of(&iv, index.id, key)?;
         if !m.is_empty() {
@@ -870,9 +867,7 @@ impl<'t> Env<'t> {
 
     fn split(&self, arg: &Node, at: u32) -> R<V> {
         let key = "Fn::Split";
-        let [delim, source] = self.args(arg, key, 2, "a delimiter and a string")? else {
-            return Err(self.error(arg.id, "unreachable"));
-        };
+        let [delim, source] = self.args::<2>(arg, key, "a delimiter and a string")?;
         let delim = delim.as_str().ok_or_else(|| {
             self.error(
                 delim.id,
@@ -951,9 +946,7 @@ impl<'t> Env<'t> {
 
     fn fn_if(&self, arg: &Node, at: u32) -> R<V> {
         let key = "Fn::If";
-        let [cond, yes, no] = self.args(arg, key, 3, "a condition name and two values")? else {
-            return Err(self.error(arg.id, "unreachable"));
-        };
+        let [cond, yes, no] = self.args::<3>(arg, key, "a condition name and two values")?;
         let name = cond.as_str().ok_or_else(|| {
             self.error(
                 cond.id,
@@ -1022,9 +1015,7 @@ impl<'t> Env<'t> {
                 self.condition(name, arg.id)
             }
             "Fn::Equals" => {
-                let [a, b] = self.args(arg, key, 2, "two values")? else {
-                    return Err(not_a_condition());
-                };
+                let [a, b] = self.args::<2>(arg, key, "two values")?;
                 let (a, b) = (self.resolve(a)?, self.resolve(b)?);
                 match (comparable(&a), comparable(&b)) {
                     (Ok(x), Ok(y)) => Ok(if x == y { Tri::True } else { Tri::False }),
@@ -1032,9 +1023,7 @@ impl<'t> Env<'t> {
                 }
             }
             "Fn::Not" => {
-                let [c] = self.args(arg, key, 1, "one condition")? else {
-                    return Err(not_a_condition());
-                };
+                let [c] = self.args::<1>(arg, key, "one condition")?;
                 Ok(match self.cond_node(c)? {
                     Tri::True => Tri::False,
                     Tri::False => Tri::True,

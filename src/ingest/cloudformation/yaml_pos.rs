@@ -767,4 +767,44 @@ Resources:
         // `!GetAtt R` has no dot: one item where the scanner guessed two
         assert_eq!(at("/A/B/Fn::GetAtt/0"), (2, 14));
     }
+    /// The scanner follows every YAML template of the shared corpus to the last node.
+    #[test]
+    fn corpus_templates_are_placed_entirely() {
+        let roots = [
+            std::env::var_os("IAMDIFF_SHARED").map(std::path::PathBuf::from),
+            Some(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")),
+        ];
+        let Some(dir) = roots
+            .into_iter()
+            .flatten()
+            .map(|r| r.join("corpus/formats/cloudformation/yaml"))
+            .find(|d| d.is_dir())
+        else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the shared corpus is missing"
+            );
+            eprintln!("skipped: no shared corpus (set IAMDIFF_SHARED)");
+            return;
+        };
+        for f in std::fs::read_dir(dir).unwrap() {
+            let f = f.unwrap().path();
+            let yaml = std::fs::read_to_string(&f).unwrap();
+            let file = std::sync::Arc::from(f.display().to_string());
+            let json = crate::ingest::yaml::cfn_to_json(&file, yaml.as_bytes()).unwrap();
+            let mut tree = crate::ingest::raw::cloudformation::parse_tree(json.as_bytes()).unwrap();
+            for loc in &mut tree.locs {
+                loc.line = 0;
+            }
+            let p = scan(&yaml).unwrap_or_else(|| panic!("{}: not followed", f.display()));
+            zip(&tree.root, &p, &mut tree.locs);
+            let missed: Vec<&str> = tree
+                .locs
+                .iter()
+                .filter(|l| l.line == 0)
+                .map(|l| l.pointer.as_str())
+                .collect();
+            assert!(missed.is_empty(), "{}: {missed:?}", f.display());
+        }
+    }
 }
