@@ -4,6 +4,7 @@
 
 mod aws_cli;
 mod cli;
+mod cloudformation;
 mod corpus;
 mod generator;
 mod malformed;
