@@ -5,6 +5,7 @@
 //! validated [`model`](crate::model) values, and nothing else sees them.
 
 pub(crate) mod auth_details;
+pub(crate) mod provisioner;
 pub(crate) mod scp;
 
 use serde::Deserialize;
