@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use super::IngestError;
-use super::provisioner::tree::{Src, child};
+use super::provisioner::tree::{Src, child, closest};
 use super::yaml::{self, Node};
 use crate::model::{GroupId, Place, Principal, PrincipalKind, Snapshot};
 
@@ -333,11 +333,7 @@ fn resolve(snap: &Snapshot, name: &str) -> Result<GroupId, (String, String)> {
     let mut known: Vec<String> = snap.groups.iter().map(|g| g.name.clone()).collect();
     known.sort();
     known.dedup();
-    let near = known.iter().find(|k| {
-        k.eq_ignore_ascii_case(name)
-            || k.replace('_', "-")
-                .eq_ignore_ascii_case(&name.replace('_', "-"))
-    });
+    let near = closest(name, known.iter().map(String::as_str));
     let help = if known.is_empty() {
         "this side defines no groups; give the export, config or template that defines them too"
             .to_owned()

@@ -731,6 +731,12 @@ impl<'a, 's> Builder<'a, 's> {
         kind: PolicyKind,
     ) -> Result<(String, PolicyDocument), IngestError> {
         let Some(service) = self.levels.service(&a.service.value) else {
+            let near = tree::closest(&a.service.value, self.levels.names());
+            let known = format!(
+                "services in `{}`: {}",
+                self.levels.file,
+                self.levels.known()
+            );
             return Err(self
                 .src
                 .error(
@@ -741,11 +747,10 @@ impl<'a, 's> Builder<'a, 's> {
                         a.service.value
                     ),
                 )
-                .with_help(format!(
-                    "services in `{}`: {}",
-                    self.levels.file,
-                    self.levels.known()
-                )));
+                .with_help(match near {
+                    Some(n) => format!("did you mean `{n}`? {known}"),
+                    None => known,
+                }));
         };
         let (n, level) = service
             .level(&a.level.value)

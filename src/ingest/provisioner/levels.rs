@@ -223,6 +223,14 @@ impl Levels {
             .find(|s| s.key == key || s.aliases.iter().any(|a| a == key))
     }
 
+    /// Every key and alias.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.services
+            .iter()
+            .flat_map(|s| std::iter::once(&s.key).chain(&s.aliases))
+            .map(String::as_str)
+    }
+
     /// `s3, ecr, ...` for messages.
     pub fn known(&self) -> String {
         self.services

@@ -152,3 +152,59 @@ impl<'a> Src<'a> {
 pub(crate) fn get<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n Node> {
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
+
+/// The candidate closest to `name` (case, `_`/`-` and up to two edits apart), for a
+/// "did you mean" in messages.
+pub(crate) fn closest<'c>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
+    let n = norm(name);
+    candidates
+        .into_iter()
+        .map(|c| (distance(&n, &norm(c)), c))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance (names are short).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names() {
+        let known = [
+            "edge-prod-b001-group-ml-engineers",
+            "edge-prod-b001-group-data-scientists",
+        ];
+        assert_eq!(
+            closest("edge-prod-b001-group-ml-engineer", known),
+            Some("edge-prod-b001-group-ml-engineers")
+        );
+        assert_eq!(closest("sagemakr", ["s3", "sagemaker"]), Some("sagemaker"));
+        assert_eq!(
+            closest("Data_Science", ["data-science", "ml"]),
+            Some("data-science")
+        );
+        assert_eq!(closest("bedrock", ["s3", "ecr"]), None);
+    }
+}
