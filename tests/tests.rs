@@ -7,4 +7,5 @@ mod corpus;
 mod generator;
 mod malformed;
 mod oracle;
+mod provisioner;
 mod util;
