@@ -16,6 +16,7 @@
 //! - Users not yet in the side are created (name only, in the group's account).
 //!   Memberships only add: they never take a user out of a group.
 
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::IngestError;
@@ -35,7 +36,7 @@ enum Loc {
 struct Entry {
     group: String,
     at: Loc,
-    users: Vec<(String, Loc)>,
+    users: Vec<String>,
 }
 
 const LINE_HELP: &str = "one group a line: the group, a colon, then its users separated by spaces or commas \
@@ -65,9 +66,10 @@ pub(crate) fn apply(file: &Arc<str>, bytes: &[u8], snap: &mut Snapshot) -> Resul
             .map_err(|(message, help)| IngestError::new(place(&e.at), message).with_help(help))?;
         resolved.push(id);
     }
+    let mut users = Users::of(snap);
     for (e, id) in entries.iter().zip(resolved) {
-        for (user, _) in &e.users {
-            add_member(snap, id, user);
+        for user in &e.users {
+            users.add_member(snap, id, user);
         }
     }
     Ok(())
@@ -179,13 +181,7 @@ fn parse_text(file: &Arc<str>, bytes: &[u8]) -> Result<Vec<Entry>, IngestError> 
                 )
                 .with_help("IAM user names are letters, digits and `+=.@_-`"));
             }
-            users.push((
-                token.to_owned(),
-                Loc::Text {
-                    line: n,
-                    column: col(raw_line, here),
-                },
-            ));
+            users.push(token.to_owned());
         }
         let loc = Loc::Text {
             line: n,
@@ -196,7 +192,7 @@ fn parse_text(file: &Arc<str>, bytes: &[u8]) -> Result<Vec<Entry>, IngestError> 
     Ok(entries)
 }
 
-fn merge(entries: &mut Vec<Entry>, group: &str, at: Loc, users: Vec<(String, Loc)>) {
+fn merge(entries: &mut Vec<Entry>, group: &str, at: Loc, users: Vec<String>) {
     match entries.iter_mut().find(|e| e.group == group) {
         Some(e) => e.users.extend(users),
         None => entries.push(Entry {
@@ -250,7 +246,7 @@ fn parse_tree(file: &Arc<str>, bytes: &[u8]) -> Result<Vec<Entry>, IngestError> 
                     )
                     .with_help("IAM user names are letters, digits and `+=.@_-`"));
             }
-            users.push((name.to_owned(), Loc::Pointer(p.to_owned())));
+            users.push(name.to_owned());
             Ok(())
         };
         match value {
@@ -359,44 +355,56 @@ fn resolve(snap: &Snapshot, name: &str) -> Result<GroupId, (String, String)> {
     ))
 }
 
-/// Puts `user` in group `id`, creating the user (in the group's account) if absent.
-fn add_member(snap: &mut Snapshot, id: GroupId, user: &str) {
-    let group_arn = snap.group(id).and_then(|g| g.arn.clone());
-    let account = group_arn
-        .as_deref()
-        .and_then(|a| a.split(':').nth(4))
-        .filter(|a| !a.is_empty())
-        .map(str::to_owned);
-    let candidates: Vec<usize> = snap
-        .principals
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind == PrincipalKind::User && p.name == user)
-        .map(|(i, _)| i)
-        .collect();
-    let at = candidates
-        .iter()
-        .copied()
-        .find(|&i| snap.principals.get(i).is_some_and(|p| p.account == account))
-        .or_else(|| candidates.first().copied());
-    let i = match at {
-        Some(i) => i,
-        None => {
-            let mut p = Principal::new(PrincipalKind::User, user);
-            if let (Some(acct), Some(arn)) = (&account, &group_arn) {
-                let partition = arn.split(':').nth(1).unwrap_or("aws");
-                p.arn = Some(format!("arn:{partition}:iam::{acct}:user/{user}"));
-                p.path = Some("/".to_owned());
+/// Users of the snapshot by name (several when accounts differ), kept up to date as
+/// memberships create users, so a 20,000-line file does not scan every principal per user.
+struct Users(FxHashMap<String, Vec<usize>>);
+
+impl Users {
+    fn of(snap: &Snapshot) -> Self {
+        let mut m: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        for (i, p) in snap.principals.iter().enumerate() {
+            if p.kind == PrincipalKind::User {
+                m.entry(p.name.clone()).or_default().push(i);
             }
-            p.account = account;
-            snap.principals.push(p);
-            snap.principals.len() - 1
         }
-    };
-    if let Some(p) = snap.principals.get_mut(i)
-        && !p.groups.contains(&id)
-    {
-        p.groups.push(id);
+        Users(m)
+    }
+
+    /// Puts `user` in group `id`, creating the user (in the group's account) if absent.
+    fn add_member(&mut self, snap: &mut Snapshot, id: GroupId, user: &str) {
+        let group_arn = snap.group(id).and_then(|g| g.arn.clone());
+        let account = group_arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(4))
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        let candidates = self.0.get(user).map(Vec::as_slice).unwrap_or(&[]);
+        let at = candidates
+            .iter()
+            .copied()
+            .find(|&i| snap.principals.get(i).is_some_and(|p| p.account == account))
+            .or_else(|| candidates.first().copied());
+        let i = match at {
+            Some(i) => i,
+            None => {
+                let mut p = Principal::new(PrincipalKind::User, user);
+                if let (Some(acct), Some(arn)) = (&account, &group_arn) {
+                    let partition = arn.split(':').nth(1).unwrap_or("aws");
+                    p.arn = Some(format!("arn:{partition}:iam::{acct}:user/{user}"));
+                    p.path = Some("/".to_owned());
+                }
+                p.account = account;
+                snap.principals.push(p);
+                let i = snap.principals.len() - 1;
+                self.0.entry(user.to_owned()).or_default().push(i);
+                i
+            }
+        };
+        if let Some(p) = snap.principals.get_mut(i)
+            && !p.groups.contains(&id)
+        {
+            p.groups.push(id);
+        }
     }
 }
 
