@@ -144,7 +144,9 @@ fn effective_filters_by_principal_and_service() {
     assert_eq!(p.len(), 1);
     assert_eq!(p[0]["name"], "bob");
     for (_, g) in v["grants"].as_object().unwrap() {
-        for (_, names) in g["actions"].as_object().unwrap() {
+        let set = &v["action_sets"][g["actions"].as_str().unwrap()];
+        assert!(set.is_object(), "dangling action set {}", g["actions"]);
+        for (_, names) in set.as_object().unwrap() {
             for n in names.as_array().unwrap() {
                 assert!(n.as_str().unwrap().starts_with("s3:"), "{n}");
             }

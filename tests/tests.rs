@@ -8,4 +8,5 @@ mod generator;
 mod malformed;
 mod oracle;
 mod provisioner;
+mod reports;
 mod util;

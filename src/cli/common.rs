@@ -121,3 +121,27 @@ pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
         })
         .collect()
 }
+
+/// Phase timings on stderr when `IAMDIFF_TIMINGS` is set (for benchmarking; never on by
+/// default, so output stays deterministic).
+pub struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timer {
+    pub fn new() -> Self {
+        Timer(
+            std::env::var_os("IAMDIFF_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    pub fn lap(&self, what: &str) {
+        if let Some(c) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "timing: {what} {:.1} ms",
+                now.duration_since(c.get()).as_secs_f64() * 1000.0
+            );
+            c.set(now);
+        }
+    }
+}

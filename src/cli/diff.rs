@@ -9,7 +9,7 @@ use crate::diff::mapping::Renames;
 use crate::diff::{self, DiffOptions, SideInput};
 use crate::eval::{self, EvalOptions};
 use crate::ingest;
-use crate::report::diff::DiffReport;
+use crate::report::{self, diff::DiffReport};
 
 use super::args::{DiffArgs, DiffFormat, FailOn, MinLevel};
 use super::common;
@@ -123,8 +123,22 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
 }
 
 fn render(r: &DiffReport, f: DiffFormat, w: &mut dyn Write) -> std::io::Result<()> {
-    let _ = f; // TMP until the renderers land
-    r.write_json(w)
+    match f {
+        DiffFormat::Table => {
+            // wrap to the terminal only when stdout is one; never in files or pipes
+            let width = if std::io::stdout().is_terminal() {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            };
+            report::table::write_table(r, &report::table::TableOptions { width }, w)
+        }
+        DiffFormat::Md => report::markdown::write_markdown(r, w),
+        DiffFormat::Html => report::html::write_html(r, w),
+        DiffFormat::Json => r.write_json(w),
+        DiffFormat::Sarif => report::sarif::write_sarif(r, w),
+        DiffFormat::Junit => report::junit::write_junit(r, w),
+    }
 }
 
 pub fn file_name(f: DiffFormat) -> &'static str {

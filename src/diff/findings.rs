@@ -156,7 +156,7 @@ pub struct Side {
     /// Resource scope as text: patterns, `*`, `all except …`, with limits and exceptions.
     pub resources: Vec<String>,
     /// Undecided conditions, as `key Operator value|value`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub conditions: Vec<String>,
     /// Statements that allow (and, when they matter, deny) on this side.
     pub routes: Vec<Route>,
@@ -204,4 +204,55 @@ pub struct Finding {
     pub waived: Option<WaiverRef>,
     /// Whether this finding fails the gate (selected by --fail-on and --min-level, not waived).
     pub fails_gate: bool,
+}
+
+impl Route {
+    /// The statement, as people name it: `Sid ProjectBucketReadWrite` or `statement #0`.
+    pub fn statement_label(&self) -> String {
+        if self.statement.starts_with('#') {
+            format!("statement {}", self.statement)
+        } else {
+            format!("Sid {}", self.statement)
+        }
+    }
+
+    /// One line: `ds-s3-project-access v2, Sid ProjectBucketReadWrite, via group data-science-team`.
+    pub fn summary(&self) -> String {
+        let version = self
+            .version
+            .as_deref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default();
+        format!(
+            "{}{version}, {}, via {}",
+            self.policy,
+            self.statement_label(),
+            self.via
+        )
+    }
+}
+
+impl Finding {
+    /// Action names without the service prefix (`GetObject`), for views grouped by service.
+    pub fn short_actions(&self) -> Vec<&str> {
+        self.actions
+            .iter()
+            .map(|a| match a.split_once(':') {
+                Some((svc, name)) if svc == self.service => name,
+                _ => a.as_str(),
+            })
+            .collect()
+    }
+
+    /// `before-status → after-status`.
+    pub fn transition(&self) -> String {
+        let s = |x: &str| {
+            if x.is_empty() {
+                "—".to_owned()
+            } else {
+                x.to_owned()
+            }
+        };
+        format!("{} → {}", s(&self.before.status), s(&self.after.status))
+    }
 }

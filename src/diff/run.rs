@@ -257,7 +257,22 @@ pub fn diff(
                 fails_gate: false,
             };
             f.fails_gate = selected(&f, opts);
-            general.push(f);
+            // an expired waiver shows under each principal it names, where the reader
+            // looks for it; one that names none of them (and unused ones) stand alone
+            let mut placed = false;
+            if expired {
+                for d in diffs.iter_mut().filter(|d| w.matches_principal(&d.name)) {
+                    let mut g = f.clone();
+                    g.principal = d.name.clone();
+                    g.principal_kind = d.kind.clone();
+                    d.fails_gate |= g.fails_gate;
+                    d.findings.push(g);
+                    placed = true;
+                }
+            }
+            if !placed {
+                general.push(f);
+            }
         }
         waivers.push(WaiverStatus {
             index: w.index,

@@ -108,6 +108,59 @@ pub enum Review {
 pub struct Evaluation {
     pub grants: Vec<Grant>,
     pub review: Vec<Review>,
+    pub counts: ActionCounts,
+}
+
+/// How many distinct actions an evaluation allows, computed where it runs in parallel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActionCounts {
+    /// Catalog actions allowed on some resource, plus uncataloged action patterns.
+    pub actions: usize,
+    /// Of those, the catalog actions allowed only under undecided conditions.
+    pub conditional_only: usize,
+}
+
+/// Counts the distinct actions of some grants (with their action sets given separately,
+/// so a caller can count filtered sets).
+pub fn count_actions<'a>(
+    grants: impl Iterator<Item = (&'a Grant, &'a ActionMatch)>,
+    universe: usize,
+) -> ActionCounts {
+    let words = universe.div_ceil(64);
+    let mut all = vec![0u64; words];
+    let mut sure = vec![0u64; words];
+    let mut cond = vec![0u64; words];
+    let mut uncataloged = std::collections::BTreeSet::new();
+    for (g, acts) in grants {
+        acts.ids.or_into(&mut all);
+        match g.status() {
+            Status::Allowed => acts.ids.or_into(&mut sure),
+            Status::Conditional => acts.ids.or_into(&mut cond),
+        }
+        if !acts.covers_uncataloged {
+            uncataloged.extend(acts.unknown.iter());
+        }
+    }
+    // bits past the universe (set by complements) do not count
+    let tail = universe % 64;
+    let count = |bits: &[u64]| -> usize {
+        bits.iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let w = if i + 1 == bits.len() && tail != 0 {
+                    w & ((1u64 << tail) - 1)
+                } else {
+                    *w
+                };
+                w.count_ones() as usize
+            })
+            .sum()
+    };
+    let cond_only: Vec<u64> = cond.iter().zip(&sure).map(|(c, s)| c & !s).collect();
+    ActionCounts {
+        actions: count(&all) + uncataloged.len(),
+        conditional_only: count(&cond_only),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -396,7 +449,12 @@ fn evaluate(
     }
     review.sort();
     review.dedup();
-    Evaluation { grants, review }
+    let counts = count_actions(grants.iter().map(|g| (g, &*g.actions)), universe);
+    Evaluation {
+        grants,
+        review,
+        counts,
+    }
 }
 
 fn cond_note(l: &Live) -> Vec<CondNote> {
@@ -419,19 +477,18 @@ fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant>
     for (i, s) in level.iter().enumerate() {
         let mut next = Vec::with_capacity(parts.len() + 1);
         for (acts, sig) in parts {
-            if !acts.intersects(&s.actions, universe) {
+            let Some((inside, outside)) = split(&acts, &s.actions, universe) else {
                 next.push((acts, sig));
                 continue;
-            }
-            let inside = acts.intersect(&s.actions);
-            let outside = acts.minus(&s.actions);
+            };
             let mut with = sig.clone();
             with.push(i);
-            if outside.is_empty() {
-                next.push((acts, with));
-            } else {
-                next.push((Arc::new(inside), with));
-                next.push((Arc::new(outside), sig));
+            match outside {
+                None => next.push((acts, with)),
+                Some(outside) => {
+                    next.push((inside, with));
+                    next.push((outside, sig));
+                }
             }
         }
         parts = next;
@@ -473,15 +530,13 @@ fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant>
 /// Applies one deny to a grant: actions it covers on every resource of the grant are
 /// removed when the deny certainly applies, and otherwise carry an exception.
 fn subtract(grant: Grant, deny: &Live, universe: usize) -> Vec<Grant> {
-    if !grant.actions.intersects(&deny.actions, universe) {
+    let Some((inside, outside)) = split(&grant.actions, &deny.actions, universe) else {
         return vec![grant];
-    }
-    let inside = grant.actions.intersect(&deny.actions);
-    let outside = grant.actions.minus(&deny.actions);
+    };
     let mut out = Vec::with_capacity(2);
-    if !outside.is_empty() {
+    if let Some(outside) = &outside {
         out.push(Grant {
-            actions: Arc::new(outside),
+            actions: outside.clone(),
             ..grant.clone()
         });
     }
@@ -492,7 +547,7 @@ fn subtract(grant: Grant, deny: &Live, universe: usize) -> Vec<Grant> {
     let actions = if out.is_empty() {
         grant.actions.clone()
     } else {
-        Arc::new(inside)
+        inside
     };
     let mut g = Grant { actions, ..grant };
     g.exceptions.push(Exception {
@@ -537,3 +592,40 @@ impl Evaluation {
 
 #[cfg(test)]
 mod tests;
+
+type SplitResult = Option<(Arc<ActionMatch>, Option<Arc<ActionMatch>>)>;
+/// Inputs (kept alive) and result of one split.
+type SplitEntry = (Arc<ActionMatch>, Arc<ActionMatch>, SplitResult);
+
+thread_local! {
+    /// Splits already computed on this thread, keyed by the two sets' addresses. The
+    /// same statements meet again and again across principals; reusing the result saves
+    /// the set algebra and makes equal pieces share one allocation (which keeps the
+    /// report's deduplication cheap). The inputs are kept alive in the entry, so an
+    /// address cannot be reused by another set while its entry exists.
+    static SPLITS: std::cell::RefCell<FxHashMap<(usize, usize), SplitEntry>>
+        = std::cell::RefCell::new(FxHashMap::default());
+}
+
+/// `a ∩ b` and `a − b`: `None` when they do not meet; the second part `None` when `a ⊆ b`.
+fn split(a: &Arc<ActionMatch>, b: &Arc<ActionMatch>, universe: usize) -> SplitResult {
+    let key = (Arc::as_ptr(a) as usize, Arc::as_ptr(b) as usize);
+    if let Some(hit) = SPLITS.with(|c| c.borrow().get(&key).map(|e| e.2.clone())) {
+        return hit;
+    }
+    let result = if a.intersects(b, universe) {
+        let outside = a.minus(b);
+        if outside.is_empty() {
+            Some((a.clone(), None))
+        } else {
+            Some((Arc::new(a.intersect(b)), Some(Arc::new(outside))))
+        }
+    } else {
+        None
+    };
+    SPLITS.with(|c| {
+        c.borrow_mut()
+            .insert(key, (a.clone(), b.clone(), result.clone()));
+    });
+    result
+}

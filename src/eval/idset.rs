@@ -125,8 +125,36 @@ impl IdSet {
             (false, false) => sorted_intersects(&self.ids, &other.ids),
             (false, true) => self.ids.iter().any(|i| other.ids.binary_search(i).is_err()),
             (true, false) => other.ids.iter().any(|i| self.ids.binary_search(i).is_err()),
-            // two complements of small sets always meet unless together they exclude everything
-            (true, true) => merge_union(&self.ids, &other.ids).len() < universe,
+            // two complements meet unless together they exclude everything:
+            // |A ∪ B| = |A| + |B| − |A ∩ B| < universe
+            (true, true) => {
+                self.ids.len() + other.ids.len() - intersect_count(&self.ids, &other.ids) < universe
+            }
+        }
+    }
+
+    /// Sets the bits of this set's ids in `bits` (one bit per action of the universe).
+    pub fn or_into(&self, bits: &mut [u64]) {
+        if self.negated {
+            // every bit but the excluded ids, word by word, without a temporary mask
+            let mut excluded = self.ids.iter().peekable();
+            for (wi, b) in bits.iter_mut().enumerate() {
+                let mut m = u64::MAX;
+                while let Some(&&i) = excluded.peek() {
+                    if i as usize / 64 != wi {
+                        break;
+                    }
+                    m &= !(1u64 << (i % 64));
+                    excluded.next();
+                }
+                *b |= m;
+            }
+        } else {
+            for &i in &self.ids {
+                if let Some(w) = bits.get_mut(i as usize / 64) {
+                    *w |= 1u64 << (i % 64);
+                }
+            }
         }
     }
 
@@ -191,6 +219,22 @@ fn merge_minus(a: &[ActionId], b: &[ActionId]) -> Vec<ActionId> {
         }
     }
     out
+}
+
+fn intersect_count(a: &[ActionId], b: &[ActionId]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        if x < y {
+            i += 1;
+        } else if y < x {
+            j += 1;
+        } else {
+            n += 1;
+            i += 1;
+            j += 1;
+        }
+    }
+    n
 }
 
 fn sorted_intersects(a: &[ActionId], b: &[ActionId]) -> bool {

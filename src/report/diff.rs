@@ -82,4 +82,57 @@ impl DiffReport {
             waivers: outcome.waivers,
         }
     }
+
+    /// Every finding: each principal's, in report order, then the general ones.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.principals
+            .iter()
+            .flat_map(|p| p.findings.iter())
+            .chain(self.general.iter())
+    }
+}
+
+impl Gate {
+    /// What the gate selects, as one phrase: `lost, narrowed, removed, review at ≥ Read`.
+    pub fn selection(&self) -> String {
+        let kinds: Vec<&str> = self.fail_on.iter().map(|c| c.as_str()).collect();
+        if kinds.is_empty() {
+            return "nothing selected by --fail-on".to_owned();
+        }
+        format!("{} at ≥ {}", kinds.join(", "), self.min_level)
+    }
+
+    /// The one-line verdict without markup: `FAIL: 7 findings fail the gate (…), 1 waived`.
+    pub fn verdict(&self) -> (&'static str, String) {
+        let word = if self.passed { "PASS" } else { "FAIL" };
+        let what = match self.failing {
+            0 => "no finding fails the gate".to_owned(),
+            1 => "1 finding fails the gate".to_owned(),
+            n => format!("{n} findings fail the gate"),
+        };
+        (
+            word,
+            format!("{what} ({}), {} waived", self.selection(), self.waived),
+        )
+    }
+}
+
+impl PrincipalStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalStatus::Changed => "changed",
+            PrincipalStatus::Removed => "removed",
+            PrincipalStatus::New => "new",
+        }
+    }
+}
+
+impl WaiverState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Applied => "applied",
+            WaiverState::Expired => "expired",
+            WaiverState::Unused => "unused",
+        }
+    }
 }

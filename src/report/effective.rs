@@ -16,7 +16,9 @@ use std::sync::Arc;
 use crate::catalog::{AccessLevel, Catalog};
 use crate::eval::actions::ActionMatch;
 use crate::eval::effective::clauses_text;
-use crate::eval::effective::{CondNote, Effective, Exception, Grant, Limit, Review, Status};
+use crate::eval::effective::{
+    CondNote, Effective, Exception, Grant, Limit, Review, Status, count_actions,
+};
 use crate::eval::idset::IdSet;
 use crate::eval::layers::Via;
 use crate::eval::scope::{ResourceScope, scope_text};
@@ -33,10 +35,10 @@ pub struct Selection<'a> {
     pub services: &'a [String],
 }
 
-/// One grant ready to render: its actions already filtered by `--service`.
+/// One grant ready to render: its actions (filtered by `--service`) are `sets[set]`.
 pub struct GrantView<'a> {
     pub grant: &'a Grant,
-    pub actions: Arc<ActionMatch>,
+    pub set: usize,
 }
 
 pub struct PrincipalView<'a> {
@@ -53,6 +55,8 @@ pub struct EffectiveView<'a> {
     pub catalog: &'a Catalog,
     pub principals: Vec<PrincipalView<'a>>,
     pub grants: Vec<GrantView<'a>>,
+    /// Distinct action sets of the grants.
+    pub sets: Vec<Arc<ActionMatch>>,
     names: Vec<String>,
 }
 
@@ -124,6 +128,10 @@ impl<'a> EffectiveView<'a> {
 
         let mut grants: Vec<GrantView<'a>> = Vec::new();
         let mut ids: FxHashMap<GrantKey<'a>, usize> = FxHashMap::default();
+        // distinct action sets, by address first and by content second
+        let mut sets: Vec<Arc<ActionMatch>> = Vec::new();
+        let mut set_by_ptr: FxHashMap<usize, usize> = FxHashMap::default();
+        let mut set_by_content: FxHashMap<Arc<ActionMatch>, usize> = FxHashMap::default();
         // per evaluation (shared by principals): its grant ids and counts
         let mut per_eval: FxHashMap<usize, (Vec<usize>, usize, usize)> = FxHashMap::default();
         let mut principals = Vec::with_capacity(order.len());
@@ -134,8 +142,7 @@ impl<'a> EffectiveView<'a> {
             let ev = &pp.evaluation;
             let entry = per_eval.entry(Arc::as_ptr(ev) as usize).or_insert_with(|| {
                 let mut list = Vec::new();
-                let mut all = ActionMatch::default();
-                let mut cond = ActionMatch::default();
+                let mut kept: Vec<(&Grant, Arc<ActionMatch>)> = Vec::new();
                 for g in &ev.grants {
                     let acts = match &filter {
                         None => g.actions.clone(),
@@ -144,29 +151,37 @@ impl<'a> EffectiveView<'a> {
                     if acts.is_empty() {
                         continue;
                     }
-                    all = union(&all, &acts);
-                    if g.status() == Status::Conditional {
-                        cond = union(&cond, &acts);
-                    }
-                    let key = GrantKey(g, Arc::as_ptr(&acts) as usize);
+                    let ptr = Arc::as_ptr(&acts) as usize;
+                    let set = match set_by_ptr.get(&ptr) {
+                        Some(&s) => s,
+                        None => {
+                            let n = sets.len();
+                            let s = *set_by_content.entry(acts.clone()).or_insert(n);
+                            if s == n {
+                                sets.push(acts.clone());
+                            }
+                            set_by_ptr.insert(ptr, s);
+                            s
+                        }
+                    };
+                    let key = GrantKey(g, set);
                     let n = grants.len();
                     let id = *ids.entry(key).or_insert(n);
                     if id == n {
-                        grants.push(GrantView {
-                            grant: g,
-                            actions: acts,
-                        });
+                        grants.push(GrantView { grant: g, set });
                     }
                     list.push(id);
+                    if filter.is_some() {
+                        kept.push((g, acts));
+                    }
                 }
-                // conditional-only actions: conditional somewhere and allowed nowhere else
-                let allowed_somewhere = ev
-                    .grants
-                    .iter()
-                    .filter(|g| g.status() == Status::Allowed)
-                    .fold(ActionMatch::default(), |a, g| union(&a, &g.actions));
-                let cond_only = cond.ids.minus(&allowed_somewhere.ids).len(universe);
-                (list, all.ids.len(universe) + all.unknown.len(), cond_only)
+                // the evaluation counted its actions; a --service filter needs a recount
+                let counts = if filter.is_some() {
+                    count_actions(kept.iter().map(|(g, a)| (*g, &**a)), universe)
+                } else {
+                    ev.counts
+                };
+                (list, counts.actions, counts.conditional_only)
             });
             principals.push(PrincipalView {
                 index: i,
@@ -182,6 +197,7 @@ impl<'a> EffectiveView<'a> {
             catalog,
             principals,
             grants,
+            sets,
             names,
         }
     }
@@ -224,8 +240,10 @@ impl<'a> EffectiveView<'a> {
                 })
                 .collect(),
             grants: GrantsMap(self),
+            action_sets: SetsMap(self),
         };
-        serde_json::to_writer_pretty(&mut *w, &doc).map_err(io::Error::other)?;
+        // compact: the output of a large account is big, and it is read by programs
+        serde_json::to_writer(&mut *w, &doc).map_err(io::Error::other)?;
         writeln!(w)
     }
 
@@ -362,11 +380,14 @@ impl<'a> EffectiveView<'a> {
             let Some(gv) = self.grants.get(gid) else {
                 continue;
             };
+            let Some(acts) = self.sets.get(gv.set) else {
+                continue;
+            };
             let g = gv.grant;
             let resources = resources_text(g);
             let status = status_text(g);
             let by = format!("{}\nvia {}", origin_text(&g.source), g.via);
-            if universe > 0 && gv.actions.ids.is_all(universe) {
+            if universe > 0 && acts.ids.is_all(universe) {
                 rows.push(vec![
                     "*".into(),
                     "all".into(),
@@ -378,7 +399,7 @@ impl<'a> EffectiveView<'a> {
             } else {
                 let mut by_service: BTreeMap<&str, BTreeMap<AccessLevel, Vec<&str>>> =
                     BTreeMap::new();
-                for (level, names) in self.action_names_by_level(&gv.actions) {
+                for (level, names) in self.action_names_by_level(acts) {
                     for n in names {
                         let svc = n.split(':').next().unwrap_or(n);
                         by_service
@@ -418,17 +439,17 @@ impl<'a> EffectiveView<'a> {
                     }
                 }
             }
-            if !gv.actions.unknown.is_empty() && !gv.actions.covers_uncataloged {
+            if !acts.unknown.is_empty() && !acts.covers_uncataloged {
                 rows.push(vec![
                     "?".into(),
                     "unknown".into(),
-                    format!("not in the catalog: {}", gv.actions.unknown.join(", ")),
+                    format!("not in the catalog: {}", acts.unknown.join(", ")),
                     resources.clone(),
                     status.clone(),
                     by.clone(),
                 ]);
             }
-            if gv.actions.covers_uncataloged {
+            if acts.covers_uncataloged {
                 rows.push(vec![
                     "?".into(),
                     "unknown".into(),
@@ -440,18 +461,6 @@ impl<'a> EffectiveView<'a> {
             }
         }
         rows
-    }
-}
-
-fn union(a: &ActionMatch, b: &ActionMatch) -> ActionMatch {
-    let mut unknown = a.unknown.clone();
-    unknown.extend(b.unknown.iter().cloned());
-    unknown.sort();
-    unknown.dedup();
-    ActionMatch {
-        ids: a.ids.union(&b.ids),
-        unknown,
-        covers_uncataloged: a.covers_uncataloged || b.covers_uncataloged,
     }
 }
 
@@ -611,6 +620,7 @@ struct JsonDoc<'a> {
     warnings: &'a [Warning],
     principals: Vec<JsonPrincipal<'a>>,
     grants: GrantsMap<'a>,
+    action_sets: SetsMap<'a>,
 }
 
 #[derive(Serialize)]
@@ -643,6 +653,49 @@ impl Serialize for GrantId {
     }
 }
 
+struct SetId(usize);
+
+impl Serialize for SetId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("a{}", self.0 + 1))
+    }
+}
+
+struct SetsMap<'a>(&'a EffectiveView<'a>);
+
+impl Serialize for SetsMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let v = self.0;
+        let mut m = s.serialize_map(Some(v.sets.len()))?;
+        for (i, acts) in v.sets.iter().enumerate() {
+            let levels = v.action_names_by_level(acts);
+            let j = JsonSet {
+                by_level: levels.into_iter().map(|(l, n)| (l.as_str(), n)).collect(),
+                uncataloged_actions: if acts.covers_uncataloged {
+                    Vec::new()
+                } else {
+                    acts.unknown.iter().map(String::as_str).collect()
+                },
+                any_uncataloged_action: acts.covers_uncataloged,
+            };
+            m.serialize_entry(&SetId(i), &j)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonSet<'a> {
+    /// Access level → action names.
+    #[serde(flatten)]
+    by_level: BTreeMap<&'a str, Vec<&'a str>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    uncataloged_actions: Vec<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    any_uncataloged_action: bool,
+}
+
 struct GrantsMap<'a>(&'a EffectiveView<'a>);
 
 impl Serialize for GrantsMap<'_> {
@@ -652,18 +705,9 @@ impl Serialize for GrantsMap<'_> {
         let mut m = s.serialize_map(Some(v.grants.len()))?;
         for (i, gv) in v.grants.iter().enumerate() {
             let g = gv.grant;
-            let levels = v.action_names_by_level(&gv.actions);
-            let actions: BTreeMap<&str, Vec<&str>> =
-                levels.into_iter().map(|(l, n)| (l.as_str(), n)).collect();
             let j = JsonGrant {
                 status: g.status(),
-                actions,
-                uncataloged_actions: if gv.actions.covers_uncataloged {
-                    Vec::new()
-                } else {
-                    gv.actions.unknown.iter().map(String::as_str).collect()
-                },
-                any_uncataloged_action: gv.actions.covers_uncataloged,
+                actions: SetId(gv.set),
                 resources: JsonScope::of(&g.scope),
                 limits: g.limits.iter().map(JsonLimit::of).collect(),
                 exceptions: g.exceptions.iter().map(JsonException::of).collect(),
@@ -681,12 +725,8 @@ impl Serialize for GrantsMap<'_> {
 #[derive(Serialize)]
 struct JsonGrant<'a> {
     status: Status,
-    /// Access level → action names.
-    actions: BTreeMap<&'a str, Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    uncataloged_actions: Vec<&'a str>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    any_uncataloged_action: bool,
+    /// Id of the action set in `action_sets`.
+    actions: SetId,
     resources: JsonScope<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     limits: Vec<JsonLimit<'a>>,
