@@ -8,6 +8,7 @@ mod diff;
 mod effective;
 mod explain;
 mod generate;
+mod schema;
 
 use clap::Parser;
 use std::io::{self, Write};
@@ -68,6 +69,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Catalog(a) => catalog::run(a, &mut out)?,
         Command::Diff(a) => diff::run(a, &mut out)?,
         Command::Generate { what } => generate::run(*what, &mut out)?,
+        Command::Schema { what } => schema::run(*what, &mut out)?,
     };
     out.flush()?;
     Ok(outcome)

@@ -14,4 +14,4 @@ pub use policy::{
     PrincipalClause, ResourceClause, Statement,
 };
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
-pub use snapshot::{ScpLevel, Snapshot, Warning, WarningCode};
+pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

@@ -3,6 +3,8 @@
 
 use crate::util::{fixture, iamdiff, rel};
 
+const PROVISIONER: &str = "fixtures/provisioner/migration/edge-prod-b001-us-west-1-sec.yaml";
+
 fn cases() -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(fixture("malformed"))
         .unwrap()
@@ -26,6 +28,11 @@ fn malformed_inputs_exit_2_with_a_place() {
             cmd.args(["effective", &good, "--scp", &name]);
         } else if file.starts_with("context-") {
             cmd.args(["effective", &good, "--context-file", &name]);
+        } else if file.starts_with("memberships-") {
+            // memberships apply to the groups of the migration scenario's provisioner config
+            cmd.args(["effective", PROVISIONER, &name]);
+        } else if file.starts_with("levels-") {
+            cmd.args(["effective", PROVISIONER, "--levels", &name]);
         } else {
             cmd.args(["effective", &name]);
         }

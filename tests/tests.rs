@@ -9,6 +9,7 @@ mod corpus;
 mod generator;
 mod malformed;
 mod oracle;
+mod provisioner;
 mod reports;
 mod terraform;
 mod util;

@@ -43,12 +43,24 @@ pub enum Command {
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Print the JSON Schema (draft 2020-12) of an input format iamdiff reads, for
+    /// editors and CI validation
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaWhat,
+    },
     /// Write the man page or a shell completion script to stdout
     #[command(hide = true)]
     Generate {
         #[arg(value_enum)]
         what: GenerateWhat,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaWhat {
+    /// The provisioner target config (`client`, `environment`, `tier`, `security`, ...)
+    Target,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

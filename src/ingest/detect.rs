@@ -137,19 +137,47 @@ fn detect_text(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
     ))
 }
 
-/// Every meaningful line is `group: name name ...` (or a YAML list item under one).
+/// Meaningful lines are `group: name name ...` (or YAML list items under one): the first
+/// one, and at least as many as not, so a file with a malformed line is still read as
+/// memberships and the line is reported with its place.
 fn looks_like_memberships(bytes: &[u8]) -> bool {
-    String::from_utf8_lossy(bytes).lines().all(|l| {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for l in String::from_utf8_lossy(bytes).lines() {
         let t = l.trim();
-        t.is_empty()
-            || t.starts_with('#')
-            || t.starts_with("- ")
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let ok = t.starts_with("- ")
             || t.split_once(':').is_some_and(|(k, v)| {
                 !k.trim().is_empty()
                     && !k.contains(char::is_whitespace)
                     && !v.contains(['{', '}', ':'])
-            })
-    })
+            });
+        if !ok && good == 0 {
+            return false;
+        }
+        if ok {
+            good += 1;
+        } else {
+            bad += 1;
+        }
+    }
+    good >= bad
+}
+
+/// A JSON object whose values are all lists of names: memberships given as
+/// `{group: [users]}` at the top.
+fn json_memberships(slice: &[u8]) -> bool {
+    let Ok(map) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(slice)
+    else {
+        return false;
+    };
+    !map.is_empty()
+        && !map.contains_key("Statement")
+        && map.values().all(|v| {
+            v.as_array()
+                .is_some_and(|items| items.iter().all(serde_json::Value::is_string))
+        })
 }
 
 const AUTH_KEYS: &[&str] = &[
@@ -224,7 +252,7 @@ pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
     if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
         return Ok(Format::AwsCli);
     }
-    if has("memberships") {
+    if has("memberships") || json_memberships(bytes.get(at..).unwrap_or(&[])) {
         return Ok(Format::Memberships);
     }
     let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
@@ -338,6 +366,15 @@ mod tests {
         );
         assert_eq!(
             det("data-scientists: bob carol\nml: dave\n").unwrap(),
+            Format::Memberships
+        );
+        // a malformed line is reported by the memberships reader, with its place
+        assert_eq!(
+            det("data-scientists: bob carol\nml dave\n").unwrap(),
+            Format::Memberships
+        );
+        assert_eq!(
+            det(r#"{"data-scientists": ["bob", "carol"], "ml": ["dave"]}"#).unwrap(),
             Format::Memberships
         );
         assert_eq!(

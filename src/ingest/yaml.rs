@@ -20,24 +20,7 @@ use crate::model::Place;
 /// YAML text → equivalent JSON text. Errors carry the YAML line:column, or the JSON
 /// pointer of the offending value.
 pub(crate) fn to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, IngestError> {
-    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| {
-        let loc = e.location();
-        let mut message = e.to_string();
-        if let Some(l) = &loc {
-            message = message.replacen(
-                &format!(" at line {} column {}", l.line(), l.column()),
-                "",
-                1,
-            );
-        }
-        let place = Place {
-            file: file.clone(),
-            line: loc.as_ref().and_then(|l| u32::try_from(l.line()).ok()),
-            column: loc.as_ref().and_then(|l| u32::try_from(l.column()).ok()),
-            pointer: None,
-        };
-        IngestError::new(place, format!("invalid YAML: {message}"))
-    })?;
+    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
     let mut out = String::new();
     let mut pointer = String::new();
     write_json(&value, &mut out, &mut pointer).map_err(|message| {
@@ -125,25 +108,6 @@ pub(crate) fn cfn_to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, Inges
 }
 
 /// A YAML parser error placed at its line:column.
-fn yaml_error(file: &Arc<str>, e: &serde_yaml::Error) -> IngestError {
-    let loc = e.location();
-    let mut message = e.to_string();
-    if let Some(l) = &loc {
-        message = message.replacen(
-            &format!(" at line {} column {}", l.line(), l.column()),
-            "",
-            1,
-        );
-    }
-    let place = Place {
-        file: file.clone(),
-        line: loc.as_ref().and_then(|l| u32::try_from(l.line()).ok()),
-        column: loc.as_ref().and_then(|l| u32::try_from(l.column()).ok()),
-        pointer: None,
-    };
-    IngestError::new(place, format!("invalid YAML: {message}"))
-}
-
 /// The long-form key of a short-form tag (`!Ref` → `Ref`, `!Sub` → `Fn::Sub`).
 pub(crate) fn cfn_tag_key(tag: &str) -> String {
     let name = tag.trim_start_matches('!');
@@ -220,6 +184,383 @@ fn write_cfn(v: &Value, out: &mut String, pointer: &mut String) -> Result<(), St
         scalar => write_json(scalar, out, pointer)?,
     }
     Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// A value tree for readers that check shapes themselves (provisioner configs, level
+// definitions, memberships), and the place of any node of it.
+
+/// A YAML value, keys in input order. Numbers keep the text they were written with, so
+/// an account id or a tenant written without quotes reads back exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    Number(String),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// What kind of value this is, for messages (`a list`, `a string`, ...).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Number(_) => "a number",
+            Node::String(_) => "a string",
+            Node::Seq(_) => "a list",
+            Node::Map(_) => "a mapping",
+        }
+    }
+
+    /// A scalar as text (`true`, `10`, `abc`); `None` for null, lists and mappings.
+    pub(crate) fn scalar(&self) -> Option<String> {
+        match self {
+            Node::Bool(b) => Some(b.to_string()),
+            Node::Number(n) => Some(n.clone()),
+            Node::String(s) => Some(s.clone()),
+            Node::Null | Node::Seq(_) | Node::Map(_) => None,
+        }
+    }
+
+    /// The node as JSON text, keys in input order.
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Node::Null => out.push_str("null"),
+            Node::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Node::Number(n) => out.push_str(n),
+            Node::String(s) => push_str(out, s),
+            Node::Seq(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Node::Map(entries) => {
+                out.push('{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_str(out, k);
+                    out.push(':');
+                    v.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// YAML (or JSON, which YAML 1.2 contains) text → a [`Node`] tree. Syntax errors,
+/// duplicate keys and tags are errors with their line:column.
+pub(crate) fn parse_tree(file: &Arc<str>, bytes: &[u8]) -> Result<Node, IngestError> {
+    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
+    let mut pointer = String::new();
+    tree_of(&value, &mut pointer)
+        .map_err(|message| IngestError::new(place_of(file, bytes, &pointer, false), message))
+}
+
+fn yaml_error(file: &Arc<str>, e: &serde_yaml::Error) -> IngestError {
+    let loc = e.location();
+    let mut message = e.to_string();
+    if let Some(l) = &loc {
+        message = message.replacen(
+            &format!(" at line {} column {}", l.line(), l.column()),
+            "",
+            1,
+        );
+    }
+    let place = Place {
+        file: file.clone(),
+        line: loc.as_ref().and_then(|l| u32::try_from(l.line()).ok()),
+        column: loc.as_ref().and_then(|l| u32::try_from(l.column()).ok()),
+        pointer: None,
+    };
+    IngestError::new(place, format!("invalid YAML: {message}"))
+}
+
+fn tree_of(v: &Value, pointer: &mut String) -> Result<Node, String> {
+    Ok(match v {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Number(n) => {
+            if n.is_nan() || n.is_infinite() {
+                return Err(format!("`{n}` is not a number JSON can hold"));
+            }
+            Node::Number(serde_json::to_string(n).map_err(|e| e.to_string())?)
+        }
+        Value::String(s) => Node::String(s.clone()),
+        Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                out.push(tree_of(item, pointer)?);
+                pointer.truncate(len);
+            }
+            Node::Seq(out)
+        }
+        Value::Mapping(map) => {
+            let mut out = Vec::with_capacity(map.len());
+            for (k, item) in map {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => return Err("a mapping key must be a string".to_owned()),
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_token(&key));
+                out.push((key, tree_of(item, pointer)?));
+                pointer.truncate(len);
+            }
+            Node::Map(out)
+        }
+        Value::Tagged(t) => {
+            return Err(format!(
+                "YAML tag `{}` is not supported in this file",
+                t.tag
+            ));
+        }
+    })
+}
+
+/// The place of the node at `pointer` (RFC 6901) in a YAML or JSON text: its line and
+/// column when the node is found, with the pointer itself. With `key`, the place of the
+/// mapping key that ends the pointer instead of its value. Costs one parse of the text,
+/// so it is for errors and warnings, not for every node.
+pub(crate) fn place_of(file: &Arc<str>, bytes: &[u8], pointer: &str, key: bool) -> Place {
+    let (line, column) = locate(bytes, pointer, key).unzip();
+    Place {
+        file: file.clone(),
+        line,
+        column,
+        pointer: Some(pointer.to_owned()),
+    }
+}
+
+/// 1-based line and column of the node at `pointer`, if it exists.
+///
+/// The YAML crate gives positions only in errors, so the text is walked along the
+/// pointer and a deliberate error is raised at the node: the parser stamps it with the
+/// node's position. Exact for block and flow style, aliases and quoted keys.
+pub(crate) fn locate(bytes: &[u8], pointer: &str, key: bool) -> Option<(u32, u32)> {
+    let tokens: Vec<String> = match pointer.strip_prefix('/') {
+        None if pointer.is_empty() => Vec::new(),
+        None => return None,
+        Some(rest) => rest
+            .split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    };
+    let de = serde_yaml::Deserializer::from_slice(bytes);
+    let walk = Walk {
+        path: &tokens,
+        key: key && !tokens.is_empty(),
+    };
+    match serde::de::DeserializeSeed::deserialize(walk, de) {
+        Err(e) if e.to_string().contains(FOUND) => {
+            let l = e.location()?;
+            Some((
+                u32::try_from(l.line()).ok()?,
+                u32::try_from(l.column()).ok()?,
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The message of the deliberate error that marks the node looked for.
+const FOUND: &str = "\u{0}found";
+
+struct Walk<'p> {
+    path: &'p [String],
+    key: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.path.is_empty() {
+            d.deserialize_any(Found)
+        } else {
+            d.deserialize_any(self)
+        }
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Walk<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Some((want, rest)) = self.path.split_first() else {
+            return Ok(());
+        };
+        let stop = self.key && rest.is_empty();
+        while let Some(hit) = map.next_key_seed(KeyIs { want, stop })? {
+            if hit {
+                return map.next_value_seed(Walk {
+                    path: rest,
+                    key: self.key,
+                });
+            }
+            map.next_value::<serde::de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some((want, rest)) = self.path.split_first() else {
+            return Ok(());
+        };
+        let Ok(index) = want.parse::<usize>() else {
+            return Ok(());
+        };
+        for _ in 0..index {
+            if seq.next_element::<serde::de::IgnoredAny>()?.is_none() {
+                return Ok(());
+            }
+        }
+        seq.next_element_seed(Walk {
+            path: rest,
+            key: self.key,
+        })
+        .map(|_| ())
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// Reads a mapping key and says whether it is the one looked for; with `stop`, the
+/// key itself is the node looked for.
+struct KeyIs<'w> {
+    want: &'w str,
+    stop: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl KeyIs<'_> {
+    fn check<E: serde::de::Error>(&self, key: &str) -> Result<bool, E> {
+        let hit = key == self.want;
+        if hit && self.stop {
+            return Err(E::custom(FOUND));
+        }
+        Ok(hit)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyIs<'_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a mapping key")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+        self.check(v)
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+        self.check(&v.to_string())
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<bool, E> {
+        self.check(&v.to_string())
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<bool, E> {
+        self.check(&v.to_string())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<bool, E> {
+        self.check(&v.to_string())
+    }
+}
+
+/// Fails on whatever node it is given, so the parser stamps the error with its place.
+struct Found;
+
+impl Found {
+    fn found<E: serde::de::Error>() -> Result<(), E> {
+        Err(E::custom(FOUND))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Found {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_i128<E: serde::de::Error>(self, _: i128) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_u128<E: serde::de::Error>(self, _: u128) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_bytes<E: serde::de::Error>(self, _: &[u8]) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Found::found()
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Found::found()
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Found::found()
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Found::found()
+    }
 }
 
 #[cfg(test)]

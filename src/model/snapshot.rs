@@ -36,6 +36,8 @@ pub enum WarningCode {
     UnknownGroup,
     /// Something in the input could not be interpreted and was skipped (named in the message).
     Unsupported,
+    /// A provisioner config defines more groups or roles than its tier allows.
+    TierLimit,
 }
 
 impl WarningCode {
@@ -48,6 +50,7 @@ impl WarningCode {
             WarningCode::NoDefaultVersion => "no-default-version",
             WarningCode::UnknownGroup => "unknown-group",
             WarningCode::Unsupported => "unsupported",
+            WarningCode::TierLimit => "tier-limit",
         }
     }
 }
@@ -85,6 +88,19 @@ pub struct Snapshot {
     /// users of the other side are taken to still exist here, with whatever groups the
     /// memberships give them, rather than to be removed.
     pub defines_users: bool,
+    /// Other names a group is known by in this side's inputs: a provisioner config's
+    /// group key (`data_scientists`) for the group it generates
+    /// (`edge-prod-b001-group-data-scientists`), so memberships may use either.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_aliases: Vec<GroupAlias>,
+}
+
+/// A group's other name, and the input that gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupAlias {
+    pub alias: String,
+    pub group: GroupId,
+    pub source: Arc<str>,
 }
 
 impl Snapshot {
