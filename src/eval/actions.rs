@@ -80,7 +80,7 @@ pub fn expand_clause(catalog: &Catalog, clause: &ActionClause) -> ActionMatch {
         }
         ids.extend(found);
     }
-    let set = IdSet::from_ids(ids);
+    let set = IdSet::from_ids(ids).compact(catalog.actions().len());
     if negated {
         // NotAction covers everything else, including actions unknown to the catalog
         // (except those its own patterns name).

@@ -37,6 +37,28 @@ impl IdSet {
         }
     }
 
+    /// The smaller of the two representations: a set holding most of the universe is
+    /// kept as the complement of the few it lacks (keeps `*` and its variants small).
+    pub fn compact(self, universe: usize) -> IdSet {
+        if !self.negated && self.ids.len() > universe / 2 {
+            let top = ActionId::try_from(universe).unwrap_or(ActionId::MAX);
+            let missing = (0..top)
+                .filter(|i| self.ids.binary_search(i).is_err())
+                .collect();
+            IdSet {
+                negated: true,
+                ids: missing,
+            }
+        } else {
+            self
+        }
+    }
+
+    /// For a complement (`*`, `NotAction`), the ids it leaves out.
+    pub fn excluded(&self) -> Option<&[ActionId]> {
+        self.negated.then_some(self.ids.as_slice())
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.negated && self.ids.is_empty()
     }

@@ -202,6 +202,32 @@ impl<'a> EffectiveView<'a> {
         }
     }
 
+    /// A short description of some actions: whole services as `svc:*`, else names.
+    fn describe_ids(&self, ids: &[crate::catalog::ActionId]) -> String {
+        let mut by_service: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for &id in ids {
+            if let (Some(a), Some(n)) = (self.catalog.action(id), self.names.get(id as usize)) {
+                by_service
+                    .entry(a.service.as_str())
+                    .or_default()
+                    .push(n.as_str());
+            }
+        }
+        let mut parts = Vec::new();
+        for (svc, names) in by_service {
+            let whole = self
+                .catalog
+                .service(svc)
+                .is_some_and(|s| s.actions.len() == names.len());
+            if whole {
+                parts.push(format!("{svc}:*"));
+            } else {
+                parts.extend(names.iter().map(|n| n.to_string()));
+            }
+        }
+        abbreviate_list(&parts, 12)
+    }
+
     fn action_names_by_level(&self, acts: &ActionMatch) -> BTreeMap<AccessLevel, Vec<&str>> {
         let mut by: BTreeMap<AccessLevel, Vec<&str>> = BTreeMap::new();
         for id in acts.ids.iter(self.names.len()) {
@@ -387,11 +413,26 @@ impl<'a> EffectiveView<'a> {
             let resources = resources_text(g);
             let status = status_text(g);
             let by = format!("{}\nvia {}", origin_text(&g.source), g.via);
+            let excluded = acts.ids.excluded().filter(|e| e.len() <= 2_000);
             if universe > 0 && acts.ids.is_all(universe) {
                 rows.push(vec![
                     "*".into(),
                     "all".into(),
                     format!("every action ({universe})"),
+                    resources.clone(),
+                    status.clone(),
+                    by.clone(),
+                ]);
+            } else if let Some(excluded) = excluded {
+                // `*` or `NotAction` minus a few: say what is missing, not what is there
+                rows.push(vec![
+                    "*".into(),
+                    "all".into(),
+                    format!(
+                        "every action ({}) except {}",
+                        universe.saturating_sub(excluded.len()),
+                        self.describe_ids(excluded)
+                    ),
                     resources.clone(),
                     status.clone(),
                     by.clone(),
@@ -461,6 +502,18 @@ impl<'a> EffectiveView<'a> {
             }
         }
         rows
+    }
+}
+
+fn abbreviate_list(items: &[String], show: usize) -> String {
+    if items.len() <= show {
+        items.join(", ")
+    } else {
+        format!(
+            "{}, … (+{} more)",
+            items.get(..show).unwrap_or_default().join(", "),
+            items.len() - show
+        )
     }
 }
 
