@@ -10,3 +10,12 @@ pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod table;
+
+/// A JSON serialization error as an I/O error that keeps the underlying kind, so a
+/// closed pipe stays a `BrokenPipe` (and exits quietly) rather than becoming "other".
+pub fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
+}

@@ -23,7 +23,7 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
             match format {
                 CatalogFormat::Json => {
                     serde_json::to_writer_pretty(&mut *out, &rows)
-                        .map_err(std::io::Error::other)?;
+                        .map_err(crate::report::json_io)?;
                     writeln!(out)?;
                 }
                 CatalogFormat::Table => {
@@ -67,7 +67,7 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
                 CliError::Usage(format!("embedded document of `{}` is broken: {e}", p.name))
             })?;
             writeln!(out, "# {} ({}), version {}", p.name, p.arn, p.version)?;
-            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(crate::report::json_io)?;
             writeln!(out)?;
         }
         CatalogCommand::Stats { format } => {
@@ -85,7 +85,7 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
             match format {
                 CatalogFormat::Json => {
                     serde_json::to_writer_pretty(&mut *out, &stats)
-                        .map_err(std::io::Error::other)?;
+                        .map_err(crate::report::json_io)?;
                     writeln!(out)?;
                 }
                 CatalogFormat::Table => {

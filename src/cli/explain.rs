@@ -95,7 +95,7 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     match a.format {
         ExplainFormat::Json => {
             let v = serde_json::json!({ "before": eb, "after": ea });
-            serde_json::to_writer_pretty(&mut *out, &v).map_err(std::io::Error::other)?;
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(crate::report::json_io)?;
             writeln!(out)?;
         }
         ExplainFormat::Text => {

@@ -47,7 +47,7 @@ pub struct SideInfo {
 
 impl DiffReport {
     pub fn write_json(&self, w: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, self).map_err(io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *w, self).map_err(crate::report::json_io)?;
         writeln!(w)
     }
 }

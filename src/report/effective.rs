@@ -269,7 +269,7 @@ impl<'a> EffectiveView<'a> {
             action_sets: SetsMap(self),
         };
         // compact: the output of a large account is big, and it is read by programs
-        serde_json::to_writer(&mut *w, &doc).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *w, &doc).map_err(crate::report::json_io)?;
         writeln!(w)
     }
 

@@ -73,6 +73,6 @@ pub fn write_text(e: &Explanation, catalog: &Catalog, w: &mut dyn Write) -> io::
 }
 
 pub fn write_json(e: &Explanation, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, e).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *w, e).map_err(crate::report::json_io)?;
     writeln!(w)
 }

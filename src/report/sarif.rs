@@ -22,7 +22,7 @@ const FINGERPRINT_KEY: &str = "iamdiffFinding/v1";
 
 pub fn write_sarif(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let log = build(report);
-    serde_json::to_writer_pretty(&mut *w, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *w, &log).map_err(crate::report::json_io)?;
     writeln!(w)
 }
 
