@@ -5,6 +5,7 @@
 mod aws_cli;
 mod cli;
 mod cloudformation;
+mod company;
 mod corpus;
 mod examples;
 mod generator;
