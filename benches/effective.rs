@@ -38,7 +38,12 @@ fn bench(c: &mut Criterion) {
         g.sample_size(10);
 
         g.bench_function("ingest", |b| {
-            b.iter(|| black_box(iamdiff::ingest::load_side(std::slice::from_ref(&before), &[])))
+            b.iter(|| {
+                black_box(iamdiff::ingest::load_side(
+                    std::slice::from_ref(&before),
+                    &[],
+                ))
+            })
         });
         let Ok(snap) = iamdiff::ingest::load_side(std::slice::from_ref(&before), &[]) else {
             continue;
@@ -50,7 +55,15 @@ fn bench(c: &mut Criterion) {
         g.bench_function("effective_json", |b| {
             b.iter(|| {
                 let all: Vec<usize> = (0..snap.principals.len()).collect();
-                let view = EffectiveView::new(&snap, cat, &eff, &Selection { principals: all, services: &[] });
+                let view = EffectiveView::new(
+                    &snap,
+                    cat,
+                    &eff,
+                    &Selection {
+                        principals: all,
+                        services: &[],
+                    },
+                );
                 let mut out = Vec::with_capacity(64 << 20);
                 view.write_json(&mut out).ok();
                 black_box(out.len())
@@ -65,12 +78,19 @@ fn bench(c: &mut Criterion) {
                 );
                 let (Ok(sb), Ok(sa)) = (sb, sa) else { return 0 };
                 let opts = EvalOptions::default();
-                let (eb, ea) = rayon::join(|| effective(&sb, cat, &opts), || effective(&sa, cat, &opts));
+                let (eb, ea) =
+                    rayon::join(|| effective(&sb, cat, &opts), || effective(&sa, cat, &opts));
                 let renames = Renames::default();
                 let outcome = iamdiff::diff::diff(
                     cat,
-                    &SideInput { snapshot: &sb, effective: &eb },
-                    &SideInput { snapshot: &sa, effective: &ea },
+                    &SideInput {
+                        snapshot: &sb,
+                        effective: &eb,
+                    },
+                    &SideInput {
+                        snapshot: &sa,
+                        effective: &ea,
+                    },
                     &DiffOptions {
                         renames: &renames,
                         waivers: &[],

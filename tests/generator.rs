@@ -319,3 +319,92 @@ fn the_oracle_knows_iam_basics() {
         "%7B%22a%22%3A%20%22b%2Fc%22%7D"
     );
 }
+
+/// The generator knows which requests each mutation breaks; the diff must report every one
+/// of them as lost or narrowed (for the principal and action), and `explain` must agree on
+/// the concrete resource: allowed before, not after.
+#[test]
+fn diff_reports_every_break_the_mutations_cause() {
+    use iamdiff::catalog::catalog;
+    use iamdiff::diff::mapping::Renames;
+    use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
+    use iamdiff::eval::context::RequestContext;
+    use iamdiff::eval::{Decision, EvalOptions, effective, explain};
+
+    let dir = tempfile::tempdir().unwrap();
+    synth::write_scenario(dir.path(), Scale::Small, 42).unwrap();
+    let before = iamdiff::ingest::load_side(&[dir.path().join("before.json")], &[]).unwrap();
+    let after = iamdiff::ingest::load_side(&[dir.path().join("after.json")], &[]).unwrap();
+    let cat = catalog();
+    let (eb, ea) = (
+        effective(&before, cat, &EvalOptions::default()),
+        effective(&after, cat, &EvalOptions::default()),
+    );
+    let renames = Renames::default();
+    let outcome = iamdiff::diff::diff(
+        cat,
+        &SideInput {
+            snapshot: &before,
+            effective: &eb,
+        },
+        &SideInput {
+            snapshot: &after,
+            effective: &ea,
+        },
+        &DiffOptions {
+            renames: &renames,
+            waivers: &[],
+            fail_on: &DEFAULT_FAIL_ON,
+            min_level: iamdiff::catalog::AccessLevel::List,
+            today: "2026-11-24",
+        },
+    );
+    let breaks: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(dir.path().join("expected-breaks.json")).unwrap())
+            .unwrap();
+    assert!(!breaks.is_empty());
+    let ctx = RequestContext::new(false);
+    let mut missed = Vec::new();
+    for b in &breaks {
+        let (kind, name, action) = (
+            b["principal_kind"].as_str().unwrap(),
+            b["principal"].as_str().unwrap(),
+            b["action"].as_str().unwrap(),
+        );
+        let reported = outcome.principals.iter().any(|p| {
+            p.kind == kind
+                && p.name == name
+                && p.findings.iter().any(|f| {
+                    matches!(f.code.as_str(), "lost" | "narrowed" | "removed-principal")
+                        && f.actions.iter().any(|a| a.eq_ignore_ascii_case(action))
+                })
+        });
+        if !reported {
+            missed.push(format!("{} {kind} {name} {action}", b["mutation"]));
+        }
+        // and the concrete request really changes
+        let resource = b["resource"].as_str().unwrap();
+        let find = |s: &iamdiff::model::Snapshot| {
+            s.principals
+                .iter()
+                .find(|p| p.name == name && p.kind.as_str() == kind)
+                .cloned()
+        };
+        if let (Some(pb), Some(pa)) = (find(&before), find(&after)) {
+            let db = explain(&before, cat, &pb, action, Some(resource), &ctx).decision;
+            let da = explain(&after, cat, &pa, action, Some(resource), &ctx).decision;
+            assert_eq!(db, Decision::Allowed, "{b}");
+            assert!(
+                matches!(da, Decision::NotAllowed | Decision::Denied),
+                "{b}: after is {da:?}"
+            );
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of {} breaks not reported:\n{}",
+        missed.len(),
+        breaks.len(),
+        missed.join("\n")
+    );
+}
