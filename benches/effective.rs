@@ -17,6 +17,8 @@ use iamdiff::eval::{EvalOptions, effective};
 use iamdiff::report::diff::DiffReport;
 use iamdiff::report::effective::{EffectiveView, Selection};
 
+type Render = fn(&DiffReport, &mut Vec<u8>) -> std::io::Result<()>;
+
 fn scenario(scale: synth::Scale) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-data");
     match synth::ensure_scenario(&root, scale) {
@@ -101,7 +103,7 @@ fn bench(c: &mut Criterion) {
                 );
                 let report = DiffReport::new(outcome, cat, &sb, &sa);
                 let mut total = 0;
-                let writers: [fn(&DiffReport, &mut Vec<u8>) -> std::io::Result<()>; 5] = [
+                let writers: [Render; 5] = [
                     |r, w| iamdiff::report::markdown::write_markdown(r, w),
                     |r, w| iamdiff::report::html::write_html(r, w),
                     |r, w| r.write_json(w),
