@@ -5,9 +5,13 @@
 pub mod compare;
 pub mod err;
 pub mod findings;
+pub mod inputs;
 pub mod mapping;
 pub mod outcome;
 pub mod run;
 pub mod waivers;
 
-pub use run::{DEFAULT_FAIL_ON, DiffOptions, Outcome, SideInput, diff};
+pub use run::{
+    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, match_principals,
+    worth_evaluating,
+};

@@ -70,9 +70,12 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let cat = catalog();
     let opts = EvalOptions { context };
     progress.say("evaluating both sides");
+    // only principals whose inputs may differ between the sides are evaluated
+    let matching = diff::match_principals(&before, &after, &renames);
+    let (wb, wa) = diff::worth_evaluating(&before, &after, &matching);
     let (eb, ea) = rayon::join(
-        || eval::effective(&before, cat, &opts),
-        || eval::effective(&after, cat, &opts),
+        || eval::effective::effective_selected(&before, cat, &opts, &wb),
+        || eval::effective::effective_selected(&after, cat, &opts, &wa),
     );
     timer.lap("evaluate");
     progress.say("comparing");

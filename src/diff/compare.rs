@@ -512,8 +512,10 @@ fn compare_changed(
                     .push(*id);
             }
         }
+        // both sides' description is the same for every service of the group
+        let sides = std::cell::OnceCell::new();
         for (_, ids) in by_service {
-            compare_group(&ctx, &ids, &b, &a, &mut out);
+            compare_group(&ctx, &ids, &b, &a, &sides, &mut out);
         }
     }
     uncataloged_findings(who, before, after, &mut out);
@@ -525,10 +527,11 @@ fn compare_group(
     ids: &[ActionId],
     b: &[&Grant],
     a: &[&Grant],
+    sides: &std::cell::OnceCell<(Side, Side)>,
     out: &mut Vec<Finding>,
 ) {
     let templates = ctx.templates(ids);
-    let (sb, sa) = (side(b), side(a));
+    let (sb, sa) = sides.get_or_init(|| (side(b), side(a))).clone();
     let n = ids.len();
     let what = |verb: &str| {
         format!(

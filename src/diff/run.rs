@@ -59,6 +59,79 @@ fn who(p: &crate::model::Principal) -> Who {
     }
 }
 
+/// Which principals of the two sides are the same one.
+#[derive(Debug, Clone, Default)]
+pub struct Matching {
+    /// (before index, after index).
+    pub pairs: Vec<(usize, usize)>,
+    /// Before principals with no counterpart: removed.
+    pub removed: Vec<usize>,
+    /// Before users kept on an after side that does not define users (compared with no access).
+    pub carried: Vec<usize>,
+    /// After principals with no counterpart: new.
+    pub new: Vec<usize>,
+}
+
+/// Matches principals by kind and name, through the renames.
+pub fn match_principals(before: &Snapshot, after: &Snapshot, renames: &Renames) -> Matching {
+    let mut after_index: FxHashMap<(PrincipalKind, &str), usize> = FxHashMap::default();
+    for (i, p) in after.principals.iter().enumerate() {
+        after_index.insert((p.kind, p.name.as_str()), i);
+    }
+    let mut matched_after = vec![false; after.principals.len()];
+    let mut m = Matching::default();
+    for (i, p) in before.principals.iter().enumerate() {
+        let name = renames
+            .principal(p.kind, &p.name)
+            .unwrap_or_else(|| p.name.clone());
+        match after_index.get(&(p.kind, name.as_str())) {
+            Some(&j) if !matched_after.get(j).copied().unwrap_or(true) => {
+                if let Some(x) = matched_after.get_mut(j) {
+                    *x = true;
+                }
+                m.pairs.push((i, j));
+            }
+            // users persist across a migration when the after side does not manage users
+            // (a provisioner config): such a user is compared with no access, not removed
+            _ if p.kind == PrincipalKind::User && !after.defines_users => m.carried.push(i),
+            _ => m.removed.push(i),
+        }
+    }
+    m.new = (0..after.principals.len())
+        .filter(|j| !matched_after.get(*j).copied().unwrap_or(true))
+        .collect();
+    m
+}
+
+/// The principals worth evaluating on each side: all but matched pairs whose inputs are
+/// identical (same policy contents, boundary, SCPs, and, where a statement depends on
+/// who the principal is, same principal facts). Such pairs cannot differ, so a diff of
+/// two 20,000-user accounts evaluates only the principals a change can touch.
+pub fn worth_evaluating(
+    before: &Snapshot,
+    after: &Snapshot,
+    matching: &Matching,
+) -> (Vec<bool>, Vec<bool>) {
+    let (fb, fa) = rayon::join(
+        || super::inputs::fingerprints(before),
+        || super::inputs::fingerprints(after),
+    );
+    let mut wb = vec![true; before.principals.len()];
+    let mut wa = vec![true; after.principals.len()];
+    for &(i, j) in &matching.pairs {
+        let same = matches!((fb.get(i), fa.get(j)), (Some(Some(x)), Some(Some(y))) if x == y);
+        if same {
+            if let Some(w) = wb.get_mut(i) {
+                *w = false;
+            }
+            if let Some(w) = wa.get_mut(j) {
+                *w = false;
+            }
+        }
+    }
+    (wb, wa)
+}
+
 pub fn diff(
     catalog: &Catalog,
     before: &SideInput<'_>,
@@ -66,35 +139,12 @@ pub fn diff(
     opts: &DiffOptions<'_>,
 ) -> Outcome {
     let budget = Budget::default();
-    let mut after_index: FxHashMap<(PrincipalKind, &str), usize> = FxHashMap::default();
-    for (i, p) in after.snapshot.principals.iter().enumerate() {
-        after_index.insert((p.kind, p.name.as_str()), i);
-    }
-    let mut matched_after = vec![false; after.snapshot.principals.len()];
-    let mut pairs: Vec<(usize, usize)> = Vec::new();
-    let mut removed: Vec<usize> = Vec::new();
-    let mut carried: Vec<usize> = Vec::new();
-    for (i, p) in before.snapshot.principals.iter().enumerate() {
-        let name = opts
-            .renames
-            .principal(p.kind, &p.name)
-            .unwrap_or_else(|| p.name.clone());
-        match after_index.get(&(p.kind, name.as_str())) {
-            Some(&j) if !matched_after.get(j).copied().unwrap_or(true) => {
-                if let Some(m) = matched_after.get_mut(j) {
-                    *m = true;
-                }
-                pairs.push((i, j));
-            }
-            // users persist across a migration when the after side does not manage users
-            // (a provisioner config): such a user is compared with no access, not removed
-            _ if p.kind == PrincipalKind::User && !after.snapshot.defines_users => carried.push(i),
-            _ => removed.push(i),
-        }
-    }
-    let new: Vec<usize> = (0..after.snapshot.principals.len())
-        .filter(|j| !matched_after.get(*j).copied().unwrap_or(true))
-        .collect();
+    let Matching {
+        pairs,
+        removed,
+        carried,
+        new,
+    } = match_principals(before.snapshot, after.snapshot, opts.renames);
 
     // one fingerprint per distinct evaluation (principals share them), in parallel
     let fingerprints = |e: &Effective| -> FxHashMap<usize, u64> {

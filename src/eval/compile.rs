@@ -38,10 +38,50 @@ impl CompiledSnapshot {
     }
 
     pub fn compile(snapshot: &Snapshot, catalog: &Catalog) -> CompiledSnapshot {
+        Self::compile_for(snapshot, catalog, None)
+    }
+
+    /// Compiles the policies the selected principals use (all when `selected` is `None`);
+    /// the others are left empty.
+    pub fn compile_for(
+        snapshot: &Snapshot,
+        catalog: &Catalog,
+        selected: Option<&[bool]>,
+    ) -> CompiledSnapshot {
+        let needed: Option<Vec<bool>> = selected.map(|sel| {
+            let mut need = vec![false; snapshot.policies.len()];
+            let mut mark = |id: PolicyId| {
+                if let Some(n) = need.get_mut(id.0 as usize) {
+                    *n = true;
+                }
+            };
+            for (i, p) in snapshot.principals.iter().enumerate() {
+                if !sel.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let layers = super::layers::Layers::of(snapshot, p);
+                layers.identity.iter().for_each(|(id, _)| mark(*id));
+                layers.boundary.iter().flatten().for_each(|id| mark(*id));
+                layers
+                    .scps
+                    .iter()
+                    .flat_map(|(_, v)| v.iter())
+                    .for_each(|id| mark(*id));
+            }
+            need
+        });
+        let wanted = |i: usize| {
+            needed
+                .as_ref()
+                .is_none_or(|n| n.get(i).copied().unwrap_or(false))
+        };
         // Expand each distinct action clause once: real accounts repeat them a lot.
         let mut distinct: FxHashMap<&ActionClause, usize> = FxHashMap::default();
         let mut clauses: Vec<&ActionClause> = Vec::new();
-        for p in &snapshot.policies {
+        for (i, p) in snapshot.policies.iter().enumerate() {
+            if !wanted(i) {
+                continue;
+            }
             for s in &p.document.statements {
                 distinct.entry(&s.action).or_insert_with(|| {
                     clauses.push(&s.action);
@@ -56,7 +96,11 @@ impl CompiledSnapshot {
         let policies = snapshot
             .policies
             .par_iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
+                if !wanted(i) {
+                    return Vec::new();
+                }
                 let vars = variables_enabled(&p.document);
                 p.document
                     .statements

@@ -207,16 +207,43 @@ pub fn effective(snapshot: &Snapshot, catalog: &Catalog, options: &EvalOptions) 
     effective_compiled(snapshot, catalog, &compiled, options)
 }
 
+/// [`effective`] for the selected principals only (`selected[i]`); the others get an
+/// empty evaluation. The diff uses it to skip principals whose inputs did not change.
+pub fn effective_selected(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    options: &EvalOptions,
+    selected: &[bool],
+) -> Effective {
+    let compiled = CompiledSnapshot::compile_for(snapshot, catalog, Some(selected));
+    effective_inner(snapshot, catalog, &compiled, options, Some(selected))
+}
+
 pub fn effective_compiled(
     snapshot: &Snapshot,
     catalog: &Catalog,
     compiled: &CompiledSnapshot,
     options: &EvalOptions,
 ) -> Effective {
+    effective_inner(snapshot, catalog, compiled, options, None)
+}
+
+fn effective_inner(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    compiled: &CompiledSnapshot,
+    options: &EvalOptions,
+    selected: Option<&[bool]>,
+) -> Effective {
+    let skipped = Arc::new(Evaluation::default());
     let mut index: FxHashMap<Key, usize> = FxHashMap::default();
     let mut reps: Vec<(usize, Layers)> = Vec::new();
     let mut of_principal = Vec::with_capacity(snapshot.principals.len());
     for (i, p) in snapshot.principals.iter().enumerate() {
+        if selected.is_some_and(|s| !s.get(i).copied().unwrap_or(true)) {
+            of_principal.push(usize::MAX);
+            continue;
+        }
         let layers = Layers::of(snapshot, p);
         let specific = layer_policies(&layers)
             .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
@@ -247,7 +274,10 @@ pub fn effective_compiled(
         .enumerate()
         .map(|(principal, k)| PrincipalPermissions {
             principal,
-            evaluation: evaluations.get(k).cloned().unwrap_or_default(),
+            evaluation: evaluations
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| skipped.clone()),
         })
         .collect();
     Effective {

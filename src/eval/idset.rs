@@ -183,8 +183,15 @@ impl IdSet {
     /// The ids in ascending order, given the universe size.
     pub fn iter(&self, universe: usize) -> Box<dyn Iterator<Item = ActionId> + '_> {
         if self.negated {
+            // walk the universe and the sorted exclusions together
             let top = ActionId::try_from(universe).unwrap_or(ActionId::MAX);
-            Box::new((0..top).filter(move |i| self.ids.binary_search(i).is_err()))
+            let mut excluded = self.ids.iter().copied().peekable();
+            Box::new((0..top).filter(move |&i| {
+                while excluded.peek().is_some_and(|&e| e < i) {
+                    excluded.next();
+                }
+                excluded.peek() != Some(&i)
+            }))
         } else {
             Box::new(self.ids.iter().copied())
         }

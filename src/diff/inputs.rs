@@ -1,0 +1,105 @@
+//! Fingerprints of what decides a principal's access — the contents of its policies (not
+//! their names or places), its boundary, the SCP levels over it and, where a statement
+//! depends on who the principal is, its facts — so the diff can skip evaluating matched
+//! principals whose inputs did not change.
+
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
+
+use crate::eval::layers::Layers;
+use crate::model::{Policy, Principal, Snapshot};
+
+/// Content hash of a policy and whether its outcome can depend on the principal.
+fn policy_hash(p: &Policy) -> (u64, bool) {
+    let mut h = FxHasher::default();
+    p.document.version.hash(&mut h);
+    let mut specific = false;
+    for s in &p.document.statements {
+        s.effect.hash(&mut h);
+        s.action.hash(&mut h);
+        s.resource.hash(&mut h);
+        s.principal.hash(&mut h);
+        s.condition.hash(&mut h);
+        s.unresolved.hash(&mut h);
+        specific |= format!("{:?}{:?}", s.resource, s.condition).contains("${")
+            || s.condition
+                .iter()
+                .any(|c| crate::eval::compile::is_principal_key(&c.key));
+    }
+    (h.finish(), specific)
+}
+
+fn principal_facts(p: &Principal, h: &mut FxHasher) {
+    p.kind.hash(h);
+    p.name.hash(h);
+    p.id.hash(h);
+    p.arn.hash(h);
+    p.account.hash(h);
+    p.path.hash(h);
+    p.tags.hash(h);
+}
+
+/// One fingerprint per principal; `None` when it must be evaluated whatever the other
+/// side holds (a policy it uses is unknown, or a statement is unresolved).
+pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
+    let policies: Vec<(u64, bool)> = snap.policies.par_iter().map(policy_hash).collect();
+    let unresolved_stmt: Vec<bool> = snap
+        .policies
+        .iter()
+        .map(|p| {
+            p.document
+                .statements
+                .iter()
+                .any(|s| !s.unresolved.is_empty())
+        })
+        .collect();
+    snap.principals
+        .par_iter()
+        .map(|p| {
+            let layers = Layers::of(snap, p);
+            if !layers.unresolved.is_empty() {
+                return None;
+            }
+            let get = |id: crate::model::PolicyId| policies.get(id.0 as usize).copied();
+            let mut specific = false;
+            let mut identity: Vec<u64> = Vec::with_capacity(layers.identity.len());
+            for (id, _) in &layers.identity {
+                let (hash, s) = get(*id)?;
+                if unresolved_stmt.get(id.0 as usize).copied().unwrap_or(true) {
+                    return None;
+                }
+                specific |= s;
+                identity.push(hash);
+            }
+            // evaluation does not depend on the order of identity policies
+            identity.sort_unstable();
+            let mut h = FxHasher::default();
+            identity.hash(&mut h);
+            match layers.boundary {
+                Some(Some(b)) => {
+                    let (hash, s) = get(b)?;
+                    specific |= s;
+                    (1u8, hash).hash(&mut h);
+                }
+                Some(None) => return None,
+                None => 0u8.hash(&mut h),
+            }
+            for (_, ids) in &layers.scps {
+                let mut level: Vec<u64> = Vec::new();
+                for id in ids {
+                    let (hash, s) = get(*id)?;
+                    specific |= s;
+                    level.push(hash);
+                }
+                level.sort_unstable();
+                level.hash(&mut h);
+            }
+            p.kind.hash(&mut h);
+            if specific {
+                principal_facts(p, &mut h);
+            }
+            Some(h.finish())
+        })
+        .collect()
+}
