@@ -61,6 +61,9 @@ pub fn write_text(e: &Explanation, catalog: &Catalog, w: &mut dyn Write) -> io::
                 .unwrap_or_default()
         )?;
         writeln!(w, "        resources: {}", s.resources.join(", "))?;
+        for u in &s.unresolved {
+            writeln!(w, "        unresolved: {u}")?;
+        }
         if s.condition != "true" || !s.unknown_keys.is_empty() {
             write!(w, "        condition: {}", s.condition)?;
             if !s.unknown_keys.is_empty() {
