@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use crate::catalog::{AccessLevel, ActionId, Catalog};
-use crate::eval::effective::{Evaluation, Grant, Review, Status, clauses_text};
+use crate::eval::effective::{Evaluation, Grant, Status, clauses_text};
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, SetExpr};
 use crate::eval::layers::Via;
@@ -732,26 +732,7 @@ fn review_findings(
     let _ = catalog;
     for (side_name, ev) in [("before", before), ("after", after)] {
         for r in &ev.review {
-            let text = match r {
-                Review::UnresolvedPolicy { policy } => format!(
-                    "{side_name}: policy `{}` ({}) is attached but its document is unknown",
-                    policy.arn.as_deref().unwrap_or(&policy.name),
-                    policy.via
-                ),
-                Review::UnresolvedBoundary { policy } => format!(
-                    "{side_name}: permissions boundary `{}` is unknown",
-                    policy.arn.as_deref().unwrap_or(&policy.name)
-                ),
-                Review::UnresolvedStatement {
-                    policy,
-                    statement,
-                    file,
-                    unresolved,
-                } => format!(
-                    "{side_name}: `{policy}` {statement} ({file}) is undecided: {}",
-                    unresolved.join("; ")
-                ),
-            };
+            let text = format!("{side_name}: {r}");
             out.push(Finding {
                 code: Code::NeedsReview,
                 category: Code::NeedsReview.category(),
@@ -762,7 +743,7 @@ fn review_findings(
                 actions: Vec::new(),
                 pairs: 0,
                 witness: None,
-                message: format!("{}: {text}; access cannot be compared exactly", who.name),
+                message: format!("{}: {text}", who.name),
                 before: Side::default(),
                 after: Side::default(),
                 waived: None,

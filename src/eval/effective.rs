@@ -103,6 +103,34 @@ pub enum Review {
     },
 }
 
+impl std::fmt::Display for Review {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Review::UnresolvedPolicy { policy } => write!(
+                f,
+                "policy `{}` ({}) is attached but its document is unknown: the principal may have more access",
+                policy.arn.as_deref().unwrap_or(&policy.name),
+                policy.via
+            ),
+            Review::UnresolvedBoundary { policy } => write!(
+                f,
+                "permissions boundary `{}` is unknown: every grant may be narrower",
+                policy.arn.as_deref().unwrap_or(&policy.name)
+            ),
+            Review::UnresolvedStatement {
+                policy,
+                statement,
+                file,
+                unresolved,
+            } => write!(
+                f,
+                "`{policy}` {statement} ({file}) is undecided: {}",
+                unresolved.join("; ")
+            ),
+        }
+    }
+}
+
 /// The evaluation shared by principals with the same policies.
 #[derive(Debug, Clone, Default)]
 pub struct Evaluation {

@@ -621,26 +621,7 @@ pub fn origin_text(o: &Origin) -> String {
 }
 
 pub fn review_text(r: &Review) -> String {
-    match r {
-        Review::UnresolvedPolicy { policy } => format!(
-            "policy `{}` ({}) is attached but its document is unknown: the principal may have more access",
-            policy.arn.as_deref().unwrap_or(&policy.name),
-            policy.via
-        ),
-        Review::UnresolvedBoundary { policy } => format!(
-            "permissions boundary `{}` is unknown: every grant shown may be narrower",
-            policy.arn.as_deref().unwrap_or(&policy.name)
-        ),
-        Review::UnresolvedStatement {
-            policy,
-            statement,
-            file,
-            unresolved,
-        } => format!(
-            "`{policy}` {statement} ({file}) is undecided: {}",
-            unresolved.join("; ")
-        ),
-    }
+    r.to_string()
 }
 
 /// Escapes text for a Markdown table cell.
