@@ -21,6 +21,12 @@ use crate::model::{Origin, StatementRef};
 
 use super::findings::{Code, Finding, Route, Side};
 
+thread_local! {
+    /// ARN-format patterns by (catalog string address, account); the catalog is static.
+    static TEMPLATES: std::cell::RefCell<rustc_hash::FxHashMap<(usize, Option<String>), String>> =
+        std::cell::RefCell::new(rustc_hash::FxHashMap::default());
+}
+
 /// Identity of a principal for findings.
 #[derive(Debug, Clone)]
 pub struct Who {
@@ -265,7 +271,15 @@ impl Ctx<'_> {
                 svc = self.catalog.service(service);
             }
             if let Some(t) = svc.and_then(|s| s.resource_types.iter().find(|t| t.name == name)) {
-                templates.insert(template_pattern(&t.arn, self.who.account.as_deref()));
+                // the same few formats come up for every principal: build each once per thread
+                let key = (t.arn.as_ptr() as usize, self.who.account.clone());
+                let pattern = TEMPLATES.with(|c| {
+                    c.borrow_mut()
+                        .entry(key)
+                        .or_insert_with(|| template_pattern(&t.arn, self.who.account.as_deref()))
+                        .clone()
+                });
+                templates.insert(pattern);
             }
         }
         templates
@@ -443,30 +457,59 @@ fn compare_changed(
     let mut keys: Vec<Vec<u32>> = vec![Vec::new()];
     for (tag, ids) in &tagged {
         let mut remap: Vec<u32> = vec![u32::MAX; keys.len()];
-        for id in ids.iter(universe) {
-            let Some(slot) = part.get_mut(id as usize) else {
-                continue;
-            };
-            let p = *slot as usize;
-            let np = match remap.get(p).copied() {
-                Some(np) if np != u32::MAX => np,
-                _ => {
-                    let mut k = keys.get(p).cloned().unwrap_or_default();
-                    k.push(*tag);
-                    keys.push(k);
-                    let np = u32::try_from(keys.len() - 1).unwrap_or(u32::MAX);
-                    if let Some(r) = remap.get_mut(p) {
-                        *r = np;
+        // move action `id` from its part to the part with one more (or, for a complement,
+        // one fewer) tag, creating that part on first use
+        let mut move_to =
+            |id: ActionId, keys: &mut Vec<Vec<u32>>, make: &dyn Fn(&[u32]) -> Vec<u32>| {
+                let Some(slot) = part.get_mut(id as usize) else {
+                    return;
+                };
+                let p = *slot as usize;
+                let np = match remap.get(p).copied() {
+                    Some(np) if np != u32::MAX => np,
+                    _ => {
+                        let k = make(keys.get(p).map(Vec::as_slice).unwrap_or_default());
+                        keys.push(k);
+                        let np = u32::try_from(keys.len() - 1).unwrap_or(u32::MAX);
+                        if let Some(r) = remap.get_mut(p) {
+                            *r = np;
+                        }
+                        np
                     }
-                    np
-                }
+                };
+                *slot = np;
             };
-            *slot = np;
+        match ids.excluded() {
+            // a complement (`*`, `NotAction`): every part gains the tag in place, and only
+            // the few excluded actions move back to a part without it
+            Some(excluded) => {
+                for k in keys.iter_mut() {
+                    k.push(*tag);
+                }
+                for &id in excluded {
+                    move_to(id, &mut keys, &|k| {
+                        k.get(..k.len().saturating_sub(1))
+                            .unwrap_or_default()
+                            .to_vec()
+                    });
+                }
+            }
+            None => {
+                for id in ids.iter(universe) {
+                    move_to(id, &mut keys, &|k| {
+                        let mut k = k.to_vec();
+                        k.push(*tag);
+                        k
+                    });
+                }
+            }
         }
     }
     let mut members: Vec<Vec<ActionId>> = vec![Vec::new(); keys.len()];
+    // most of the universe is held by no grant: skip those actions early
+    let held: Vec<bool> = keys.iter().map(|k| !k.is_empty()).collect();
     for (id, p) in part.iter().enumerate() {
-        if *p != 0
+        if held.get(*p as usize).copied().unwrap_or(false)
             && let Some(m) = members.get_mut(*p as usize)
         {
             m.push(id as ActionId);
@@ -475,7 +518,8 @@ fn compare_changed(
     // key: before indices, u32::MAX, after indices
     let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
     for (tags, ids) in keys.into_iter().zip(members) {
-        if ids.is_empty() {
+        // actions held by no grant on either side are no business of the diff
+        if ids.is_empty() || tags.is_empty() {
             continue;
         }
         let mut key: Vec<u32> = tags.iter().copied().filter(|t| *t < u32::MAX / 2).collect();
