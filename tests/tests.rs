@@ -6,6 +6,7 @@ mod aws_cli;
 mod cli;
 mod cloudformation;
 mod corpus;
+mod diff;
 mod generator;
 mod malformed;
 mod oracle;
