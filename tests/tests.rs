@@ -7,6 +7,7 @@ mod cli;
 mod cloudformation;
 mod corpus;
 mod diff;
+mod diff_props;
 mod generator;
 mod malformed;
 mod oracle;
