@@ -7,6 +7,8 @@ mod cli;
 mod cloudformation;
 mod company;
 mod corpus;
+mod diff;
+mod diff_props;
 mod examples;
 mod generator;
 mod malformed;
