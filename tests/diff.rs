@@ -372,7 +372,7 @@ fn bob_loses_presigned_urls_to_the_new_deny_and_the_expired_waiver_does_not_appl
     assert_eq!(f.actions, [PRESIGNED]);
     assert!(f.waived.is_none(), "waiver #1 expired on 2025-12-31");
     assert!(f.fails_gate);
-    assert_eq!(f.after.status, "not-allowed");
+    assert_eq!(f.after.status, "denied", "the new deny explains the loss");
     // the witness: allowed before, explicitly denied after by the new guardrail
     let w = f.witness.as_deref().expect("witness");
     let e = explain_both("bob", PRESIGNED, w);

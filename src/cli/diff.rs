@@ -23,7 +23,12 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         ));
     }
     let today = match &a.today {
-        Some(t) => t.clone(),
+        Some(t) if diff::waivers::valid_date(t) => t.clone(),
+        Some(t) => {
+            return Err(CliError::Usage(format!(
+                "`--today {t}`: expected a date YYYY-MM-DD"
+            )));
+        }
         None => today_utc(),
     };
     let context = common::context(&a.context)?;

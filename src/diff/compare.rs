@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use crate::catalog::{AccessLevel, ActionId, Catalog};
-use crate::eval::effective::{Evaluation, Grant, Status, clauses_text};
+use crate::eval::effective::{Denied, Evaluation, Grant, Status, clauses_text};
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, SetExpr};
 use crate::eval::layers::Via;
@@ -109,7 +109,9 @@ fn grant_sets(g: &Grant) -> Sets {
         SetExpr::Inter(v)
     };
     let maybe = with(maybe_minus);
-    let sure = if g.status() == Status::Allowed {
+    // unconditional unless the allow itself is undecided; a conditional deny only takes
+    // its resources out of the sure part (already in `sure_minus`), not the whole grant
+    let sure = if g.conditions.is_empty() && g.unknown_variables.is_empty() {
         with(sure_minus)
     } else {
         SetExpr::Empty
@@ -559,7 +561,7 @@ fn compare_changed(
         // both sides' description is the same for every service of the group
         let sides = std::cell::OnceCell::new();
         for (_, ids) in by_service {
-            compare_group(&ctx, &ids, &b, &a, &sides, &mut out);
+            compare_group(&ctx, &ids, &b, &a, &after.denied, &sides, &mut out);
         }
     }
     uncataloged_findings(who, before, after, &mut out);
@@ -571,6 +573,7 @@ fn compare_group(
     ids: &[ActionId],
     b: &[&Grant],
     a: &[&Grant],
+    after_denied: &[Denied],
     sides: &std::cell::OnceCell<(Side, Side)>,
     out: &mut Vec<Finding>,
 ) {
@@ -605,24 +608,60 @@ fn compare_group(
     if b.is_empty() {
         let sets = union_sets(a);
         match ctx.witness(&templates, &sets.maybe, &SetExpr::Empty) {
-            Ok(w) => {
+            Ok(Some(w)) => {
                 let msg = format!("{}, allowed after by {}", what("gains"), routes_text(&sa));
-                out.push(ctx.finding(Code::Gained, ids, w, sb, sa, msg));
+                out.push(ctx.finding(Code::Gained, ids, Some(w), sb, sa, msg));
             }
+            // a grant every resource of which is denied grants nothing
+            Ok(None) => {}
             Err(()) => review(out, sb, sa),
         }
         return;
     }
     let before = union_sets(b);
     if a.is_empty() {
-        let w = ctx
-            .witness(&templates, &before.maybe, &SetExpr::Empty)
-            .unwrap_or(None);
-        let msg = format!(
-            "{}: allowed before by {}, not allowed after",
-            what("loses"),
-            routes_text(&sb)
-        );
+        // prefer a resource that was allowed whatever the context
+        let sure = ctx
+            .witness(&templates, &before.sure, &SetExpr::Empty)
+            .ok()
+            .flatten()
+            .filter(|w| w.starts_with("arn:") || w == "*");
+        let found = match sure {
+            Some(w) => Ok(Some(w)),
+            None => ctx.witness(&templates, &before.maybe, &SetExpr::Empty),
+        };
+        let w = match found {
+            // the before grant covered nothing (every resource denied): nothing is lost
+            Ok(None) => return,
+            Ok(Some(w)) => Some(w),
+            // too complex to tell whether it covered anything: report the loss, soundly
+            Err(()) => None,
+        };
+        // a deny that took the whole grant away explains the loss: show it
+        let mut sa = sa;
+        for d in after_denied
+            .iter()
+            .filter(|d| ids.iter().any(|id| d.actions.ids.contains(*id)))
+        {
+            sa.status = "denied".into();
+            sa.routes.push(route(&d.deny, &d.deny_via));
+        }
+        sa.routes.sort();
+        sa.routes.dedup();
+        let msg = if sa.status == "denied" {
+            format!(
+                "{}: allowed before by {}, denied after by {}",
+                what("loses"),
+                routes_text(&sb),
+                routes_text(&sa)
+            )
+        } else {
+            format!(
+                "{}: allowed before by {}, not allowed after",
+                what("loses"),
+                routes_text(&sb)
+            )
+        };
         out.push(ctx.finding(Code::Lost, ids, w, sb, sa, msg));
         return;
     }
@@ -676,6 +715,7 @@ fn compare_group(
                     if sb.conditions != sa.conditions
                         && !sa.conditions.is_empty()
                         && sb.status != "allowed"
+                        && !lang::is_empty(&before.maybe, ctx.budget).unwrap_or(false)
                     {
                         let msg = format!(
                             "{}: conditions changed from ({}) to ({})",

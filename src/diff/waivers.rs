@@ -98,7 +98,8 @@ fn glob(
         .map_err(|e| DiffError::new(place.clone(), format!("`{field}` is not a valid glob: {e}")))
 }
 
-fn valid_date(s: &str) -> bool {
+/// `YYYY-MM-DD`, digits where digits belong (dates then compare as text).
+pub fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b.iter().enumerate().all(|(i, c)| {

@@ -137,6 +137,18 @@ pub struct Evaluation {
     pub grants: Vec<Grant>,
     pub review: Vec<Review>,
     pub counts: ActionCounts,
+    /// Allows that a deny removed entirely, with the deny: what explains a loss.
+    pub denied: Vec<Denied>,
+}
+
+/// Actions an allow granted that a deny takes away on every resource of the grant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Denied {
+    pub actions: Arc<ActionMatch>,
+    pub allow: Arc<Origin>,
+    pub allow_via: Via,
+    pub deny: Arc<Origin>,
+    pub deny_via: Via,
 }
 
 /// How many distinct actions an evaluation allows, computed where it runs in parallel.
@@ -473,6 +485,7 @@ fn evaluate(
     }
 
     let mut grants: Vec<Grant> = Vec::new();
+    let mut denied: Vec<Denied> = Vec::new();
     for a in allows {
         let mut pieces = vec![Grant {
             conditions: cond_note(&a),
@@ -493,7 +506,7 @@ fn evaluate(
         for d in &denies {
             pieces = pieces
                 .into_iter()
-                .flat_map(|g| subtract(g, d, universe))
+                .flat_map(|g| subtract(g, d, universe, &mut denied))
                 .collect();
         }
         grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
@@ -512,6 +525,7 @@ fn evaluate(
         grants,
         review,
         counts,
+        denied,
     }
 }
 
@@ -587,7 +601,7 @@ fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant>
 
 /// Applies one deny to a grant: actions it covers on every resource of the grant are
 /// removed when the deny certainly applies, and otherwise carry an exception.
-fn subtract(grant: Grant, deny: &Live, universe: usize) -> Vec<Grant> {
+fn subtract(grant: Grant, deny: &Live, universe: usize, denied: &mut Vec<Denied>) -> Vec<Grant> {
     let Some((inside, outside)) = split(&grant.actions, &deny.actions, universe) else {
         return vec![grant];
     };
@@ -600,7 +614,15 @@ fn subtract(grant: Grant, deny: &Live, universe: usize) -> Vec<Grant> {
     }
     let certain = deny.tri == Tri::True;
     if certain && deny.scope.covers(&grant.scope) {
-        return out; // denied everywhere the grant applies
+        // denied everywhere the grant applies; remember who did it
+        denied.push(Denied {
+            actions: inside,
+            allow: grant.source.clone(),
+            allow_via: grant.via.clone(),
+            deny: deny.source.clone(),
+            deny_via: deny.via.clone(),
+        });
+        return out;
     }
     let actions = if out.is_empty() {
         grant.actions.clone()
