@@ -128,7 +128,8 @@ for scale in $scales; do
     measure effective "$scale" "$bin" effective --format json "$dir/before.json"
     if [ "$diff" = 1 ]; then
         mkdir -p "$tmp/out-$scale"
+        # all six formats: five files under --out, and the table on stdout
         measure diff "$scale" "$bin" diff --before "$dir/before.json" --after "$dir/after.json" \
-            --format json --out "$tmp/out-$scale"
+            --today 2026-11-24 --out "$tmp/out-$scale"
     fi
 done
