@@ -324,35 +324,3 @@ fn all_dumps_as_one_side() {
     // The same principals appear in several cloudsplaining files: one kept, one warning per repeat.
     assert_eq!(snap.principals.len() + repeats, users + roles);
 }
-
-/// Ingest time of a large export: `IAMDIFF_BIG_EXPORT=FILE cargo test --release --lib
-/// ingest::corpus_tests::big_export -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn big_export() {
-    let Ok(path) = std::env::var("IAMDIFF_BIG_EXPORT") else {
-        return;
-    };
-    let t0 = std::time::Instant::now();
-    let (name, bytes) = read_source(Path::new(&path)).unwrap();
-    let t1 = std::time::Instant::now();
-    let mut export = aws_auth_details::Export::default();
-    export.add(name, &bytes).unwrap();
-    let t2 = std::time::Instant::now();
-    let mut snap = Snapshot::default();
-    export.finish(&mut snap, &|_| None).unwrap();
-    let t3 = std::time::Instant::now();
-    println!(
-        "read {:?}, outer structure {:?}, documents and snapshot {:?}, total {:?}",
-        t1 - t0,
-        t2 - t1,
-        t3 - t2,
-        t3 - t0
-    );
-    println!(
-        "principals {}, policies {}, warnings {}",
-        snap.principals.len(),
-        snap.policies.len(),
-        snap.warnings.len()
-    );
-}
