@@ -5,9 +5,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
-Inputs are detected from their content. Today: `aws iam get-account-authorization-details`
-output (JSON, one page, several pages concatenated, or an array of pages; policy documents
-as objects, JSON strings or URL-encoded strings).
+Inputs (detected from their content; a directory stands for the files in it):
+  aws-auth-details  `aws iam get-account-authorization-details` JSON (pages concatenated or
+                    in an array; documents as objects, JSON strings or URL-encoded)
+  aws-cli           a folder of per-call AWS CLI outputs (list-users, get-role, ...)
+  cloudformation    templates, JSON or YAML with !Ref/!Sub/..., and cdk.out directories
+  terraform         `terraform show -json` of a state or a plan
+  provisioner       a provisioner target config (YAML; schema: `iamdiff schema target`)
+  memberships       `group: user1 user2` lines, or YAML/JSON group -> users
+SCPs come with --scp (one file per organization level); request context with --context,
+--context-file and --closed-context.
 
 Exit codes:
   0  success (for a gate: nothing at or above the threshold)
@@ -15,9 +22,12 @@ Exit codes:
   2  bad usage or bad input (the message names the file and the place in it)
 
 Examples:
-  iamdiff effective fixtures/aws/company/account.json --principal 'bob'
+  iamdiff diff --before fixtures/aws/company/account.json \\
+      --after fixtures/aws/migration/after.json --map fixtures/aws/migration/map.yaml \\
+      --waivers fixtures/aws/migration/waivers.yaml --out audit/
+  iamdiff effective fixtures/aws/company/account.json --principal 'bob' --service s3
   iamdiff explain fixtures/aws/company/account.json --principal erin --action s3:PutObject \\
-      --resource arn:aws:s3:::examplecorp-data/x --context-file fixtures/aws/company/context.json
+      --resource arn:aws:s3:::examplecorp-ds-projects/x --context-file fixtures/aws/company/context.json
   iamdiff catalog action 's3:Get*'";
 
 /// Offline audit of IAM: effective permissions, decisions with their reasons, and (soon)
