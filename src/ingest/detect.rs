@@ -126,7 +126,11 @@ fn detect_text(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
     if has("memberships") || (!keys.is_empty() && looks_like_memberships(bytes)) {
         return Ok(Format::Memberships);
     }
-    let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
+    let shown: Vec<String> = keys
+        .iter()
+        .take(6)
+        .map(|k| format!("`{}`", printable(k)))
+        .collect();
     Err(unknown(
         file,
         &if shown.is_empty() {
@@ -255,7 +259,11 @@ pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
     if has("memberships") || json_memberships(bytes.get(at..).unwrap_or(&[])) {
         return Ok(Format::Memberships);
     }
-    let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
+    let shown: Vec<String> = keys
+        .iter()
+        .take(6)
+        .map(|k| format!("`{}`", printable(k)))
+        .collect();
     let mut err = unknown(
         file,
         &if shown.is_empty() {
@@ -315,6 +323,16 @@ impl<'de> Visitor<'de> for TopKeys {
         }
         Ok(keys)
     }
+}
+
+/// A key as it may be shown on a terminal: control characters escaped, long ones cut (a
+/// binary file's "keys" are noise).
+fn printable(k: &str) -> String {
+    let mut out: String = k.chars().take(40).flat_map(char::escape_debug).collect();
+    if k.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
