@@ -80,9 +80,14 @@ fn bench(c: &mut Criterion) {
                 );
                 let (Ok(sb), Ok(sa)) = (sb, sa) else { return 0 };
                 let opts = EvalOptions::default();
-                let (eb, ea) =
-                    rayon::join(|| effective(&sb, cat, &opts), || effective(&sa, cat, &opts));
                 let renames = Renames::default();
+                // as the CLI does: only principals whose inputs differ are evaluated
+                let matching = iamdiff::diff::match_principals(&sb, &sa, &renames);
+                let (wb, wa) = iamdiff::diff::worth_evaluating(&sb, &sa, &matching);
+                let (eb, ea) = rayon::join(
+                    || iamdiff::eval::effective::effective_selected(&sb, cat, &opts, &wb),
+                    || iamdiff::eval::effective::effective_selected(&sa, cat, &opts, &wa),
+                );
                 let outcome = iamdiff::diff::diff(
                     cat,
                     &SideInput {
