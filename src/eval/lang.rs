@@ -998,6 +998,24 @@ struct Machine<'a> {
     root: &'a Node,
     /// The "other" character, literal in no pattern of the question.
     other: Option<char>,
+    /// Per machine leaf: whether it occurs outside any negation (an allowed pattern, not
+    /// a subtracted one). Only those lead the moves: extending a subtracted pattern makes
+    /// witnesses read like the resources that were taken away (`…/m` for `…/models/*`).
+    positive: Vec<bool>,
+}
+
+/// Marks the leaves that occur under an even number of negations.
+fn positive_leaves(node: &Node, negated: bool, out: &mut [bool]) {
+    match node {
+        Node::Const(_) => {}
+        Node::Leaf(i) => {
+            if !negated && let Some(p) = out.get_mut(*i) {
+                *p = true;
+            }
+        }
+        Node::And(v) | Node::Or(v) => v.iter().for_each(|n| positive_leaves(n, negated, out)),
+        Node::Not(n) => positive_leaves(n, !negated, out),
+    }
 }
 
 impl<'a> Machine<'a> {
@@ -1019,12 +1037,21 @@ impl<'a> Machine<'a> {
                 leaves.push(leaf);
             }
         }
+        let mut by_question = vec![false; q.leaves.len()];
+        positive_leaves(root, false, &mut by_question);
+        let mut positive = vec![false; leaves.len()];
+        for (i, &k) in slot.iter().enumerate() {
+            if let (Some(p), Some(&b)) = (positive.get_mut(k), by_question.get(i)) {
+                *p = b;
+            }
+        }
         Machine {
             leaves,
             slot,
             width,
             root,
             other: q.other(),
+            positive,
         }
     }
 
@@ -1094,7 +1121,12 @@ impl<'a> Machine<'a> {
     /// match behind a `*` (`b//` reads worse than `b/x`).
     fn moves(&self, s: &[u64], out: &mut Vec<char>) {
         out.clear();
-        for leaf in &self.leaves {
+        for (leaf, _) in self
+            .leaves
+            .iter()
+            .zip(&self.positive)
+            .filter(|(_, positive)| **positive)
+        {
             let furthest = bits(leaf.part(s)).last().and_then(|i| leaf.atoms.get(i));
             if let Some(Atom::Char(c)) = furthest
                 && !out.contains(c)
@@ -1438,11 +1470,13 @@ mod tests {
         SetExpr::not(p("arn:aws:s3:::*")),
         Some("arn:aws:s3:::")
     );
+    // the allowed pattern's letters lead; a subtracted pattern's do not (`abbb` would
+    // read like the `a?b` taken away)
     wit!(
         prefers_the_patterns_letters,
         p("a*b"),
         SetExpr::union([p("ab"), p("a?b")]),
-        Some("abbb")
+        Some("abxb")
     );
     wit!(
         extends_pattern_literals,
