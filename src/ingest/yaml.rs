@@ -23,14 +23,23 @@ pub(crate) fn to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, IngestErr
     let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
     let mut out = String::new();
     let mut pointer = String::new();
-    write_json(&value, &mut out, &mut pointer).map_err(|message| {
+    write_json(&value, &mut out, &mut pointer, Tags::Reject).map_err(|message| {
         IngestError::new(Place::pointer(file.clone(), pointer.clone()), message)
     })?;
     Ok(out)
 }
 
+/// What a YAML tag means in the file being converted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tags {
+    /// Tags mean nothing here (SCP and context files): an error with its place.
+    Reject,
+    /// CloudFormation short forms: `!Ref X` → `{"Ref": "X"}`, `!Sub` → `{"Fn::Sub": ..}`.
+    CloudFormation,
+}
+
 /// Writes `v` as JSON; on error, `pointer` is left at the offending value.
-fn write_json(v: &Value, out: &mut String, pointer: &mut String) -> Result<(), String> {
+fn write_json(v: &Value, out: &mut String, pointer: &mut String, tags: Tags) -> Result<(), String> {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -49,7 +58,7 @@ fn write_json(v: &Value, out: &mut String, pointer: &mut String) -> Result<(), S
                 }
                 let len = pointer.len();
                 pointer.push_str(&format!("/{i}"));
-                write_json(item, out, pointer)?;
+                write_json(item, out, pointer, tags)?;
                 pointer.truncate(len);
             }
             out.push(']');
@@ -71,11 +80,12 @@ fn write_json(v: &Value, out: &mut String, pointer: &mut String) -> Result<(), S
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&escape_token(&key));
-                write_json(item, out, pointer)?;
+                write_json(item, out, pointer, tags)?;
                 pointer.truncate(len);
             }
             out.push('}');
         }
+        Value::Tagged(t) if tags == Tags::CloudFormation => write_cfn_tag(t, out, pointer)?,
         Value::Tagged(t) => {
             return Err(format!(
                 "YAML tag `{}` is not supported in this file",
@@ -101,13 +111,12 @@ pub(crate) fn cfn_to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, Inges
     let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
     let mut out = String::new();
     let mut pointer = String::new();
-    write_cfn(&value, &mut out, &mut pointer).map_err(|message| {
+    write_json(&value, &mut out, &mut pointer, Tags::CloudFormation).map_err(|message| {
         IngestError::new(Place::pointer(file.clone(), pointer.clone()), message)
     })?;
     Ok(out)
 }
 
-/// A YAML parser error placed at its line:column.
 /// The long-form key of a short-form tag (`!Ref` → `Ref`, `!Sub` → `Fn::Sub`).
 pub(crate) fn cfn_tag_key(tag: &str) -> String {
     let name = tag.trim_start_matches('!');
@@ -117,72 +126,36 @@ pub(crate) fn cfn_tag_key(tag: &str) -> String {
     }
 }
 
-/// [`write_json`] with CloudFormation's short-form tags turned into long-form objects.
-fn write_cfn(v: &Value, out: &mut String, pointer: &mut String) -> Result<(), String> {
-    match v {
-        Value::Sequence(items) => {
+/// A short-form tag as its long-form object (`!GetAtt A.B` splits on the first dot).
+fn write_cfn_tag(
+    t: &serde_yaml::value::TaggedValue,
+    out: &mut String,
+    pointer: &mut String,
+) -> Result<(), String> {
+    let key = cfn_tag_key(&t.tag.to_string());
+    out.push('{');
+    push_str(out, &key);
+    out.push(':');
+    let len = pointer.len();
+    pointer.push('/');
+    pointer.push_str(&escape_token(&key));
+    match (&t.value, key.as_str()) {
+        (Value::String(s), "Fn::GetAtt") => {
             out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
+            match s.split_once('.') {
+                Some((resource, attribute)) => {
+                    push_str(out, resource);
                     out.push(',');
+                    push_str(out, attribute);
                 }
-                let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
-                write_cfn(item, out, pointer)?;
-                pointer.truncate(len);
+                None => push_str(out, s),
             }
             out.push(']');
         }
-        Value::Mapping(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                let key = match k {
-                    Value::String(s) => s.clone(),
-                    Value::Bool(b) => b.to_string(),
-                    Value::Number(n) => n.to_string(),
-                    _ => return Err("a mapping key must be a string".to_owned()),
-                };
-                push_str(out, &key);
-                out.push(':');
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape_token(&key));
-                write_cfn(item, out, pointer)?;
-                pointer.truncate(len);
-            }
-            out.push('}');
-        }
-        Value::Tagged(t) => {
-            let key = cfn_tag_key(&t.tag.to_string());
-            out.push('{');
-            push_str(out, &key);
-            out.push(':');
-            let len = pointer.len();
-            pointer.push('/');
-            pointer.push_str(&escape_token(&key));
-            match (&t.value, key.as_str()) {
-                (Value::String(s), "Fn::GetAtt") => {
-                    out.push('[');
-                    match s.split_once('.') {
-                        Some((resource, attribute)) => {
-                            push_str(out, resource);
-                            out.push(',');
-                            push_str(out, attribute);
-                        }
-                        None => push_str(out, s),
-                    }
-                    out.push(']');
-                }
-                (inner, _) => write_cfn(inner, out, pointer)?,
-            }
-            pointer.truncate(len);
-            out.push('}');
-        }
-        scalar => write_json(scalar, out, pointer)?,
+        (inner, _) => write_json(inner, out, pointer, Tags::CloudFormation)?,
     }
+    pointer.truncate(len);
+    out.push('}');
     Ok(())
 }
 
@@ -273,6 +246,7 @@ pub(crate) fn parse_tree(file: &Arc<str>, bytes: &[u8]) -> Result<Node, IngestEr
         .map_err(|message| IngestError::new(place_of(file, bytes, &pointer, false), message))
 }
 
+/// A YAML parser error placed at its line:column.
 fn yaml_error(file: &Arc<str>, e: &serde_yaml::Error) -> IngestError {
     let loc = e.location();
     let mut message = e.to_string();
