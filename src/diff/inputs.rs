@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHasher;
 use std::hash::{Hash, Hasher};
 
+use crate::eval::compile;
 use crate::eval::layers::Layers;
 use crate::model::{Policy, Principal, Snapshot};
 
@@ -15,6 +16,7 @@ fn policy_hash(p: &Policy) -> (u64, bool) {
     let mut h = FxHasher::default();
     p.document.version.hash(&mut h);
     let mut specific = false;
+    let vars = compile::variables_enabled(&p.document);
     for s in &p.document.statements {
         s.effect.hash(&mut h);
         s.action.hash(&mut h);
@@ -22,10 +24,8 @@ fn policy_hash(p: &Policy) -> (u64, bool) {
         s.principal.hash(&mut h);
         s.condition.hash(&mut h);
         s.unresolved.hash(&mut h);
-        specific |= format!("{:?}{:?}", s.resource, s.condition).contains("${")
-            || s.condition
-                .iter()
-                .any(|c| crate::eval::compile::is_principal_key(&c.key));
+        // the evaluator's own test, so both agree on what may differ per principal
+        specific |= compile::is_principal_specific(s, vars);
     }
     (h.finish(), specific)
 }

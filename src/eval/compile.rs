@@ -138,7 +138,9 @@ pub fn variables_enabled(doc: &crate::model::PolicyDocument) -> bool {
     doc.version.as_deref() == Some("2012-10-17")
 }
 
-fn is_principal_specific(s: &Statement, vars: bool) -> bool {
+/// Whether a statement's outcome depends on who the principal is (policy variables,
+/// `aws:Principal*` keys); `vars`: the document has policy variables at all.
+pub fn is_principal_specific(s: &Statement, vars: bool) -> bool {
     (vars && scope::clause_has_variables(&s.resource))
         || s.condition.iter().any(|c: &ConditionClause| {
             is_principal_key(&c.key) || c.values.iter().any(|v| variables::has_variables(v))
