@@ -11,6 +11,7 @@ mod aws_cli;
 mod cloudformation;
 mod context;
 mod detect;
+mod documents;
 mod err;
 mod memberships;
 mod policy_doc;

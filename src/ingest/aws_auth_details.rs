@@ -18,12 +18,12 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde_json::Deserializer;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::IngestError;
-use super::err::{json_message, pointer_of, split_help};
+use super::documents::{self, Doc};
+use super::err::{json_message, split_help};
 use super::policy_doc::{
     DocError, DocRole, DocSite, OriginBase, ParsedDoc, attach, parse_policy_document, parse_raw,
 };
@@ -31,7 +31,7 @@ use super::raw::RawDoc;
 use super::raw::auth_details::{
     RawAttached, RawGroup, RawInline, RawManagedPolicy, RawPage, RawRole, RawUser,
 };
-use super::source::{Text, decode, line_col, offset_in, skip_ws};
+use super::source::{Text, decode, line_col, offset_in};
 use crate::catalog::ManagedPolicy;
 use crate::model::{
     Group, GroupId, Place, Policy, PolicyId, PolicyKind, PolicyRef, Principal, PrincipalKind,
@@ -136,85 +136,15 @@ struct ExportFile<'a> {
     pages: Vec<Page<'a>>,
 }
 
-struct Page<'a> {
-    raw: RawPage<'a>,
-    /// Pointer prefix of the page: `""`, or `/2` in an array of pages.
-    prefix: String,
-    /// Byte offset of a concatenated page after the first, whose pointers are relative
-    /// to it (places then also carry its line:column).
-    start: Option<usize>,
-}
+/// One page of an export file.
+type Page<'a> = Doc<RawPage<'a>>;
 
 impl<'a> Export<'a> {
     /// Reads the pages of one file (UTF-8 text, see [`decode`]).
     pub fn add(&mut self, name: Arc<str>, bytes: &'a [u8]) -> Result<(), IngestError> {
-        let text = Text::new(&name, bytes);
-        let start = skip_ws(bytes, 0);
-        let pages = match bytes.get(start) {
-            None => return Err(IngestError::in_file(&name, "the file is empty")),
-            Some(b'[') => {
-                let list: Vec<RawPage<'a>> = serde_json::from_slice(bytes).map_err(|e| {
-                    let pointer = reparse_pointer::<Vec<RawPage<'_>>>(bytes);
-                    page_error(&text, 0, &e, pointer)
-                })?;
-                list.into_iter()
-                    .enumerate()
-                    .map(|(i, raw)| Page {
-                        raw,
-                        prefix: format!("/{i}"),
-                        start: None,
-                    })
-                    .collect()
-            }
-            Some(_) => {
-                let mut pages = Vec::new();
-                let mut stream = Deserializer::from_slice(bytes).into_iter::<RawPage<'a>>();
-                loop {
-                    let at = skip_ws(bytes, stream.byte_offset());
-                    match stream.next() {
-                        None => break,
-                        Some(Ok(raw)) => {
-                            let start = (!pages.is_empty()).then_some(at);
-                            pages.push(Page {
-                                raw,
-                                prefix: String::new(),
-                                start,
-                            });
-                        }
-                        Some(Err(e)) if !pages.is_empty() && bytes.get(at) != Some(&b'{') => {
-                            return Err(IngestError::new(
-                                text.place_at(Some(at), None),
-                                format!(
-                                    "unexpected text after the JSON document ({})",
-                                    json_message(&e)
-                                ),
-                            )
-                            .with_help(
-                                "pages of the export may follow each other, but nothing else may",
-                            ));
-                        }
-                        Some(Err(e)) => {
-                            let pointer =
-                                reparse_pointer::<RawPage<'_>>(bytes.get(at..).unwrap_or(&[]));
-                            return Err(page_error(&text, 0, &e, pointer));
-                        }
-                    }
-                }
-                pages
-            }
-        };
+        let pages = documents::read(&name, bytes, "pages of the export", page_error)?;
         self.files.push(ExportFile { name, bytes, pages });
         Ok(())
-    }
-}
-
-/// The JSON pointer of the first error in `bytes`, found by parsing again with path
-/// tracking (only failing inputs pay for it).
-fn reparse_pointer<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Option<String> {
-    let mut de = Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => Some(pointer_of(e.path())),
-        Ok(_) => None,
     }
 }
 

@@ -26,13 +26,12 @@
 mod build;
 mod gather;
 
-use serde::Deserialize;
-use serde_json::Deserializer;
 use std::sync::Arc;
 
-use super::err::{json_message, pointer_of, split_help};
+use super::documents::{self, Doc};
+use super::err::{json_message, split_help};
 use super::raw::aws_cli::RawCliOutput;
-use super::source::{Text, line_col, skip_ws};
+use super::source::{Text, line_col};
 use super::{IngestError, LoadOptions, Resolver};
 use crate::model::{Place, Snapshot};
 
@@ -76,14 +75,7 @@ impl Exports {
 }
 
 /// One call's output in a file, and where it starts.
-pub(crate) struct Item<'b> {
-    pub raw: RawCliOutput<'b>,
-    /// Pointer prefix: `""`, or `/2` in an array of outputs.
-    pub prefix: String,
-    /// Byte offset of an output after the first of concatenated ones (`>>`): its
-    /// pointers are relative to it, and its places also carry its line:column.
-    pub start: Option<usize>,
-}
+pub(crate) type Item<'b> = Doc<RawCliOutput<'b>>;
 
 /// Where something is in the input files.
 #[derive(Debug, Clone)]
@@ -119,70 +111,7 @@ impl Loc {
 
 /// The outputs of one file: one object, several concatenated, or an array of them.
 fn items<'b>(name: &Arc<str>, bytes: &'b [u8]) -> Result<Vec<Item<'b>>, IngestError> {
-    let text = Text::new(name, bytes);
-    let start = skip_ws(bytes, 0);
-    match bytes.get(start) {
-        None => Err(IngestError::in_file(name, "the file is empty")),
-        Some(b'[') => {
-            let list: Vec<RawCliOutput<'b>> = serde_json::from_slice(bytes).map_err(|e| {
-                let pointer = reparse_pointer::<Vec<RawCliOutput<'_>>>(bytes);
-                output_error(&text, 0, &e, pointer)
-            })?;
-            Ok(list
-                .into_iter()
-                .enumerate()
-                .map(|(i, raw)| Item {
-                    raw,
-                    prefix: format!("/{i}"),
-                    start: None,
-                })
-                .collect())
-        }
-        Some(_) => {
-            let mut out: Vec<Item<'b>> = Vec::new();
-            let mut stream = Deserializer::from_slice(bytes).into_iter::<RawCliOutput<'b>>();
-            loop {
-                let at = skip_ws(bytes, stream.byte_offset());
-                match stream.next() {
-                    None => break,
-                    Some(Ok(raw)) => {
-                        let start = (!out.is_empty()).then_some(at);
-                        out.push(Item {
-                            raw,
-                            prefix: String::new(),
-                            start,
-                        });
-                    }
-                    Some(Err(e)) if !out.is_empty() && bytes.get(at) != Some(&b'{') => {
-                        return Err(IngestError::new(
-                            text.place_at(Some(at), None),
-                            format!(
-                                "unexpected text after the JSON document ({})",
-                                json_message(&e)
-                            ),
-                        )
-                        .with_help("outputs may follow each other, but nothing else may"));
-                    }
-                    Some(Err(e)) => {
-                        let slice = bytes.get(at..).unwrap_or(&[]);
-                        let pointer = reparse_pointer::<RawCliOutput<'_>>(slice);
-                        return Err(output_error(&text, 0, &e, pointer));
-                    }
-                }
-            }
-            Ok(out)
-        }
-    }
-}
-
-/// The JSON pointer of the first error in `bytes`, found by parsing again with path
-/// tracking (only failing inputs pay for it).
-fn reparse_pointer<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Option<String> {
-    let mut de = Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => Some(pointer_of(e.path())),
-        Ok(_) => None,
-    }
+    documents::read(name, bytes, "outputs", output_error)
 }
 
 fn output_error(
