@@ -1016,15 +1016,19 @@ fn principal_key(p: &Principal) -> String {
 
 /// `a, b, c and 4 more`.
 pub(crate) fn names(list: &[String]) -> String {
-    const SHOWN: usize = 5;
+    names_up_to(list, 5)
+}
+
+/// The first `shown` names, then how many more.
+pub(crate) fn names_up_to(list: &[String], shown: usize) -> String {
     let mut out = list
         .iter()
-        .take(SHOWN)
+        .take(shown)
         .map(String::as_str)
         .collect::<Vec<_>>()
         .join(", ");
-    if list.len() > SHOWN {
-        out.push_str(&format!(" and {} more", list.len() - SHOWN));
+    if list.len() > shown {
+        out.push_str(&format!(" and {} more", list.len() - shown));
     }
     out
 }

@@ -1242,17 +1242,7 @@ fn cdk_label(path: &str) -> String {
 
 /// `a, b, c and 4 more`.
 fn names(list: &[String]) -> String {
-    const SHOWN: usize = 8;
-    let mut out = list
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if list.len() > SHOWN {
-        out.push_str(&format!(" and {} more", list.len() - SHOWN));
-    }
-    out
+    super::aws_auth_details::names_up_to(list, 8)
 }
 
 #[cfg(test)]
