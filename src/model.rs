@@ -7,6 +7,7 @@ mod origin;
 mod policy;
 mod principal;
 mod snapshot;
+pub mod suggest;
 
 pub use origin::{Origin, Place, StatementRef};
 pub use policy::{

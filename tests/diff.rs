@@ -908,13 +908,13 @@ fn bad_waivers_file_is_exit_2_with_its_place() {
         (
             format!("waivers:\n  - {ok}    code: vanished\n"),
             ":6:11",
-            "unknown variant `vanished`",
+            "unknown value `vanished`",
         ),
         (
             "waivers:\n  - principal: 'a[b'\n    action: b\n    reason: r\n    approved_by: me\n"
                 .to_owned(),
-            " (at /waivers/0)",
-            "`principal`",
+            " (at /waivers/0/principal)",
+            "`principal",
         ),
     ] {
         let p = waivers_file(dir.path(), &text);

@@ -20,6 +20,7 @@ Exit codes:
   0  success (for a gate: nothing at or above the threshold)
   1  the gate failed
   2  bad usage or bad input (the message names the file and the place in it)
+A closed stdout or stderr (`| head`) does not change the code.
 
 Examples:
   iamdiff diff --before fixtures/aws/company/account.json \\
@@ -112,7 +113,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum)]
     pub format: Vec<DiffFormat>,
     /// Write `iamdiff-report.{md,html,json,sarif,xml}` into DIR (all of them unless
-    /// --format says which), atomically; the table still goes to stdout
+    /// --format says which), replacing an earlier set there as a whole or, on any
+    /// failure, not at all; the table still goes to stdout
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Finding kinds that fail the gate, comma-separated:

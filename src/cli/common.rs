@@ -1,11 +1,15 @@
 //! What several commands share: loading a side's sources, building the request context
 //! from flags and files, and the principal filter.
 
-use globset::{GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
+use std::cmp::Ordering;
+use std::io::{self, Write};
+
+use crate::diff::waivers::{compile_glob, compile_globs, shorten};
 use crate::eval::context::RequestContext;
 use crate::ingest;
-use crate::model::{Principal, Snapshot};
+use crate::model::{Principal, Snapshot, Warning};
 
 use super::CliError;
 use super::args::{ContextArgs, LoadArgs, SourceFormat};
@@ -28,17 +32,53 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
     }
 }
 
-/// Reads and merges the sources of one side, and its SCP levels. Warnings go to stderr.
+/// Reads and merges the sources of one side, and its SCP levels. Its warnings stay in the
+/// snapshot: the caller prints those of every side at once with [`print_warnings`].
 pub fn load(
     sources: &[std::path::PathBuf],
     scps: &[std::path::PathBuf],
     opts: &ingest::LoadOptions,
 ) -> Result<Snapshot, CliError> {
-    let snap = ingest::load_side_opts(sources, scps, opts)?;
-    for w in &snap.warnings {
-        eprintln!("{w}");
+    Ok(ingest::load_side_opts(sources, scps, opts)?)
+}
+
+/// Prints warnings to stderr in one fixed order, whatever order the sides were read in
+/// (they load in parallel) and however they were collected: by file, line, column, JSON
+/// pointer (numbers compared as numbers), message and code; a warning given twice (a file
+/// on both sides) is printed once. Stderr is then the same bytes on every run (issue 7).
+pub fn print_warnings<'w>(warnings: impl IntoIterator<Item = &'w Warning>) {
+    let mut all: Vec<&Warning> = warnings.into_iter().collect();
+    all.sort_by(|a, b| warning_order(a, b));
+    all.dedup_by(|a, b| warning_order(a, b).is_eq());
+    let mut err = io::stderr().lock();
+    for w in all {
+        // a closed stderr must not end the run: its exit code is still owed (issue 7)
+        if writeln!(err, "{w}").is_err() {
+            return;
+        }
     }
-    Ok(snap)
+}
+
+fn warning_order(a: &Warning, b: &Warning) -> Ordering {
+    let (pa, pb) = (&a.place, &b.place);
+    pa.file
+        .cmp(&pb.file)
+        .then(pa.line.cmp(&pb.line))
+        .then(pa.column.cmp(&pb.column))
+        .then_with(|| pointer_order(pa.pointer.as_deref(), pb.pointer.as_deref()))
+        .then_with(|| a.message.cmp(&b.message))
+        .then_with(|| a.code.as_str().cmp(b.code.as_str()))
+}
+
+/// JSON pointers token by token, array indexes as numbers (`/2` before `/10`).
+fn pointer_order(a: Option<&str>, b: Option<&str>) -> Ordering {
+    let (Some(a), Some(b)) = (a, b) else {
+        return a.cmp(&b);
+    };
+    let key = |t: &'_ str| (t.parse::<u64>().ok(), t.to_owned());
+    let ta = a.split('/').map(key);
+    let tb = b.split('/').map(key);
+    ta.cmp(tb)
 }
 
 /// The request context from `--context K=V`, `--context-file` and `--closed-context`.
@@ -80,22 +120,19 @@ pub fn context(args: &ContextArgs) -> Result<RequestContext, CliError> {
 pub struct PrincipalFilter(Option<GlobSet>);
 
 impl PrincipalFilter {
+    /// Each glob is compiled as a waiver's is: bounded in length, never a panic (issue 7).
     pub fn new(globs: &[String]) -> Result<Self, CliError> {
         if globs.is_empty() {
             return Ok(PrincipalFilter(None));
         }
-        let mut b = GlobSetBuilder::new();
+        // each alone first, so an error names the glob
         for g in globs {
-            let glob = globset::GlobBuilder::new(g)
-                .literal_separator(false)
-                .backslash_escape(false)
-                .build()
-                .map_err(|e| CliError::Usage(format!("`--principal {g}`: {e}")))?;
-            b.add(glob);
+            compile_glob(g, false)
+                .map_err(|why| CliError::Usage(format!("`--principal {}`: {why}", shorten(g))))?;
         }
-        let set = b
-            .build()
-            .map_err(|e| CliError::Usage(format!("`--principal`: {e}")))?;
+        let all: Vec<&str> = globs.iter().map(String::as_str).collect();
+        let set = compile_globs(&all, false)
+            .map_err(|why| CliError::Usage(format!("`--principal`: {why}")))?;
         Ok(PrincipalFilter(Some(set)))
     }
 
@@ -107,6 +144,9 @@ impl PrincipalFilter {
     }
 }
 
+/// Service prefixes are short (`elasticmapreduce`); a longer `--service` is not echoed whole.
+const MAX_SERVICE_CHARS: usize = 64;
+
 /// Checks `--service` prefixes against the catalog, so a typo is an error, not an
 /// empty report.
 pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
@@ -115,8 +155,15 @@ pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
         .iter()
         .map(|p| match cat.service(p) {
             Some(s) => Ok(s.prefix.clone()),
+            // a hostile value may be megabytes long: quote it shortened (issue 7)
             None => Err(CliError::Usage(format!(
-                "`--service {p}`: no such service prefix in the catalog (try `iamdiff catalog action '{p}:*'`)"
+                "`--service {}`: no such service prefix in the catalog{}",
+                shorten(p),
+                if p.len() <= MAX_SERVICE_CHARS {
+                    format!(" (try `iamdiff catalog action '{p}:*'`)")
+                } else {
+                    String::new()
+                }
             ))),
         })
         .collect()
@@ -137,7 +184,9 @@ impl Timer {
     pub fn lap(&self, what: &str) {
         if let Some(c) = &self.0 {
             let now = std::time::Instant::now();
-            eprintln!(
+            // never fails the run, even with stderr closed
+            let _ = writeln!(
+                io::stderr(),
                 "timing: {what} {:.1} ms",
                 now.duration_since(c.get()).as_secs_f64() * 1000.0
             );

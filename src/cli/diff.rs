@@ -1,8 +1,6 @@
 //! `iamdiff diff`: compare two sides, report, and gate.
 
-use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 
 use crate::catalog::{AccessLevel, catalog};
 use crate::diff::findings::Category;
@@ -14,6 +12,7 @@ use crate::report::{self, diff::DiffReport};
 
 use super::args::{DiffArgs, DiffFormat, FailOn, MinLevel};
 use super::common;
+use super::report_set;
 use super::{CliError, Outcome};
 
 pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
@@ -32,12 +31,15 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         None => today_utc(),
     };
     let context = common::context(&a.context)?;
-    let renames = match &a.map {
+    let (renames, map_file) = match &a.map {
         Some(p) => {
             let (name, bytes) = ingest::read_source(p)?;
-            Renames::parse(&name, &String::from_utf8_lossy(&bytes))?
+            (
+                Renames::parse(&name, &String::from_utf8_lossy(&bytes))?,
+                Some(name),
+            )
         }
-        None => Renames::default(),
+        None => (Renames::default(), None),
     };
     let waivers = match &a.waivers {
         Some(p) => {
@@ -71,6 +73,18 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         },
     );
     let (before, after) = (before?, after?);
+    // warnings of both sides and of the map file, in one fixed order (issue 7)
+    let map_warnings = match &map_file {
+        Some(name) => renames.unused_rules(name, &before, &after),
+        None => Vec::new(),
+    };
+    common::print_warnings(
+        before
+            .warnings
+            .iter()
+            .chain(&after.warnings)
+            .chain(&map_warnings),
+    );
     timer.lap("load");
     let cat = catalog();
     let opts = EvalOptions { context };
@@ -112,24 +126,22 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             let formats: Vec<DiffFormat> = if a.format.iter().any(|f| *f != DiffFormat::Table) {
                 a.format.clone()
             } else {
-                vec![
-                    DiffFormat::Md,
-                    DiffFormat::Html,
-                    DiffFormat::Json,
-                    DiffFormat::Sarif,
-                    DiffFormat::Junit,
-                ]
+                OUT_FORMATS.to_vec()
             };
-            std::fs::create_dir_all(dir).map_err(|e| {
-                CliError::Usage(format!("cannot create `--out {}`: {e}", dir.display()))
-            })?;
-            // each format to its own file, rendered in parallel
-            let results: Vec<Result<(), CliError>> = formats
-                .par_iter()
+            let names: Vec<&str> = formats
+                .iter()
                 .filter(|f| **f != DiffFormat::Table)
-                .map(|f| write_atomic(&dir.join(file_name(*f)), |w| render(&report, *f, w)))
+                .map(|f| file_name(*f))
                 .collect();
-            results.into_iter().collect::<Result<(), CliError>>()?;
+            let family: Vec<&str> = OUT_FORMATS.iter().map(|f| file_name(*f)).collect();
+            report_set::replace(dir, &names, &family, &|name, w| {
+                let f = OUT_FORMATS
+                    .iter()
+                    .find(|f| file_name(**f) == name)
+                    .copied()
+                    .unwrap_or(DiffFormat::Json);
+                render(&report, f, w)
+            })?;
             if !a.quiet {
                 render(&report, DiffFormat::Table, out)?;
             }
@@ -149,6 +161,15 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         Outcome::GateFailed
     })
 }
+
+/// The reports `--out DIR` holds, all of them unless `--format` says which.
+const OUT_FORMATS: [DiffFormat; 5] = [
+    DiffFormat::Md,
+    DiffFormat::Html,
+    DiffFormat::Json,
+    DiffFormat::Sarif,
+    DiffFormat::Junit,
+];
 
 fn render(r: &DiffReport, f: DiffFormat, w: &mut dyn Write) -> std::io::Result<()> {
     match f {
@@ -178,36 +199,6 @@ pub fn file_name(f: DiffFormat) -> &'static str {
         DiffFormat::Sarif => "iamdiff-report.sarif",
         DiffFormat::Junit => "iamdiff-report.xml",
     }
-}
-
-/// Writes to a temporary file beside `path`, then renames it over `path`: a crashed or
-/// failed run never leaves a half-written report.
-pub fn write_atomic(
-    path: &Path,
-    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), CliError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
-        f(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::Usage(format!(
-            "cannot write `{}`: {e}",
-            path.display()
-        )));
-    }
-    Ok(())
 }
 
 fn category(f: FailOn) -> Category {

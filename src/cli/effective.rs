@@ -20,6 +20,7 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
         &a.scp,
         &common::load_options(&a.load, a.source_format),
     )?;
+    common::print_warnings(&snap.warnings);
     timer.lap("load");
     let cat = catalog();
     let eff = eval::effective(&snap, cat, &EvalOptions { context });

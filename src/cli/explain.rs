@@ -21,6 +21,7 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         &a.scp,
         &common::load_options(&a.load, a.source_format),
     )?;
+    common::print_warnings(&snap.warnings);
     let p = find_principal(&snap, &a.principal)?;
     let cat = catalog();
     let e = eval::explain(&snap, cat, p, &a.action, a.resource.as_deref(), &context);
@@ -70,16 +71,28 @@ pub fn find_principal<'a>(
 /// `explain --before … --after …`: the decision on each side, with its statements.
 fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let context = common::context(&a.context)?;
-    let renames = match &a.map {
+    let (renames, map_file) = match &a.map {
         Some(p) => {
             let (name, bytes) = crate::ingest::read_source(p)?;
-            crate::diff::mapping::Renames::parse(&name, &String::from_utf8_lossy(&bytes))?
+            let r = crate::diff::mapping::Renames::parse(&name, &String::from_utf8_lossy(&bytes))?;
+            (r, Some(name))
         }
-        None => crate::diff::mapping::Renames::default(),
+        None => (crate::diff::mapping::Renames::default(), None),
     };
     let opts = common::load_options(&a.load, a.source_format);
     let before = common::load(&a.before, &a.scp, &opts)?;
     let after = common::load(&a.after, &a.scp, &opts)?;
+    let map_warnings = match &map_file {
+        Some(name) => renames.unused_rules(name, &before, &after),
+        None => Vec::new(),
+    };
+    common::print_warnings(
+        before
+            .warnings
+            .iter()
+            .chain(&after.warnings)
+            .chain(&map_warnings),
+    );
     let cat = catalog();
     let pb = find_principal(&before, &a.principal).ok();
     let after_name = pb

@@ -16,14 +16,19 @@
 //! ```
 //!
 //! Rules apply in order; the first that matches wins. A pattern must match the whole name.
+//! A rule that renames nothing on the before side is a warning: it is how swapped
+//! `--before`/`--after` show themselves (issue 7).
 
 use regex::Regex;
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::model::{Place, PrincipalKind};
+use crate::model::{Place, PrincipalKind, Snapshot, Warning, WarningCode};
 
 use super::err::DiffError;
+
+/// The longest rename pattern, in characters: it bounds the compiled expression.
+const MAX_PATTERN_CHARS: usize = 1024;
 
 #[derive(Debug, Clone)]
 enum Rule {
@@ -32,6 +37,13 @@ enum Rule {
 }
 
 impl Rule {
+    fn matches(&self, name: &str) -> bool {
+        match self {
+            Rule::Exact { from, .. } => from == name,
+            Rule::Pattern { re, .. } => re.is_match(name),
+        }
+    }
+
     fn apply(&self, name: &str) -> Option<String> {
         match self {
             Rule::Exact { from, to } => (from == name).then(|| to.clone()),
@@ -89,6 +101,15 @@ impl Renames {
                     let place = Place::pointer(file.clone(), format!("/renames/{section}/{i}"));
                     match (r.from, r.pattern) {
                         (Some(from), None) => Ok(Rule::Exact { from, to: r.to }),
+                        (None, Some(p)) if p.chars().nth(MAX_PATTERN_CHARS).is_some() => {
+                            Err(DiffError::new(
+                                place,
+                                format!(
+                                    "`pattern` is longer than {MAX_PATTERN_CHARS} characters; \
+                                     names are far shorter"
+                                ),
+                            ))
+                        }
                         (None, Some(p)) => {
                             let re = Regex::new(&format!("^(?:{p})$")).map_err(|e| {
                                 DiffError::new(
@@ -122,10 +143,84 @@ impl Renames {
         rules.iter().find_map(|r| r.apply(name))
     }
 
+    /// A warning for each rule that renames no user, role or group of the before side:
+    /// it matches none, or only names an earlier rule renames already. A rule that matches
+    /// names of the after side instead suggests the sides were given the wrong way round.
+    pub fn unused_rules(
+        &self,
+        file: &Arc<str>,
+        before: &Snapshot,
+        after: &Snapshot,
+    ) -> Vec<Warning> {
+        let names = |snap: &Snapshot, section: &str| -> Vec<String> {
+            match section {
+                "users" => kind_names(snap, PrincipalKind::User),
+                "roles" => kind_names(snap, PrincipalKind::Role),
+                _ => snap.groups.iter().map(|g| g.name.clone()).collect(),
+            }
+        };
+        let mut out = Vec::new();
+        for (section, what, rules) in [
+            ("users", "user", &self.users),
+            ("roles", "role", &self.roles),
+            ("groups", "group", &self.groups),
+        ] {
+            let before_names = names(before, section);
+            // the rule each name is renamed by: the first that matches it
+            let mut used = vec![false; rules.len()];
+            for n in &before_names {
+                if let Some(u) = rules
+                    .iter()
+                    .position(|r| r.matches(n))
+                    .and_then(|i| used.get_mut(i))
+                {
+                    *u = true;
+                }
+            }
+            for (i, rule) in rules.iter().enumerate() {
+                if used.get(i).copied().unwrap_or(true) {
+                    continue;
+                }
+                let message = if before_names.iter().any(|n| rule.matches(n)) {
+                    format!(
+                        "this rule renames no {what}: every {what} of the before side it \
+                         matches is renamed by an earlier rule"
+                    )
+                } else {
+                    let swapped = names(after, section)
+                        .into_iter()
+                        .find(|n| rule.matches(n))
+                        .map(|n| {
+                            format!(
+                                "; it matches `{n}` of the after side: are `--before` and \
+                                 `--after` swapped?"
+                            )
+                        })
+                        .unwrap_or_default();
+                    format!("this rule matches no {what} of the before side{swapped}")
+                };
+                out.push(Warning {
+                    code: WarningCode::UnusedRename,
+                    place: Place::pointer(file.clone(), format!("/renames/{section}/{i}")),
+                    message,
+                });
+            }
+        }
+        out
+    }
+
     /// The after-side name of a before-side group, if a rule renames it.
     pub fn group(&self, name: &str) -> Option<String> {
         self.groups.iter().find_map(|r| r.apply(name))
     }
+}
+
+fn kind_names(snap: &Snapshot, kind: PrincipalKind) -> Vec<String> {
+    snap.principals
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| p.name.clone())
+        .collect()
 }
 
 #[cfg(test)]

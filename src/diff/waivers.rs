@@ -13,7 +13,7 @@
 //!     expires: 2027-01-31       # optional, YYYY-MM-DD; expired from the day after
 //! ```
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -33,9 +33,9 @@ pub struct Waiver {
     pub approved_by: String,
     /// `YYYY-MM-DD`.
     pub expires: Option<String>,
-    principal_glob: GlobMatcher,
-    action_glob: GlobMatcher,
-    resource_glob: Option<GlobMatcher>,
+    principal_glob: GlobSet,
+    action_glob: GlobSet,
+    resource_glob: Option<GlobSet>,
 }
 
 impl Waiver {
@@ -83,19 +83,81 @@ struct RawWaiver {
     expires: Option<String>,
 }
 
+/// The longest glob a waiver or `--principal` may give, in characters once runs of `*` are
+/// collapsed: names and ARNs are far shorter, and the length bounds the compiled matcher
+/// (issue 7: a 5 MB glob took 2.5 GB to compile).
+pub const MAX_GLOB_CHARS: usize = 1024;
+
+/// Compiles a glob over names (`*` and `?` cross `/`; `\` is literal) without ever
+/// panicking: runs of `*` are collapsed (97,000 of them panicked in globset), the length is
+/// bounded by [`MAX_GLOB_CHARS`], and a matcher too large to build is an error. The error
+/// says why, for the caller to place.
+pub fn compile_glob(pattern: &str, ignore_case: bool) -> Result<GlobSet, String> {
+    compile_globs(&[pattern], ignore_case)
+}
+
+/// Several globs as one set matching a name any of them matches, each checked as in
+/// [`compile_glob`].
+pub fn compile_globs(patterns: &[&str], ignore_case: bool) -> Result<GlobSet, String> {
+    let mut set = GlobSetBuilder::new();
+    for p in patterns {
+        set.add(parse_glob(p, ignore_case)?);
+    }
+    // `GlobSet::build` returns a matcher over the regex size limit as an error, where
+    // `Glob::compile_matcher` panics
+    set.build()
+        .map_err(|e| format!("the glob cannot be compiled: {}", e.kind()))
+}
+
+fn parse_glob(pattern: &str, ignore_case: bool) -> Result<Glob, String> {
+    let mut collapsed = String::with_capacity(pattern.len().min(MAX_GLOB_CHARS + 1));
+    let mut chars = 0usize;
+    for c in pattern.chars() {
+        if c == '*' && collapsed.ends_with('*') {
+            continue;
+        }
+        chars += 1;
+        if chars > MAX_GLOB_CHARS {
+            return Err(format!(
+                "the glob is longer than {MAX_GLOB_CHARS} characters (after runs of `*` are \
+                 collapsed)"
+            ));
+        }
+        collapsed.push(c);
+    }
+    GlobBuilder::new(&collapsed)
+        .case_insensitive(ignore_case)
+        .literal_separator(false)
+        .backslash_escape(false)
+        .build()
+        .map_err(|e| format!("not a valid glob: {}", e.kind()))
+}
+
+/// A user value shortened for a message: hostile inputs may be megabytes long.
+pub fn shorten(s: &str) -> String {
+    const SHOW: usize = 60;
+    match s.char_indices().nth(SHOW) {
+        None => s.to_owned(),
+        Some((i, _)) => format!(
+            "{}… ({} characters)",
+            s.get(..i).unwrap_or_default(),
+            s.chars().count()
+        ),
+    }
+}
+
+/// A waiver's glob; an error is placed at the field (`/waivers/3/principal`).
 fn glob(
     pattern: &str,
     ignore_case: bool,
     place: &Place,
     field: &str,
-) -> Result<GlobMatcher, DiffError> {
-    GlobBuilder::new(pattern)
-        .case_insensitive(ignore_case)
-        .literal_separator(false)
-        .backslash_escape(false)
-        .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| DiffError::new(place.clone(), format!("`{field}` is not a valid glob: {e}")))
+) -> Result<GlobSet, DiffError> {
+    compile_glob(pattern, ignore_case).map_err(|why| {
+        let mut at = place.clone();
+        at.pointer = Some(format!("{}/{field}", at.pointer.unwrap_or_default()));
+        DiffError::new(at, format!("`{field}: {}`: {why}", shorten(pattern)))
+    })
 }
 
 /// `YYYY-MM-DD`, digits where digits belong (dates then compare as text).
@@ -183,5 +245,39 @@ mod tests {
         assert!(e.to_string().contains("YYYY-MM-DD"));
         let e = parse(&f, "waivers:\n  - principal: a\n").unwrap_err();
         assert!(e.to_string().starts_with("w.yaml:"), "{e}");
+    }
+
+    #[test]
+    fn hostile_globs_are_bounded_errors_not_panics() {
+        // issue 7: 97,000 `*` panicked in globset; a 5 MB glob took 2.5 GB
+        let f: Arc<str> = Arc::from("w.yaml");
+        let stars = "*".repeat(97_000);
+        let w = parse(
+            &f,
+            &format!("waivers:\n  - principal: '{stars}'\n    action: '*'\n    reason: r\n    approved_by: me\n"),
+        )
+        .unwrap();
+        assert!(w[0].matches_principal("anyone"));
+        let long = "a?".repeat(3_000);
+        let e = parse(
+            &f,
+            &format!("waivers:\n  - principal: a\n    action: '{long}'\n    reason: r\n    approved_by: me\n"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("(at /waivers/0/action)"), "{e}");
+        assert!(e.contains("longer than 1024 characters"), "{e}");
+        assert!(e.len() < 400, "the message quotes the glob shortened: {e}");
+        let e = parse(
+            &f,
+            "waivers:\n  - principal: '[a'\n    action: '*'\n    reason: r\n    approved_by: me\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("/waivers/0/principal") && e.contains("not a valid glob"),
+            "{e}"
+        );
+        assert!(compile_glob(&"[a-z]?".repeat(170), true).is_ok());
     }
 }

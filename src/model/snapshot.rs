@@ -38,6 +38,8 @@ pub enum WarningCode {
     Unsupported,
     /// A provisioner config defines more groups or roles than its tier allows.
     TierLimit,
+    /// A `--map` rename rule renames nothing on the before side (swapped sides show so).
+    UnusedRename,
 }
 
 impl WarningCode {
@@ -51,6 +53,7 @@ impl WarningCode {
             WarningCode::UnknownGroup => "unknown-group",
             WarningCode::Unsupported => "unsupported",
             WarningCode::TierLimit => "tier-limit",
+            WarningCode::UnusedRename => "unused-rename",
         }
     }
 }

@@ -20,6 +20,11 @@ pub(crate) const EMBEDDED: &str = include_str!("levels.yaml");
 pub(crate) const EMBEDDED_FILE: &str = "<embedded levels>";
 /// The `format` a levels file declares.
 pub(crate) const FORMAT: &str = "iamdiff-levels/1";
+/// The keys of a levels file, of a service and of a level (docs/levels.md); any other is
+/// an error with the closest of these (issue 7).
+const TOP_KEYS: &[&str] = &["format", "services"];
+const SERVICE_KEYS: &[&str] = &["title", "aliases", "levels"];
+const LEVEL_KEYS: &[&str] = &["name", "source", "description", "statements"];
 
 /// Every placeholder a level statement may use.
 pub(crate) const PLACEHOLDERS: &[&str] = &[
@@ -116,6 +121,7 @@ impl Levels {
                     )));
                 }
             }
+            src.unknown_keys(top, "", TOP_KEYS, "a levels file")?;
             let Some(svc_node) = get(top, "services") else {
                 return Err(src
                     .error("", false, "missing `services`")
@@ -124,6 +130,7 @@ impl Levels {
             for (key, node) in src.map(svc_node, "/services", "`services`")? {
                 let ptr = child("/services", key);
                 let entries = src.map(node, &ptr, &format!("service `{key}`"))?;
+                src.unknown_keys(entries, &ptr, SERVICE_KEYS, &format!("service `{key}`"))?;
                 let aliases = match get(entries, "aliases") {
                     None => Vec::new(),
                     Some(n) => src
@@ -152,6 +159,7 @@ impl Levels {
                 for (i, item) in list.iter().enumerate() {
                     let iptr = format!("{lptr}/{i}");
                     let e = src.map(item, &iptr, "a level")?;
+                    src.unknown_keys(e, &iptr, LEVEL_KEYS, "a level")?;
                     let name = match get(e, "name") {
                         Some(n) => src.text(n, &child(&iptr, "name"), "a level name")?.value,
                         None => return Err(src.error(&iptr, false, "missing `name`")),

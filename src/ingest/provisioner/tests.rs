@@ -464,17 +464,29 @@ fn bad_values_are_placed_errors() {
 }
 
 #[test]
-fn unknown_keys_are_warned_and_ignored() {
+fn unknown_keys_are_errors_with_the_closest_key() {
+    // issue 7: an ignored typo changed the result (lost actions 248 -> 598)
     let text = CONFIG.replace(
         "      description: Data scientists\n",
         "      policy_asignments: {s3: level4}\n",
     );
-    let snap = load_str(&text).unwrap();
-    assert_eq!(snap.warnings.len(), 1);
-    let w = &snap.warnings[0];
-    assert_eq!(w.code, WarningCode::Unsupported);
-    assert_eq!((w.place.line, w.place.column), (Some(17), Some(7)));
-    assert!(w.message.contains("`policy_asignments`"), "{w}");
+    let e = load_str(&text).unwrap_err();
+    assert_eq!((e.place.line, e.place.column), (Some(17), Some(7)), "{e}");
+    assert!(
+        e.message.contains(
+            "unknown key `policy_asignments` in an IAM group, did you mean `policy_assignments`?"
+        ),
+        "{e}"
+    );
+    let e = load_str(&CONFIG.replace("client:", "clinet:")).unwrap_err();
+    assert!(e.message.contains("did you mean `client`?"), "{e}");
+    let e = load_str(&CONFIG.replace("  env: prod", "  env: prod\n  colour: blue")).unwrap_err();
+    assert!(
+        e.message
+            .starts_with("unknown key `colour` in `environment`"),
+        "{e}"
+    );
+    assert!(!e.message.contains("did you mean"), "{e}");
 }
 
 #[test]

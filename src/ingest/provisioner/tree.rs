@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::super::IngestError;
 use super::super::err::escape_token;
 use super::super::yaml::{self, Node};
+use crate::model::suggest;
 use crate::model::{Place, Warning, WarningCode};
 
 /// A value and the JSON pointer where it was read.
@@ -123,27 +124,35 @@ impl<'a> Src<'a> {
         }
     }
 
-    /// Warns about keys of a mapping that are not in `known`: they are ignored, so a
-    /// config written for a newer provisioner still loads, but a typo is visible.
+    /// Refuses keys of a mapping that are not in `known`: iamdiff defines these formats,
+    /// and an ignored typo (`policy_assignment:`) would silently change somebody's access.
+    /// The error is at the key, with the closest known key (issue 7).
     pub fn unknown_keys(
-        &mut self,
+        &self,
         entries: &[(String, Node)],
         pointer: &str,
         known: &[&str],
         what: &str,
-    ) {
-        for (k, _) in entries {
-            if !known.contains(&k.as_str()) {
-                let message = format!(
-                    "`{k}` is not a key iamdiff knows in {what} (known: {}); it was ignored",
+    ) -> Result<(), IngestError> {
+        match entries.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+            None => Ok(()),
+            Some((k, _)) => Err(self
+                .error(
+                    &child(pointer, k),
+                    true,
+                    format!(
+                        "unknown key `{k}` in {what}{}",
+                        suggest::did_you_mean(k, known.iter().copied())
+                    ),
+                )
+                .with_help(format!(
+                    "the keys of {what} are {}",
                     known
                         .iter()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
                         .join(", ")
-                );
-                self.warn(WarningCode::Unsupported, &child(pointer, k), true, message);
-            }
+                ))),
         }
     }
 }
@@ -153,58 +162,5 @@ pub(crate) fn get<'n>(entries: &'n [(String, Node)], key: &str) -> Option<&'n No
     entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-/// The candidate closest to `name` (case, `_`/`-` and up to two edits apart), for a
-/// "did you mean" in messages.
-pub(crate) fn closest<'c>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let norm = |s: &str| s.to_ascii_lowercase().replace('_', "-");
-    let n = norm(name);
-    candidates
-        .into_iter()
-        .map(|c| (distance(&n, &norm(c)), c))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, c)| c)
-}
-
-/// Levenshtein distance (names are short).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            cur.push(sub.min(del).min(ins));
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn closest_names() {
-        let known = [
-            "edge-prod-b001-group-ml-engineers",
-            "edge-prod-b001-group-data-scientists",
-        ];
-        assert_eq!(
-            closest("edge-prod-b001-group-ml-engineer", known),
-            Some("edge-prod-b001-group-ml-engineers")
-        );
-        assert_eq!(closest("sagemakr", ["s3", "sagemaker"]), Some("sagemaker"));
-        assert_eq!(
-            closest("Data_Science", ["data-science", "ml"]),
-            Some("data-science")
-        );
-        assert_eq!(closest("bedrock", ["s3", "ecr"]), None);
-    }
-}
+/// The shared "did you mean" helper, named here for the readers built on this tree.
+pub(crate) use crate::model::suggest::closest;

@@ -3,10 +3,10 @@
 //! policy, a tier limit) can name the line. Shapes only; names, levels and policies are
 //! interpreted by [`crate::ingest::provisioner`].
 //!
-//! Keys iamdiff does not know are warned about and ignored rather than refused: the
-//! public docs show only part of the format, and a config written for a newer
-//! provisioner should still load (the published JSON Schema is strict, so editors flag
-//! typos).
+//! Keys iamdiff does not know are errors with the closest known key: an ignored typo
+//! (`policy_assignment:`) would silently change the access the config grants (issue 7).
+//! Sections iamdiff does not interpret (`deployment`, `ssm_parameters`, ...) are known
+//! keys and are skipped; the published JSON Schema is as strict.
 
 use super::super::IngestError;
 use super::super::provisioner::tree::{At, Src, child, get};
@@ -160,7 +160,7 @@ pub(crate) struct RawStandalonePolicy {
 }
 
 impl RawConfig {
-    /// Reads the config's shape from its tree; unknown keys become warnings in `src`.
+    /// Reads the config's shape from its tree; an unknown key is an error at its line.
     pub fn read(src: &mut Src<'_>, root: &Node) -> Result<RawConfig, IngestError> {
         let top = match root {
             Node::Map(entries) => entries.as_slice(),
@@ -176,14 +176,14 @@ impl RawConfig {
                 ));
             }
         };
-        src.unknown_keys(top, "", TOP_KEYS, "a provisioner config");
+        src.unknown_keys(top, "", TOP_KEYS, "a provisioner config")?;
         let client = read_client(src, top)?;
         let environment = read_environment(src, top)?;
         let tier = match get(top, "tier") {
             None | Some(Node::Null) => None,
             Some(n) => {
                 let entries = src.map(n, "/tier", "`tier`")?;
-                src.unknown_keys(entries, "/tier", TIER_KEYS, "`tier`");
+                src.unknown_keys(entries, "/tier", TIER_KEYS, "`tier`")?;
                 Some(RawTier {
                     name: opt_text(src, entries, "/tier", "name")?,
                     version: opt_text(src, entries, "/tier", "version")?,
@@ -249,7 +249,7 @@ fn read_client(src: &mut Src<'_>, top: &[(String, Node)]) -> Result<RawClient, I
         "{company_prefix: edge, account_id: \"123456789012\", tenant_id: b001}",
     )?;
     let entries = src.map(node, "/client", "`client`")?;
-    src.unknown_keys(entries, "/client", CLIENT_KEYS, "`client`");
+    src.unknown_keys(entries, "/client", CLIENT_KEYS, "`client`")?;
     let prefix = required(src, entries, "/client", "company_prefix", "edge")?;
     let tenant = required(src, entries, "/client", "tenant_id", "b001")?;
     Ok(RawClient {
@@ -271,7 +271,7 @@ fn read_environment(
         "{env: prod, region: us-west-1}",
     )?;
     let entries = src.map(node, "/environment", "`environment`")?;
-    src.unknown_keys(entries, "/environment", ENV_KEYS, "`environment`");
+    src.unknown_keys(entries, "/environment", ENV_KEYS, "`environment`")?;
     let env = required(src, entries, "/environment", "env", "prod")?;
     Ok(RawEnvironment {
         env: src.text(env, "/environment/env", "`env`")?,
@@ -281,13 +281,13 @@ fn read_environment(
 
 fn read_security(src: &mut Src<'_>, node: &Node) -> Result<RawSecurity, IngestError> {
     let entries = src.map(node, "/security", "`security`")?;
-    src.unknown_keys(entries, "/security", SECURITY_KEYS, "`security`");
+    src.unknown_keys(entries, "/security", SECURITY_KEYS, "`security`")?;
     let mut out = RawSecurity::default();
     if let Some(n) = get(entries, "iam_groups") {
         let p = "/security/iam_groups";
         out.iam_groups.pointer = p.to_owned();
         for (key, ptr, e) in section(src, n, p, "`iam_groups`")? {
-            src.unknown_keys(e, &ptr, GROUP_KEYS, "an IAM group");
+            src.unknown_keys(e, &ptr, GROUP_KEYS, "an IAM group")?;
             out.iam_groups.value.push(RawGroup {
                 grants: read_grants(src, e, &ptr)?,
                 key: At::new(key, ptr),
@@ -298,7 +298,7 @@ fn read_security(src: &mut Src<'_>, node: &Node) -> Result<RawSecurity, IngestEr
         let p = "/security/service_roles";
         out.service_roles.pointer = p.to_owned();
         for (key, ptr, e) in section(src, n, p, "`service_roles`")? {
-            src.unknown_keys(e, &ptr, SERVICE_ROLE_KEYS, "a service role");
+            src.unknown_keys(e, &ptr, SERVICE_ROLE_KEYS, "a service role")?;
             let principal = required(src, e, &ptr, "service_principal", "sagemaker.amazonaws.com")?;
             out.service_roles.value.push(RawServiceRole {
                 services: src.texts(
@@ -315,7 +315,7 @@ fn read_security(src: &mut Src<'_>, node: &Node) -> Result<RawSecurity, IngestEr
         let p = "/security/assumable_roles";
         out.assumable_roles.pointer = p.to_owned();
         for (key, ptr, e) in section(src, n, p, "`assumable_roles`")? {
-            src.unknown_keys(e, &ptr, ASSUMABLE_ROLE_KEYS, "an assumable role");
+            src.unknown_keys(e, &ptr, ASSUMABLE_ROLE_KEYS, "an assumable role")?;
             let assumable_by = match get(e, "assumable_by") {
                 None => Vec::new(),
                 Some(n) => src.texts(n, &child(&ptr, "assumable_by"), "a group key")?,
@@ -337,7 +337,7 @@ fn read_security(src: &mut Src<'_>, node: &Node) -> Result<RawSecurity, IngestEr
         let p = "/security/cross_account_roles";
         out.cross_account_roles.pointer = p.to_owned();
         for (key, ptr, e) in section(src, n, p, "`cross_account_roles`")? {
-            src.unknown_keys(e, &ptr, CROSS_ACCOUNT_ROLE_KEYS, "a cross-account role");
+            src.unknown_keys(e, &ptr, CROSS_ACCOUNT_ROLE_KEYS, "a cross-account role")?;
             let trusted = required(src, e, &ptr, "trusted_account_id", "\"210987654321\"")?;
             out.cross_account_roles.value.push(RawCrossAccountRole {
                 trusted_accounts: src.texts(
@@ -359,7 +359,7 @@ fn read_security(src: &mut Src<'_>, node: &Node) -> Result<RawSecurity, IngestEr
                 &ptr,
                 STANDALONE_POLICY_KEYS,
                 "a standalone managed policy",
-            );
+            )?;
             let document = get(e, "document")
                 .filter(|d| **d != Node::Null)
                 .map(|d| At::new(d.clone(), child(&ptr, "document")));
