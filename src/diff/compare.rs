@@ -621,9 +621,7 @@ fn compare_group(
     let before = side_sets(b, ctx.before);
     let after = side_sets(a, ctx.after);
     let emit = |out: &mut Vec<Finding>, w: String| {
-        if let Some(f) = ctx.at_witness(ids, w, &sb, &sa, &before, &after) {
-            out.push(f);
-        }
+        out.extend(ctx.at_witness(ids, &w, &sb, &sa, &before, &after));
     };
     if b.is_empty() {
         match ctx.witness(&templates, &after.maybe, &SetExpr::Empty) {
@@ -729,20 +727,51 @@ impl Ctx<'_> {
     /// decision on that request, its routes the statements that decide it, and the code
     /// follows from the two decisions. `None` when the request did not change after all
     /// (a side whose policy is unknown may allow it, and so did not certainly lose it).
+    ///
+    /// The actions of a group have the same grants, but a deny or a level may still tell
+    /// them apart on the witness: actions are split by their two decisions (and the
+    /// statements behind them), one finding per part.
     fn at_witness(
         &self,
         ids: &[ActionId],
-        w: String,
+        w: &str,
+        group_before: &Side,
+        group_after: &Side,
+        before: &Sets,
+        after: &Sets,
+    ) -> Vec<Finding> {
+        let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
+        for &id in ids {
+            let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
+            match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
+                Some((_, _, v)) => v.push(id),
+                None => parts.push((pb, pa, vec![id])),
+            }
+        }
+        parts
+            .into_iter()
+            .filter_map(|(pb, pa, part)| {
+                self.at_witness_part(&part, w, pb, pa, group_before, group_after, before, after)
+            })
+            .collect()
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one part of a group, on both sides"
+    )]
+    fn at_witness_part(
+        &self,
+        ids: &[ActionId],
+        w: &str,
+        pb: Point,
+        pa: Point,
         group_before: &Side,
         group_after: &Side,
         before: &Sets,
         after: &Sets,
     ) -> Option<Finding> {
         let action = *ids.first()?;
-        let (pb, pa) = (
-            self.before.decide(action, &w),
-            self.after.decide(action, &w),
-        );
         let (db, da) = (pb.decision, pa.decision);
         let gone = || lang::is_empty(&after.maybe, self.budget).unwrap_or(false);
         let new = || lang::is_empty(&before.maybe, self.budget).unwrap_or(false);
@@ -757,7 +786,7 @@ impl Ctx<'_> {
                 let r = &self.after.rules;
                 r.unresolved_identity || r.unresolved_boundary
             };
-            if unknown_after && self.after.decide_known(action, &w).decision == Decision::Allowed {
+            if unknown_after && self.after.decide_known(action, w).decision == Decision::Allowed {
                 return None;
             }
             Code::Conditional
@@ -818,7 +847,7 @@ impl Ctx<'_> {
                 routes_text(&sa)
             ),
         };
-        Some(self.finding(code, ids, Some(w), sb, sa, msg))
+        Some(self.finding(code, ids, Some(w.to_owned()), sb, sa, msg))
     }
 }
 

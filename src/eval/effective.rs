@@ -730,16 +730,7 @@ fn evaluate(
     if let Some(id) = always {
         // AWS allows it whatever the policies say, so no deny, boundary or SCP narrows
         // it: one grant on every resource, from AWS itself
-        grants.push(Grant {
-            actions: always_match(id),
-            scope: Arc::new(ResourceScope::Any),
-            limits: Vec::new(),
-            exceptions: Vec::new(),
-            conditions: Vec::new(),
-            unknown_variables: Vec::new(),
-            source: always_allowed_origin(),
-            via: Via::Direct,
-        });
+        grants.push(always_grant(id));
     }
     let counts = count_actions(grants.iter().map(|g| (g, &*g.actions)), universe);
     Evaluation {
@@ -755,6 +746,20 @@ fn evaluate(
             unresolved_boundary: matches!(layers.boundary, Some(None)),
             always,
         }),
+    }
+}
+
+/// The grant of [`ALWAYS_ALLOWED`]: on every resource, from AWS itself.
+fn always_grant(id: ActionId) -> Grant {
+    Grant {
+        actions: always_match(id),
+        scope: Arc::new(ResourceScope::Any),
+        limits: Vec::new(),
+        exceptions: Vec::new(),
+        conditions: Vec::new(),
+        unknown_variables: Vec::new(),
+        source: always_allowed_origin(),
+        via: Via::Direct,
     }
 }
 
@@ -892,6 +897,23 @@ fn subtract(grant: Grant, deny: &Rule, universe: usize, denied: &mut Vec<Denied>
 }
 
 impl Evaluation {
+    /// The evaluation of a principal with no policy at all: what AWS allows anyway.
+    pub fn nothing(catalog: &Catalog) -> Evaluation {
+        let always = catalog.lookup(ALWAYS_ALLOWED);
+        let grants: Vec<Grant> = always.map(always_grant).into_iter().collect();
+        let universe = catalog.actions().len();
+        Evaluation {
+            counts: count_actions(grants.iter().map(|g| (g, &*g.actions)), universe),
+            grants,
+            review: Vec::new(),
+            denied: Vec::new(),
+            rules: Arc::new(Rules {
+                always,
+                ..Rules::default()
+            }),
+        }
+    }
+
     /// How a catalog action is held: `Allowed` when some unconditional grant has it (on
     /// some resources), `Conditional` when only conditional ones do, `None` when none.
     pub fn status_of(&self, id: crate::catalog::ActionId) -> Option<Status> {
