@@ -253,8 +253,6 @@ impl Evaluation {
         let r = &self.rules;
         let unresolved_identity = unknown_docs && r.unresolved_identity;
         let unresolved_boundary = unknown_docs && r.unresolved_boundary;
-        let mut deciding = Vec::new();
-        let mut conditions = std::collections::BTreeSet::new();
         if r.always == Some(action) {
             return Point {
                 decision: Decision::Allowed,
@@ -262,27 +260,18 @@ impl Evaluation {
                 conditions: Vec::new(),
             };
         }
-        let mut note = |rule: &Rule, t: Tri| {
-            if t != Tri::False {
-                deciding.push((rule.source.clone(), rule.via.clone()));
-                if t == Tri::Unknown && !rule.clauses.is_empty() {
-                    conditions.insert(clauses_text(&rule.clauses));
-                }
-                for v in &rule.unknown_variables {
-                    conditions.insert(format!("unknown variable ${{{v}}}"));
-                }
-            }
-        };
+        // (statement, its truth here, its layer: 0 identity allow, 1 deny, 2 level allow)
+        let mut bearing: Vec<(&Rule, Tri, u8)> = Vec::new();
         let mut allow = Tri::False;
         for a in &r.allows {
             let t = a.applies(action, resource);
-            note(a, t);
+            bearing.push((a, t, 0));
             allow = allow.or(t);
         }
         let mut deny = Tri::False;
         for d in &r.denies {
             let t = d.applies(action, resource);
-            note(d, t);
+            bearing.push((d, t, 1));
             deny = deny.or(t);
         }
         if unresolved_identity {
@@ -298,7 +287,7 @@ impl Evaluation {
             let mut ok = Tri::False;
             for a in level {
                 let t = a.applies(action, resource);
-                note(a, t);
+                bearing.push((a, t, 2));
                 ok = ok.or(t);
             }
             allow = allow.and(ok);
@@ -312,6 +301,30 @@ impl Evaluation {
         } else {
             Decision::Conditional
         };
+        // what decides it: the allows that allow, the denies that deny, and where it is
+        // undecided, every statement that may
+        let deciding_rule = |t: Tri, layer: u8| match decision {
+            Decision::Allowed => layer == 0 && t == Tri::True,
+            Decision::Denied => layer == 1 && t == Tri::True,
+            Decision::Conditional => t == Tri::Unknown || (layer == 0 && t == Tri::True),
+            Decision::NotAllowed => false,
+        };
+        let mut deciding = Vec::new();
+        let mut conditions = std::collections::BTreeSet::new();
+        for (rule, t, layer) in bearing {
+            if !deciding_rule(t, layer) {
+                continue;
+            }
+            deciding.push((rule.source.clone(), rule.via.clone()));
+            if t == Tri::Unknown && !rule.clauses.is_empty() {
+                conditions.insert(clauses_text(&rule.clauses));
+            }
+            if t == Tri::Unknown {
+                for v in &rule.unknown_variables {
+                    conditions.insert(format!("unknown variable ${{{v}}}"));
+                }
+            }
+        }
         deciding.sort();
         deciding.dedup();
         Point {
