@@ -10,9 +10,6 @@
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 
-#[path = "../benches/common/gen.rs"]
-mod synth;
-
 use iamdiff::catalog::{AccessLevel, catalog};
 use iamdiff::diff::compare::route;
 use iamdiff::diff::findings::{Code, Finding, Side};
@@ -23,6 +20,7 @@ use iamdiff::eval::{Decision, EvalOptions, Explanation};
 use iamdiff::ingest::LoadOptions;
 use iamdiff::model::{PrincipalKind, Snapshot};
 
+use crate::generator::synth;
 use crate::util::fixture;
 
 /// Actions of one finding checked (a finding may group hundreds).
