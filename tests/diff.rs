@@ -221,23 +221,29 @@ fn carol_loses_the_project_bucket() {
     let carol = principal(r, "carol");
     assert_eq!(carol.status, PrincipalStatus::Changed);
     assert!(carol.fails_gate);
-    // ds-s3-project-access reached her through data-science-team, which she is no longer in
+    // ds-s3-project-access reached her through data-science-team, which she is no longer
+    // in; but a policy she has after has an unknown document, which may allow it: explain
+    // says allowed → conditional, and so does the diff (issue 7). Her needs-review finding
+    // fails the gate.
     for action in ["s3:GetObject", "s3:PutObject", "s3:ListBucket"] {
         let found = with_action(carol, action);
         assert_eq!(found.len(), 1, "{action}: {found:#?}");
         let f = found[0];
-        assert_eq!(f.code, Code::Lost, "{action}");
+        assert_eq!(f.code, Code::Conditional, "{action}");
         assert_eq!(f.service, "s3");
-        assert!(f.fails_gate && f.waived.is_none(), "{action}");
-        assert_eq!(f.after.status, "not-allowed");
+        assert!(f.waived.is_none(), "{action}");
+        assert_eq!(f.after.status, "conditional");
         assert!(f.after.routes.is_empty());
+        // the routes are the statements that allowed the witness (issue 7): the project
+        // bucket's, or AmazonSageMakerFullAccess's for buckets named like `*aws-glue*`
+        assert!(!f.before.routes.is_empty(), "{action}");
         assert!(
             f.before
                 .routes
                 .iter()
-                .any(|r| r.policy == "ds-s3-project-access"
-                    && r.version.as_deref() == Some("v2")
-                    && r.via == "group data-science-team"),
+                .all(|r| (r.policy == "ds-s3-project-access"
+                    && r.version.as_deref() == Some("v2"))
+                    || r.policy == "AmazonSageMakerFullAccess"),
             "{action}: {:#?}",
             f.before.routes
         );
@@ -258,7 +264,8 @@ fn carols_sagemaker_losses_are_waived_by_waiver_0() {
     assert!(!sagemaker.is_empty());
     let mut waived_actions = 0;
     for f in &sagemaker {
-        assert_eq!(f.code, Code::Lost, "{:?}", f.actions);
+        // conditional, not lost: a policy she has after is unknown (issue 7)
+        assert_eq!(f.code, Code::Conditional, "{:?}", f.actions);
         let w = f.waived.as_ref().expect("waived by `sagemaker:*`");
         assert_eq!(w.index, 0);
         assert_eq!(
@@ -284,7 +291,7 @@ fn carols_sagemaker_losses_are_waived_by_waiver_0() {
         carol
             .findings
             .iter()
-            .any(|f| f.service == "sagemaker-geospatial" && f.fails_gate)
+            .any(|f| f.service == "sagemaker-geospatial" && f.waived.is_none())
     );
     let w0 = &r.waivers[0];
     assert_eq!(w0.state, WaiverState::Applied);
@@ -295,7 +302,8 @@ fn carols_sagemaker_losses_are_waived_by_waiver_0() {
         .filter(|f| f.waived.is_some() && r.gate.fail_on.contains(&f.category))
         .count();
     assert_eq!(r.gate.waived, waived);
-    assert_eq!(waived, sagemaker.len());
+    // conditional findings are not selected by the default gate
+    assert_eq!(waived, 0);
 }
 
 #[test]
@@ -517,7 +525,8 @@ fn ci_deploy_is_removed() {
         assert!(f.fails_gate);
     }
     let services: Vec<&str> = ci.findings.iter().map(|f| f.service.as_str()).collect();
-    assert_eq!(services, ["ecr", "iam", "lambda"]);
+    // sts: `sts:GetCallerIdentity`, which AWS allows every principal (issue 7)
+    assert_eq!(services, ["ecr", "iam", "lambda", "sts"]);
     assert!(ci.counts.lost > 0);
 }
 
@@ -723,7 +732,8 @@ fn a_waiver_covering_part_of_a_finding_splits_it() {
     assert_eq!(acl_put[0].actions, ["s3:PutObjectAcl"]);
     assert!(acl_put[0].waived.is_some() && !acl_put[0].fails_gate);
     assert_eq!(acl_get[0].actions, ["s3:GetBucketAcl"]);
-    assert!(acl_get[0].waived.is_none() && acl_get[0].fails_gate);
+    // conditional (a policy carol has after is unknown, issue 7): not failing by default
+    assert!(acl_get[0].waived.is_none() && !acl_get[0].fails_gate);
     assert_eq!(acl_get[0].witness, acl_put[0].witness);
     // no Put action of carol's is left failing
     for f in &carol.findings {
@@ -744,12 +754,20 @@ fn gates_that_pass_and_fail() {
         check_gate(&r, code);
         (code, r)
     };
-    // heidi's conditional is Write and the role's is Read: nothing at Permissions management
+    // heidi's conditional is Write and the role's is Read; only carol's (what she had and
+    // only an unknown policy may still allow, issue 7) reach Permissions management
     let (code, r) = with(&["--fail-on", "conditional", "--min-level", "permissions"]);
-    assert_eq!(code, 0);
+    assert_eq!(code, 1);
     assert_eq!(r.gate.fail_on, [Category::Conditional]);
     assert_eq!(r.gate.min_level, AccessLevel::PermissionsManagement);
     assert!(r.findings().any(|f| f.code == Code::Conditional));
+    let failing: Vec<&str> = r
+        .principals
+        .iter()
+        .filter(|p| p.fails_gate)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(failing, ["carol"]);
     // at any level they fail it
     assert_eq!(with(&["--fail-on", "conditional"]).0, 1);
     // frank's gains are Read; ivan's reach Permissions management (iam:PassRole)

@@ -6,7 +6,7 @@
 #![cfg(test)]
 
 #[path = "../benches/common/gen.rs"]
-mod synth;
+pub(crate) mod synth;
 
 use serde_json::Value;
 use std::collections::BTreeSet;

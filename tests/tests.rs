@@ -6,6 +6,7 @@ mod aws_cli;
 mod cli;
 mod cloudformation;
 mod company;
+mod consistency;
 mod corpus;
 mod diff;
 mod diff_props;

@@ -12,7 +12,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 
 use crate::catalog::{AccessLevel, ActionId, Catalog};
-use crate::eval::effective::{Denied, Evaluation, Grant, Status, clauses_text};
+use crate::eval::Decision;
+use crate::eval::effective::{
+    Evaluation, Grant, Point, Status, always_allowed_origin, clauses_text,
+};
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, SetExpr};
 use crate::eval::layers::Via;
@@ -117,6 +120,26 @@ fn grant_sets(g: &Grant) -> Sets {
         SetExpr::Empty
     };
     Sets { sure, maybe }
+}
+
+/// The resources a side's grants cover. A policy whose document is unknown may deny
+/// anything (and an unknown boundary may not allow), so such a side allows nothing
+/// unconditionally, but for what AWS allows whatever the policies say.
+fn side_sets(grants: &[&Grant], ev: &Evaluation) -> Sets {
+    let all = union_sets(grants);
+    if !(ev.rules.unresolved_identity || ev.rules.unresolved_boundary) {
+        return all;
+    }
+    let always = always_allowed_origin();
+    let sure: Vec<&Grant> = grants
+        .iter()
+        .copied()
+        .filter(|g| std::sync::Arc::ptr_eq(&g.source, &always))
+        .collect();
+    Sets {
+        sure: union_sets(&sure).sure,
+        maybe: all.maybe,
+    }
 }
 
 fn union_sets(grants: &[&Grant]) -> Sets {
@@ -249,6 +272,8 @@ struct Ctx<'a> {
     catalog: &'a Catalog,
     who: &'a Who,
     budget: &'a Budget,
+    before: &'a Evaluation,
+    after: &'a Evaluation,
 }
 
 impl Ctx<'_> {
@@ -437,6 +462,8 @@ fn compare_changed(
         catalog,
         who,
         budget,
+        before,
+        after,
     };
     // Partition the actions by the grants that hold them on each side, refining one grant
     // at a time: a handful of set operations instead of one map entry per action. Tags
@@ -561,7 +588,7 @@ fn compare_changed(
         // both sides' description is the same for every service of the group
         let sides = std::cell::OnceCell::new();
         for (_, ids) in by_service {
-            compare_group(&ctx, &ids, &b, &a, &after.denied, &sides, &mut out);
+            compare_group(&ctx, &ids, &b, &a, &sides, &mut out);
         }
     }
     uncataloged_findings(who, before, after, &mut out);
@@ -573,25 +600,11 @@ fn compare_group(
     ids: &[ActionId],
     b: &[&Grant],
     a: &[&Grant],
-    after_denied: &[Denied],
     sides: &std::cell::OnceCell<(Side, Side)>,
     out: &mut Vec<Finding>,
 ) {
     let templates = ctx.templates(ids);
     let (sb, sa) = sides.get_or_init(|| (side(b), side(a))).clone();
-    let n = ids.len();
-    let what = |verb: &str| {
-        format!(
-            "{} {} {n} {} action(s) ({})",
-            ctx.who.name,
-            verb,
-            ids.first()
-                .and_then(|i| ctx.catalog.action(*i))
-                .map(|x| x.service.as_str())
-                .unwrap_or(""),
-            levels_text(ctx.catalog, ids)
-        )
-    };
     let review = |out: &mut Vec<Finding>, sb: Side, sa: Side| {
         out.push(ctx.finding(
             Code::NeedsReview,
@@ -601,24 +614,24 @@ fn compare_group(
             sa,
             format!(
                 "{}: the resource sets are too complex to compare offline",
-                what("may have changed")
+                group_what(ctx, ids, "may have changed")
             ),
         ))
     };
+    let before = side_sets(b, ctx.before);
+    let after = side_sets(a, ctx.after);
+    let emit = |out: &mut Vec<Finding>, w: String| {
+        out.extend(ctx.at_witness(ids, &w, &sb, &sa, &before, &after));
+    };
     if b.is_empty() {
-        let sets = union_sets(a);
-        match ctx.witness(&templates, &sets.maybe, &SetExpr::Empty) {
-            Ok(Some(w)) => {
-                let msg = format!("{}, allowed after by {}", what("gains"), routes_text(&sa));
-                out.push(ctx.finding(Code::Gained, ids, Some(w), sb, sa, msg));
-            }
+        match ctx.witness(&templates, &after.maybe, &SetExpr::Empty) {
+            Ok(Some(w)) => emit(out, w),
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
             Err(()) => review(out, sb, sa),
         }
         return;
     }
-    let before = union_sets(b);
     if a.is_empty() {
         // prefer a resource that was allowed whatever the context
         let sure = ctx
@@ -630,87 +643,31 @@ fn compare_group(
             Some(w) => Ok(Some(w)),
             None => ctx.witness(&templates, &before.maybe, &SetExpr::Empty),
         };
-        let w = match found {
+        match found {
             // the before grant covered nothing (every resource denied): nothing is lost
-            Ok(None) => return,
-            Ok(Some(w)) => Some(w),
+            Ok(None) => {}
+            Ok(Some(w)) => emit(out, w),
             // too complex to tell whether it covered anything: report the loss, soundly
-            Err(()) => None,
-        };
-        // a deny that took the whole grant away explains the loss: show it
-        let mut sa = sa;
-        for d in after_denied
-            .iter()
-            .filter(|d| ids.iter().any(|id| d.actions.ids.contains(*id)))
-        {
-            sa.status = "denied".into();
-            sa.routes.push(route(&d.deny, &d.deny_via));
+            Err(()) => {
+                let msg = format!(
+                    "{}: allowed before by {}, not allowed after",
+                    group_what(ctx, ids, "loses"),
+                    routes_text(&sb)
+                );
+                out.push(ctx.finding(Code::Lost, ids, None, sb, sa, msg));
+            }
         }
-        sa.routes.sort();
-        sa.routes.dedup();
-        let msg = if sa.status == "denied" {
-            format!(
-                "{}: allowed before by {}, denied after by {}",
-                what("loses"),
-                routes_text(&sb),
-                routes_text(&sa)
-            )
-        } else {
-            format!(
-                "{}: allowed before by {}, not allowed after",
-                what("loses"),
-                routes_text(&sb)
-            )
-        };
-        out.push(ctx.finding(Code::Lost, ids, w, sb, sa, msg));
         return;
     }
-    let after = union_sets(a);
     // lost or narrowed: resources possibly allowed before, certainly not after
     match ctx.witness(&templates, &before.maybe, &after.maybe) {
         Err(()) => return review(out, sb, sa),
-        Ok(Some(w)) => {
-            let empty_after = lang::is_empty(&after.maybe, ctx.budget).unwrap_or(false);
-            let (code, msg) = if empty_after {
-                (
-                    Code::Lost,
-                    format!(
-                        "{}: allowed before by {}, denied or out of scope after",
-                        what("loses"),
-                        routes_text(&sb)
-                    ),
-                )
-            } else {
-                (
-                    Code::Narrowed,
-                    format!(
-                        "{} on fewer resources: `{w}` was allowed before by {}, not after",
-                        what("keeps"),
-                        routes_text(&sb)
-                    ),
-                )
-            };
-            out.push(ctx.finding(code, ids, Some(w), sb.clone(), sa.clone(), msg));
-        }
+        Ok(Some(w)) => emit(out, w),
         Ok(None) => {
             // same or more resources; did certainty drop?
             match ctx.witness(&templates, &before.sure, &after.sure) {
                 Err(()) => return review(out, sb, sa),
-                Ok(Some(w)) => {
-                    let msg = format!(
-                        "{} only under conditions after ({}); `{w}` was allowed unconditionally before",
-                        what("keeps"),
-                        sa.conditions.join("; ")
-                    );
-                    out.push(ctx.finding(
-                        Code::Conditional,
-                        ids,
-                        Some(w),
-                        sb.clone(),
-                        sa.clone(),
-                        msg,
-                    ));
-                }
+                Ok(Some(w)) => emit(out, w),
                 Ok(None) => {
                     if sb.conditions != sa.conditions
                         && !sa.conditions.is_empty()
@@ -719,7 +676,7 @@ fn compare_group(
                     {
                         let msg = format!(
                             "{}: conditions changed from ({}) to ({})",
-                            what("keeps"),
+                            group_what(ctx, ids, "keeps"),
                             sb.conditions.join("; "),
                             sa.conditions.join("; ")
                         );
@@ -738,16 +695,159 @@ fn compare_group(
     }
     // widened: resources allowed after, not before
     match ctx.witness(&templates, &after.maybe, &before.maybe) {
-        Ok(Some(w)) => {
-            let msg = format!(
-                "{} on more resources: `{w}` is allowed after by {}",
-                what("keeps"),
-                routes_text(&sa)
-            );
-            out.push(ctx.finding(Code::Widened, ids, Some(w), sb, sa, msg));
-        }
+        Ok(Some(w)) => emit(out, w),
         Ok(None) => {}
         Err(()) => review(out, sb, sa),
+    }
+}
+
+/// `carol loses 3 s3 action(s) (Read, Write)`.
+fn group_what(ctx: &Ctx<'_>, ids: &[ActionId], verb: &str) -> String {
+    format!(
+        "{} {} {} {} action(s) ({})",
+        ctx.who.name,
+        verb,
+        ids.len(),
+        ids.first()
+            .and_then(|i| ctx.catalog.action(*i))
+            .map(|x| x.service.as_str())
+            .unwrap_or(""),
+        levels_text(ctx.catalog, ids)
+    )
+}
+
+/// Possibly allowed: allowed, or allowed under conditions.
+fn maybe(d: Decision) -> bool {
+    matches!(d, Decision::Allowed | Decision::Conditional)
+}
+
+impl Ctx<'_> {
+    /// The finding a witness shows, decided on the witness request itself as `explain`
+    /// decides it (the same statements, the same AWS logic): each side's status is the
+    /// decision on that request, its routes the statements that decide it, and the code
+    /// follows from the two decisions. `None` when the request did not change after all
+    /// (a side whose policy is unknown may allow it, and so did not certainly lose it).
+    ///
+    /// The actions of a group have the same grants, but a deny or a level may still tell
+    /// them apart on the witness: actions are split by their two decisions (and the
+    /// statements behind them), one finding per part.
+    fn at_witness(
+        &self,
+        ids: &[ActionId],
+        w: &str,
+        group_before: &Side,
+        group_after: &Side,
+        before: &Sets,
+        after: &Sets,
+    ) -> Vec<Finding> {
+        let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
+        for &id in ids {
+            let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
+            match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
+                Some((_, _, v)) => v.push(id),
+                None => parts.push((pb, pa, vec![id])),
+            }
+        }
+        parts
+            .into_iter()
+            .filter_map(|(pb, pa, part)| {
+                self.at_witness_part(&part, w, pb, pa, group_before, group_after, before, after)
+            })
+            .collect()
+    }
+
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one part of a group, on both sides"
+    )]
+    fn at_witness_part(
+        &self,
+        ids: &[ActionId],
+        w: &str,
+        pb: Point,
+        pa: Point,
+        group_before: &Side,
+        group_after: &Side,
+        before: &Sets,
+        after: &Sets,
+    ) -> Option<Finding> {
+        let action = *ids.first()?;
+        let (db, da) = (pb.decision, pa.decision);
+        let gone = || lang::is_empty(&after.maybe, self.budget).unwrap_or(false);
+        let new = || lang::is_empty(&before.maybe, self.budget).unwrap_or(false);
+        let code = if maybe(db) && !maybe(da) {
+            if gone() { Code::Lost } else { Code::Narrowed }
+        } else if !maybe(db) && maybe(da) {
+            if new() { Code::Gained } else { Code::Widened }
+        } else if db == Decision::Allowed && da == Decision::Conditional {
+            // what the known statements still allow after, and only an unknown document
+            // may take away, is the principal's needs-review finding: not one per action
+            let unknown_after = {
+                let r = &self.after.rules;
+                r.unresolved_identity || r.unresolved_boundary
+            };
+            if unknown_after && self.after.decide_known(action, w).decision == Decision::Allowed {
+                return None;
+            }
+            Code::Conditional
+        } else {
+            return None;
+        };
+        let pointed = |group: &Side, p: &Point| Side {
+            status: p.decision.as_str().to_owned(),
+            resources: group.resources.clone(),
+            conditions: p.conditions.clone(),
+            routes: {
+                let mut r: Vec<Route> = p.deciding.iter().map(|(o, v)| route(o, v)).collect();
+                r.sort();
+                r.dedup();
+                r
+            },
+        };
+        let (sb, sa) = (pointed(group_before, &pb), pointed(group_after, &pa));
+        let unknown_after = {
+            let r = &self.after.rules;
+            r.unresolved_identity || r.unresolved_boundary
+        };
+        let after_text = if da == Decision::Denied {
+            format!("denied after by {}", routes_text(&sa))
+        } else {
+            "not allowed after".to_owned()
+        };
+        let msg = match code {
+            Code::Lost => format!(
+                "{}: allowed before by {}, {after_text}",
+                group_what(self, ids, "loses"),
+                routes_text(&sb)
+            ),
+            Code::Narrowed => format!(
+                "{} on fewer resources: `{w}` was allowed before by {}, {after_text}",
+                group_what(self, ids, "keeps"),
+                routes_text(&sb)
+            ),
+            Code::Conditional => {
+                let mut why = sa.conditions.clone();
+                if unknown_after {
+                    why.push("a policy it has after has an unknown document".to_owned());
+                }
+                format!(
+                    "{} only under conditions after ({}); `{w}` was allowed unconditionally before",
+                    group_what(self, ids, "keeps"),
+                    why.join("; ")
+                )
+            }
+            Code::Gained => format!(
+                "{}, allowed after by {}",
+                group_what(self, ids, "gains"),
+                routes_text(&sa)
+            ),
+            _ => format!(
+                "{} on more resources: `{w}` is allowed after by {}",
+                group_what(self, ids, "keeps"),
+                routes_text(&sa)
+            ),
+        };
+        Some(self.finding(code, ids, Some(w.to_owned()), sb, sa, msg))
     }
 }
 
@@ -850,6 +950,8 @@ pub fn whole(
         catalog,
         who,
         budget,
+        before: ev,
+        after: ev,
     };
     let mut by_service: BTreeMap<String, (BTreeSet<ActionId>, Vec<&Grant>)> = BTreeMap::new();
     for g in &ev.grants {

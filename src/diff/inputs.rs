@@ -22,7 +22,8 @@ fn policy_hash(p: &Policy) -> (u64, bool) {
         s.action.hash(&mut h);
         s.resource.hash(&mut h);
         s.principal.hash(&mut h);
-        s.condition.hash(&mut h);
+        // condition values are sets: reordering them changes nothing
+        crate::eval::condition::normalized(&s.condition).hash(&mut h);
         s.unresolved.hash(&mut h);
         // the evaluator's own test, so both agree on what may differ per principal
         specific |= compile::is_principal_specific(s, vars);
@@ -38,6 +39,7 @@ fn principal_facts(p: &Principal, h: &mut FxHasher) {
     p.account.hash(h);
     p.path.hash(h);
     p.tags.hash(h);
+    p.tags_known.hash(h);
 }
 
 /// One fingerprint per principal; `None` when it must be evaluated whatever the other

@@ -218,7 +218,9 @@ pub fn diff(
             })
         })
         .collect();
-    let nothing = std::sync::Arc::new(crate::eval::effective::Evaluation::default());
+    // a user kept on a side that does not manage users has no policy there, and still
+    // what AWS allows anyway
+    let nothing = crate::eval::effective::Evaluation::nothing(catalog);
     diffs.extend(
         carried
             .par_iter()

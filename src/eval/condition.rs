@@ -51,6 +51,9 @@
 //!   set qualifier for multivalued keys and does not document the unqualified outcome.
 //! - A key present with no values (a null data set) counts as missing for non-set
 //!   operators and for `Null`.
+//! - `ForAllValues:Null` / `ForAnyValue:Null` apply `Null` to each request value, as the
+//!   set qualifiers do for every operator: over a missing key `ForAllValues` is true and
+//!   `ForAnyValue` false; over present values, true when the policy accepts `false`.
 //! - Operator names are matched case-insensitively: exports only hold policies IAM
 //!   accepted, so reading more spellings cannot misread one of them.
 
@@ -363,9 +366,10 @@ fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
 }
 
 /// Parses an operator name: optional `ForAllValues:`/`ForAnyValue:`, a base operator,
-/// optional `IfExists`. `None` when not recognized, including `Null` with `IfExists` or a
-/// set qualifier (*Operators*: `IfExists` goes on "any condition operator name except the
-/// `Null` condition").
+/// optional `IfExists`. `None` when not recognized, including `Null` with `IfExists`
+/// (*Operators*: `IfExists` goes on "any condition operator name except the `Null`
+/// condition"). `ForAllValues:Null` and `ForAnyValue:Null` are read like any set
+/// operator: see [`evaluate_clause`].
 pub fn parse_operator(op: &str) -> Option<Operator> {
     let (set, rest) = if let Some(r) = strip_prefix_ignore_case(op, "ForAllValues:") {
         (Some(SetOp::ForAllValues), r)
@@ -383,7 +387,7 @@ pub fn parse_operator(op: &str) -> Option<Operator> {
         Some(b) => (b, false),
         None => (lookup(strip_suffix_ignore_case(rest, "IfExists")?)?, true),
     };
-    if base == BaseOp::Null && (if_exists || set.is_some()) {
+    if base == BaseOp::Null && if_exists {
         return None;
     }
     Some(Operator {
@@ -391,6 +395,37 @@ pub fn parse_operator(op: &str) -> Option<Operator> {
         base,
         if_exists,
     })
+}
+
+/// A condition block in one canonical spelling: a block's clauses are AND-ed and a
+/// clause's values OR-ed (*Multiple values*), so both are sets. Clauses are sorted by key
+/// (keys are case-insensitive) and operator, operators spelled canonically, values
+/// sorted and deduplicated; `["A","B"]` and `["B","A"]` become the same condition.
+pub fn normalized(clauses: &[ConditionClause]) -> Vec<ConditionClause> {
+    let mut out: Vec<ConditionClause> = clauses
+        .iter()
+        .map(|c| {
+            let mut values = c.values.clone();
+            values.sort();
+            values.dedup();
+            ConditionClause {
+                operator: parse_operator(&c.operator)
+                    .map_or_else(|| c.operator.clone(), |o| o.to_string()),
+                key: c.key.clone(),
+                values,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.key.to_ascii_lowercase(), &a.operator, &a.key, &a.values).cmp(&(
+            b.key.to_ascii_lowercase(),
+            &b.operator,
+            &b.key,
+            &b.values,
+        ))
+    });
+    out.dedup();
+    out
 }
 
 /// Evaluates all clauses of a statement's `Condition` block: they are AND-ed
@@ -410,7 +445,18 @@ pub fn evaluate_clause(clause: &ConditionClause, ctx: &RequestContext) -> Tri {
         Lookup::Values(v) => v,
     };
     if op.base == BaseOp::Null {
-        return null_check(request.is_empty(), &clause.values);
+        return match op.set {
+            None => null_check(request.is_empty(), &clause.values),
+            // With a set qualifier, `Null` applies to each request value as every other
+            // operator does (*Multivalued*): a value in the request is present, so it
+            // satisfies `Null` when the policy accepts `false`. Over no value at all,
+            // `ForAllValues` is true and `ForAnyValue` false, as the same page says of
+            // every set operator ("also returns true if there are no context keys in the
+            // request"). The IAM policy simulator answers the same (issue 7).
+            Some(SetOp::ForAllValues) if request.is_empty() => Tri::True,
+            Some(SetOp::ForAnyValue) if request.is_empty() => Tri::False,
+            Some(_) => null_check(false, &clause.values),
+        };
     }
     if request.is_empty() {
         return Tri::from_bool(match op.set {
@@ -1159,7 +1205,25 @@ mod tests {
     case!(null_garbage, "Null", "k", ["maybe"], closed(&[]), False);
     case!(null_both_values, "Null", "k", ["true", "false"], closed(&[("k", &["x"])]), True);
     case!(null_if_exists_unrecognized, "NullIfExists", "k", ["true"], closed(&[]), Unknown);
-    case!(null_with_set_unrecognized, "ForAllValues:Null", "k", ["true"], closed(&[]), Unknown);
+    // --- Null with a set qualifier (issue 7): applied to each request value, like every set
+    // operator (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html:
+    // `ForAllValues` "also returns true if there are no context keys in the request",
+    // `ForAnyValue` "returns false" then); each value in the request is not null.
+    case!(null_for_all_absent_true, "ForAllValues:Null", "k", ["true"], closed(&[]), True);
+    case!(null_for_all_absent_false, "ForAllValues:Null", "k", ["false"], closed(&[]), True);
+    case!(null_for_all_present_true, "ForAllValues:Null", "k", ["true"],
+        closed(&[("k", &["a", "b"])]), False);
+    case!(null_for_all_present_false, "ForAllValues:Null", "k", ["false"],
+        closed(&[("k", &["a", "b"])]), True);
+    case!(null_for_any_absent_true, "ForAnyValue:Null", "k", ["true"], closed(&[]), False);
+    case!(null_for_any_absent_false, "ForAnyValue:Null", "k", ["false"], closed(&[]), False);
+    case!(null_for_any_present_true, "ForAnyValue:Null", "k", ["true"],
+        closed(&[("k", &["a"])]), False);
+    case!(null_for_any_present_false, "ForAnyValue:Null", "k", ["false"],
+        closed(&[("k", &["a"])]), True);
+    case!(null_for_any_empty_set, "ForAnyValue:Null", "k", ["false"],
+        closed(&[("k", &[])]), False);
+    case!(null_for_all_open, "ForAllValues:Null", "k", ["true"], open(&[]), Unknown);
 
     // --- ...IfExists (Operators, "...IfExists condition operators"): the RunInstances
     // example; resources without `ec2:InstanceType` pass, instances must be t1/t2/m3.
@@ -1283,7 +1347,7 @@ mod tests {
             "ForAllValues:ForAnyValue:StringLike",
             " StringEquals",
             "NullIfExists",
-            "ForAnyValue:Null",
+            "ForAnyValue:NullIfExists",
             "StringEquals:",
         ] {
             assert_eq!(parse_operator(bad), None, "{bad:?}");
@@ -1301,7 +1365,7 @@ mod tests {
                         if_exists,
                     };
                     let parsed = parse_operator(&op.to_string());
-                    if base == BaseOp::Null && (set.is_some() || if_exists) {
+                    if base == BaseOp::Null && if_exists {
                         assert_eq!(parsed, None);
                     } else {
                         assert_eq!(parsed, Some(op), "{op}");

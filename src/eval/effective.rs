@@ -14,10 +14,13 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::model::{ConditionClause, Effect, Origin, PolicyId, Principal, Snapshot};
 
+use crate::catalog::ActionId;
+
 use super::actions::ActionMatch;
 use super::compile::CompiledSnapshot;
 use super::condition::{self, Tri};
 use super::context::RequestContext;
+use super::explain::Decision;
 use super::layers::{Layers, Unresolved, Via};
 use super::principal_ctx::principal_context;
 use super::scope::{self, ResourceScope, ScopeFor};
@@ -139,6 +142,197 @@ pub struct Evaluation {
     pub counts: ActionCounts,
     /// Allows that a deny removed entirely, with the deny: what explains a loss.
     pub denied: Vec<Denied>,
+    /// The statements decided for the principal, layer by layer: what [`Evaluation::decide`]
+    /// reads to answer one request exactly as `explain` does.
+    pub rules: Arc<Rules>,
+}
+
+/// One statement with its condition and scope decided for the principal.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub actions: Arc<ActionMatch>,
+    pub scope: Arc<ResourceScope>,
+    /// `Unknown` when the condition, a variable or an unresolved part is undecided.
+    pub tri: Tri,
+    /// The resource element has a variable that cannot be known offline: the statement
+    /// may cover any resource.
+    pub resource_unknown: bool,
+    /// The undecided condition (with a pseudo-clause for each unresolved part), empty
+    /// when `tri` is decided.
+    pub clauses: Vec<ConditionClause>,
+    pub unknown_variables: Vec<String>,
+    pub source: Arc<Origin>,
+    pub via: Via,
+}
+
+impl Rule {
+    /// Whether the statement applies to `action` on `resource`: `False` when it does not
+    /// cover them, else its (possibly undecided) truth.
+    pub fn applies(&self, action: ActionId, resource: &str) -> Tri {
+        if !self.actions.ids.contains(action) {
+            return Tri::False;
+        }
+        if self.resource_unknown {
+            return self.tri.and(Tri::Unknown);
+        }
+        if self.scope.matches(resource) {
+            self.tri
+        } else {
+            Tri::False
+        }
+    }
+}
+
+/// The statements of one evaluation by layer, as AWS evaluates them.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// Identity-policy allows.
+    pub allows: Vec<Rule>,
+    /// Denies of every layer.
+    pub denies: Vec<Rule>,
+    /// The permissions boundary and each SCP level, with its allow statements: each must allow.
+    pub levels: Vec<(Via, Vec<Rule>)>,
+    /// An identity policy's document is unknown: it may allow or deny anything.
+    pub unresolved_identity: bool,
+    /// The boundary's document is unknown: it may not allow, and may deny.
+    pub unresolved_boundary: bool,
+    /// The action AWS allows whatever the policies say (`sts:GetCallerIdentity`).
+    pub always: Option<ActionId>,
+}
+
+/// The decision on one request, with the statements that decide it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Point {
+    pub decision: Decision,
+    /// Allow statements that allow or may allow it, and deny statements that deny or may
+    /// deny it (identity, boundary and SCP layers).
+    pub deciding: Vec<(Arc<Origin>, Via)>,
+    /// The undecided conditions of the deciding statements, as text.
+    pub conditions: Vec<String>,
+}
+
+/// AWS allows this action whatever the policies say, even under an explicit deny: "No
+/// permissions are required to perform this operation. If an administrator attaches a
+/// policy to your identity that explicitly denies access to the sts:GetCallerIdentity
+/// action, you can still perform this operation"
+/// (<https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+pub const ALWAYS_ALLOWED: &str = "sts:GetCallerIdentity";
+
+/// Where the grant of [`ALWAYS_ALLOWED`] comes from: AWS itself, not a policy.
+pub fn always_allowed_origin() -> Arc<Origin> {
+    static ORIGIN: std::sync::LazyLock<Arc<Origin>> = std::sync::LazyLock::new(|| {
+        Arc::new(Origin {
+            file: Arc::from("(AWS)"),
+            policy: Arc::from("AWS: sts:GetCallerIdentity needs no permission"),
+            policy_arn: None,
+            version: None,
+            kind: crate::model::PolicyKind::AwsManaged,
+            statement: crate::model::StatementRef::Sid("AlwaysAllowed".to_owned()),
+            pointer: None,
+        })
+    });
+    ORIGIN.clone()
+}
+
+impl Evaluation {
+    /// Decides `action` on `resource` from the evaluation's statements, with the AWS
+    /// evaluation logic `explain` follows: an explicit deny wins, an identity allow is
+    /// needed, the boundary and every SCP level must allow, and an unknown policy
+    /// document may allow or deny anything.
+    pub fn decide(&self, action: ActionId, resource: &str) -> Point {
+        self.decide_with(action, resource, true)
+    }
+
+    /// [`Evaluation::decide`] as if every policy were known: what the known statements
+    /// alone decide.
+    pub fn decide_known(&self, action: ActionId, resource: &str) -> Point {
+        self.decide_with(action, resource, false)
+    }
+
+    fn decide_with(&self, action: ActionId, resource: &str, unknown_docs: bool) -> Point {
+        let r = &self.rules;
+        let unresolved_identity = unknown_docs && r.unresolved_identity;
+        let unresolved_boundary = unknown_docs && r.unresolved_boundary;
+        if r.always == Some(action) {
+            return Point {
+                decision: Decision::Allowed,
+                deciding: vec![(always_allowed_origin(), Via::Direct)],
+                conditions: Vec::new(),
+            };
+        }
+        // (statement, its truth here, its layer: 0 identity allow, 1 deny, 2 level allow)
+        let mut bearing: Vec<(&Rule, Tri, u8)> = Vec::new();
+        let mut allow = Tri::False;
+        for a in &r.allows {
+            let t = a.applies(action, resource);
+            bearing.push((a, t, 0));
+            allow = allow.or(t);
+        }
+        let mut deny = Tri::False;
+        for d in &r.denies {
+            let t = d.applies(action, resource);
+            bearing.push((d, t, 1));
+            deny = deny.or(t);
+        }
+        if unresolved_identity {
+            allow = allow.or(Tri::Unknown);
+        }
+        if unresolved_identity || unresolved_boundary {
+            deny = deny.or(Tri::Unknown);
+        }
+        if unresolved_boundary {
+            allow = allow.and(Tri::Unknown);
+        }
+        for (_, level) in &r.levels {
+            let mut ok = Tri::False;
+            for a in level {
+                let t = a.applies(action, resource);
+                bearing.push((a, t, 2));
+                ok = ok.or(t);
+            }
+            allow = allow.and(ok);
+        }
+        let decision = if deny == Tri::True {
+            Decision::Denied
+        } else if allow == Tri::False {
+            Decision::NotAllowed
+        } else if allow == Tri::True && deny == Tri::False {
+            Decision::Allowed
+        } else {
+            Decision::Conditional
+        };
+        // what decides it: the allows that allow, the denies that deny, and where it is
+        // undecided, every statement that may
+        let deciding_rule = |t: Tri, layer: u8| match decision {
+            Decision::Allowed => layer == 0 && t == Tri::True,
+            Decision::Denied => layer == 1 && t == Tri::True,
+            Decision::Conditional => t == Tri::Unknown || (layer == 0 && t == Tri::True),
+            Decision::NotAllowed => false,
+        };
+        let mut deciding = Vec::new();
+        let mut conditions = std::collections::BTreeSet::new();
+        for (rule, t, layer) in bearing {
+            if !deciding_rule(t, layer) {
+                continue;
+            }
+            deciding.push((rule.source.clone(), rule.via.clone()));
+            if t == Tri::Unknown && !rule.clauses.is_empty() {
+                conditions.insert(clauses_text(&rule.clauses));
+            }
+            if t == Tri::Unknown {
+                for v in &rule.unknown_variables {
+                    conditions.insert(format!("unknown variable ${{{v}}}"));
+                }
+            }
+        }
+        deciding.sort();
+        deciding.dedup();
+        Point {
+            decision,
+            deciding,
+            conditions: conditions.into_iter().collect(),
+        }
+    }
 }
 
 /// Actions an allow granted that a deny takes away on every resource of the grant.
@@ -299,12 +493,21 @@ fn effective_inner(
         of_principal.push(k);
     }
     let universe = catalog.actions().len();
+    let always = catalog.lookup(ALWAYS_ALLOWED);
     let evaluations: Vec<Arc<Evaluation>> = reps
         .par_iter()
         .map(|(i, layers)| {
             let p = snapshot.principals.get(*i);
             Arc::new(match p {
-                Some(p) => evaluate(snapshot, compiled, universe, p, layers, &options.context),
+                Some(p) => evaluate(
+                    snapshot,
+                    compiled,
+                    universe,
+                    p,
+                    layers,
+                    &options.context,
+                    always,
+                ),
                 None => Evaluation::default(),
             })
         })
@@ -330,9 +533,25 @@ fn effective_inner(
 /// Condition clauses as text: `key Operator value|value and …`.
 pub fn clauses_text(c: &[ConditionClause]) -> String {
     c.iter()
-        .map(|c| format!("{} {} {}", c.key, c.operator, c.values.join("|")))
+        .map(|c| {
+            if c.values.is_empty() {
+                format!("{} {}", c.key, c.operator)
+            } else {
+                format!("{} {} {}", c.key, c.operator, c.values.join("|"))
+            }
+        })
         .collect::<Vec<_>>()
         .join(" and ")
+}
+
+/// A clause that stands for what is undecided besides the condition (an unresolved part,
+/// an unknown variable): its operator is no IAM operator, so it evaluates as unknown.
+fn pseudo_clause(what: &str, text: &str) -> ConditionClause {
+    ConditionClause {
+        operator: what.to_owned(),
+        key: text.to_owned(),
+        values: Vec::new(),
+    }
 }
 
 fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
@@ -341,18 +560,6 @@ fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
         .map(|(id, _)| *id)
         .chain(l.boundary.iter().flatten().copied())
         .chain(l.scps.iter().flat_map(|(_, v)| v.iter().copied()))
-}
-
-/// A statement with its condition and scope decided for this principal.
-struct Live {
-    actions: Arc<ActionMatch>,
-    scope: Arc<ResourceScope>,
-    /// `Unknown` when the condition or a variable is undecided.
-    tri: Tri,
-    clauses: Vec<ConditionClause>,
-    unknown_variables: Vec<String>,
-    source: Arc<Origin>,
-    via: Via,
 }
 
 #[expect(
@@ -365,8 +572,8 @@ fn live_statements(
     id: PolicyId,
     via: &Via,
     ctx: &RequestContext,
-    allows: &mut Vec<Live>,
-    denies: &mut Vec<Live>,
+    allows: &mut Vec<Rule>,
+    denies: &mut Vec<Rule>,
     review: &mut Vec<Review>,
 ) {
     let Some(policy) = snapshot.policy(id) else {
@@ -401,20 +608,32 @@ fn live_statements(
                 ScopeFor::Unknown { scope, variables } => (scope, variables),
             },
         };
-        let tri = if unknown_variables.is_empty() {
-            tri
-        } else {
-            Tri::Unknown
-        };
-        let live = Live {
+        let resource_unknown = !unknown_variables.is_empty();
+        let tri = if resource_unknown { Tri::Unknown } else { tri };
+        let mut clauses = Vec::new();
+        if tri == Tri::Unknown {
+            // condition values are sets: one spelling for equal conditions
+            clauses = condition::normalized(&s.condition);
+            clauses.extend(
+                s.unresolved
+                    .iter()
+                    .map(|u| pseudo_clause("(unresolved)", u)),
+            );
+            // a deny's undecided resource must stay visible in the exceptions it makes
+            if s.effect == Effect::Deny {
+                clauses.extend(
+                    unknown_variables
+                        .iter()
+                        .map(|v| pseudo_clause("(unknown variable)", &format!("${{{v}}}"))),
+                );
+            }
+        }
+        let live = Rule {
             actions: c.actions.clone(),
             scope,
             tri,
-            clauses: if tri == Tri::Unknown {
-                s.condition.clone()
-            } else {
-                Vec::new()
-            },
+            resource_unknown,
+            clauses,
             unknown_variables,
             source: s.origin.clone(),
             via: via.clone(),
@@ -433,6 +652,7 @@ fn evaluate(
     principal: &Principal,
     layers: &Layers,
     base: &RequestContext,
+    always: Option<ActionId>,
 ) -> Evaluation {
     let ctx = principal_context(base, principal);
     let mut allows = Vec::new();
@@ -451,7 +671,7 @@ fn evaluate(
         );
     }
     // Each limiting level: its allow statements (its denies join the global denies).
-    let mut levels: Vec<(Via, Vec<Live>)> = Vec::new();
+    let mut levels: Vec<(Via, Vec<Rule>)> = Vec::new();
     if let Some(Some(b)) = layers.boundary {
         let mut a = Vec::new();
         live_statements(
@@ -486,16 +706,16 @@ fn evaluate(
 
     let mut grants: Vec<Grant> = Vec::new();
     let mut denied: Vec<Denied> = Vec::new();
-    for a in allows {
+    for a in &allows {
         let mut pieces = vec![Grant {
-            conditions: cond_note(&a),
-            actions: a.actions,
-            scope: a.scope,
+            conditions: cond_note(a),
+            actions: a.actions.clone(),
+            scope: a.scope.clone(),
             limits: Vec::new(),
             exceptions: Vec::new(),
-            unknown_variables: a.unknown_variables,
-            source: a.source,
-            via: a.via,
+            unknown_variables: a.unknown_variables.clone(),
+            source: a.source.clone(),
+            via: a.via.clone(),
         }];
         for (via, level) in &levels {
             pieces = pieces
@@ -520,16 +740,57 @@ fn evaluate(
     }
     review.sort();
     review.dedup();
+    if let Some(id) = always {
+        // AWS allows it whatever the policies say, so no deny, boundary or SCP narrows
+        // it: one grant on every resource, from AWS itself
+        grants.push(always_grant(id));
+    }
     let counts = count_actions(grants.iter().map(|g| (g, &*g.actions)), universe);
     Evaluation {
         grants,
         review,
         counts,
         denied,
+        rules: Arc::new(Rules {
+            allows,
+            denies,
+            levels,
+            unresolved_identity: layers.unresolved.iter().any(|u| u.via != Via::Boundary),
+            unresolved_boundary: matches!(layers.boundary, Some(None)),
+            always,
+        }),
     }
 }
 
-fn cond_note(l: &Live) -> Vec<CondNote> {
+/// The grant of [`ALWAYS_ALLOWED`]: on every resource, from AWS itself.
+fn always_grant(id: ActionId) -> Grant {
+    Grant {
+        actions: always_match(id),
+        scope: Arc::new(ResourceScope::Any),
+        limits: Vec::new(),
+        exceptions: Vec::new(),
+        conditions: Vec::new(),
+        unknown_variables: Vec::new(),
+        source: always_allowed_origin(),
+        via: Via::Direct,
+    }
+}
+
+/// The action set holding only [`ALWAYS_ALLOWED`], shared by every evaluation.
+fn always_match(id: ActionId) -> Arc<ActionMatch> {
+    static ALWAYS: std::sync::OnceLock<Arc<ActionMatch>> = std::sync::OnceLock::new();
+    ALWAYS
+        .get_or_init(|| {
+            Arc::new(ActionMatch {
+                ids: super::idset::IdSet::from_ids(vec![id]),
+                unknown: Vec::new(),
+                covers_uncataloged: false,
+            })
+        })
+        .clone()
+}
+
+fn cond_note(l: &Rule) -> Vec<CondNote> {
     if l.tri == Tri::Unknown && !l.clauses.is_empty() {
         vec![CondNote {
             clauses: l.clauses.clone(),
@@ -543,7 +804,7 @@ fn cond_note(l: &Live) -> Vec<CondNote> {
 
 /// Splits a grant by which of a level's allow statements cover its actions; actions no
 /// statement covers are dropped (the level does not allow them).
-fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant> {
+fn limit(grant: Grant, via: &Via, level: &[Rule], universe: usize) -> Vec<Grant> {
     // (actions, indices of covering statements)
     let mut parts: Vec<(Arc<ActionMatch>, Vec<usize>)> = vec![(grant.actions.clone(), Vec::new())];
     for (i, s) in level.iter().enumerate() {
@@ -570,7 +831,7 @@ fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant>
         if sig.is_empty() {
             continue;
         }
-        let covering: Vec<&Live> = sig.iter().filter_map(|&i| level.get(i)).collect();
+        let covering: Vec<&Rule> = sig.iter().filter_map(|&i| level.get(i)).collect();
         let mut g = Grant {
             actions: acts,
             ..grant.clone()
@@ -601,7 +862,7 @@ fn limit(grant: Grant, via: &Via, level: &[Live], universe: usize) -> Vec<Grant>
 
 /// Applies one deny to a grant: actions it covers on every resource of the grant are
 /// removed when the deny certainly applies, and otherwise carry an exception.
-fn subtract(grant: Grant, deny: &Live, universe: usize, denied: &mut Vec<Denied>) -> Vec<Grant> {
+fn subtract(grant: Grant, deny: &Rule, universe: usize, denied: &mut Vec<Denied>) -> Vec<Grant> {
     let Some((inside, outside)) = split(&grant.actions, &deny.actions, universe) else {
         return vec![grant];
     };
@@ -649,6 +910,23 @@ fn subtract(grant: Grant, deny: &Live, universe: usize, denied: &mut Vec<Denied>
 }
 
 impl Evaluation {
+    /// The evaluation of a principal with no policy at all: what AWS allows anyway.
+    pub fn nothing(catalog: &Catalog) -> Evaluation {
+        let always = catalog.lookup(ALWAYS_ALLOWED);
+        let grants: Vec<Grant> = always.map(always_grant).into_iter().collect();
+        let universe = catalog.actions().len();
+        Evaluation {
+            counts: count_actions(grants.iter().map(|g| (g, &*g.actions)), universe),
+            grants,
+            review: Vec::new(),
+            denied: Vec::new(),
+            rules: Arc::new(Rules {
+                always,
+                ..Rules::default()
+            }),
+        }
+    }
+
     /// How a catalog action is held: `Allowed` when some unconditional grant has it (on
     /// some resources), `Conditional` when only conditional ones do, `None` when none.
     pub fn status_of(&self, id: crate::catalog::ActionId) -> Option<Status> {

@@ -257,7 +257,28 @@ pub fn explain(
         allow = allow.and(level.allows());
     }
 
-    let decision = if deny == Tri::True {
+    let always = action.eq_ignore_ascii_case(super::effective::ALWAYS_ALLOWED);
+    let decision = if always {
+        // whatever the policies say (issue 7; the STS API Reference, GetCallerIdentity)
+        reasons.clear();
+        reasons.push(format!(
+            "AWS allows `{}` whatever the policies say: it needs no permission, and an explicit deny does not stop it",
+            super::effective::ALWAYS_ALLOWED
+        ));
+        statements.push(StatementReport {
+            effect: Effect::Allow,
+            layer: "identity",
+            via: Via::Direct,
+            origin: super::effective::always_allowed_origin(),
+            resources: vec!["*".to_owned()],
+            resource_match: ResourceMatch::Yes,
+            condition: "true",
+            unknown_keys: Vec::new(),
+            unresolved: Vec::new(),
+            outcome: "allows",
+        });
+        Decision::Allowed
+    } else if deny == Tri::True {
         reasons.insert(0, "an explicit deny applies".to_owned());
         Decision::Denied
     } else if allow == Tri::False {

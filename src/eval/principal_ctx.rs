@@ -33,9 +33,11 @@ pub fn principal_context(base: &RequestContext, p: &Principal) -> RequestContext
         ctx.insert("aws:PrincipalAccount", one(acct));
     }
     ctx.insert("aws:PrincipalIsAWSService", one("false"));
-    // an export that lists tags lists all of them: any other tag key is absent (with no
-    // tags listed, the export may simply lack them, so they stay unknown)
-    if !p.tags.is_empty() {
+    // an export that lists tags lists all of them: any other tag key is absent, so
+    // `${aws:PrincipalTag/K}` for a tag the principal lacks matches nothing (IAM User
+    // Guide, "Policy variables with no value"). With no tags listed by a source that may
+    // simply not show them, they stay unknown.
+    if p.tags_known || !p.tags.is_empty() {
         ctx.insert_absent("aws:PrincipalTag/");
     }
     for (k, v) in &p.tags {

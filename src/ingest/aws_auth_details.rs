@@ -481,6 +481,8 @@ impl<'a> Export<'a> {
                 .iter()
                 .map(|t| (t.key.to_string(), t.value.to_string()))
                 .collect::<BTreeMap<_, _>>();
+            // the export lists every tag of a user (issue 7)
+            p.tags_known = true;
             b.add_principal(p, || self.place(e.loc, ""));
         }
 
@@ -517,6 +519,8 @@ impl<'a> Export<'a> {
                 .iter()
                 .map(|t| (t.key.to_string(), t.value.to_string()))
                 .collect();
+            // and of a role
+            p.tags_known = true;
             b.add_principal(p, || self.place(e.loc, ""));
         }
         b.finish();

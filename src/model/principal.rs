@@ -61,6 +61,9 @@ pub struct Principal {
     /// A role's trust policy.
     pub trust: Option<PolicyId>,
     pub tags: BTreeMap<String, String>,
+    /// `tags` lists every tag the principal has (the source always shows them, as
+    /// `get-account-authorization-details` does): a tag key not in it is absent.
+    pub tags_known: bool,
     pub instance_profiles: Vec<String>,
 }
 
@@ -78,6 +81,7 @@ impl Principal {
             boundary: None,
             trust: None,
             tags: BTreeMap::new(),
+            tags_known: false,
             instance_profiles: Vec::new(),
         }
     }

@@ -114,10 +114,49 @@ fn actions_are_case_insensitive() {
     assert_eq!(e.status_of(id("s3:GetObject")), Some(Status::Allowed));
 }
 
+/// The grants that come from policies (not the action AWS always allows).
+fn policy_grants(e: &Evaluation) -> Vec<&Grant> {
+    let always = always_allowed_origin();
+    e.grants
+        .iter()
+        .filter(|g| !Arc::ptr_eq(&g.source, &always))
+        .collect()
+}
+
 #[test]
 fn default_deny() {
     let e = eval_one(&user_with(vec![]));
-    assert!(e.grants.is_empty());
+    assert!(policy_grants(&e).is_empty());
+    assert_eq!(e.status_of(id("s3:GetObject")), None);
+    assert_eq!(
+        e.decide(id("s3:GetObject"), "arn:aws:s3:::b/k").decision,
+        Decision::NotAllowed
+    );
+}
+
+/// Issue 7: "No permissions are required to perform this operation. If an administrator
+/// attaches a policy to your identity that explicitly denies access to the
+/// sts:GetCallerIdentity action, you can still perform this operation"
+/// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
+#[test]
+fn get_caller_identity_is_allowed_without_policy_and_under_deny_all() {
+    let gci = id("sts:GetCallerIdentity");
+    let nothing = eval_one(&user_with(vec![]));
+    assert_eq!(nothing.status_of(gci), Some(Status::Allowed));
+    assert_eq!(nothing.decide(gci, "*").decision, Decision::Allowed);
+    let denied = eval_one(&user_with(vec![
+        allow(&["*"], &["*"], "All"),
+        deny(&["*"], &["*"], "Nothing"),
+    ]));
+    assert_eq!(denied.status_of(gci), Some(Status::Allowed));
+    assert_eq!(denied.status_of(id("sts:GetSessionToken")), None);
+    let p = denied.decide(gci, "*");
+    assert_eq!(p.decision, Decision::Allowed);
+    assert_eq!(p.deciding, vec![(always_allowed_origin(), Via::Direct)]);
+    assert_eq!(
+        denied.decide(id("sts:GetSessionToken"), "*").decision,
+        Decision::Denied
+    );
 }
 
 #[test]
@@ -232,11 +271,9 @@ fn uncataloged_actions_are_kept_and_flagged() {
         &["*"],
         "A",
     )]));
-    assert_eq!(e.grants.len(), 1);
-    assert_eq!(
-        e.grants[0].actions.unknown,
-        vec!["newservice:dothing".to_string()]
-    );
+    let g = policy_grants(&e);
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].actions.unknown, vec!["newservice:dothing".to_string()]);
 }
 
 fn with_boundary(mut s: Snapshot, b: Vec<Statement>) -> Snapshot {

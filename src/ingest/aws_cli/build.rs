@@ -411,6 +411,8 @@ impl Ctx<'_, '_, '_> {
         p.id = w.id.clone();
         p.path = w.path.clone();
         p.tags = w.tags.clone();
+        // `get-user`/`get-role` show every tag; a list call shows none (issue 7)
+        p.tags_known = w.detailed;
         p.instance_profiles = w.instance_profiles.clone();
         p.policies = self.refs(w, &who, b, &mut missing)?;
         match &w.boundary {
