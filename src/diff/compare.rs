@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::effective::{Denied, Evaluation, Grant, Status, clauses_text};
 use crate::eval::idset::IdSet;
-use crate::eval::lang::{self, Budget, SetExpr};
+use crate::eval::lang::{self, Budget, LangError, SetExpr};
 use crate::eval::layers::Via;
 use crate::eval::scope::{ResourceScope, scope_text};
 use crate::model::{Origin, StatementRef};
@@ -294,7 +294,7 @@ impl Ctx<'_> {
         templates: &BTreeSet<String>,
         a: &SetExpr,
         b: &SetExpr,
-    ) -> Result<Option<String>, ()> {
+    ) -> Result<Option<String>, LangError> {
         self.witness_uncached(a, b, templates)
     }
 
@@ -303,9 +303,9 @@ impl Ctx<'_> {
         a: &SetExpr,
         b: &SetExpr,
         templates: &BTreeSet<String>,
-    ) -> Result<Option<String>, ()> {
+    ) -> Result<Option<String>, LangError> {
         if templates.is_empty() {
-            let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+            let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
@@ -314,7 +314,7 @@ impl Ctx<'_> {
         }
         // is there a difference at all (cheap, usually settled by fast paths), then an
         // ARN-shaped witness in it when there is one
-        let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+        let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
             return Ok(None);
         };
         let shaped = SetExpr::Inter(vec![
@@ -433,6 +433,8 @@ fn compare_changed(
     mut out: Vec<Finding>,
 ) -> Vec<Finding> {
     let universe = catalog.actions().len();
+    // each principal has its own allowance of work, whatever the others used (issue 7)
+    let budget = &budget.fresh();
     let ctx = Ctx {
         catalog,
         who,
@@ -592,7 +594,7 @@ fn compare_group(
             levels_text(ctx.catalog, ids)
         )
     };
-    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side| {
+    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side, why: LangError| {
         out.push(ctx.finding(
             Code::NeedsReview,
             ids,
@@ -600,7 +602,7 @@ fn compare_group(
             sb,
             sa,
             format!(
-                "{}: the resource sets are too complex to compare offline",
+                "{}: the resource sets are too complex to compare offline ({why})",
                 what("may have changed")
             ),
         ))
@@ -614,7 +616,7 @@ fn compare_group(
             }
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
-            Err(()) => review(out, sb, sa),
+            Err(why) => review(out, sb, sa, why),
         }
         return;
     }
@@ -635,7 +637,7 @@ fn compare_group(
             Ok(None) => return,
             Ok(Some(w)) => Some(w),
             // too complex to tell whether it covered anything: report the loss, soundly
-            Err(()) => None,
+            Err(_) => None,
         };
         // a deny that took the whole grant away explains the loss: show it
         let mut sa = sa;
@@ -668,7 +670,7 @@ fn compare_group(
     let after = union_sets(a);
     // lost or narrowed: resources possibly allowed before, certainly not after
     match ctx.witness(&templates, &before.maybe, &after.maybe) {
-        Err(()) => return review(out, sb, sa),
+        Err(why) => return review(out, sb, sa, why),
         Ok(Some(w)) => {
             let empty_after = lang::is_empty(&after.maybe, ctx.budget).unwrap_or(false);
             let (code, msg) = if empty_after {
@@ -695,7 +697,7 @@ fn compare_group(
         Ok(None) => {
             // same or more resources; did certainty drop?
             match ctx.witness(&templates, &before.sure, &after.sure) {
-                Err(()) => return review(out, sb, sa),
+                Err(why) => return review(out, sb, sa, why),
                 Ok(Some(w)) => {
                     let msg = format!(
                         "{} only under conditions after ({}); `{w}` was allowed unconditionally before",
@@ -747,7 +749,7 @@ fn compare_group(
             out.push(ctx.finding(Code::Widened, ids, Some(w), sb, sa, msg));
         }
         Ok(None) => {}
-        Err(()) => review(out, sb, sa),
+        Err(why) => review(out, sb, sa, why),
     }
 }
 
