@@ -181,6 +181,22 @@ impl Default for Budget {
 }
 
 impl Budget {
+    /// Other limits than the default ones, nothing spent (tests, benchmarks, figures).
+    pub fn new(
+        max_states: usize,
+        max_state_bytes: usize,
+        max_work: u64,
+        max_total_work: u64,
+    ) -> Budget {
+        Budget {
+            max_states,
+            max_state_bytes,
+            max_work,
+            max_total_work,
+            spent: AtomicU64::new(0),
+        }
+    }
+
     /// The same limits with nothing spent: the allowance of a new series.
     pub fn fresh(&self) -> Budget {
         Budget {
@@ -205,6 +221,7 @@ impl Budget {
             used: Cell::new(0),
             limit: self.max_work.min(left),
             base: self.spent(),
+            over: Cell::new(false),
         }
     }
 
@@ -214,25 +231,33 @@ impl Budget {
     }
 }
 
-/// Work counted during one question.
+/// Work counted during one question. What it books never exceeds its limit, so a
+/// series never spends more than its allowance.
 #[derive(Debug)]
 struct Meter {
     used: Cell<u64>,
     limit: u64,
     /// What the series had spent before the question (for the error's figure).
     base: u64,
+    /// A charge did not fit: the question cannot be answered exactly.
+    over: Cell<bool>,
 }
 
 impl Meter {
-    /// Counts `units`; false once the question is over its allowance.
+    /// Counts `units`; false (and nothing more counted) once they do not fit.
     fn charge(&self, units: u64) -> bool {
         let used = self.used.get().saturating_add(units);
+        if used > self.limit || self.over.get() {
+            self.over.set(true);
+            self.used.set(self.limit);
+            return false;
+        }
         self.used.set(used);
-        used <= self.limit
+        true
     }
 
     fn exhausted(&self) -> bool {
-        self.used.get() > self.limit
+        self.over.get()
     }
 
     fn error(&self) -> LangError {
@@ -540,8 +565,9 @@ impl<'q> Question<'q> {
     fn decide(&self, anchors: &[usize], j: usize) -> Option<bool> {
         let pj = self.pat(j)?;
         let pats = || anchors.iter().filter_map(|&a| self.pat(a));
-        // the plain comparisons read at most the literal ends of both, per anchor
-        let ends = (pj.literal_prefix().len() + literal_suffix(pj).len()) as u64 + 1;
+        // the plain comparisons read at most the literal ends of both, per anchor, a
+        // word at a time
+        let ends = (pj.literal_prefix().len() + literal_suffix(pj).len()) as u64 / 8 + 1;
         if !self.meter.charge(ends.saturating_mul(anchors.len() as u64)) {
             return None;
         }
