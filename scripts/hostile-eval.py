@@ -7,6 +7,7 @@ algebra, at a chosen size, to measure what the budgets allow (docs/budgets.md):
   star-a N        auth-details pair: a Deny `NotResource` of `*a` repeated N times (`diff`)
   needles N       auth-details pair: N patterns `arn:aws:s3:::*0042*a????????????`
                   against a wide Deny                                        (`diff`)
+  needles-shift N auth-details pair: N such patterns before, the next N after (`diff`)
   distinct N      auth-details pair: N distinct wildcard patterns on one principal (`diff`)
 
 Usage: scripts/hostile-eval.py SHAPE N OUTDIR   (writes template.yaml or before/after.json)
@@ -89,6 +90,10 @@ def pair(shape, n):
         deny = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::*a*"}
         before = [("p", [allow(pats)])]
         after = [("p", [allow(pats), deny])]
+    elif shape == "needles-shift":
+        pats = lambda off: [f"arn:aws:s3:::*{i + off:04}*a????????????" for i in range(n)]
+        before = [("p", [allow(pats(0))])]
+        after = [("p", [allow(pats(1))])]
     elif shape == "distinct":
         pats = [f"arn:aws:s3:::bucket-{i}/*/k{i}?*" for i in range(n)]
         before = [("p", [allow(pats)])]

@@ -39,7 +39,10 @@ fn allow(resource: Value) -> Value {
 /// `iamdiff diff` of the two accounts as JSON: the exit code and the findings' codes.
 fn diff(before: &Value, after: &Value) -> (i32, Vec<(Code, String)>) {
     let dir = tempfile::tempdir().unwrap();
-    let (b, a) = (dir.path().join("before.json"), dir.path().join("after.json"));
+    let (b, a) = (
+        dir.path().join("before.json"),
+        dir.path().join("after.json"),
+    );
     std::fs::write(&b, before.to_string()).unwrap();
     std::fs::write(&a, after.to_string()).unwrap();
     let out = iamdiff()
@@ -177,7 +180,9 @@ fn thousand_needles_are_bounded_in_work_and_bytes() {
         Err(e) => assert!(
             matches!(
                 e,
-                LangError::TooSlow { .. } | LangError::TooLarge { .. } | LangError::TooComplex { .. }
+                LangError::TooSlow { .. }
+                    | LangError::TooLarge { .. }
+                    | LangError::TooComplex { .. }
             ),
             "{e}"
         ),
@@ -241,7 +246,10 @@ fn many_distinct_patterns_are_bounded() {
             .chain(&pats[1..1_000])
             .map(|p| SetExpr::pat(p)),
     );
-    assert_eq!(is_subset(&small(1_000), &wider, &Budget::default()), Ok(true));
+    assert_eq!(
+        is_subset(&small(1_000), &wider, &Budget::default()),
+        Ok(true)
+    );
     match witness_in_difference(&b, &a, &budget) {
         Ok(Some(w)) => assert!(b.contains(&w) && !a.contains(&w), "{w}"),
         Ok(None) => panic!("`bucket-0/*` is wider than `bucket-0/*/k0?*`"),
@@ -277,11 +285,18 @@ fn a_series_shares_one_allowance() {
         }
     }
     assert!(errors > 0);
-    assert_eq!(small.spent(), small.max_total_work, "spent to the unit, never beyond");
+    assert_eq!(
+        small.spent(),
+        small.max_total_work,
+        "spent to the unit, never beyond"
+    );
     assert!(matches!(
         witness_in_difference(&a, &b, &small),
         Err(LangError::TooSlow { .. })
     ));
-    let simple = (SetExpr::pat("arn:aws:s3:::b/*"), SetExpr::pat("arn:aws:s3:::b*"));
+    let simple = (
+        SetExpr::pat("arn:aws:s3:::b/*"),
+        SetExpr::pat("arn:aws:s3:::b*"),
+    );
     assert_eq!(is_subset(&simple.0, &simple.1, &small.fresh()), Ok(true));
 }

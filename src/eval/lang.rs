@@ -38,8 +38,8 @@
 use super::wildcard::{Pattern, Token};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::cell::{Cell, OnceCell};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A set of resource strings, as a boolean combination of IAM patterns.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -135,9 +135,7 @@ pub enum LangError {
         bytes: usize,
     },
     /// The question (or the series of questions sharing the [`Budget`]) used up its work.
-    #[error(
-        "resource patterns too complex to compare exactly: gave up after {work} units of work"
-    )]
+    #[error("resource patterns too complex to compare exactly: gave up after {work} units of work")]
     TooSlow {
         /// Work units spent when exploration stopped (one unit: a 64-bit word of automaton
         /// state or a pattern position visited).
@@ -548,7 +546,9 @@ impl<'q> Question<'q> {
             _ => None,
         });
         if let Some((i, text)) = literal
-            && self.meter.charge((text.len() as u64 + 1).saturating_mul(out.len() as u64))
+            && self
+                .meter
+                .charge((text.len() as u64 + 1).saturating_mul(out.len() as u64))
         {
             return if out.iter().all(|x| self.matches(x, text)) {
                 Node::Leaf(i)
@@ -1018,7 +1018,8 @@ fn disjoint_from<'a>(
 /// sends the question to the product automaton.)
 #[cfg(test)]
 fn syntactic_subset(p: &[Atom], q: &[Atom]) -> bool {
-    syntactic_subset_within(p, q, &mut u64::MAX)
+    let mut cells = u64::MAX;
+    syntactic_subset_within(p, q, &mut cells)
 }
 
 /// Sound test for `p ⊆ q` (see `syntactic_subset`) within `cells` (positions compared,
