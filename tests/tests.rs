@@ -13,6 +13,7 @@ mod diff_props;
 mod examples;
 mod generator;
 mod hostile_cli;
+mod hostile_eval;
 mod malformed;
 mod oracle;
 mod provisioner;

@@ -17,7 +17,7 @@ use crate::eval::effective::{
     Evaluation, Grant, Point, Status, always_allowed_origin, clauses_text,
 };
 use crate::eval::idset::IdSet;
-use crate::eval::lang::{self, Budget, SetExpr};
+use crate::eval::lang::{self, Budget, LangError, SetExpr};
 use crate::eval::layers::Via;
 use crate::eval::scope::{ResourceScope, scope_text};
 use crate::model::{Origin, StatementRef};
@@ -319,7 +319,7 @@ impl Ctx<'_> {
         templates: &BTreeSet<String>,
         a: &SetExpr,
         b: &SetExpr,
-    ) -> Result<Option<String>, ()> {
+    ) -> Result<Option<String>, LangError> {
         self.witness_uncached(a, b, templates)
     }
 
@@ -328,9 +328,9 @@ impl Ctx<'_> {
         a: &SetExpr,
         b: &SetExpr,
         templates: &BTreeSet<String>,
-    ) -> Result<Option<String>, ()> {
+    ) -> Result<Option<String>, LangError> {
         if templates.is_empty() {
-            let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+            let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
@@ -339,7 +339,7 @@ impl Ctx<'_> {
         }
         // is there a difference at all (cheap, usually settled by fast paths), then an
         // ARN-shaped witness in it when there is one
-        let Some(any) = lang::witness_in_difference(a, b, self.budget).map_err(|_| ())? else {
+        let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
             return Ok(None);
         };
         let shaped = SetExpr::Inter(vec![
@@ -458,6 +458,8 @@ fn compare_changed(
     mut out: Vec<Finding>,
 ) -> Vec<Finding> {
     let universe = catalog.actions().len();
+    // each principal has its own allowance of work, whatever the others used (issue 7)
+    let budget = &budget.fresh();
     let ctx = Ctx {
         catalog,
         who,
@@ -605,7 +607,7 @@ fn compare_group(
 ) {
     let templates = ctx.templates(ids);
     let (sb, sa) = sides.get_or_init(|| (side(b), side(a))).clone();
-    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side| {
+    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side, why: LangError| {
         out.push(ctx.finding(
             Code::NeedsReview,
             ids,
@@ -613,7 +615,7 @@ fn compare_group(
             sb,
             sa,
             format!(
-                "{}: the resource sets are too complex to compare offline",
+                "{}: the resource sets are too complex to compare offline ({why})",
                 group_what(ctx, ids, "may have changed")
             ),
         ))
@@ -628,7 +630,7 @@ fn compare_group(
             Ok(Some(w)) => emit(out, w),
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
-            Err(()) => review(out, sb, sa),
+            Err(why) => review(out, sb, sa, why),
         }
         return;
     }
@@ -648,7 +650,7 @@ fn compare_group(
             Ok(None) => {}
             Ok(Some(w)) => emit(out, w),
             // too complex to tell whether it covered anything: report the loss, soundly
-            Err(()) => {
+            Err(_) => {
                 let msg = format!(
                     "{}: allowed before by {}, not allowed after",
                     group_what(ctx, ids, "loses"),
@@ -661,12 +663,12 @@ fn compare_group(
     }
     // lost or narrowed: resources possibly allowed before, certainly not after
     match ctx.witness(&templates, &before.maybe, &after.maybe) {
-        Err(()) => return review(out, sb, sa),
+        Err(why) => return review(out, sb, sa, why),
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {
             // same or more resources; did certainty drop?
             match ctx.witness(&templates, &before.sure, &after.sure) {
-                Err(()) => return review(out, sb, sa),
+                Err(why) => return review(out, sb, sa, why),
                 Ok(Some(w)) => emit(out, w),
                 Ok(None) => {
                     if sb.conditions != sa.conditions
@@ -697,7 +699,7 @@ fn compare_group(
     match ctx.witness(&templates, &after.maybe, &before.maybe) {
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {}
-        Err(()) => review(out, sb, sa),
+        Err(why) => review(out, sb, sa, why),
     }
 }
 

@@ -37,8 +37,9 @@
 
 use super::wildcard::{Pattern, Token};
 use rustc_hash::{FxHashMap, FxHasher};
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A set of resource strings, as a boolean combination of IAM patterns.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -117,7 +118,7 @@ impl From<Pattern> for SetExpr {
 /// Why a question could not be answered exactly.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LangError {
-    /// The product automaton grew past the [`Budget`].
+    /// The product automaton grew past the [`Budget`]'s state count.
     #[error(
         "resource patterns too complex to compare exactly: gave up after {states} automaton states"
     )]
@@ -125,20 +126,141 @@ pub enum LangError {
         /// States explored when exploration stopped.
         states: usize,
     },
+    /// The product automaton's stored states grew past the [`Budget`]'s bytes.
+    #[error(
+        "resource patterns too complex to compare exactly: gave up after {bytes} bytes of automaton states"
+    )]
+    TooLarge {
+        /// Bytes the stored states would have taken.
+        bytes: usize,
+    },
+    /// The question (or the series of questions sharing the [`Budget`]) used up its work.
+    #[error("resource patterns too complex to compare exactly: gave up after {work} units of work")]
+    TooSlow {
+        /// Work units spent when exploration stopped (one unit: a 64-bit word of automaton
+        /// state or a pattern position visited).
+        work: u64,
+    },
 }
 
-/// How much exploration one question may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How much one question, and a series of questions, may use. The units are counted,
+/// never timed, so an answer never depends on the machine (docs/budgets.md).
+///
+/// The series allowance (`max_total_work`) is consumed by every question asked with the
+/// same value: give each independent series (the diff gives one per principal) its own,
+/// with [`Budget::fresh`], so that answers do not depend on the order of other work.
+#[derive(Debug)]
 pub struct Budget {
     /// Distinct product states explored, over all the parts of one question.
     pub max_states: usize,
+    /// Bytes of stored product states (states × state width), over one search.
+    pub max_state_bytes: usize,
+    /// Work units of one question: automaton words stepped, pattern positions compared.
+    pub max_work: u64,
+    /// Work units of every question asked with this value together.
+    pub max_total_work: u64,
+    /// Work spent so far by the questions asked with this value.
+    spent: AtomicU64,
 }
 
 impl Default for Budget {
-    /// 200 000 states: a few tens of MB at worst, and far beyond real policies.
+    /// 200 000 states, 64 MiB of states, 40 M work units a question and 160 M for a
+    /// series: tens of milliseconds to a few hundred at worst, and far beyond real
+    /// policies (the benchmarks' questions use a few thousand units).
     fn default() -> Self {
         Budget {
             max_states: 200_000,
+            max_state_bytes: 64 << 20,
+            max_work: 40_000_000,
+            max_total_work: 160_000_000,
+            spent: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Budget {
+    /// Other limits than the default ones, nothing spent (tests, benchmarks, figures).
+    pub fn new(
+        max_states: usize,
+        max_state_bytes: usize,
+        max_work: u64,
+        max_total_work: u64,
+    ) -> Budget {
+        Budget {
+            max_states,
+            max_state_bytes,
+            max_work,
+            max_total_work,
+            spent: AtomicU64::new(0),
+        }
+    }
+
+    /// The same limits with nothing spent: the allowance of a new series.
+    pub fn fresh(&self) -> Budget {
+        Budget {
+            max_states: self.max_states,
+            max_state_bytes: self.max_state_bytes,
+            max_work: self.max_work,
+            max_total_work: self.max_total_work,
+            spent: AtomicU64::new(0),
+        }
+    }
+
+    /// Work units spent so far by the questions asked with this value.
+    pub fn spent(&self) -> u64 {
+        self.spent.load(Ordering::Relaxed)
+    }
+
+    /// The meter of one question: the least of its own allowance and what the series
+    /// has left.
+    fn meter(&self) -> Meter {
+        let left = self.max_total_work.saturating_sub(self.spent());
+        Meter {
+            used: Cell::new(0),
+            limit: self.max_work.min(left),
+            base: self.spent(),
+            over: Cell::new(false),
+        }
+    }
+
+    /// Books a question's work against the series.
+    fn book(&self, meter: &Meter) {
+        self.spent.fetch_add(meter.used.get(), Ordering::Relaxed);
+    }
+}
+
+/// Work counted during one question. What it books never exceeds its limit, so a
+/// series never spends more than its allowance.
+#[derive(Debug)]
+struct Meter {
+    used: Cell<u64>,
+    limit: u64,
+    /// What the series had spent before the question (for the error's figure).
+    base: u64,
+    /// A charge did not fit: the question cannot be answered exactly.
+    over: Cell<bool>,
+}
+
+impl Meter {
+    /// Counts `units`; false (and nothing more counted) once they do not fit.
+    fn charge(&self, units: u64) -> bool {
+        let used = self.used.get().saturating_add(units);
+        if used > self.limit || self.over.get() {
+            self.over.set(true);
+            self.used.set(self.limit);
+            return false;
+        }
+        self.used.set(used);
+        true
+    }
+
+    fn exhausted(&self) -> bool {
+        self.over.get()
+    }
+
+    fn error(&self) -> LangError {
+        LangError::TooSlow {
+            work: self.base.saturating_add(self.used.get()),
         }
     }
 }
@@ -154,7 +276,7 @@ pub fn witness_in_difference(
     if a == b {
         return Ok(None);
     }
-    Question::difference(a, b).search(Mode::Shortest, budget)
+    Question::difference(a, b, budget).answer(Mode::Shortest, budget)
 }
 
 /// Is every string of `a` in `b`?
@@ -162,18 +284,18 @@ pub fn is_subset(a: &SetExpr, b: &SetExpr, budget: &Budget) -> Result<bool, Lang
     if a == b || matches!(b, SetExpr::All) || matches!(a, SetExpr::Empty) {
         return Ok(true);
     }
-    let found = Question::difference(a, b).search(Mode::Any, budget)?;
+    let found = Question::difference(a, b, budget).answer(Mode::Any, budget)?;
     Ok(found.is_none())
 }
 
 /// A shortest string in `a` (None when `a` is empty).
 pub fn sample(a: &SetExpr, budget: &Budget) -> Result<Option<String>, LangError> {
-    Question::of(a).search(Mode::Shortest, budget)
+    Question::of(a, budget).answer(Mode::Shortest, budget)
 }
 
 /// Is `a` the empty set?
 pub fn is_empty(a: &SetExpr, budget: &Budget) -> Result<bool, LangError> {
-    Ok(Question::of(a).search(Mode::Any, budget)?.is_none())
+    Ok(Question::of(a, budget).answer(Mode::Any, budget)?.is_none())
 }
 
 /// Whether the caller needs the shortest member or just any.
@@ -184,8 +306,22 @@ enum Mode {
 }
 
 /// More disjuncts than this and the expression is explored whole: splitting would cost
-/// more than it saves.
+/// more than it saves. A union of many patterns against the rest (one principal's
+/// thousands of resources) splits into one disjunct per pattern, up to the larger
+/// [`MAX_ANCHOR_DISJUNCTS`]: each disjunct is then settled by cheap tests, where the
+/// whole expression would be a product of thousands of automata.
 const MAX_DISJUNCTS: usize = 256;
+
+/// Disjuncts allowed when each is small (at most [`SMALL_TERM`] conjuncts); the work
+/// of settling them is counted by the [`Budget`].
+const MAX_ANCHOR_DISJUNCTS: usize = 1 << 14;
+
+/// Conjuncts of a disjunct that counts as small.
+const SMALL_TERM: usize = 4;
+
+/// Cells (positions × positions) one syntactic inclusion test may use before it says
+/// "not shown" (a sound answer: the question then goes to the budgeted product).
+const MAX_SUBSET_CELLS: u64 = 1 << 22;
 
 /// A set expression over the leaves of a [`Question`] (leaf = index of a distinct
 /// pattern), so that rewriting it never copies a pattern.
@@ -211,6 +347,9 @@ struct Question<'q> {
     index: FxHashMap<&'q Pattern, usize>,
     root: Node,
     other: OnceCell<Option<char>>,
+    /// Work counted so far; past its limit the simplifications stop deduplicating (they
+    /// stay linear) and the search answers [`LangError::TooSlow`].
+    meter: Meter,
 }
 
 /// One disjunct of a question: the members of all `anchors` that satisfy `rest`.
@@ -223,29 +362,52 @@ struct Part {
 }
 
 impl<'q> Question<'q> {
-    fn empty() -> Question<'q> {
+    fn empty(meter: Meter) -> Question<'q> {
         Question {
             leaves: Vec::new(),
             index: FxHashMap::default(),
             root: Node::Const(false),
             other: OnceCell::new(),
+            meter,
         }
     }
 
     /// The members of `e`.
-    fn of(e: &'q SetExpr) -> Question<'q> {
-        let mut q = Question::empty();
+    fn of(e: &'q SetExpr, budget: &Budget) -> Question<'q> {
+        let mut q = Question::empty(budget.meter());
         let raw = q.build(e);
         q.root = q.reduce(&raw, &mut |_| None);
         q
     }
 
     /// The members of `a` that are not in `b`.
-    fn difference(a: &'q SetExpr, b: &'q SetExpr) -> Question<'q> {
-        let mut q = Question::empty();
+    fn difference(a: &'q SetExpr, b: &'q SetExpr, budget: &Budget) -> Question<'q> {
+        let mut q = Question::empty(budget.meter());
         let (na, nb) = (q.build(a), q.build(b));
         q.root = q.reduce(&Node::And(vec![na, Node::Not(Box::new(nb))]), &mut |_| None);
         q
+    }
+
+    /// [`Question::search`], its work booked against the budget's series.
+    fn answer(&self, mode: Mode, budget: &Budget) -> Result<Option<String>, LangError> {
+        let found = self.search(mode, budget);
+        budget.book(&self.meter);
+        found
+    }
+
+    /// `x` added to `out` unless already there; past the budget, added as is (the
+    /// deduplication is a simplification, not needed for a right answer).
+    fn push_unique(&self, out: &mut Vec<Node>, x: Node) {
+        if self.meter.charge(out.len() as u64 + 1) && out.contains(&x) {
+            return;
+        }
+        out.push(x);
+    }
+
+    /// `X` and `¬X` both in `xs` (past the budget: not looked for).
+    fn has_complement_pair(&self, xs: &[Node]) -> bool {
+        let n = xs.len() as u64;
+        self.meter.charge(n.saturating_mul(n)) && has_complement_pair(xs)
     }
 
     /// `e` as a node, leaves interned in first-seen order (so `a`'s patterns lead).
@@ -288,14 +450,17 @@ impl<'q> Question<'q> {
     /// The character written for the "other" class: literal in no pattern of the question.
     fn other(&self) -> Option<char> {
         *self.other.get_or_init(|| {
-            pick_other(|c| {
-                self.leaves.iter().any(|l| {
-                    l.pat
-                        .tokens()
-                        .iter()
-                        .any(|t| matches!(t, Token::Lit(s) if s.contains(c)))
-                })
-            })
+            // one pass over the literals, not one per candidate (a hostile question can
+            // use thousands of distinct characters)
+            let mut used = rustc_hash::FxHashSet::default();
+            for l in &self.leaves {
+                for t in l.pat.tokens() {
+                    if let Token::Lit(s) = t {
+                        used.extend(s.chars());
+                    }
+                }
+            }
+            pick_other(|c| used.contains(&c))
         })
     }
 
@@ -344,11 +509,11 @@ impl<'q> Question<'q> {
                     match self.reduce(x, settle) {
                         Node::Const(false) => {}
                         Node::Const(true) => return Node::Const(true),
-                        Node::Or(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
-                        other => push_unique(&mut out, other),
+                        Node::Or(ys) => ys.into_iter().for_each(|y| self.push_unique(&mut out, y)),
+                        other => self.push_unique(&mut out, other),
                     }
                 }
-                if has_complement_pair(&out) {
+                if self.has_complement_pair(&out) {
                     return Node::Const(true);
                 }
                 collapse(out, Node::Const(false), Node::Or)
@@ -368,11 +533,11 @@ impl<'q> Question<'q> {
             match self.reduce(x, settle) {
                 Node::Const(true) => {}
                 Node::Const(false) => return Node::Const(false),
-                Node::And(ys) => ys.into_iter().for_each(|y| push_unique(&mut out, y)),
-                other => push_unique(&mut out, other),
+                Node::And(ys) => ys.into_iter().for_each(|y| self.push_unique(&mut out, y)),
+                other => self.push_unique(&mut out, other),
             }
         }
-        if has_complement_pair(&out) {
+        if self.has_complement_pair(&out) {
             return Node::Const(false);
         }
         // A literal conjunct leaves one candidate: match it against the rest.
@@ -380,7 +545,11 @@ impl<'q> Question<'q> {
             Node::Leaf(i) => self.literal(*i).map(|s| (*i, s)),
             _ => None,
         });
-        if let Some((i, text)) = literal {
+        if let Some((i, text)) = literal
+            && self
+                .meter
+                .charge((text.len() as u64 + 1).saturating_mul(out.len() as u64))
+        {
             return if out.iter().all(|x| self.matches(x, text)) {
                 Node::Leaf(i)
             } else {
@@ -396,6 +565,12 @@ impl<'q> Question<'q> {
     fn decide(&self, anchors: &[usize], j: usize) -> Option<bool> {
         let pj = self.pat(j)?;
         let pats = || anchors.iter().filter_map(|&a| self.pat(a));
+        // the plain comparisons read at most the literal ends of both, per anchor, a
+        // word at a time
+        let ends = (pj.literal_prefix().len() + literal_suffix(pj).len()) as u64 / 8 + 1;
+        if !self.meter.charge(ends.saturating_mul(anchors.len() as u64)) {
+            return None;
+        }
         if let Some(s) = pats().find_map(Pattern::as_literal) {
             return Some(pj.matches(s));
         }
@@ -417,16 +592,31 @@ impl<'q> Question<'q> {
             return Some(true);
         }
         let q = self.atoms(j);
-        if anchors.iter().any(|&a| disjoint(self.atoms(a), q)) {
+        if anchors.iter().any(|&a| self.disjoint(a, j)) {
             return Some(false);
         }
         let contains = fits
             && anchors.iter().any(|&a| {
                 self.pat(a)
                     .is_some_and(|p| literal_ends(p, pj) == Ends::Fit)
-                    && syntactic_subset(self.atoms(a), q)
+                    && self.subset(self.atoms(a), q)
             });
         contains.then_some(true)
+    }
+
+    /// [`disjoint`] of two leaves, its reading counted (false, "not shown", past the
+    /// budget).
+    fn disjoint(&self, i: usize, j: usize) -> bool {
+        let (p, q) = (self.atoms(i), self.atoms(j));
+        self.meter.charge(2 * p.len().min(q.len()) as u64 + 1) && disjoint(p, q)
+    }
+
+    /// [`syntactic_subset_within`] with its cells counted (false, "not shown", past the
+    /// budget).
+    fn subset(&self, p: &[Atom], q: &[Atom]) -> bool {
+        let mut cells = MAX_SUBSET_CELLS;
+        let found = syntactic_subset_within(p, q, &mut cells);
+        self.meter.charge(MAX_SUBSET_CELLS - cells) && found
     }
 
     /// Decides, inside one disjunct (a list of conjuncts), every pattern its anchors
@@ -447,11 +637,7 @@ impl<'q> Question<'q> {
             }
         }
         for (k, &i) in anchors.iter().enumerate() {
-            if anchors
-                .iter()
-                .skip(k + 1)
-                .any(|&j| disjoint(self.atoms(i), self.atoms(j)))
-            {
+            if anchors.iter().skip(k + 1).any(|&j| self.disjoint(i, j)) {
                 return None;
             }
         }
@@ -461,7 +647,7 @@ impl<'q> Question<'q> {
             let implied = anchors.iter().enumerate().any(|(m, &i)| {
                 m != k
                     && keep.get(m).copied().unwrap_or(false)
-                    && syntactic_subset(self.atoms(i), self.atoms(j))
+                    && self.subset(self.atoms(i), self.atoms(j))
             });
             if let Some(slot) = keep.get_mut(k) {
                 *slot = !implied;
@@ -543,10 +729,17 @@ impl<'q> Question<'q> {
             return Ok(None);
         }
         let mut scratch = Scratch::default();
-        let mut parts: Vec<Part> = terms(&self.root)
-            .into_iter()
-            .filter_map(|t| self.restrict(t, &mut scratch))
-            .collect();
+        let mut parts: Vec<Part> = Vec::new();
+        for t in terms(&self.root) {
+            // settling a disjunct reads every leaf the expression names
+            if !self.meter.charge((t.len() + self.leaves.len()) as u64) {
+                return Err(self.meter.error());
+            }
+            parts.extend(self.restrict(t, &mut scratch));
+        }
+        if self.meter.exhausted() {
+            return Err(self.meter.error());
+        }
         // Shortest candidates first, so the depth bound prunes the rest early (stable, so
         // equal lengths keep the order of the expression: deterministic witnesses).
         parts.sort_by_key(|p| p.min_len);
@@ -566,7 +759,13 @@ impl<'q> Question<'q> {
                 .iter()
                 .filter_map(|&a| self.pat(a))
                 .map(|p| shortest_member(p, || self.other()))
-                .find(|s| self.holds(part, s));
+                .find(|s| {
+                    let cost = (s.len() as u64 + 1).saturating_mul(part.anchors.len() as u64 + 1);
+                    self.meter.charge(cost) && self.holds(part, s)
+                });
+            if self.meter.exhausted() {
+                return Err(self.meter.error());
+            }
             if let Some(s) = quick {
                 best = Some((s.chars().count(), s));
                 continue;
@@ -587,7 +786,11 @@ impl<'q> Question<'q> {
                 .map(Pattern::literal_prefix)
                 .max_by_key(|p| p.len())
                 .unwrap_or("");
-            match Machine::new(self, &node).bfs(prefix, bound, budget.max_states, &mut used) {
+            if !self.meter.charge(self.leaves.len() as u64) {
+                return Err(self.meter.error());
+            }
+            let machine = Machine::new(self, &node);
+            match machine.bfs(prefix, bound, budget, &self.meter, &mut used) {
                 Ok(Some(w)) => best = Some((w.chars().count(), w)),
                 Ok(None) => {}
                 Err(err) if mode == Mode::Shortest => return Err(err),
@@ -676,9 +879,11 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
     }
     let mut done = Vec::new();
     let mut work = vec![vec![root]];
+    let mut widest = 0;
     while let Some(term) = work.pop() {
         let mut flat = Vec::with_capacity(term.len());
         term.into_iter().for_each(|n| flatten(n, &mut flat));
+        widest = widest.max(flat.len());
         let split = flat.iter().enumerate().find_map(|(at, n)| match n {
             Node::Or(xs) => Some((at, xs)),
             _ => None,
@@ -695,17 +900,12 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
                 }
             }
         }
-        if done.len() + work.len() > MAX_DISJUNCTS {
+        let n = done.len() + work.len();
+        if n > MAX_DISJUNCTS && (n > MAX_ANCHOR_DISJUNCTS || widest > SMALL_TERM) {
             return vec![vec![root]];
         }
     }
     done
-}
-
-fn push_unique(out: &mut Vec<Node>, x: Node) {
-    if !out.contains(&x) {
-        out.push(x);
-    }
 }
 
 fn has_complement_pair(xs: &[Node]) -> bool {
@@ -765,13 +965,13 @@ fn shortest_member(p: &Pattern, other: impl Fn() -> Option<char>) -> String {
 
 /// One position of a pattern, characters spelled out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Atom {
+pub(crate) enum Atom {
     Char(char),
     Any,
     Star,
 }
 
-fn atoms(p: &Pattern) -> Vec<Atom> {
+pub(crate) fn atoms(p: &Pattern) -> Vec<Atom> {
     let mut out = Vec::with_capacity(
         p.tokens()
             .iter()
@@ -816,7 +1016,16 @@ fn disjoint_from<'a>(
 /// be consumed by a `*` of `q`, and a `?` of `p` by a `?` or `*` of `q`. Any string of
 /// `p` then matches `q` by the same split. (Not complete, which is fine: a miss only
 /// sends the question to the product automaton.)
+#[cfg(test)]
 fn syntactic_subset(p: &[Atom], q: &[Atom]) -> bool {
+    let mut cells = u64::MAX;
+    syntactic_subset_within(p, q, &mut cells)
+}
+
+/// Sound test for `p ⊆ q` (see `syntactic_subset`) within `cells` (positions compared,
+/// then cells of the table over what the fixed ends leave), which it decreases by what
+/// it used: false, "not shown", when the table would not fit. Memory: two rows over `q`.
+pub(crate) fn syntactic_subset_within(p: &[Atom], q: &[Atom], cells: &mut u64) -> bool {
     fn consumes(q: Atom, p: Atom) -> bool {
         match q {
             Atom::Char(c) => p == Atom::Char(c),
@@ -825,6 +1034,11 @@ fn syntactic_subset(p: &[Atom], q: &[Atom]) -> bool {
         }
     }
     let (mut p, mut q) = (p, q);
+    let ends = p.len().min(q.len()) as u64 + 1;
+    if *cells < ends {
+        return false;
+    }
+    *cells -= ends;
     // Fixed ends of `q` must meet the same ends of `p`: cheap, and it settles most pairs.
     while let Some((&qa, q_rest)) = q.split_first() {
         if qa == Atom::Star {
@@ -849,6 +1063,11 @@ fn syntactic_subset(p: &[Atom], q: &[Atom]) -> bool {
         [Atom::Star] => return true,
         _ => {}
     }
+    let table = (p.len() as u64 + 1).saturating_mul(q.len() as u64 + 1);
+    if *cells < table {
+        return false;
+    }
+    *cells -= table;
     // Wildcard matching of `q` over the word `p`; `prev[j]`: `q[..j]` matches `p[..i]`.
     let mut prev: Vec<bool> = Vec::with_capacity(q.len() + 1);
     prev.push(true);
@@ -1002,6 +1221,19 @@ struct Machine<'a> {
     /// a subtracted one). Only those lead the moves: extending a subtracted pattern makes
     /// witnesses read like the resources that were taken away (`…/m` for `…/models/*`).
     positive: Vec<bool>,
+    /// Work of one step besides the set positions: every word, every `*` closed, every
+    /// node of the expression evaluated.
+    fixed_cost: u64,
+}
+
+/// Counts the nodes of an expression.
+fn count_nodes(node: &Node, n: &mut u64) {
+    *n += 1;
+    match node {
+        Node::Const(_) | Node::Leaf(_) => {}
+        Node::And(v) | Node::Or(v) => v.iter().for_each(|x| count_nodes(x, n)),
+        Node::Not(x) => count_nodes(x, n),
+    }
 }
 
 /// Marks the leaves that occur under an even number of negations.
@@ -1045,7 +1277,11 @@ impl<'a> Machine<'a> {
                 *p = b;
             }
         }
+        let mut nodes = 0u64;
+        count_nodes(root, &mut nodes);
+        let stars: usize = leaves.iter().map(|l| l.stars.len()).sum();
         Machine {
+            fixed_cost: (width + stars) as u64 + nodes + 1,
             leaves,
             slot,
             width,
@@ -1053,6 +1289,11 @@ impl<'a> Machine<'a> {
             other: q.other(),
             positive,
         }
+    }
+
+    /// Work units of one step from `s`: its fixed cost and its set positions.
+    fn step_cost(&self, s: &[u64]) -> u64 {
+        self.fixed_cost + s.iter().map(|w| u64::from(w.count_ones())).sum::<u64>()
     }
 
     fn leaf(&self, i: usize) -> Option<&Leaf<'a>> {
@@ -1169,17 +1410,23 @@ impl<'a> Machine<'a> {
     /// Breadth-first search for an accepted string of at most `max_len` characters
     /// that starts with `prefix`, which every accepted string must start with (the
     /// literal prefix of a pattern the root intersects): the search starts after it.
-    /// `used` counts states against `max_states` across calls.
+    /// `used` counts states against the budget's `max_states` across calls; the work of
+    /// every step is counted by `meter`, and the stored states' bytes against
+    /// `max_state_bytes`.
     fn bfs(
         &self,
         prefix: &str,
         max_len: Option<usize>,
-        max_states: usize,
+        budget: &Budget,
+        meter: &Meter,
         used: &mut usize,
     ) -> Result<Option<String>, LangError> {
         let mut init = self.initial();
         let mut buf = vec![0u64; self.width];
         for c in prefix.chars() {
+            if !meter.charge(self.step_cost(&init)) {
+                return Err(meter.error());
+            }
             self.step(&init, c, &mut buf);
             std::mem::swap(&mut init, &mut buf);
         }
@@ -1196,6 +1443,8 @@ impl<'a> Machine<'a> {
         let mut states = States::new(self.width);
         states.insert(&init, usize::MAX, '\0');
         *used += 1;
+        // a stored state: its words, where it came from, its hash chain and map entry
+        let state_bytes = self.width * 8 + 48;
         let mut frontier = vec![0usize];
         let mut cur = vec![0u64; self.width];
         let mut moves = Vec::new();
@@ -1206,7 +1455,15 @@ impl<'a> Machine<'a> {
             let mut next = Vec::new();
             for &id in &frontier {
                 cur.copy_from_slice(states.get(id));
+                let cost = self.step_cost(&cur);
+                // the moves read the state once, then each is a step
+                if !meter.charge(cost) {
+                    return Err(meter.error());
+                }
                 self.moves(&cur, &mut moves);
+                if !meter.charge(cost.saturating_mul(moves.len() as u64)) {
+                    return Err(meter.error());
+                }
                 for &c in &moves {
                     self.step(&cur, c, &mut buf);
                     // Dead ends are dropped before they cost a hash.
@@ -1218,8 +1475,12 @@ impl<'a> Machine<'a> {
                         continue;
                     };
                     *used += 1;
-                    if *used > max_states {
+                    if *used > budget.max_states {
                         return Err(LangError::TooComplex { states: *used });
+                    }
+                    let bytes = states.len().saturating_mul(state_bytes);
+                    if bytes > budget.max_state_bytes {
+                        return Err(LangError::TooLarge { bytes });
                     }
                     if future == Tri::Yes || self.accepts(self.root, &buf) {
                         return Ok(Some(format!("{prefix}{}", states.path(succ))));
@@ -1255,6 +1516,10 @@ impl States {
             newest: FxHashMap::default(),
             older: Vec::new(),
         }
+    }
+
+    fn len(&self) -> usize {
+        self.from.len()
     }
 
     fn get(&self, id: usize) -> &[u64] {
@@ -1305,6 +1570,16 @@ mod tests {
 
     fn b() -> Budget {
         Budget::default()
+    }
+
+    fn unlimited() -> Budget {
+        Budget {
+            max_states: usize::MAX,
+            max_state_bytes: usize::MAX,
+            max_work: u64::MAX,
+            max_total_work: u64::MAX,
+            spent: AtomicU64::new(0),
+        }
     }
 
     fn p(raw: &str) -> SetExpr {
@@ -1529,7 +1804,10 @@ mod tests {
     fn budget_exhaustion_is_an_error_not_an_answer() {
         let a = p("*a*");
         let bb = SetExpr::union([p("a*"), p("*b*")]);
-        let tiny = Budget { max_states: 2 };
+        let tiny = Budget {
+            max_states: 2,
+            ..b()
+        };
         assert_eq!(
             witness_in_difference(&a, &bb, &tiny),
             Err(LangError::TooComplex { states: 3 })
@@ -1720,11 +1998,12 @@ mod tests {
 
     /// The product automaton alone, without simplification or fast paths.
     fn slow(e: &SetExpr) -> Option<String> {
-        let mut q = Question::empty();
+        let budget = unlimited();
+        let mut q = Question::empty(budget.meter());
         q.root = q.build(e);
         let mut used = 0;
         Machine::new(&q, &q.root)
-            .bfs("", None, usize::MAX, &mut used)
+            .bfs("", None, &budget, &q.meter, &mut used)
             .expect("no budget")
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::model::ResourceClause;
 
 use super::context::RequestContext;
+use super::lang::{Atom, atoms, syntactic_subset_within};
 use super::variables::{self, Resolved};
 use super::wildcard::Pattern;
 
@@ -55,17 +56,25 @@ impl ResourceScope {
     }
 
     /// True when every resource of `inner` is certainly in `self` (sufficient test: a
-    /// `false` means "not shown", not "not included").
+    /// `false` means "not shown", not "not included"). Bounded: past [`MAX_COVER_CELLS`]
+    /// the answer is `false`, which callers already read as "keep the detail" (a limit or
+    /// an exception the diff then compares exactly, within its own budget).
     pub fn covers(&self, inner: &ResourceScope) -> bool {
+        let mut cells = MAX_COVER_CELLS;
+        self.covers_within(inner, &mut cells)
+    }
+
+    /// [`ResourceScope::covers`] within `cells`, decreased by what the test used.
+    pub fn covers_within(&self, inner: &ResourceScope, cells: &mut u64) -> bool {
         match (self, inner) {
             (ResourceScope::Any, _) => true,
-            (ResourceScope::Only(outer), ResourceScope::Only(inner)) => inner
-                .iter()
-                .all(|i| outer.iter().any(|o| pattern_covers(&o.text, &i.text))),
+            (ResourceScope::Only(outer), ResourceScope::Only(inner)) => {
+                all_covered(inner, outer, cells)
+            }
             // outer excludes E, inner excludes F: inner ⊆ outer when every e is within some f
-            (ResourceScope::AllExcept(outer), ResourceScope::AllExcept(inner)) => outer
-                .iter()
-                .all(|o| inner.iter().any(|i| pattern_covers(&i.text, &o.text))),
+            (ResourceScope::AllExcept(outer), ResourceScope::AllExcept(inner)) => {
+                all_covered(outer, inner, cells)
+            }
             _ => false,
         }
     }
@@ -200,11 +209,51 @@ fn display_tokens(p: &Pattern) -> String {
     s
 }
 
+/// Cells one [`ResourceScope::covers`] test may use: one per pair of patterns tried and
+/// per position compared, and (outer positions × inner positions) for a pair its literal
+/// ends do not settle. 16 M: a few milliseconds, two rows of memory.
+pub const MAX_COVER_CELLS: u64 = 1 << 24;
+
+/// Every pattern of `items` inside some pattern of `by`, within `cells`. Patterns are
+/// compared as tokens, so a literal `*` a variable brought in is no wildcard.
+fn all_covered(items: &[ResPat], by: &[ResPat], cells: &mut u64) -> bool {
+    if by.iter().any(|p| p.pattern.is_match_all()) {
+        return true;
+    }
+    // the same pattern on both sides (a boundary repeating the grant) needs no table
+    let same: rustc_hash::FxHashSet<&Pattern> = by.iter().map(|p| &p.pattern).collect();
+    let by_atoms: std::cell::OnceCell<Vec<Vec<Atom>>> = std::cell::OnceCell::new();
+    items.iter().all(|i| {
+        if same.contains(&i.pattern) {
+            return true;
+        }
+        let by_atoms = by_atoms.get_or_init(|| by.iter().map(|o| atoms(&o.pattern)).collect());
+        let inner = atoms(&i.pattern);
+        by_atoms.iter().any(|o| {
+            // one cell for the pair itself, so that many patterns are bounded too
+            if *cells == 0 {
+                return false;
+            }
+            *cells -= 1;
+            syntactic_subset_within(&inner, o, cells)
+        })
+    })
+}
+
 /// Whether every string matched by IAM pattern `inner` is matched by `outer` (`*`, `?`).
 /// Exact for the usual shapes (literal prefixes ending in `*`); never true when it is not
-/// so. Dynamic programming over (outer, inner) positions: an inner `*` can only be
-/// absorbed by an outer `*`, an inner `?` by an outer `?` or `*`.
+/// so. An inner `*` can only be absorbed by an outer `*`, an inner `?` by an outer `?`
+/// or `*`; the literal ends are compared first, then a table over what they leave, in
+/// two rows, within [`MAX_COVER_CELLS`] (past it: false, "not shown").
 pub fn pattern_covers(outer: &str, inner: &str) -> bool {
+    let (o, i) = (atoms(&Pattern::parse(outer)), atoms(&Pattern::parse(inner)));
+    let mut cells = MAX_COVER_CELLS;
+    syntactic_subset_within(&i, &o, &mut cells)
+}
+
+/// The former table over all positions, kept as the tests' oracle.
+#[cfg(test)]
+fn pattern_covers_table(outer: &str, inner: &str) -> bool {
     let o: Vec<char> = outer.chars().collect();
     let i: Vec<char> = inner.chars().collect();
     let w = i.len() + 1;
@@ -273,6 +322,100 @@ mod tests {
             "abc", "abc" => true;
             "abc", "abd" => false;
         }
+    }
+
+    /// issue 7: the bounded test answers as the former full table did on every pair of a
+    /// small family of patterns in normal form, and every yes it gives is sound.
+    #[test]
+    fn bounded_covers_agrees_with_the_full_table() {
+        let alphabet = ['a', 'b', '*', '?'];
+        let mut pats = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for s in &level {
+                for c in alphabet {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            pats.extend(next.iter().cloned());
+            level = next;
+        }
+        // strings over {a, b} up to length 5, to check every new "yes"
+        let mut samples = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = samples.clone();
+            for s in &samples {
+                for c in ['a', 'b'] {
+                    next.push(format!("{s}{c}"));
+                }
+            }
+            samples = next;
+        }
+        samples.sort();
+        samples.dedup();
+        let m = super::super::wildcard::matches;
+        for o in &pats {
+            for i in &pats {
+                let (new, table) = (pattern_covers(o, i), pattern_covers_table(o, i));
+                // the same where normalization changes nothing (it turns `*?` into `?*`
+                // and `**` into `*`, which moves what either test can see), always sound
+                let normal = |p: &str| Pattern::parse(p).to_text() == p;
+                if normal(o) && normal(i) {
+                    assert_eq!(new, table, "{o} ⊇ {i}");
+                }
+                if new {
+                    assert!(
+                        samples.iter().all(|s| !m(i, s) || m(o, s)),
+                        "{o} ⊇ {i} unsound"
+                    );
+                }
+            }
+        }
+    }
+
+    fn only<S: AsRef<str>>(texts: &[S]) -> ResourceScope {
+        ResourceScope::Only(texts.iter().map(|t| ResPat::parse(t.as_ref())).collect())
+    }
+
+    /// issue 7: the `!Join` of 300 aliases (300,000 characters) in a grant and in its
+    /// boundary: the same pattern is settled without a table, different ones of that
+    /// size give up ("not shown") within the cells, and nothing is allocated per cell.
+    #[test]
+    fn covers_is_bounded_on_huge_patterns() {
+        let huge = format!("arn:aws:s3:::{}", "b".repeat(300_000));
+        let mut cells = MAX_COVER_CELLS;
+        assert!(only(&[&huge]).covers_within(&only(&[&huge]), &mut cells));
+        assert_eq!(cells, MAX_COVER_CELLS, "identical patterns cost no cells");
+        // stars in the middle: the ends match, the table would be 10^10 cells
+        let outer = format!("arn:*{}*", "b?".repeat(50_000));
+        let inner = format!("arn:*{}*x", "b*".repeat(50_000));
+        let mut cells = MAX_COVER_CELLS;
+        assert!(!only(&[&outer]).covers_within(&only(&[&inner]), &mut cells));
+        assert!(cells > 0, "gave up before the table, not after");
+        assert!(!pattern_covers(&outer, &inner));
+        // many patterns: every pair costs a cell, so 5,000 × 5,000 stops at the budget
+        let many: Vec<String> = (0..5_000).map(|i| format!("arn:aws:s3:::b{i}/*")).collect();
+        let others: Vec<String> = (0..5_000).map(|i| format!("arn:aws:s3:::c{i}/*")).collect();
+        let mut cells = MAX_COVER_CELLS;
+        assert!(!only(&many).covers_within(&only(&others), &mut cells));
+    }
+
+    /// A literal `*` brought in by a variable is no wildcard: a deny on it covers only
+    /// itself (the former text comparison read it as `*`).
+    #[test]
+    fn literal_star_from_a_variable_covers_only_itself() {
+        use super::super::wildcard::Token;
+        let lit = ResPat {
+            text: "arn:aws:s3:::*".into(),
+            pattern: Pattern::from_tokens(vec![Token::Lit("arn:aws:s3:::*".into())]),
+        };
+        let outer = ResourceScope::Only(vec![lit]);
+        assert!(!outer.covers(&only(&["arn:aws:s3:::b/k"])));
+        assert!(outer.covers(&ResourceScope::Only(vec![ResPat {
+            text: "arn:aws:s3:::*".into(),
+            pattern: Pattern::from_tokens(vec![Token::Lit("arn:aws:s3:::*".into())]),
+        }])));
     }
 
     #[test]
