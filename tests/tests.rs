@@ -11,6 +11,7 @@ mod diff;
 mod diff_props;
 mod examples;
 mod generator;
+mod hostile_readers;
 mod malformed;
 mod oracle;
 mod provisioner;
