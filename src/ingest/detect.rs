@@ -255,19 +255,14 @@ fn classify_text(file: &Arc<str>, bytes: &[u8]) -> Result<Kind, IngestError> {
             "it is neither JSON nor YAML with top-level keys",
         ));
     }
-    let placed: Vec<(String, Place)> = found
-        .into_iter()
-        .map(|(k, line)| {
-            let place = Place {
-                file: file.clone(),
-                line: Some(line),
-                column: Some(1),
-                pointer: None,
-            };
-            (k, place)
-        })
-        .collect();
-    Err(unknown_keys(file, &placed))
+    let keys: Vec<String> = found.iter().map(|(k, _)| k.clone()).collect();
+    let place = |i: usize| Place {
+        file: file.clone(),
+        line: found.get(i).map(|(_, line)| *line),
+        column: Some(1),
+        pointer: None,
+    };
+    Err(unknown_keys(file, &keys, &place))
 }
 
 /// Meaningful lines are `group: name name ...` (or YAML list items under one): the first
@@ -396,20 +391,17 @@ pub(crate) fn classify(file: &Arc<str>, bytes: &[u8]) -> Result<Kind, IngestErro
         ));
     }
     let prefix = if array { "/0" } else { "" };
-    let placed: Vec<(String, Place)> = keys
-        .into_iter()
-        .take(SHOWN_KEYS)
-        .map(|k| {
-            let pointer = format!("{prefix}/{}", escape_token(&k));
+    // placing a key costs a parse of the file: only the one the message names is placed
+    let place = |i: usize| {
+        let located = keys.get(i).and_then(|k| {
+            let pointer = format!("{prefix}/{}", escape_token(k));
             let mut place = yaml::place_of(file, bytes, &pointer, true);
-            if place.line.is_none() {
-                place = text.place_at(Some(at), None);
-            }
             place.pointer = None;
-            (k, place)
-        })
-        .collect();
-    Err(unknown_keys(file, &placed))
+            place.line.is_some().then_some(place)
+        });
+        located.unwrap_or_else(|| text.place_at(Some(at), None))
+    };
+    Err(unknown_keys(file, &keys, &place))
 }
 
 /// How many keys a message names.
@@ -488,11 +480,12 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
 ];
 
 /// How close `seen` is to the known `key`: 2 when equal, 1 when a near miss (case,
-/// `_`/`-`, two edits), else 0. Long keys are not compared (a binary file's noise).
+/// `_`/`-`, two edits), else 0. Short keys are near nothing (two edits make `k1` of
+/// `Id`), long ones are not compared (a binary file's noise).
 fn closeness(seen: &str, key: &str) -> u8 {
     if seen == key {
         2
-    } else if seen.len() <= 64 && closest(seen, [key]).is_some() {
+    } else if (5..=64).contains(&seen.len()) && closest(seen, [key]).is_some() {
         1
     } else {
         0
@@ -501,18 +494,21 @@ fn closeness(seen: &str, key: &str) -> u8 {
 
 /// The error for a file of unknown format: the keys seen, the closest format, and the
 /// place where the file stops looking like it.
-fn unknown_keys(file: &Arc<str>, keys: &[(String, Place)]) -> IngestError {
+fn unknown_keys(
+    file: &Arc<str>,
+    keys: &[String],
+    place_of: &dyn Fn(usize) -> Place,
+) -> IngestError {
     let shown: Vec<String> = keys
         .iter()
         .take(SHOWN_KEYS)
-        .map(|(k, _)| format!("`{}`", printable(k)))
+        .map(|k| format!("`{}`", printable(k)))
         .collect();
     let seen = format!("top-level keys {}", shown.join(", "));
-    let first_place = keys.first().map(|(_, p)| p.clone());
     let score = |sig: &(&str, &[&str], &[&str])| -> u32 {
         keys.iter()
             .take(50)
-            .map(|(k, _)| {
+            .map(|k| {
                 sig.1
                     .iter()
                     .chain(sig.2.iter())
@@ -529,7 +525,7 @@ fn unknown_keys(file: &Arc<str>, keys: &[(String, Place)]) -> IngestError {
         .max_by_key(|(s, sig)| (*s, std::cmp::Reverse(sig.0)));
     let Some((_, (label, ids, others))) = best else {
         return IngestError::new(
-            first_place.unwrap_or_else(|| Place::file(file.clone())),
+            place_of(0),
             format!(
                 "cannot tell the format of `{file}`: {seen}, none of which any known format has"
             ),
@@ -538,10 +534,10 @@ fn unknown_keys(file: &Arc<str>, keys: &[(String, Place)]) -> IngestError {
     };
     // where the file stops looking like it: a near miss of an identifying key, else
     // the first key the format does not have
-    let near = keys.iter().find_map(|(k, p)| {
+    let near = keys.iter().enumerate().find_map(|(i, k)| {
         ids.iter()
             .find(|id| closeness(k, id) == 1)
-            .map(|id| (k, *id, p))
+            .map(|id| (k, *id, i))
     });
     let expected: Vec<String> = ids
         .iter()
@@ -549,14 +545,18 @@ fn unknown_keys(file: &Arc<str>, keys: &[(String, Place)]) -> IngestError {
         .map(|k| format!("`{k}`"))
         .collect();
     let (place, diverges) = match near {
-        Some((k, id, p)) => (p.clone(), format!("`{}` here is not `{id}`", printable(k))),
+        Some((k, id, i)) => (
+            place_of(i),
+            format!("`{}` here is not `{id}`", printable(k)),
+        ),
         None => {
             let odd = keys
                 .iter()
-                .find(|(k, _)| !ids.contains(&k.as_str()) && !others.contains(&k.as_str()));
+                .enumerate()
+                .find(|(_, k)| !ids.contains(&k.as_str()) && !others.contains(&k.as_str()));
             match odd {
-                Some((k, p)) => (
-                    p.clone(),
+                Some((i, k)) => (
+                    place_of(i),
                     format!(
                         "it has none of {}, and `{}` here is none of its keys",
                         expected.join(", "),
@@ -564,7 +564,7 @@ fn unknown_keys(file: &Arc<str>, keys: &[(String, Place)]) -> IngestError {
                     ),
                 ),
                 None => (
-                    first_place.unwrap_or_else(|| Place::file(file.clone())),
+                    place_of(0),
                     format!("it has none of {}", expected.join(", ")),
                 ),
             }
