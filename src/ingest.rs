@@ -39,7 +39,8 @@ pub use policy_doc::{OriginBase, parse_policy_document};
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};
 
-use crate::model::Snapshot;
+use crate::model::{self, Snapshot, Warning, WarningCode};
+use detect::Kind;
 
 /// How to read one side, beyond its files.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +75,9 @@ pub fn load_side_opts(
 }
 
 /// Files of the sources: a directory stands for the files in it (sorted; `.json`,
-/// `.yaml`, `.yml`, `.txt`), which is how per-call CLI exports and `cdk.out` come.
+/// `.yaml`, `.yml`, `.txt`), which is how per-call CLI exports and `cdk.out` come. Of a
+/// directory, only IAM inputs are read: the files of other options (`--scp`, `--map`,
+/// `--waivers`, ...) and files of no known format are skipped with a warning.
 fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, IngestError> {
     let mut out = Vec::new();
     for p in sources {
@@ -117,30 +120,110 @@ pub fn load_side_with(
     resolver: Resolver<'_>,
 ) -> Result<Snapshot, IngestError> {
     let mut files = Vec::new();
-    let mut skipped = Vec::new();
+    let mut skipped: Vec<Warning> = Vec::new();
+    let mut unknown: Vec<IngestError> = Vec::new();
+    // AWS CLI output written with `--output yaml`: the YAML text of each such file,
+    // read as the JSON it is the same structure as
+    let mut yaml_texts: Vec<(Arc<str>, Vec<u8>)> = Vec::new();
     for (path, in_dir) in expand(sources)? {
         let (name, bytes) = read_source(&path)?;
         let format = match opts.format {
             Some(f) => f,
-            None => match detect(&name, &bytes) {
-                Ok(f) => f,
+            None => match detect::classify(&name, &bytes) {
+                Ok(Kind::Iam(f)) => f,
+                // a directory side reads only IAM inputs; the files of other options
+                // are skipped and named with the flag that reads them
+                Ok(Kind::Other(other)) if in_dir => {
+                    skipped.push(Warning {
+                        code: WarningCode::Unsupported,
+                        place: model::Place::file(name.clone()),
+                        message: format!(
+                            "skipped: this is {}, not an IAM input; `{}` reads it",
+                            other.what(),
+                            other.flag()
+                        ),
+                    });
+                    continue;
+                }
+                Ok(Kind::Other(other)) => {
+                    return Err(detect::other_input(&name, &bytes, other));
+                }
                 // inside a directory, files of no known format (cdk.out's manifest.json,
                 // a README) are skipped and named, not fatal
                 Err(e) if in_dir => {
-                    skipped.push(e);
+                    unknown.push(e);
                     continue;
                 }
                 Err(e) => return Err(e),
             },
         };
+        let bytes = if matches!(format, Format::AwsAuthDetails | Format::AwsCli)
+            && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
+        {
+            let json = yaml::to_json(&name, &bytes)?.into_bytes();
+            yaml_texts.push((name.clone(), bytes));
+            json
+        } else {
+            bytes
+        };
         files.push((name, bytes, format));
     }
-    if files.is_empty() && !skipped.is_empty() {
-        return Err(skipped.swap_remove(0));
+    if files.is_empty() && !unknown.is_empty() {
+        return Err(unknown.swap_remove(0));
     }
+    let mut snap = match read_files(&files, opts, resolver) {
+        Ok(snap) => snap,
+        Err(mut e) => {
+            relocate(&mut e.place, &yaml_texts);
+            return Err(e);
+        }
+    };
+    for w in snap.warnings.iter_mut().take(RELOCATED_WARNINGS) {
+        relocate(&mut w.place, &yaml_texts);
+    }
+    for e in unknown {
+        skipped.push(Warning {
+            code: WarningCode::Unsupported,
+            place: e.place.clone(),
+            message: format!("skipped: {}", e.message),
+        });
+    }
+    // skipped files in file order, whatever made them skipped
+    skipped.sort_by(|a, b| a.place.file.cmp(&b.place.file));
+    snap.warnings.extend(skipped);
+    for path in scps {
+        let (name, bytes) = read_source(path)?;
+        load_scp_level(&name, &bytes, &mut snap)?;
+    }
+    Ok(snap)
+}
+
+/// How many warnings about a YAML CLI output get YAML lines (each costs a parse).
+const RELOCATED_WARNINGS: usize = 200;
+
+/// A place in the JSON a YAML CLI output was read as, moved to the YAML text: its
+/// pointer's line:column there.
+fn relocate(place: &mut model::Place, yaml_texts: &[(Arc<str>, Vec<u8>)]) {
+    let Some((_, text)) = yaml_texts.iter().find(|(n, _)| *n == place.file) else {
+        return;
+    };
+    let at = place
+        .pointer
+        .as_deref()
+        .and_then(|p| yaml::locate(text, p, false));
+    place.line = at.map(|(l, _)| l);
+    place.column = at.map(|(_, c)| c);
+}
+
+/// Reads the (detected) files of one side into a snapshot.
+fn read_files(
+    files: &[(Arc<str>, Vec<u8>, Format)],
+    opts: &LoadOptions,
+    resolver: Resolver<'_>,
+) -> Result<Snapshot, IngestError> {
     let mut export = aws_auth_details::Export::default();
     let mut cli = aws_cli::Exports::default();
-    for (name, bytes, format) in &files {
+    for (name, bytes, format) in files {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
             Format::AwsCli => cli.add(name.clone(), bytes)?,
@@ -154,7 +237,7 @@ pub fn load_side_with(
     };
     export.finish(&mut snap, resolver)?;
     cli.finish(&mut snap, opts, resolver)?;
-    for (name, bytes, format) in &files {
+    for (name, bytes, format) in files {
         match format {
             Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,
             Format::Terraform => terraform::load(name, bytes, &mut snap, opts, resolver)?,
@@ -162,21 +245,10 @@ pub fn load_side_with(
             _ => {}
         }
     }
-    for (name, bytes, format) in &files {
+    for (name, bytes, format) in files {
         if *format == Format::Memberships {
             memberships::apply(name, bytes, &mut snap)?;
         }
-    }
-    for e in skipped {
-        snap.warnings.push(crate::model::Warning {
-            code: crate::model::WarningCode::Unsupported,
-            place: e.place.clone(),
-            message: format!("skipped: {}", e.message),
-        });
-    }
-    for path in scps {
-        let (name, bytes) = read_source(path)?;
-        load_scp_level(&name, &bytes, &mut snap)?;
     }
     Ok(snap)
 }

@@ -14,6 +14,7 @@ mod examples;
 mod generator;
 mod hostile_cli;
 mod hostile_eval;
+mod hostile_readers;
 mod malformed;
 mod oracle;
 mod provisioner;

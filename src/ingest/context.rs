@@ -18,9 +18,36 @@ pub fn load_context_file(
     file: &Arc<str>,
     bytes: &[u8],
 ) -> Result<Vec<(String, Vec<String>)>, IngestError> {
+    // a YAML file is read as the JSON it converts to: its errors are placed at the
+    // YAML line of their pointer
+    load_context_file_inner(file, bytes).map_err(|mut e| {
+        if e.place.line.is_none()
+            && !matches!(first_byte(bytes), Some(b'{' | b'['))
+            && let Some((line, column)) = e
+                .place
+                .pointer
+                .as_deref()
+                .and_then(|p| yaml::locate(bytes, p, false))
+        {
+            e.place.line = Some(line);
+            e.place.column = Some(column);
+        }
+        e
+    })
+}
+
+fn load_context_file_inner(
+    file: &Arc<str>,
+    bytes: &[u8],
+) -> Result<Vec<(String, Vec<String>)>, IngestError> {
     let decoded = decode(file, bytes)?;
     let (json, positions): (Cow<'_, [u8]>, bool) = match first_byte(&decoded) {
-        None => return Err(IngestError::in_file(file, "the file is empty")),
+        None => {
+            return Err(IngestError::new(
+                Text::new(file, &decoded).place_at(Some(0), None),
+                "the file is empty",
+            ));
+        }
         Some(b'{' | b'[') => (decoded, true),
         Some(_) => (
             Cow::Owned(yaml::to_json(file, &decoded)?.into_bytes()),

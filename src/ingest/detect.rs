@@ -8,8 +8,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::IngestError;
-use super::err::{json_message, with_help};
+use super::err::{escape_token, json_message, with_help};
+use super::provisioner::tree::closest;
 use super::source::{Text, skip_ws};
+use super::yaml;
+use crate::model::Place;
 
 /// A source format iamdiff reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,6 +85,49 @@ impl Format {
     }
 }
 
+/// An input of another option, found among the sources of a side: what it is and the
+/// flag that reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Other {
+    Scp,
+    Map,
+    Waivers,
+    Context,
+    Levels,
+    CfnParams,
+}
+
+impl Other {
+    pub(crate) fn what(self) -> &'static str {
+        match self {
+            Other::Scp => "a service control policy",
+            Other::Map => "a rename map",
+            Other::Waivers => "a waivers file",
+            Other::Context => "a request context file",
+            Other::Levels => "a levels file",
+            Other::CfnParams => "a CloudFormation parameters file",
+        }
+    }
+
+    pub(crate) fn flag(self) -> &'static str {
+        match self {
+            Other::Scp => "--scp",
+            Other::Map => "--map",
+            Other::Waivers => "--waivers",
+            Other::Context => "--context-file",
+            Other::Levels => "--levels",
+            Other::CfnParams => "--cfn-params",
+        }
+    }
+}
+
+/// What a source file holds: an IAM input of a side, or the input of another option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Iam(Format),
+    Other(Other),
+}
+
 /// Keys that mark a per-call AWS CLI output.
 const CLI_KEYS: &[&str] = &[
     "Users",
@@ -99,46 +145,124 @@ const CLI_KEYS: &[&str] = &[
     "InstanceProfile",
 ];
 
-/// Top-level keys of a YAML (or text) file: unindented `key:` lines, in order.
-pub(crate) fn yaml_top_keys(bytes: &[u8]) -> Vec<String> {
+const AUTH_KEYS: &[&str] = &[
+    "UserDetailList",
+    "GroupDetailList",
+    "RoleDetailList",
+    "Policies",
+];
+
+/// Top-level keys of a YAML (or text) file: unindented `key:` lines, in order, with
+/// their 1-based line.
+pub(crate) fn yaml_top_keys(bytes: &[u8]) -> Vec<(String, u32)> {
     let text = String::from_utf8_lossy(bytes);
     text.lines()
-        .filter(|l| {
-            !l.starts_with([' ', '\t', '#', '-']) && !l.trim().is_empty() && !l.starts_with("---")
+        .zip(1u32..)
+        .filter(|(l, _)| {
+            !l.starts_with([' ', '\t', '#', '-', '%', '[', '{', '.']) && !l.trim().is_empty()
         })
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, _)| k.trim().trim_matches(['"', '\'']).to_owned())
-        })
+        .filter_map(|(l, n)| yaml_key(l).map(|k| (k, n)))
         .collect()
 }
 
-/// Detects a non-JSON source: CloudFormation YAML, a provisioner config, memberships.
-fn detect_text(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
-    let keys = yaml_top_keys(bytes);
+/// The key of a `key: value` line: quoted, or up to the first `: ` (or a final `:`), so
+/// that `aws:SourceIp: 10.0.0.1` has the key `aws:SourceIp`.
+fn yaml_key(line: &str) -> Option<String> {
+    let line = line.trim_end();
+    if let Some(q) = line.chars().next().filter(|c| matches!(c, '"' | '\'')) {
+        let rest = line.get(1..)?;
+        let end = rest.find(q)?;
+        return Some(rest.get(..end)?.to_owned());
+    }
+    let end = line
+        .find(": ")
+        .or_else(|| line.strip_suffix(':').map(str::len))
+        .or_else(|| line.find(':'))?;
+    Some(line.get(..end)?.trim().to_owned())
+}
+
+/// What the top-level keys say the file is, if they say.
+fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
     let has = |k: &str| keys.iter().any(|x| x == k);
-    if has("AWSTemplateFormatVersion") || has("Resources") {
-        return Ok(Format::CloudFormation);
-    }
-    if has("security") || (has("client") && has("environment")) {
-        return Ok(Format::Provisioner);
-    }
-    if has("memberships") || (!keys.is_empty() && looks_like_memberships(bytes)) {
-        return Ok(Format::Memberships);
-    }
-    let shown: Vec<String> = keys
+    let mentions = |k: &str| {
+        let k = k.as_bytes();
+        text.windows(k.len()).any(|w| w == k)
+    };
+    let kind = if keys
         .iter()
-        .take(6)
-        .map(|k| format!("`{}`", printable(k)))
-        .collect();
-    Err(unknown(
-        file,
-        &if shown.is_empty() {
-            "it is neither JSON nor YAML with top-level keys".to_owned()
+        .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
+    {
+        Kind::Iam(Format::AwsAuthDetails)
+    } else if has("format_version") || has("terraform_version") {
+        Kind::Iam(Format::Terraform)
+    } else if has("AWSTemplateFormatVersion") || has("Resources") {
+        Kind::Iam(Format::CloudFormation)
+    } else if has("Policies") {
+        // `list-policies` has no versions; an export's `Policies` has `PolicyVersionList`
+        Kind::Iam(if mentions("PolicyVersionList") {
+            Format::AwsAuthDetails
         } else {
-            format!("its top-level keys are {}", shown.join(", "))
-        },
-    ))
+            Format::AwsCli
+        })
+    } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
+        // a policy document, or `aws organizations describe-policy` output
+        Kind::Other(Other::Scp)
+    } else if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
+        Kind::Iam(Format::AwsCli)
+    } else if has("security") || (has("client") && has("environment")) {
+        Kind::Iam(Format::Provisioner)
+    } else if has("waivers") {
+        Kind::Other(Other::Waivers)
+    } else if has("renames") {
+        Kind::Other(Other::Map)
+    } else if has("services") && has("format") {
+        Kind::Other(Other::Levels)
+    } else if has("memberships") {
+        Kind::Iam(Format::Memberships)
+    } else if has("ParameterKey") || (keys.len() == 1 && has("Parameters")) {
+        Kind::Other(Other::CfnParams)
+    } else if !keys.is_empty() && keys.iter().all(|k| context_key(k)) {
+        // condition keys (`aws:SourceIp`); IAM group names cannot hold a colon
+        Kind::Other(Other::Context)
+    } else {
+        return None;
+    };
+    Some(kind)
+}
+
+/// `prefix:name`, the shape of a condition key.
+fn context_key(k: &str) -> bool {
+    k.split_once(':')
+        .is_some_and(|(p, n)| !p.is_empty() && !n.is_empty() && !p.contains(char::is_whitespace))
+}
+
+/// Detects a non-JSON source: YAML (templates, provisioner configs, AWS CLI output
+/// written with `--output yaml`, other options' files) or memberships text.
+fn classify_text(file: &Arc<str>, bytes: &[u8]) -> Result<Kind, IngestError> {
+    let found = yaml_top_keys(bytes);
+    let keys: Vec<String> = found.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(kind) = by_keys(&keys, bytes) {
+        return Ok(kind);
+    }
+    if !keys.is_empty() && looks_like_memberships(bytes) {
+        return Ok(Kind::Iam(Format::Memberships));
+    }
+    let text = Text::new(file, bytes);
+    if found.is_empty() {
+        return Err(unknown(
+            file,
+            text.place_at(Some(skip_ws(bytes, 0)), None),
+            "it is neither JSON nor YAML with top-level keys",
+        ));
+    }
+    let keys: Vec<String> = found.iter().map(|(k, _)| k.clone()).collect();
+    let place = |i: usize| Place {
+        file: file.clone(),
+        line: found.get(i).map(|(_, line)| *line),
+        column: Some(1),
+        pointer: None,
+    };
+    Err(unknown_keys(file, &keys, &place))
 }
 
 /// Meaningful lines are `group: name name ...` (or YAML list items under one): the first
@@ -184,13 +308,6 @@ fn json_memberships(slice: &[u8]) -> bool {
         })
 }
 
-const AUTH_KEYS: &[&str] = &[
-    "UserDetailList",
-    "GroupDetailList",
-    "RoleDetailList",
-    "Policies",
-];
-
 fn known_formats() -> String {
     let list: Vec<String> = Format::ALL
         .iter()
@@ -199,24 +316,54 @@ fn known_formats() -> String {
     format!("known formats: {}", list.join("; "))
 }
 
-/// Detects the format of a source file's (decoded) bytes.
+/// Detects the format of a source file's (decoded) bytes. The input of another option
+/// (an SCP, a rename map, waivers, ...) is an error naming the flag that reads it.
 pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
+    match classify(file, bytes)? {
+        Kind::Iam(format) => Ok(format),
+        Kind::Other(other) => Err(other_input(file, bytes, other)),
+    }
+}
+
+/// The error for the input of another option given as a source.
+pub(crate) fn other_input(file: &Arc<str>, bytes: &[u8], other: Other) -> IngestError {
+    IngestError::new(
+        Text::new(file, bytes).place_at(Some(skip_ws(bytes, 0)), None),
+        format!("`{file}` is {}, not an IAM input of a side", other.what()),
+    )
+    .with_help(format!("pass it with `{}`", other.flag()))
+}
+
+/// What a source file holds, from its content.
+pub(crate) fn classify(file: &Arc<str>, bytes: &[u8]) -> Result<Kind, IngestError> {
     let text = Text::new(file, bytes);
     let mut at = skip_ws(bytes, 0);
-    match bytes.get(at) {
-        None => return Err(IngestError::in_file(file, "the file is empty")),
-        Some(b'[') => at = skip_ws(bytes, at + 1),
-        Some(b'{') => {}
-        Some(_) => return detect_text(file, bytes),
-    }
+    let array = match bytes.get(at) {
+        None => {
+            return Err(
+                IngestError::new(text.place_at(Some(0), None), "the file is empty")
+                    .with_help(known_formats()),
+            );
+        }
+        Some(b'[') => {
+            at = skip_ws(bytes, at + 1);
+            true
+        }
+        Some(b'{') => false,
+        Some(_) => return classify_text(file, bytes),
+    };
     if bytes.get(at) != Some(&b'{') {
-        return Err(unknown(file, "it is not a JSON object or an array of them"));
+        return Err(unknown(
+            file,
+            text.place_at(Some(at), None),
+            "it is not a JSON object or an array of them",
+        ));
     }
     if let Some(key) = first_key(bytes, at)
         && AUTH_KEYS.contains(&key)
         && key != "Policies"
     {
-        return Ok(Format::AwsAuthDetails);
+        return Ok(Kind::Iam(Format::AwsAuthDetails));
     }
     let slice = bytes.get(at..).unwrap_or(&[]);
     let keys = TopKeys
@@ -230,59 +377,210 @@ pub fn detect(file: &Arc<str>, bytes: &[u8]) -> Result<Format, IngestError> {
                 ),
             )
         })?;
-    let has = |k: &str| keys.iter().any(|x| x == k);
-    if keys
-        .iter()
-        .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
-    {
-        return Ok(Format::AwsAuthDetails);
+    if let Some(kind) = by_keys(&keys, slice) {
+        return Ok(kind);
     }
-    if has("format_version") || has("terraform_version") {
-        return Ok(Format::Terraform);
+    if !array && json_memberships(slice) {
+        return Ok(Kind::Iam(Format::Memberships));
     }
-    if has("AWSTemplateFormatVersion") || has("Resources") {
-        return Ok(Format::CloudFormation);
-    }
-    if has("Policies") {
-        // `list-policies` has no versions; an export's `Policies` has `PolicyVersionList`
-        let slice = bytes.get(at..).unwrap_or(&[]);
-        let versions = String::from_utf8_lossy(slice).contains("\"PolicyVersionList\"");
-        return Ok(if versions {
-            Format::AwsAuthDetails
-        } else {
-            Format::AwsCli
-        });
-    }
-    if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
-        return Ok(Format::AwsCli);
-    }
-    if has("memberships") || json_memberships(bytes.get(at..).unwrap_or(&[])) {
-        return Ok(Format::Memberships);
-    }
-    let shown: Vec<String> = keys
-        .iter()
-        .take(6)
-        .map(|k| format!("`{}`", printable(k)))
-        .collect();
-    let mut err = unknown(
-        file,
-        &if shown.is_empty() {
-            "its first object is empty".to_owned()
-        } else {
-            format!("its top-level keys are {}", shown.join(", "))
-        },
-    );
-    if keys.iter().any(|k| k == "Statement" || k == "Policy") {
-        err.help = Some(format!(
-            "{}; a policy document on its own is read with `--scp`",
-            known_formats()
+    if keys.is_empty() {
+        return Err(unknown(
+            file,
+            text.place_at(Some(at), None),
+            "its first object is empty",
         ));
     }
-    Err(err)
+    let prefix = if array { "/0" } else { "" };
+    // placing a key costs a parse of the file: only the one the message names is placed
+    let place = |i: usize| {
+        let located = keys.get(i).and_then(|k| {
+            let pointer = format!("{prefix}/{}", escape_token(k));
+            let mut place = yaml::place_of(file, bytes, &pointer, true);
+            place.pointer = None;
+            place.line.is_some().then_some(place)
+        });
+        located.unwrap_or_else(|| text.place_at(Some(at), None))
+    };
+    Err(unknown_keys(file, &keys, &place))
 }
 
-fn unknown(file: &Arc<str>, why: &str) -> IngestError {
-    IngestError::in_file(file, format!("cannot tell the format of `{file}`: {why}"))
+/// How many keys a message names.
+const SHOWN_KEYS: usize = 6;
+
+/// The keys each input format has at its top: the ones that identify it, then others
+/// it may have. For telling a user which format an unknown file is closest to.
+const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "`aws iam get-account-authorization-details` output (aws-auth-details)",
+        AUTH_KEYS,
+        &["IsTruncated", "Marker"],
+    ),
+    (
+        "per-call AWS CLI output (aws-cli)",
+        CLI_KEYS,
+        &[
+            "IsTruncated",
+            "Marker",
+            "RoleName",
+            "UserName",
+            "GroupName",
+            "PolicyName",
+        ],
+    ),
+    (
+        "a CloudFormation template (cloudformation)",
+        &["AWSTemplateFormatVersion", "Resources"],
+        &[
+            "Description",
+            "Parameters",
+            "Conditions",
+            "Outputs",
+            "Mappings",
+            "Transform",
+            "Metadata",
+            "Rules",
+        ],
+    ),
+    (
+        "`terraform show -json` output (terraform)",
+        &["format_version", "terraform_version"],
+        &[
+            "values",
+            "planned_values",
+            "resource_changes",
+            "configuration",
+            "prior_state",
+            "variables",
+            "output_changes",
+        ],
+    ),
+    (
+        "a provisioner target config (provisioner)",
+        &["client", "environment", "security"],
+        &["tier", "tags"],
+    ),
+    ("memberships (memberships)", &["memberships"], &[]),
+    (
+        "a service control policy (read with `--scp`)",
+        &["Statement", "Policy"],
+        &["Version", "Id"],
+    ),
+    ("a waivers file (read with `--waivers`)", &["waivers"], &[]),
+    ("a rename map (read with `--map`)", &["renames"], &[]),
+    (
+        "a levels file (read with `--levels`)",
+        &["format", "services"],
+        &[],
+    ),
+    (
+        "a CloudFormation parameters file (read with `--cfn-params`)",
+        &["ParameterKey", "Parameters"],
+        &["ParameterValue", "UsePreviousValue", "ResolvedValue"],
+    ),
+];
+
+/// How close `seen` is to the known `key`: 2 when equal, 1 when a near miss (case,
+/// `_`/`-`, two edits), else 0. Short keys are near nothing (two edits make `k1` of
+/// `Id`), long ones are not compared (a binary file's noise).
+fn closeness(seen: &str, key: &str) -> u8 {
+    if seen == key {
+        2
+    } else if (5..=64).contains(&seen.len()) && closest(seen, [key]).is_some() {
+        1
+    } else {
+        0
+    }
+}
+
+/// The error for a file of unknown format: the keys seen, the closest format, and the
+/// place where the file stops looking like it.
+fn unknown_keys(
+    file: &Arc<str>,
+    keys: &[String],
+    place_of: &dyn Fn(usize) -> Place,
+) -> IngestError {
+    let shown: Vec<String> = keys
+        .iter()
+        .take(SHOWN_KEYS)
+        .map(|k| format!("`{}`", printable(k)))
+        .collect();
+    let seen = format!("top-level keys {}", shown.join(", "));
+    let score = |sig: &(&str, &[&str], &[&str])| -> u32 {
+        keys.iter()
+            .take(50)
+            .map(|k| {
+                sig.1
+                    .iter()
+                    .chain(sig.2.iter())
+                    .map(|known| u32::from(closeness(k, known)))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .sum()
+    };
+    let best = SIGNATURES
+        .iter()
+        .map(|sig| (score(sig), sig))
+        .filter(|(s, _)| *s > 0)
+        .max_by_key(|(s, sig)| (*s, std::cmp::Reverse(sig.0)));
+    let Some((_, (label, ids, others))) = best else {
+        return IngestError::new(
+            place_of(0),
+            format!(
+                "cannot tell the format of `{file}`: {seen}, none of which any known format has"
+            ),
+        )
+        .with_help(known_formats());
+    };
+    // where the file stops looking like it: a near miss of an identifying key, else
+    // the first key the format does not have
+    let near = keys.iter().enumerate().find_map(|(i, k)| {
+        ids.iter()
+            .find(|id| closeness(k, id) == 1)
+            .map(|id| (k, *id, i))
+    });
+    let expected: Vec<String> = ids
+        .iter()
+        .take(SHOWN_KEYS)
+        .map(|k| format!("`{k}`"))
+        .collect();
+    let (place, diverges) = match near {
+        Some((k, id, i)) => (
+            place_of(i),
+            format!("`{}` here is not `{id}`", printable(k)),
+        ),
+        None => {
+            let odd = keys
+                .iter()
+                .enumerate()
+                .find(|(_, k)| !ids.contains(&k.as_str()) && !others.contains(&k.as_str()));
+            match odd {
+                Some((i, k)) => (
+                    place_of(i),
+                    format!(
+                        "it has none of {}, and `{}` here is none of its keys",
+                        expected.join(", "),
+                        printable(k)
+                    ),
+                ),
+                None => (
+                    place_of(0),
+                    format!("it has none of {}", expected.join(", ")),
+                ),
+            }
+        }
+    };
+    IngestError::new(
+        place,
+        format!(
+            "cannot tell the format of `{file}`: it looks like {label} but {diverges}; saw {seen}"
+        ),
+    )
+    .with_help(known_formats())
+}
+
+fn unknown(file: &Arc<str>, place: Place, why: &str) -> IngestError {
+    IngestError::new(place, format!("cannot tell the format of `{file}`: {why}"))
         .with_help(known_formats())
 }
 
@@ -375,7 +673,7 @@ mod tests {
     #[test]
     fn anything_else_lists_the_known_formats() {
         let e = det(r#"{"Version": "2012-10-17", "Statement": []}"#).unwrap_err();
-        assert!(e.message.contains("`Version`, `Statement`"), "{e}");
+        assert!(e.message.contains("service control policy"), "{e}");
         assert!(e.help.as_deref().unwrap().contains("--scp"), "{e}");
         assert_eq!(det("Resources:\n  A: 1\n").unwrap(), Format::CloudFormation);
         assert_eq!(
@@ -409,6 +707,96 @@ mod tests {
         );
         let e = det("{\"a\": [1,]}").unwrap_err();
         assert!(e.to_string().starts_with("in.json:1:"), "{e}");
+        let e = det("").unwrap_err();
+        assert!(e.to_string().starts_with("in.json:1:1: "), "{e}");
+        let e = det("{\"a\": [1,]}").unwrap_err();
+        assert!(e.to_string().starts_with("in.json:1:"), "{e}");
         assert!(det("").is_err());
+    }
+
+    fn kind(s: &str) -> Kind {
+        classify(&Arc::from("in.yaml"), s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn inputs_of_other_options_are_told_apart_from_memberships() {
+        // issue 7: a directory side swallowed map, waiver and SCP files as memberships
+        let cases = [
+            (
+                "renames:\n  roles:\n    - from: a\n      to: b\n",
+                Other::Map,
+            ),
+            (
+                "waivers:\n  - principal: a\n    action: s3:*\n",
+                Other::Waivers,
+            ),
+            (
+                "Version: '2012-10-17'\nStatement:\n  - Effect: Deny\n",
+                Other::Scp,
+            ),
+            (
+                "aws:SourceIp: 10.0.0.1\naws:MultiFactorAuthPresent: true\n",
+                Other::Context,
+            ),
+            ("format: iamdiff-levels/1\nservices: {}\n", Other::Levels),
+            (r#"{"aws:SourceIp": ["10.0.0.1"]}"#, Other::Context),
+            (
+                r#"[{"ParameterKey": "A", "ParameterValue": "b"}]"#,
+                Other::CfnParams,
+            ),
+            (r#"{"Parameters": {"A": "b"}}"#, Other::CfnParams),
+            (
+                r#"{"Policy": {"PolicySummary": {}, "Content": "{}"}}"#,
+                Other::Scp,
+            ),
+        ];
+        for (text, other) in cases {
+            assert_eq!(kind(text), Kind::Other(other), "{text}");
+        }
+        assert_eq!(
+            kind("admins: alice bob\nml: carol\n"),
+            Kind::Iam(Format::Memberships)
+        );
+        assert_eq!(
+            kind(r#"{"Policy": {"PolicyName": "p", "DefaultVersionId": "v1"}}"#),
+            Kind::Iam(Format::AwsCli)
+        );
+        let e = det("waivers: []\n").unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("pass it with `--waivers`"), "{e}");
+        assert!(e.to_string().starts_with("in.json:1:1: "), "{e}");
+    }
+
+    #[test]
+    fn aws_cli_yaml_output_is_recognised() {
+        // issue 7: `--output yaml` was read as memberships
+        assert_eq!(
+            kind("UserDetailList:\n- UserName: a\nGroupDetailList: []\n"),
+            Kind::Iam(Format::AwsAuthDetails)
+        );
+        assert_eq!(
+            kind("Roles:\n- RoleName: r\n  Arn: arn:aws:iam::1:role/r\n"),
+            Kind::Iam(Format::AwsCli)
+        );
+    }
+
+    #[test]
+    fn an_unknown_format_names_its_keys_the_closest_format_and_the_place() {
+        // issue 7: unknown inputs exited 2 without a place
+        let e = det("{\n  \"Marker\": \"x\",\n  \"UserDetailsList\": []\n}").unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("in.json:3:3: "), "{text}");
+        assert!(text.contains("get-account-authorization-details"), "{text}");
+        assert!(
+            text.contains("`UserDetailsList` here is not `UserDetailList`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("saw top-level keys `Marker`, `UserDetailsList`"),
+            "{text}"
+        );
+        let e = det("zzz: {a: b}\nqqq: 1\n").unwrap_err();
+        assert!(e.to_string().starts_with("in.json:1:1: "), "{e}");
+        let e = det("{\"a\\u0007b\": 1}").unwrap_err();
+        assert!(e.message.contains("`a\\u{7}b`"), "{e}");
     }
 }

@@ -33,7 +33,10 @@ pub(crate) fn read<'a, T: Deserialize<'a>>(
 ) -> Result<Vec<Doc<T>>, IngestError> {
     let text = Text::new(name, bytes);
     match bytes.get(skip_ws(bytes, 0)) {
-        None => Err(IngestError::in_file(name, "the file is empty")),
+        None => Err(IngestError::new(
+            text.place_at(Some(0), None),
+            "the file is empty",
+        )),
         Some(b'[') => {
             let list: Vec<T> = serde_json::from_slice(bytes)
                 .map_err(|e| on_error(&text, 0, &e, reparse_pointer::<Vec<T>>(bytes)))?;

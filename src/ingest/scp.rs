@@ -26,9 +26,37 @@ pub fn load_scp_level(
     bytes: &[u8],
     snap: &mut Snapshot,
 ) -> Result<(), IngestError> {
+    // a YAML file is read as the JSON it converts to: its errors are placed at the
+    // YAML line of their pointer
+    load_scp_level_inner(file, bytes, snap).map_err(|mut e| {
+        if e.place.line.is_none()
+            && !matches!(first_byte(bytes), Some(b'{' | b'['))
+            && let Some((line, column)) = e
+                .place
+                .pointer
+                .as_deref()
+                .and_then(|p| yaml::locate(bytes, p, false))
+        {
+            e.place.line = Some(line);
+            e.place.column = Some(column);
+        }
+        e
+    })
+}
+
+fn load_scp_level_inner(
+    file: &Arc<str>,
+    bytes: &[u8],
+    snap: &mut Snapshot,
+) -> Result<(), IngestError> {
     let decoded = decode(file, bytes)?;
     let (json, positions): (Cow<'_, [u8]>, bool) = match first_byte(&decoded) {
-        None => return Err(IngestError::in_file(file, "the file is empty")),
+        None => {
+            return Err(IngestError::new(
+                Text::new(file, &decoded).place_at(Some(0), None),
+                "the file is empty",
+            ));
+        }
         Some(b'{' | b'[') => (decoded, true),
         Some(_) => (
             Cow::Owned(yaml::to_json(file, &decoded)?.into_bytes()),
@@ -230,8 +258,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("`TAG_POLICY`"), "{e}");
+        // a YAML file's errors are placed at the YAML line of their pointer (issue 7)
         let e = load("x.yaml", "Statement:\n  - Effect: Allow\n    Action: '*'\n").unwrap_err();
-        assert_eq!(e.place.line, None);
+        assert_eq!((e.place.line, e.place.column), (Some(2), Some(5)), "{e}");
         assert_eq!(e.place.pointer.as_deref(), Some("/Statement/0"));
         let e = load("x.json", "[1]").unwrap_err();
         assert_eq!(e.place.pointer.as_deref(), Some("/0"));

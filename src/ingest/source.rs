@@ -15,8 +15,11 @@ use std::sync::Arc;
 use super::IngestError;
 use crate::model::Place;
 
-/// Reads a file whole. The name is the path as the user gave it; the bytes are UTF-8
-/// (a BOM removed, UTF-16 decoded).
+/// Reads a file whole: the one way every reader gets its text. The name is the path as
+/// the user gave it; the bytes are UTF-8 with `\n` line ends (a BOM removed, UTF-16
+/// decoded, CRLF made LF: see [`decode`]), and nest lists and mappings at most
+/// [`MAX_DEPTH`](super::yaml::MAX_DEPTH) deep (checked in one linear pass, so no parser
+/// sees deeper nesting).
 pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     if path.is_dir() {
@@ -30,9 +33,11 @@ pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
         IngestError::in_file(&name, format!("cannot read `{name}`: {}", io_reason(&e)))
     })?;
     let bytes = match decode(&name, &bytes)? {
-        Cow::Borrowed(_) => bytes,
-        Cow::Owned(v) => v,
+        Cow::Borrowed(text) if text.len() == bytes.len() => bytes,
+        Cow::Borrowed(text) => text.to_vec(),
+        Cow::Owned(text) => text,
     };
+    super::yaml::check_nesting(&name, &bytes)?;
     Ok((name, bytes))
 }
 
@@ -57,52 +62,112 @@ fn io_reason(e: &io::Error) -> String {
     }
 }
 
-/// The UTF-8 text of a file: borrowed when it already is UTF-8 without a BOM, else
-/// decoded from UTF-16 (by BOM, or by the zero bytes of ASCII in UTF-16 when there is
-/// no BOM). Invalid UTF-8 is left for the parsers, which report it with a position.
+/// The UTF-8 text of a file, as tools write it: borrowed when it already is UTF-8 without
+/// a BOM or CRLF, else with the UTF-8 BOM dropped, UTF-16 decoded (by BOM, or by the zero
+/// bytes of ASCII in UTF-16 when there is no BOM), and CRLF line ends made LF. Lines and
+/// columns in the result are those of the file (a CR only ever ends a line). Invalid
+/// UTF-8 is left for the parsers, which report it with a position; invalid UTF-16 is an
+/// error at its line:column and byte offset.
 pub fn decode<'a>(file: &Arc<str>, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, IngestError> {
-    match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => Ok(Cow::Borrowed(rest)),
-        [0xFF, 0xFE, rest @ ..] => utf16(file, rest, u16::from_le_bytes).map(Cow::Owned),
-        [0xFE, 0xFF, rest @ ..] => utf16(file, rest, u16::from_be_bytes).map(Cow::Owned),
+    let text = match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => Cow::Borrowed(rest),
+        [0xFF, 0xFE, rest @ ..] => Cow::Owned(utf16(file, rest, 2, Endian::Little)?),
+        [0xFE, 0xFF, rest @ ..] => Cow::Owned(utf16(file, rest, 2, Endian::Big)?),
         [a, 0, b, 0, ..] if *a != 0 && *b != 0 => {
-            utf16(file, bytes, u16::from_le_bytes).map(Cow::Owned)
+            Cow::Owned(utf16(file, bytes, 0, Endian::Little)?)
         }
-        [0, a, 0, b, ..] if *a != 0 && *b != 0 => {
-            utf16(file, bytes, u16::from_be_bytes).map(Cow::Owned)
-        }
-        _ => Ok(Cow::Borrowed(bytes)),
-    }
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Cow::Owned(utf16(file, bytes, 0, Endian::Big)?),
+        [a, 0] if *a != 0 => Cow::Owned(utf16(file, bytes, 0, Endian::Little)?),
+        [0, a] if *a != 0 => Cow::Owned(utf16(file, bytes, 0, Endian::Big)?),
+        _ => Cow::Borrowed(bytes),
+    };
+    Ok(match crlf_to_lf(&text) {
+        Some(lf) => Cow::Owned(lf),
+        None => text,
+    })
 }
 
-fn utf16(file: &Arc<str>, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<Vec<u8>, IngestError> {
-    let chunks = bytes.chunks_exact(2);
-    if !chunks.remainder().is_empty() {
-        return Err(IngestError::in_file(
-            file,
-            "the file looks like UTF-16 but has an odd number of bytes",
-        ));
+/// The text with every CRLF made LF, or `None` when it has none.
+fn crlf_to_lf(text: &[u8]) -> Option<Vec<u8>> {
+    let first = text.windows(2).position(|w| w == b"\r\n")?;
+    let mut out = Vec::with_capacity(text.len());
+    out.extend_from_slice(text.get(..first).unwrap_or(&[]));
+    let mut rest = text.get(first..).unwrap_or(&[]).iter().peekable();
+    while let Some(&b) = rest.next() {
+        if b == b'\r' && rest.peek() == Some(&&b'\n') {
+            continue;
+        }
+        out.push(b);
     }
+    Some(out)
+}
+
+#[derive(Clone, Copy)]
+enum Endian {
+    Little,
+    Big,
+}
+
+/// UTF-16 → UTF-8. `skipped` is the length of the BOM before `bytes`, so byte offsets in
+/// errors are the file's.
+fn utf16(
+    file: &Arc<str>,
+    bytes: &[u8],
+    skipped: usize,
+    endian: Endian,
+) -> Result<Vec<u8>, IngestError> {
+    let name = match endian {
+        Endian::Little => "UTF-16 little-endian",
+        Endian::Big => "UTF-16 big-endian",
+    };
+    let chunks = bytes.chunks_exact(2);
+    let odd = !chunks.remainder().is_empty();
     let units = chunks.map(|c| {
-        unit([
+        let pair = [
             c.first().copied().unwrap_or(0),
             c.get(1).copied().unwrap_or(0),
-        ])
+        ];
+        match endian {
+            Endian::Little => u16::from_le_bytes(pair),
+            Endian::Big => u16::from_be_bytes(pair),
+        }
     });
     let mut out = String::with_capacity(bytes.len() / 2);
-    for (i, ch) in char::decode_utf16(units).enumerate() {
+    // a place in the text decoded so far: its line:column (what an editor shows once
+    // it has read the file as UTF-16), with the byte offset in the message
+    let place = |out: &String| Text::new(file, out.as_bytes()).place_at(Some(out.len()), None);
+    let mut at = skipped;
+    for ch in char::decode_utf16(units) {
         match ch {
-            Ok(c) => out.push(c),
-            Err(_) => {
-                return Err(IngestError::in_file(
-                    file,
+            Ok(c) => {
+                out.push(c);
+                at += 2 * c.len_utf16();
+            }
+            Err(e) => {
+                return Err(IngestError::new(
+                    place(&out),
                     format!(
-                        "the file looks like UTF-16 but has an unpaired surrogate at byte {}",
-                        i * 2
+                        "the file reads as {name} but has an unpaired surrogate `{:#06x}` at byte {at}",
+                        e.unpaired_surrogate()
                     ),
-                ));
+                )
+                .with_help(format!(
+                    "expected {name} text (surrogates in pairs), or UTF-8; re-save the file as UTF-8"
+                )));
             }
         }
+    }
+    if odd {
+        return Err(IngestError::new(
+            place(&out),
+            format!(
+                "the file reads as {name} but ends in half a character (an odd number of \
+                 bytes; the last is byte {at})"
+            ),
+        )
+        .with_help(format!(
+            "expected {name} text (two bytes a character), or UTF-8; re-save the file as UTF-8"
+        )));
     }
     Ok(out.into_bytes())
 }
@@ -258,9 +323,37 @@ mod tests {
     }
 
     #[test]
-    fn odd_utf16_is_an_error() {
+    fn utf16_errors_are_placed() {
         let e = decode(&name(), b"\xFF\xFE{\0}").unwrap_err();
-        assert!(e.to_string().starts_with("t.json: "), "{e}");
+        assert!(e.to_string().starts_with("t.json:1:2: "), "{e}");
+        assert!(e.message.contains("byte 4"), "{e}");
+        // `{` newline `a` then a lone high surrogate
+        let e = decode(&name(), b"{\0\n\0a\0\x00\xD8b\0").unwrap_err();
+        assert!(e.to_string().starts_with("t.json:2:2: "), "{e}");
+        assert!(e.message.contains("`0xd800` at byte 6"), "{e}");
+    }
+
+    #[test]
+    fn crlf_becomes_lf_and_a_bom_is_dropped() {
+        assert_eq!(
+            &*decode(&name(), b"\xEF\xBB\xBFa: 1\r\nb: 2\r\n").unwrap(),
+            b"a: 1\nb: 2\n"
+        );
+        let le: Vec<u8> = "a\r\nb".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(&*decode(&name(), &le).unwrap(), b"a\nb");
+        assert!(matches!(
+            decode(&name(), b"a\nb").unwrap(),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn read_source_keeps_the_text_without_its_bom() {
+        let path = std::env::temp_dir().join(format!("iamdiff-bom-{}.json", std::process::id()));
+        std::fs::write(&path, b"\xEF\xBB\xBF{\"a\": 1}\r\n").unwrap();
+        let (_, bytes) = read_source(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(bytes, b"{\"a\": 1}\n");
     }
 
     #[test]

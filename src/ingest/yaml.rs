@@ -15,12 +15,45 @@ use std::sync::Arc;
 
 use super::IngestError;
 use super::err::escape_token;
+use super::source::Text;
 use crate::model::Place;
+
+mod scan;
+
+pub(crate) use scan::MAX_DEPTH;
+
+/// Rejects text whose lists and mappings nest deeper than [`MAX_DEPTH`], at the place it
+/// goes past, in time linear in its length. Every YAML text is checked before the YAML
+/// parser sees it, whose cost grows with the square of the nesting; JSON nests the same
+/// way, so [`read_source`](super::read_source) checks every input with it.
+pub(crate) fn check_nesting(file: &Arc<str>, bytes: &[u8]) -> Result<(), IngestError> {
+    outline(file, bytes).map(|_| ())
+}
+
+fn outline(file: &Arc<str>, bytes: &[u8]) -> Result<scan::Outline, IngestError> {
+    scan::scan(bytes).map_err(|e| {
+        IngestError::new(
+            Text::new(file, bytes).place_at(Some(e.at), None),
+            format!("lists and mappings nest more than {MAX_DEPTH} levels deep here"),
+        )
+        .with_help(format!(
+            "expected at most {MAX_DEPTH} levels of nested lists and mappings; no IAM input needs more"
+        ))
+    })
+}
+
+/// Parses YAML text into a value, after [`check_nesting`]. Every error is placed: the
+/// parser's own position, or for errors it gives none (a second document, an alias
+/// bomb), the place the pre-scan found.
+fn load(file: &Arc<str>, bytes: &[u8]) -> Result<Value, IngestError> {
+    let found = outline(file, bytes)?;
+    serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, bytes, &found, &e))
+}
 
 /// YAML text → equivalent JSON text. Errors carry the YAML line:column, or the JSON
 /// pointer of the offending value.
 pub(crate) fn to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, IngestError> {
-    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
+    let value = load(file, bytes)?;
     let mut out = String::new();
     let mut pointer = String::new();
     write_json(&value, &mut out, &mut pointer, Tags::Reject).map_err(|message| {
@@ -108,7 +141,7 @@ fn push_str(out: &mut String, s: &str) {
 /// dots). Afterwards YAML and JSON templates are read by the same code. Errors carry the
 /// YAML line:column, or the JSON pointer of the offending value.
 pub(crate) fn cfn_to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, IngestError> {
-    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
+    let value = load(file, bytes)?;
     let mut out = String::new();
     let mut pointer = String::new();
     write_json(&value, &mut out, &mut pointer, Tags::CloudFormation).map_err(|message| {
@@ -240,27 +273,62 @@ impl Node {
 /// YAML (or JSON, which YAML 1.2 contains) text → a [`Node`] tree. Syntax errors,
 /// duplicate keys and tags are errors with their line:column.
 pub(crate) fn parse_tree(file: &Arc<str>, bytes: &[u8]) -> Result<Node, IngestError> {
-    let value: Value = serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, &e))?;
+    let value = load(file, bytes)?;
     let mut pointer = String::new();
     tree_of(&value, &mut pointer)
         .map_err(|message| IngestError::new(place_of(file, bytes, &pointer, false), message))
 }
 
-/// A YAML parser error placed at its line:column.
-fn yaml_error(file: &Arc<str>, e: &serde_yaml::Error) -> IngestError {
-    let loc = e.location();
-    let mut message = e.to_string();
-    if let Some(l) = &loc {
-        message = message.replacen(
-            &format!(" at line {} column {}", l.line(), l.column()),
-            "",
-            1,
-        );
-    }
+/// A YAML parser error placed at its line:column; errors the parser gives no position
+/// are placed with what the pre-scan found.
+fn yaml_error(
+    file: &Arc<str>,
+    bytes: &[u8],
+    found: &scan::Outline,
+    e: &serde_yaml::Error,
+) -> IngestError {
+    let text = Text::new(file, bytes);
+    let Some(loc) = e.location() else {
+        let message = e.to_string();
+        return if message.contains("more than one document") {
+            IngestError::new(
+                text.place_at(found.second_document, None),
+                "invalid YAML: a second document starts here",
+            )
+            .with_help("expected one YAML document; put each in its own file")
+        } else if message.contains("repetition limit") {
+            IngestError::new(
+                text.place_at(found.first_alias, None),
+                format!(
+                    "invalid YAML: its {} alias{} repeat more nodes than the file holds a hundred \
+                     times over (an alias bomb); the first is here",
+                    found.aliases,
+                    if found.aliases == 1 { "" } else { "es" }
+                ),
+            )
+            .with_help("expected aliases (`*name`) that repeat a few nodes, not millions")
+        } else if message.contains("EOF") {
+            IngestError::new(
+                text.place_at(Some(bytes.len()), None),
+                format!("invalid YAML: {message}"),
+            )
+            .with_help("expected a YAML value")
+        } else {
+            IngestError::new(
+                text.place_at(Some(0), None),
+                format!("invalid YAML: {message}"),
+            )
+        };
+    };
+    let message = e.to_string().replacen(
+        &format!(" at line {} column {}", loc.line(), loc.column()),
+        "",
+        1,
+    );
     let place = Place {
         file: file.clone(),
-        line: loc.as_ref().and_then(|l| u32::try_from(l.line()).ok()),
-        column: loc.as_ref().and_then(|l| u32::try_from(l.column()).ok()),
+        line: u32::try_from(loc.line()).ok(),
+        column: u32::try_from(loc.column()).ok(),
         pointer: None,
     };
     IngestError::new(place, format!("invalid YAML: {message}"))
