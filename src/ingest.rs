@@ -25,7 +25,7 @@ mod yaml;
 #[cfg(test)]
 mod corpus_tests;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use aws_auth_details::{
@@ -61,6 +61,15 @@ pub struct LoadOptions {
 /// Reads one side: every source file (format detected from its content), merged into
 /// one [`Snapshot`], then each `--scp` file as one SCP level, in order. Attached managed
 /// policies missing from the sources come from the embedded catalog.
+/// Reads a YAML file that a later layer deserializes itself (the `--map` and `--waivers`
+/// files): the text, checked to be one well-formed document so that syntax errors, a
+/// second document or an alias bomb are reported with their line:column.
+pub fn read_yaml_source(path: &Path) -> Result<(Arc<str>, String), IngestError> {
+    let (name, bytes) = read_source(path)?;
+    yaml::check_document(&name, &bytes)?;
+    Ok((name, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
 pub fn load_side(sources: &[PathBuf], scps: &[PathBuf]) -> Result<Snapshot, IngestError> {
     load_side_opts(sources, scps, &LoadOptions::default())
 }

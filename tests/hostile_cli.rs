@@ -427,3 +427,38 @@ fn issue_7_ci_runs_the_binary_it_built() {
     );
     assert!(ci.contains("${CARGO_TARGET_DIR:-target}/release/iamdiff"));
 }
+
+/// Issue 7: a `--waivers` or `--map` file that is an alias bomb or holds two documents
+/// exits 2 with the file and the line:column of the alias or of the second document.
+#[test]
+fn map_and_waiver_yaml_errors_are_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("waivers.yaml");
+    let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+    for i in 0..8 {
+        let prev = if i == 0 {
+            "a".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
+        text.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+    }
+    std::fs::write(&bomb, &text).unwrap();
+    let two = dir.path().join("map.yaml");
+    std::fs::write(&two, "renames: []\n---\nrenames: []\n").unwrap();
+    let company = crate::util::fixture("aws/company/account.json");
+    for (flag, file, place) in [("--waivers", &bomb, ":2:"), ("--map", &two, ":2:1")] {
+        let out = crate::util::iamdiff()
+            .args(["diff", "--before"])
+            .arg(&company)
+            .arg("--after")
+            .arg(&company)
+            .arg(flag)
+            .arg(file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains(place), "{flag}: no place in {err}");
+    }
+}

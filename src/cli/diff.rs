@@ -33,18 +33,15 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let context = common::context(&a.context)?;
     let (renames, map_file) = match &a.map {
         Some(p) => {
-            let (name, bytes) = ingest::read_source(p)?;
-            (
-                Renames::parse(&name, &String::from_utf8_lossy(&bytes))?,
-                Some(name),
-            )
+            let (name, text) = ingest::read_yaml_source(p)?;
+            (Renames::parse(&name, &text)?, Some(name))
         }
         None => (Renames::default(), None),
     };
     let waivers = match &a.waivers {
         Some(p) => {
-            let (name, bytes) = ingest::read_source(p)?;
-            diff::waivers::parse(&name, &String::from_utf8_lossy(&bytes))?
+            let (name, text) = ingest::read_yaml_source(p)?;
+            diff::waivers::parse(&name, &text)?
         }
         None => Vec::new(),
     };

@@ -73,8 +73,8 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let context = common::context(&a.context)?;
     let (renames, map_file) = match &a.map {
         Some(p) => {
-            let (name, bytes) = crate::ingest::read_source(p)?;
-            let r = crate::diff::mapping::Renames::parse(&name, &String::from_utf8_lossy(&bytes))?;
+            let (name, text) = crate::ingest::read_yaml_source(p)?;
+            let r = crate::diff::mapping::Renames::parse(&name, &text)?;
             (r, Some(name))
         }
         None => (crate::diff::mapping::Renames::default(), None),

@@ -50,6 +50,12 @@ fn load(file: &Arc<str>, bytes: &[u8]) -> Result<Value, IngestError> {
     serde_yaml::from_slice(bytes).map_err(|e| yaml_error(file, bytes, &found, &e))
 }
 
+/// Checks that YAML text is one well-formed document (placed errors for syntax, a second
+/// document, alias bombs), for files other layers deserialize themselves (map, waivers).
+pub(crate) fn check_document(file: &Arc<str>, bytes: &[u8]) -> Result<(), IngestError> {
+    load(file, bytes).map(|_| ())
+}
+
 /// YAML text → equivalent JSON text. Errors carry the YAML line:column, or the JSON
 /// pointer of the offending value.
 pub(crate) fn to_json(file: &Arc<str>, bytes: &[u8]) -> Result<String, IngestError> {
