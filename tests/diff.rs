@@ -909,7 +909,7 @@ fn bad_waivers_file_is_exit_2_with_its_place() {
         (
             format!("waivers:\n  - {ok}  - {ok}    reason: ''\n"),
             ":6:5",
-            "duplicate field `reason`",
+            "duplicate entry with key \"reason\"",
         ),
         (
             format!(
