@@ -182,6 +182,20 @@ pub fn diff(
             .unwrap_or_default()
     };
 
+    // the principals whose comparison can cost work share one allowance for the diff
+    let compared = pairs
+        .iter()
+        .filter(|&&(i, j)| {
+            !matches!(
+                (fp(&fp_before, before.effective, i), fp(&fp_after, after.effective, j)),
+                (Some(x), Some(y)) if x == y
+            )
+        })
+        .count()
+        + carried.len()
+        + removed.len()
+        + new.len();
+    let budget = budget.shared_by(compared);
     let mut diffs: Vec<PrincipalDiff> = pairs
         .par_iter()
         .filter_map(|&(i, j)| {

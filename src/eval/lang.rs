@@ -163,6 +163,14 @@ pub struct Budget {
     spent: AtomicU64,
 }
 
+/// Work units a whole series of series may spend together (see [`Budget::shared_by`]):
+/// about two seconds of one core.
+pub const SHARED_WORK: u64 = 2_000_000_000;
+
+/// The least a series gets however many share [`SHARED_WORK`]: far beyond what real
+/// policies need (the benchmarks' questions use a few thousand units).
+pub const MIN_SERIES_WORK: u64 = 8_000_000;
+
 impl Default for Budget {
     /// 200 000 states, 64 MiB of states, 40 M work units a question and 160 M for a
     /// series: tens of milliseconds to a few hundred at worst, and far beyond real
@@ -196,6 +204,26 @@ impl Budget {
     }
 
     /// The same limits with nothing spent: the allowance of a new series.
+    /// The allowance of each of `n` independent series that together may spend at most
+    /// [`SHARED_WORK`] units: each gets its share, never less than [`MIN_SERIES_WORK`] nor
+    /// more than this budget's own series allowance. Decided from `n` alone, so answers
+    /// do not depend on threads or order; it bounds a whole diff of many principals whose
+    /// policies are hostile, not only each principal (issue 7).
+    pub fn shared_by(&self, n: usize) -> Budget {
+        let n = u64::try_from(n.max(1)).unwrap_or(u64::MAX);
+        let total = (SHARED_WORK / n).clamp(
+            MIN_SERIES_WORK.min(self.max_total_work),
+            self.max_total_work,
+        );
+        Budget {
+            max_states: self.max_states,
+            max_state_bytes: self.max_state_bytes,
+            max_work: self.max_work.min(total),
+            max_total_work: total,
+            spent: AtomicU64::new(0),
+        }
+    }
+
     pub fn fresh(&self) -> Budget {
         Budget {
             max_states: self.max_states,
