@@ -8,6 +8,7 @@ mod diff;
 mod effective;
 mod explain;
 mod generate;
+mod provenance;
 mod report_set;
 mod schema;
 

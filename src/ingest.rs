@@ -13,6 +13,7 @@ mod context;
 mod detect;
 mod documents;
 mod err;
+mod locate;
 mod memberships;
 mod policy_doc;
 mod provisioner;
@@ -35,6 +36,7 @@ pub use aws_auth_details::{
 pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
+pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};

@@ -6,8 +6,10 @@ pub mod diff;
 pub mod effective;
 pub mod explain;
 pub mod html;
+pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod provenance;
 pub mod sarif;
 pub mod table;
 

@@ -63,7 +63,7 @@ fn json_report(args: &[&str]) -> (i32, DiffReport) {
     a.extend(["--format", "json"]);
     let r = run(&a);
     assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
-    let report: DiffReport = serde_json::from_slice(&r.stdout)
+    let report: DiffReport = iamdiff::report::json::from_str(&String::from_utf8_lossy(&r.stdout))
         .unwrap_or_else(|e| panic!("not a diff report: {e}\n{}", r.stderr));
     (r.code, report)
 }
@@ -158,7 +158,7 @@ fn check_gate(r: &DiffReport, code: i32) {
 fn migration_fails_the_default_gate() {
     let (code, r) = migration();
     assert_eq!(*code, 1);
-    assert_eq!(r.schema, "iamdiff/diff/v1");
+    assert_eq!(r.schema, "iamdiff/diff/v2");
     assert_eq!(
         r.gate.fail_on,
         [
@@ -1217,7 +1217,9 @@ fn out_writes_every_report_and_nothing_else() {
     assert!(table.starts_with("FAIL"), "{table}");
     // the JSON file is the JSON report
     let (_, report) = migration();
-    let from_file: DiffReport = serde_json::from_slice(&written["iamdiff-report.json"]).unwrap();
+    let from_file: DiffReport =
+        iamdiff::report::json::from_str(&String::from_utf8_lossy(&written["iamdiff-report.json"]))
+            .unwrap();
     assert_eq!(&from_file, report);
     let md = String::from_utf8(written["iamdiff-report.md"].clone()).unwrap();
     assert!(md.starts_with("## iamdiff"), "{md}");

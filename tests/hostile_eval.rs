@@ -58,7 +58,8 @@ fn diff(before: &Value, after: &Value) -> (i32, Vec<(Code, String)>) {
         "exit {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: DiffReport = serde_json::from_slice(&out.stdout).expect("a diff report");
+    let report: DiffReport = iamdiff::report::json::from_str(&String::from_utf8_lossy(&out.stdout))
+        .expect("a diff report");
     let findings = report
         .principals
         .iter()

@@ -137,6 +137,13 @@ pub struct DiffArgs {
     /// Print nothing to stdout except the requested report; no progress
     #[arg(long, short)]
     pub quiet: bool,
+    /// The directory report paths are relative to (SARIF's `%SRCROOT%`; the repository's
+    /// checkout in CI); default: the working directory
+    #[arg(long, value_name = "DIR")]
+    pub source_root: Option<PathBuf>,
+    /// JUnit: list every compared principal, unchanged ones as passing test cases
+    #[arg(long)]
+    pub junit_all: bool,
     /// Read every before source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub before_format: Option<SourceFormat>,

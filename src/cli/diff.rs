@@ -115,7 +115,22 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         },
     );
     timer.lap("compare");
-    let report = DiffReport::new(outcome, cat, &before, &after);
+    let mut report = DiffReport::new(outcome, cat, &before, &after);
+    // the sign-off and statement places, for the file formats (issue 12)
+    if a.out.is_some() || a.format.iter().any(|f| *f != DiffFormat::Table) {
+        let compared = (matching.pairs.iter().map(|&(_, j)| after.principals.get(j)))
+            .chain(matching.carried.iter().map(|&i| before.principals.get(i)))
+            .flatten()
+            .map(|p| (p.kind.as_str().to_owned(), p.name.clone()))
+            .collect();
+        let inputs = super::provenance::Inputs {
+            args: a,
+            before: &before,
+            after: &after,
+            compared,
+        };
+        super::provenance::fill(&mut report, &inputs)?;
+    }
     progress.done();
 
     match &a.out {
@@ -235,7 +250,7 @@ fn today_utc() -> String {
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub(super) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -15,7 +15,7 @@ pub use crate::diff::outcome::{
 };
 
 /// Schema id of the JSON output; bumped on any incompatible change.
-pub const SCHEMA: &str = "iamdiff/diff/v1";
+pub const SCHEMA: &str = "iamdiff/diff/v2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffReport {
@@ -36,6 +36,9 @@ pub struct DiffReport {
     pub general: Vec<Finding>,
     /// Every waiver from `--waivers`, with what became of it.
     pub waivers: Vec<WaiverStatus>,
+    /// Inputs with their SHA-256, generation time, and places of statements (issue 12).
+    #[serde(default)]
+    pub provenance: super::provenance::Provenance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,9 +49,9 @@ pub struct SideInfo {
 }
 
 impl DiffReport {
+    /// The JSON report, as `iamdiff schema diff` describes it (see [`super::json`]).
     pub fn write_json(&self, w: &mut dyn Write) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut *w, self).map_err(crate::report::json_io)?;
-        writeln!(w)
+        super::json::write(self, w)
     }
 }
 
@@ -80,6 +83,7 @@ impl DiffReport {
             principals: outcome.principals,
             general: outcome.general,
             waivers: outcome.waivers,
+            provenance: super::provenance::Provenance::default(),
         }
     }
 

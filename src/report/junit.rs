@@ -1,11 +1,13 @@
-//! The diff report as JUnit XML, for CI dashboards that chart test results: one test suite
-//! `iamdiff`, one test case per principal in the report (class name = its kind), failed
-//! when any of its findings fails the gate.
+//! The diff report as JUnit XML, for CI dashboards that chart test results (valid against
+//! Jenkins' `junit-10.xsd`, readable by GitLab; issue 12): one test suite `iamdiff`, one
+//! test case per principal in the report (class name = its kind), and with `--junit-all`
+//! the unchanged compared principals as passing cases.
 //!
-//! Each unwaived finding that fails the gate is a `<failure>` (several per test case are
-//! accepted by Jenkins, GitLab and the surefire readers; the counts attributes count test
-//! cases, as the format defines them). Waived and other non-failing findings are lines of
-//! `<system-out>`, so they stay visible without failing the build. The XML is written by
+//! A principal with findings that fail the gate has one `<failure>` summarizing them (its
+//! message counts them by code, its body details each). A principal whose gate-relevant
+//! findings are all waived is `<skipped>`, with the waivers' reasons and approvers. Other
+//! findings are lines of `<system-out>`. The suite's properties carry the sign-off: tool,
+//! catalog, gate settings, generation time, inputs with SHA-256, waivers. The XML is written by
 //! hand, escaped for text and attributes, with characters XML 1.0 forbids replaced.
 
 use std::io::{self, Write};
@@ -14,34 +16,36 @@ use super::diff::{DiffReport, PrincipalDiff};
 use crate::diff::findings::Finding;
 
 pub fn write_junit(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    let tests = report.principals.len();
+    let unchanged = &report.provenance.unchanged;
+    let tests = report.principals.len() + unchanged.len();
     let failures = report
         .principals
         .iter()
         .filter(|p| p.findings.iter().any(is_failure))
         .count();
+    let skipped = report.principals.iter().filter(|p| is_skipped(p)).count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    // junit-10.xsd: `testsuites` takes name, time, tests, failures and errors only
     writeln!(
         w,
-        r#"<testsuites name="iamdiff" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#
+        r#"<testsuites name="iamdiff" tests="{tests}" failures="{failures}" errors="0">"#
     )?;
+    let timestamp = report
+        .provenance
+        .generated
+        .as_deref()
+        .map(|t| format!(r#" timestamp="{}""#, attr(t.trim_end_matches('Z'))))
+        .unwrap_or_default();
     writeln!(
         w,
-        r#"  <testsuite name="iamdiff" tests="{tests}" failures="{failures}" errors="0" skipped="0">"#
+        r#"  <testsuite name="iamdiff" tests="{tests}" failures="{failures}" errors="0" skipped="{skipped}"{timestamp}>"#
     )?;
     writeln!(w, "    <properties>")?;
-    for (name, value) in [
-        ("tool", report.tool.clone()),
-        ("catalog", report.catalog.clone()),
-        ("gate", report.gate.selection()),
-        (
-            "verdict",
-            if report.gate.passed { "pass" } else { "fail" }.to_owned(),
-        ),
-    ] {
+    for (name, value) in properties(report) {
         writeln!(
             w,
-            r#"      <property name="{name}" value="{}"/>"#,
+            r#"      <property name="{}" value="{}"/>"#,
+            attr(&name),
             attr(&value)
         )?;
     }
@@ -49,46 +53,153 @@ pub fn write_junit(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     for p in &report.principals {
         write_case(p, w)?;
     }
+    for u in unchanged {
+        writeln!(
+            w,
+            r#"    <testcase classname="{}" name="{}"/>"#,
+            attr(&u.kind),
+            attr(&u.name)
+        )?;
+    }
     writeln!(w, "  </testsuite>")?;
     writeln!(w, "</testsuites>")
+}
+
+/// The sign-off as suite properties: tool, catalog, gate, time, inputs, waivers.
+fn properties(report: &DiffReport) -> Vec<(String, String)> {
+    let g = &report.gate;
+    let mut out = vec![
+        ("tool".to_owned(), report.tool.clone()),
+        ("catalog".to_owned(), report.catalog.clone()),
+        ("gate".to_owned(), g.selection()),
+        (
+            "gate.fail-on".to_owned(),
+            g.fail_on
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("gate.min-level".to_owned(), g.min_level.as_str().to_owned()),
+        (
+            "verdict".to_owned(),
+            if g.passed { "pass" } else { "fail" }.to_owned(),
+        ),
+    ];
+    if let Some(t) = &report.provenance.generated {
+        out.push(("generated".to_owned(), t.clone()));
+    }
+    for i in &report.provenance.inputs {
+        out.push((
+            format!("input.{}", i.role),
+            format!(
+                "{} sha256:{}",
+                i.uri,
+                i.sha256.as_deref().unwrap_or("unknown")
+            ),
+        ));
+    }
+    for x in &report.waivers {
+        out.push((
+            format!("waiver.{}", x.index),
+            format!(
+                "{} ({}, approved by {}{}; matched {})",
+                x.state.as_str(),
+                x.reason,
+                x.approved_by,
+                x.expires
+                    .as_deref()
+                    .map(|e| format!(", expires {e}"))
+                    .unwrap_or_default(),
+                x.matched
+            ),
+        ));
+    }
+    out
 }
 
 fn is_failure(f: &Finding) -> bool {
     f.fails_gate && f.waived.is_none()
 }
 
+/// A principal whose only gate-relevant findings are waived: a skipped test case.
+fn is_skipped(p: &PrincipalDiff) -> bool {
+    !p.findings.iter().any(is_failure) && p.findings.iter().any(|f| f.waived.is_some())
+}
+
 fn write_case(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
-    write!(
+    writeln!(
         w,
-        r#"    <testcase classname="{}" name="{}""#,
+        r#"    <testcase classname="{}" name="{}">"#,
         attr(&p.kind),
         attr(&p.name)
     )?;
+    let failing: Vec<&Finding> = p.findings.iter().filter(|f| is_failure(f)).collect();
+    let waived: Vec<&Finding> = p.findings.iter().filter(|f| f.waived.is_some()).collect();
+    let waived_line = |f: &Finding| match &f.waived {
+        Some(x) => format!(
+            "waived #{} ({}, approved by {}): {} {}: {}",
+            x.index, x.reason, x.approved_by, f.code, f.severity, f.message
+        ),
+        None => String::new(),
+    };
+    if failing.is_empty() && !waived.is_empty() {
+        let mut reasons: Vec<String> = waived
+            .iter()
+            .filter_map(|f| f.waived.as_ref())
+            .map(|x| {
+                format!(
+                    "waiver #{}: {} (approved by {})",
+                    x.index, x.reason, x.approved_by
+                )
+            })
+            .collect();
+        reasons.dedup();
+        let body: Vec<String> = waived.iter().map(|f| waived_line(f)).collect();
+        writeln!(
+            w,
+            r#"      <skipped message="{}">{}</skipped>"#,
+            attr(&reasons.join("; ")),
+            text(&body.join("\n"))
+        )?;
+    }
+    if !failing.is_empty() {
+        // one failure per principal, summarizing its failing findings by code
+        let mut by_code: Vec<(crate::diff::findings::Code, usize)> = Vec::new();
+        for f in &failing {
+            match by_code.iter_mut().find(|(c, _)| *c == f.code) {
+                Some((_, n)) => *n += 1,
+                None => by_code.push((f.code, 1)),
+            }
+        }
+        let summary = by_code
+            .iter()
+            .map(|(c, n)| format!("{n} {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let what = match failing.len() {
+            1 => "1 finding fails the gate".to_owned(),
+            n => format!("{n} findings fail the gate"),
+        };
+        let body: Vec<String> = failing.iter().map(|f| details(f)).collect();
+        writeln!(
+            w,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            attr(&format!("{what}: {summary}")),
+            attr(by_code.first().map_or("", |(c, _)| c.as_str())),
+            text(&body.join("\n\n"))
+        )?;
+    }
     let out: Vec<String> = p
         .findings
         .iter()
         .filter(|f| !is_failure(f))
+        .filter(|f| f.waived.is_none() || !failing.is_empty())
         .map(|f| match &f.waived {
-            Some(x) => format!(
-                "waived #{} ({}, approved by {}): {} {}: {}",
-                x.index, x.reason, x.approved_by, f.code, f.severity, f.message
-            ),
+            Some(_) => waived_line(f),
             None => format!("{} {}: {}", f.code, f.severity, f.message),
         })
         .collect();
-    if out.is_empty() && !p.findings.iter().any(is_failure) {
-        return writeln!(w, "/>");
-    }
-    writeln!(w, ">")?;
-    for f in p.findings.iter().filter(|f| is_failure(f)) {
-        writeln!(
-            w,
-            r#"      <failure message="{}" type="{}">{}</failure>"#,
-            attr(&f.message),
-            f.code,
-            text(&details(f))
-        )?;
-    }
     if !out.is_empty() {
         writeln!(
             w,

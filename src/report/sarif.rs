@@ -1,5 +1,7 @@
 //! The diff report as SARIF 2.1.0, for code-scanning dashboards: one run, one rule per
-//! finding code, one result per finding.
+//! finding code (with the help, severity and tags GitHub code scanning requires), one
+//! result per finding, located at the statement's line and column in the user's file
+//! (or, for an AWS managed policy, at its attachment there), relative to `%SRCROOT%`.
 //!
 //! A minimal hand-written model of the parts of the OASIS SARIF 2.1.0 schema that are used
 //! (as cargo-deny does) rather than a crate with the whole schema. Results point at the
@@ -10,15 +12,22 @@
 //! dashboards can follow it when unrelated findings come and go.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::diff::DiffReport;
-use crate::diff::findings::{Category, Code, Finding, Route};
+use super::provenance::{self, InputFile, Located};
+use crate::diff::findings::{Category, Code, Finding};
 
 /// A schema id, not something fetched: SARIF consumers expect it.
 const SCHEMA_ID: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of our fingerprint; bump the suffix if its inputs change.
 const FINGERPRINT_KEY: &str = "iamdiffFinding/v1";
+/// The base id relative URIs resolve against: the `--source-root` directory.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// Where the findings page lives in the repository, for `helpUri` (when the crate names
+/// its repository).
+const FINDINGS_DOC: &str = "docs/findings.md";
 
 pub fn write_sarif(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let log = build(report);
@@ -26,27 +35,13 @@ pub fn write_sarif(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)
 }
 
+/// The repository's web address from Cargo.toml, if set.
+fn repository() -> Option<&'static str> {
+    Some(env!("CARGO_PKG_REPOSITORY")).filter(|r| !r.is_empty())
+}
+
 fn build(report: &DiffReport) -> Log<'_> {
-    let rules = Code::ALL
-        .iter()
-        .map(|&code| Rule {
-            id: code.as_str(),
-            name: rule_name(code),
-            short_description: Text {
-                text: code.description().to_owned(),
-            },
-            default_configuration: RuleConfig {
-                level: if counts_as_loss(code.category()) {
-                    "warning"
-                } else {
-                    "note"
-                },
-            },
-            properties: RuleProperties {
-                tags: vec!["iam", code.category().as_str()],
-            },
-        })
-        .collect();
+    let rules = Code::ALL.iter().map(|&code| rule(code)).collect();
     let results = report
         .findings()
         .filter(|f| f.code != Code::UnusedWaiver)
@@ -56,6 +51,18 @@ fn build(report: &DiffReport) -> Log<'_> {
         .tool
         .split_once(' ')
         .map_or(report.tool.as_str(), |(_, v)| v);
+    let mut bases = BTreeMap::new();
+    bases.insert(
+        SRCROOT,
+        BaseUri {
+            description: Text {
+                text: "the directory given by --source-root (default: the working directory); \
+                       every result's file is relative to it"
+                    .to_owned(),
+            },
+        },
+    );
+    let p = &report.provenance;
     Log {
         schema: SCHEMA_ID,
         version: "2.1.0",
@@ -64,17 +71,143 @@ fn build(report: &DiffReport) -> Log<'_> {
                 driver: Driver {
                     name: "iamdiff",
                     version,
+                    semantic_version: version,
+                    information_uri: repository(),
                     rules,
+                    properties: DriverProperties {
+                        catalog: &report.catalog,
+                    },
                 },
             },
+            original_uri_base_ids: bases,
             column_kind: "unicodeCodePoints",
             results,
             properties: RunProperties {
                 gate_passed: report.gate.passed,
                 failing: report.gate.failing,
                 waived: report.gate.waived,
+                fail_on: report.gate.fail_on.iter().map(|c| c.as_str()).collect(),
+                min_level: report.gate.min_level.as_str(),
+                generated: p.generated.as_deref(),
+                inputs: &p.inputs,
+                waivers: report
+                    .waivers
+                    .iter()
+                    .map(|x| WaiverUsed {
+                        index: x.index,
+                        principal: &x.principal,
+                        action: &x.action,
+                        resource: x.resource.as_deref(),
+                        reason: &x.reason,
+                        approved_by: &x.approved_by,
+                        expires: x.expires.as_deref(),
+                        state: x.state.as_str(),
+                        matched: x.matched,
+                    })
+                    .collect(),
             },
         }],
+    }
+}
+
+fn rule(code: Code) -> Rule {
+    let (full, what_to_do) = guidance(code);
+    let anchor = code.as_str();
+    let doc = format!("{FINDINGS_DOC}#{anchor}");
+    Rule {
+        id: code.as_str(),
+        name: rule_name(code),
+        short_description: Text {
+            text: code.description().to_owned(),
+        },
+        full_description: Text {
+            text: full.to_owned(),
+        },
+        help: Help {
+            text: format!("{full}\n\nWhat to do: {what_to_do}\n\nSee {doc}."),
+            markdown: format!(
+                "**{}** (`{}`): {full}\n\n**What to do:** {what_to_do}\n\nSee [{doc}]({}).",
+                rule_name(code),
+                code.as_str(),
+                help_uri(code).unwrap_or_else(|| doc.clone())
+            ),
+        },
+        help_uri: help_uri(code),
+        default_configuration: RuleConfig {
+            level: if counts_as_loss(code.category()) {
+                "warning"
+            } else {
+                "note"
+            },
+        },
+        properties: RuleProperties {
+            tags: vec!["security", "iam", code.category().as_str()],
+            security_severity: security_severity(code),
+            precision: "high",
+        },
+    }
+}
+
+fn help_uri(code: Code) -> Option<String> {
+    repository().map(|r| format!("{r}/blob/main/{FINDINGS_DOC}#{}", code.as_str()))
+}
+
+/// GitHub's scale: 9.0+ critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. Gains are
+/// what a security review exists for; losses break people's work.
+fn security_severity(code: Code) -> &'static str {
+    match code {
+        Code::Gained | Code::NewPrincipal => "8.0",
+        Code::Widened => "7.0",
+        Code::Lost | Code::RemovedPrincipal => "6.0",
+        Code::Narrowed | Code::NeedsReview => "5.0",
+        Code::Conditional | Code::ExpiredWaiver => "4.0",
+        Code::UnusedWaiver => "1.0",
+    }
+}
+
+/// A rule's full description and what to do about a result of it.
+fn guidance(code: Code) -> (&'static str, &'static str) {
+    match code {
+        Code::Lost => (
+            "An action the principal was allowed before the migration is not allowed after it, on any resource: people or workloads relying on it will be denied.",
+            "Grant it again on the after side (attach the policy, restore the statement or the membership), or waive it with a reason and an approver if the loss is intended.",
+        ),
+        Code::Narrowed => (
+            "An action is still allowed after the migration, but on fewer resources: the witness is a resource allowed before and denied after.",
+            "Widen the after-side statement's resources to cover the witness, or waive the finding if the narrowing is intended.",
+        ),
+        Code::Conditional => (
+            "An action that was allowed unconditionally now depends on request conditions (or its conditions changed), so it may be denied depending on the request.",
+            "Check the conditions listed in the result against how the principal works (source IP, MFA, tags, VPC endpoint); pass --context to decide them.",
+        ),
+        Code::Gained => (
+            "An action the principal was not allowed before the migration is allowed after it: new access that nobody may have reviewed.",
+            "Confirm the new access is intended; otherwise remove the statement, policy or membership that grants it on the after side.",
+        ),
+        Code::Widened => (
+            "An action is allowed on more resources after the migration: the witness is a resource denied before and allowed after.",
+            "Confirm the wider scope is intended; otherwise narrow the after-side statement's resources.",
+        ),
+        Code::RemovedPrincipal => (
+            "A user or role exists before the migration and not after (and no --map rule renames it): all of its access is lost.",
+            "Add a --map rule if it was renamed, create it on the after side, or waive the finding if it was retired on purpose.",
+        ),
+        Code::NewPrincipal => (
+            "A user or role exists only after the migration: all of its access is new.",
+            "Confirm the principal and its access are intended, or add a --map rule if it is an old principal under a new name.",
+        ),
+        Code::NeedsReview => (
+            "iamdiff could not decide this change offline (an unknown policy document, an unresolved reference, or a budget reached): a person must look.",
+            "Provide the missing input (the policy document, parameters, --context) or review the principal's access by hand.",
+        ),
+        Code::ExpiredWaiver => (
+            "A waiver's expiry date has passed: it no longer silences the findings it matches.",
+            "Renew the waiver with a new date and approver, or fix the findings it covered.",
+        ),
+        Code::UnusedWaiver => (
+            "A waiver matched no finding: it may be stale, or its globs may be mistyped.",
+            "Remove the waiver or correct its principal, action or resource globs.",
+        ),
     }
 }
 
@@ -86,27 +219,30 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
     } else {
         "note"
     };
-    let lost_side = matches!(f.category, Category::Lost | Category::Removed);
-    let route: Option<&Route> = if lost_side {
-        f.before.routes.first().or(f.after.routes.first())
-    } else {
-        f.after.routes.first().or(f.before.routes.first())
-    };
-    // without a statement (a principal-level finding), the side's first input file
-    let side_sources = if lost_side {
-        &report.before.sources
-    } else {
-        &report.after.sources
-    };
-    let file = route
-        .map(|r| r.file.as_str())
-        .or(side_sources.first().map(String::as_str));
+    let (side, routes) = provenance::explaining_side(f);
+    let prov = &report.provenance;
+    // the first route placed at a line, else the first one
+    let placed = routes.iter().find_map(|r| {
+        prov.locate(side, &f.principal, r)
+            .filter(|l| l.line.is_some())
+            .map(|l| (r, l))
+    });
+    let route = placed.as_ref().map(|(r, _)| *r).or(routes.first());
+    let located: Option<Located> = placed
+        .map(|(_, l)| l)
+        .or_else(|| route.and_then(|r| prov.locate(side, &f.principal, r)))
+        .or_else(|| fallback_file(report, f, side));
     let location = Location {
-        physical_location: file.map(|file| PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri(file) },
-            // routes name a JSON pointer, not a line; GitHub shows an alert only with a
-            // line, so the file's first one (the pointer is in the location's message)
-            region: Region { start_line: 1 },
+        physical_location: located.as_ref().map(|l| PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: uri(&l.uri),
+                uri_base_id: SRCROOT,
+            },
+            // GitHub shows an alert only with a line: the file's first when not known
+            region: Region {
+                start_line: l.line.unwrap_or(1),
+                start_column: l.line.and(l.column),
+            },
         }),
         logical_locations: vec![LogicalLocation {
             name: &f.principal,
@@ -114,13 +250,14 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             kind: "resource",
         }],
         message: route.map(|r| Text {
-            text: match &r.pointer {
-                Some(p) => format!("{} (at {p})", r.summary()),
-                None => r.summary(),
+            text: match (&r.pointer, provenance::is_file(&r.file)) {
+                (Some(p), true) => format!("{} (at {p})", r.summary()),
+                (_, false) => format!("{} (an AWS managed policy, attached here)", r.summary()),
+                (None, true) => r.summary(),
             },
         }),
     };
-    let mut fingerprints = std::collections::BTreeMap::new();
+    let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY, format!("{:016x}", fingerprint(f)));
     SarifResult {
         rule_id: f.code.as_str(),
@@ -138,7 +275,10 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
                 vec![Suppression {
                     kind: "external",
                     status: "accepted",
-                    justification: format!("waiver #{}: {}", x.index, x.reason),
+                    justification: format!(
+                        "waiver #{}: {} (approved by {})",
+                        x.index, x.reason, x.approved_by
+                    ),
                 }]
             })
             .unwrap_or_default(),
@@ -147,6 +287,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             principal: &f.principal,
             category: f.category.as_str(),
             severity: f.severity.as_str(),
+            severity_rank: super::json::severity_rank(f.severity),
             service: &f.service,
             actions: &f.actions,
             pairs: f.pairs,
@@ -157,6 +298,28 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
     }
 }
 
+/// Without a placed statement: the waivers file for waiver findings, else the side's first
+/// input file.
+fn fallback_file(report: &DiffReport, f: &Finding, side: &str) -> Option<Located> {
+    let prov = &report.provenance;
+    let waiver_file = matches!(f.code, Code::ExpiredWaiver | Code::UnusedWaiver)
+        .then(|| prov.inputs.iter().find(|i| i.role == "waivers"))
+        .flatten()
+        .map(|i| i.path.clone());
+    let sources = if side == "before" {
+        &report.before.sources
+    } else {
+        &report.after.sources
+    };
+    let file = waiver_file.or_else(|| sources.iter().find(|s| provenance::is_file(s)).cloned())?;
+    Some(Located {
+        uri: prov.uri_of(&file),
+        line: None,
+        column: None,
+        pointer: None,
+    })
+}
+
 /// Categories that take access away or need a person: `warning` when they do not fail.
 fn counts_as_loss(c: Category) -> bool {
     matches!(
@@ -165,17 +328,21 @@ fn counts_as_loss(c: Category) -> bool {
     )
 }
 
-/// `removed-principal` → `RemovedPrincipal`: SARIF rule names are PascalCase by convention.
+/// A PascalCase name that says what the rule finds (SARIF1001: not the id again).
 fn rule_name(code: Code) -> String {
-    code.as_str()
-        .split('-')
-        .map(|w| {
-            let mut cs = w.chars();
-            cs.next()
-                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    match code {
+        Code::Lost => "LostAccess",
+        Code::Narrowed => "NarrowedAccess",
+        Code::Conditional => "ConditionalAccess",
+        Code::Gained => "GainedAccess",
+        Code::Widened => "WidenedAccess",
+        Code::RemovedPrincipal => "RemovedPrincipal",
+        Code::NewPrincipal => "NewPrincipal",
+        Code::NeedsReview => "NeedsReview",
+        Code::ExpiredWaiver => "ExpiredWaiver",
+        Code::UnusedWaiver => "UnusedWaiver",
+    }
+    .to_owned()
 }
 
 /// A relative URI reference: forward slashes, and the few characters a URI cannot hold
@@ -239,17 +406,43 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     tool: Tool<'a>,
+    original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
-    properties: RunProperties,
+    properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct BaseUri {
+    description: Text,
+}
+
+/// The sign-off: the gate's settings and verdict, when, the inputs and the waivers.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties<'a> {
+    gate_passed: bool,
+    failing: usize,
+    waived: usize,
+    fail_on: Vec<&'static str>,
+    min_level: &'static str,
+    generated: Option<&'a str>,
+    inputs: &'a [InputFile],
+    waivers: Vec<WaiverUsed<'a>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RunProperties {
-    gate_passed: bool,
-    failing: usize,
-    waived: usize,
+struct WaiverUsed<'a> {
+    index: usize,
+    principal: &'a str,
+    action: &'a str,
+    resource: Option<&'a str>,
+    reason: &'a str,
+    approved_by: &'a str,
+    expires: Option<&'a str>,
+    state: &'static str,
+    matched: usize,
 }
 
 #[derive(Serialize)]
@@ -258,10 +451,21 @@ struct Tool<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Driver<'a> {
     name: &'static str,
     version: &'a str,
+    semantic_version: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    information_uri: Option<&'static str>,
     rules: Vec<Rule>,
+    properties: DriverProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct DriverProperties<'a> {
+    /// The embedded catalog's sources and versions.
+    catalog: &'a str,
 }
 
 #[derive(Serialize)]
@@ -270,8 +474,18 @@ struct Rule {
     id: &'static str,
     name: String,
     short_description: Text,
+    full_description: Text,
+    help: Help,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     default_configuration: RuleConfig,
     properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -282,6 +496,10 @@ struct RuleConfig {
 #[derive(Serialize)]
 struct RuleProperties {
     tags: Vec<&'static str>,
+    /// GitHub code scanning's severity score, a number as a string.
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    precision: &'static str,
 }
 
 #[derive(Serialize)]
@@ -324,11 +542,15 @@ struct PhysicalLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    uri_base_id: &'static str,
 }
 
 #[derive(Serialize)]
@@ -353,6 +575,7 @@ struct ResultProperties<'a> {
     principal: &'a str,
     category: &'static str,
     severity: &'static str,
+    severity_rank: u8,
     service: &'a str,
     actions: &'a [String],
     pairs: usize,
@@ -369,7 +592,9 @@ mod tests {
     #[test]
     fn rule_names_are_pascal_case() {
         assert_eq!(rule_name(Code::RemovedPrincipal), "RemovedPrincipal");
-        assert_eq!(rule_name(Code::Lost), "Lost");
+        for code in Code::ALL {
+            assert_ne!(rule_name(code).to_lowercase(), code.as_str());
+        }
     }
 
     #[test]

@@ -1,0 +1,392 @@
+//! Places of many nodes in one input text, for reports that point at statements (SARIF
+//! results need a line and column, issue 12): JSON pointers resolved to line:column, and
+//! the attachment of a catalog policy found in the file that attaches it.
+//!
+//! JSON texts are scanned once for all the pointers asked for; YAML texts use
+//! [`yaml::locate`], one parse per pointer (YAML inputs are small). A pointer that goes
+//! into an embedded document (a policy given as a JSON string) resolves to its longest
+//! prefix that exists: the string holding the document. Columns count Unicode code
+//! points from 1, as SARIF's `unicodeCodePoints` column kind does.
+
+use rustc_hash::FxHashMap;
+
+use super::yaml;
+
+/// Nesting past which the scanner stops looking (inputs this deep were refused on read).
+const MAX_DEPTH: usize = 256;
+
+/// 1-based line and column (in code points) of each pointer's node, in the order given.
+pub fn locate_pointers(text: &[u8], pointers: &[&str]) -> Vec<Option<(u32, u32)>> {
+    if is_json(text) {
+        let mut want: FxHashMap<&str, Option<usize>> = pointers
+            .iter()
+            .flat_map(|p| prefixes(p))
+            .map(|p| (p, None))
+            .collect();
+        let mut s = Scan {
+            text,
+            at: 0,
+            pointer: String::new(),
+            want: &mut want,
+        };
+        s.ws();
+        s.value(0);
+        let lines = Lines::new(text);
+        pointers
+            .iter()
+            .map(|p| {
+                prefixes(p)
+                    .find_map(|q| want.get(q).copied().flatten())
+                    .map(|o| lines.line_col(o))
+            })
+            .collect()
+    } else {
+        pointers
+            .iter()
+            .map(|p| prefixes(p).find_map(|q| yaml::locate(text, q, false)))
+            .collect()
+    }
+}
+
+/// What [`find_attachments`] looks for: a policy (its ARN when known, and its name)
+/// attached to a holder (a user, role or group name).
+pub struct Attachment<'a> {
+    pub arn: Option<&'a str>,
+    pub name: &'a str,
+    pub holder: &'a str,
+}
+
+/// Where the text attaches each policy to its holder: the pointer of the node whose string
+/// value is the ARN or the name, preferring one under a mapping that names the holder (a
+/// user's, group's or role's entry, or an attachment resource). One parse of the text.
+pub fn find_attachments(text: &[u8], wanted: &[Attachment<'_>]) -> Vec<Option<String>> {
+    let Ok(tree) = serde_yaml::from_slice::<serde_yaml::Value>(text) else {
+        return wanted.iter().map(|_| None).collect();
+    };
+    wanted
+        .iter()
+        .map(|a| {
+            let mut best: Option<(usize, String)> = None;
+            let mut path = String::new();
+            let mut names_holder: Vec<bool> = Vec::new();
+            walk_attachment(
+                &tree,
+                a.arn,
+                a.name,
+                a.holder,
+                &mut path,
+                &mut names_holder,
+                &mut best,
+                0,
+            );
+            best.map(|(_, p)| p)
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_attachment(
+    v: &serde_yaml::Value,
+    arn: Option<&str>,
+    name: &str,
+    holder: &str,
+    path: &mut String,
+    names_holder: &mut Vec<bool>,
+    best: &mut Option<(usize, String)>,
+    depth: usize,
+) {
+    use serde_yaml::Value;
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match v {
+        Value::String(s) => {
+            let hit = arn == Some(s.as_str())
+                || s == name
+                || s.strip_suffix(name)
+                    .is_some_and(|p| p.ends_with(":policy/") || p.ends_with('/'));
+            if hit {
+                // the deeper the mapping naming the holder, the closer the attachment
+                let score = names_holder.iter().rposition(|&b| b).map_or(0, |i| i + 1) * 2
+                    + usize::from(arn == Some(s.as_str()));
+                if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                    *best = Some((score, path.clone()));
+                }
+            }
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&i.to_string());
+                names_holder.push(false);
+                walk_attachment(item, arn, name, holder, path, names_holder, best, depth + 1);
+                names_holder.pop();
+                path.truncate(len);
+            }
+        }
+        Value::Mapping(map) => {
+            let here = map.values().any(|x| x.as_str() == Some(holder));
+            for (k, item) in map {
+                let key = match k {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Number(n) => n.to_string(),
+                    _ => continue,
+                };
+                let len = path.len();
+                path.push('/');
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                names_holder.push(here);
+                walk_attachment(item, arn, name, holder, path, names_holder, best, depth + 1);
+                names_holder.pop();
+                path.truncate(len);
+            }
+        }
+        Value::Tagged(t) => {
+            walk_attachment(
+                &t.value,
+                arn,
+                name,
+                holder,
+                path,
+                names_holder,
+                best,
+                depth + 1,
+            );
+        }
+        _ => {}
+    }
+}
+
+/// The pointer, then each shorter prefix of it down to the root.
+fn prefixes(p: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(p), |q| q.rfind('/').map(|i| &q[..i]))
+}
+
+fn is_json(text: &[u8]) -> bool {
+    matches!(super::source::first_byte(text), Some(b'{' | b'['))
+}
+
+/// Line starts, to turn byte offsets into line:column.
+struct Lines<'t> {
+    text: &'t [u8],
+    starts: Vec<usize>,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        let mut starts = vec![0];
+        starts.extend(
+            text.iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { text, starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (u32, u32) {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let chars = self
+            .text
+            .get(start..offset)
+            .map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count());
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (clamp(line), clamp(chars + 1))
+    }
+}
+
+/// A one-pass JSON scanner recording the offset of each wanted pointer's value. Tolerant:
+/// on anything unexpected it stops, and what it did not reach stays unplaced.
+struct Scan<'t, 'w, 'p> {
+    text: &'t [u8],
+    at: usize,
+    pointer: String,
+    want: &'w mut FxHashMap<&'p str, Option<usize>>,
+}
+
+impl Scan<'_, '_, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    /// Scans the value at `self.at`; false when the text is not as expected.
+    fn value(&mut self, depth: usize) -> bool {
+        if let Some(slot) = self.want.get_mut(self.pointer.as_str()) {
+            *slot = Some(self.at);
+        }
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        match self.peek() {
+            Some(b'{') => {
+                self.at += 1;
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.at += 1;
+                    return true;
+                }
+                loop {
+                    self.ws();
+                    let Some(key) = self.string() else {
+                        return false;
+                    };
+                    self.ws();
+                    if self.peek() != Some(b':') {
+                        return false;
+                    }
+                    self.at += 1;
+                    self.ws();
+                    let len = self.pointer.len();
+                    self.pointer.push('/');
+                    self.pointer
+                        .push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    let ok = self.value(depth + 1);
+                    self.pointer.truncate(len);
+                    if !ok || !self.next_or_end(b'}') {
+                        return ok && self.text.get(self.at - 1) == Some(&b'}');
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.at += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return true;
+                }
+                let mut i = 0usize;
+                loop {
+                    self.ws();
+                    let len = self.pointer.len();
+                    self.pointer.push('/');
+                    self.pointer.push_str(&i.to_string());
+                    let ok = self.value(depth + 1);
+                    self.pointer.truncate(len);
+                    i += 1;
+                    if !ok || !self.next_or_end(b']') {
+                        return ok && self.text.get(self.at - 1) == Some(&b']');
+                    }
+                }
+            }
+            Some(b'"') => self.string().is_some(),
+            Some(_) => {
+                while let Some(b) = self.peek() {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.at += 1;
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// After a member: true at `,` (more follow), false at `close` (consumed) or else.
+    fn next_or_end(&mut self, close: u8) -> bool {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                true
+            }
+            Some(b) if b == close => {
+                self.at += 1;
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// A string token, unescaped.
+    fn string(&mut self) -> Option<String> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.at + 1;
+        let mut i = start;
+        let mut escaped = false;
+        while let Some(&b) = self.text.get(i) {
+            match b {
+                b'\\' => {
+                    escaped = true;
+                    i += 2;
+                }
+                b'"' => break,
+                _ => i += 1,
+            }
+        }
+        let raw = self.text.get(start..i)?;
+        self.at = i + 1;
+        if !escaped {
+            return Some(String::from_utf8_lossy(raw).into_owned());
+        }
+        let mut quoted = Vec::with_capacity(raw.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(raw);
+        quoted.push(b'"');
+        serde_json::from_slice(&quoted).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_pointers_resolve_in_one_pass() {
+        let text = "{\n  \"a\": [1, {\"b~/c\": \"x\"}],\n  \"é\": {\"d\": \"{\\\"Statement\\\": []}\"}\n}\n";
+        let got = locate_pointers(
+            text.as_bytes(),
+            &["/a/1/b~0~1c", "/a/0", "/%C3", "/é/d/Statement/0", ""],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Some((2, 21)),
+                Some((2, 9)),
+                Some((1, 1)),
+                Some((3, 14)),
+                Some((1, 1))
+            ]
+        );
+    }
+
+    #[test]
+    fn yaml_pointers_resolve() {
+        let text = "Statement:\n  - Sid: A\n    Effect: Allow\n";
+        assert_eq!(
+            locate_pointers(text.as_bytes(), &["/Statement/0"]),
+            vec![Some((2, 5))]
+        );
+    }
+
+    #[test]
+    fn attachments_prefer_the_holders_entry() {
+        let text = r#"{"UserDetailList": [
+ {"UserName": "bob", "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess"}]},
+ {"UserName": "carol", "AttachedManagedPolicies": [
+   {"PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}]}"#;
+        let p = find_attachments(
+            text.as_bytes(),
+            &[Attachment {
+                arn: Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                name: "ReadOnlyAccess",
+                holder: "carol",
+            }],
+        );
+        assert_eq!(
+            p[0].as_deref(),
+            Some("/UserDetailList/1/AttachedManagedPolicies/0/PolicyArn")
+        );
+    }
+}
