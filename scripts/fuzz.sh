@@ -19,7 +19,8 @@
 # growing, between runs; the folder is git-ignored). Crashing inputs land in
 # fuzz/artifacts/<target>/. Builds go to $CARGO_TARGET_DIR/fuzz (default fuzz/target).
 # Environment: FUZZ_TIMEOUT (seconds one input may take before it counts as a crash,
-# default 30), FUZZ_RSS_MB (memory limit, default 2048), FUZZ_MAX_LEN (default 1 MiB).
+# default 30), FUZZ_RSS_MB (memory limit, default 2048), FUZZ_MAX_LEN (default 1 MiB),
+# FUZZ_ARGS (more libFuzzer flags, e.g. `-len_control=0` to try long inputs at once).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -214,7 +215,7 @@ for t in "${targets[@]}"; do
         "${fuzz[@]}" run "${build_flags[@]}" "$t" "$root/fuzz/corpus/$t" -- \
             -max_len="$max_len" -max_total_time="$time_each" -timeout="$timeout_s" \
             -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb" -print_final_stats=1 \
-            -artifact_prefix="$art/" >"$logs/$t.$j.log" 2>&1 &
+            -artifact_prefix="$art/" ${FUZZ_ARGS:-} >"$logs/$t.$j.log" 2>&1 &
         pids+=($!)
     done
     status=0
@@ -228,9 +229,10 @@ for t in "${targets[@]}"; do
     if [ "$status" != 0 ] && [ "$crashes" = 0 ]; then crashes=1; fi
     if [ "$crashes" != 0 ]; then
         failed=1
-        echo "fuzz.sh: $t FAILED; the end of its log:"
+        echo "fuzz.sh: $t FAILED:"
         for j in $(seq 1 "$jobs"); do
-            grep -v '^#[0-9]' "$logs/$t.$j.log" | tail -40 | sed 's/^/    /'
+            # the panic (or libFuzzer's timeout / out-of-memory report) and where it was
+            grep -m1 -A12 -E "panicked at|ERROR: libFuzzer" "$logs/$t.$j.log" | sed 's/^/    /' || true
         done
         ls -t "$art" | head -"$crashes" | sed "s|^|    artifact: $art/|"
         cp "$logs/$t".*.log "$art/" 2>/dev/null || true

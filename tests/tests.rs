@@ -10,6 +10,7 @@ mod corpus;
 mod diff;
 mod diff_props;
 mod examples;
+mod fuzz_regressions;
 mod generator;
 mod malformed;
 mod oracle;

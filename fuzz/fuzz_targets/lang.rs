@@ -11,7 +11,9 @@
 //! between the four sets: A allow, B allow, A deny, B deny).
 #![no_main]
 
-use iamdiff::eval::lang::{Budget, LangError, SetExpr, is_empty, is_subset, sample, witness_in_difference};
+use iamdiff::eval::lang::{
+    Budget, LangError, SetExpr, is_empty, is_subset, sample, witness_in_difference,
+};
 use iamdiff_fuzz::{Tok, all_strings, oracle_match, oracle_tokens};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -32,11 +34,18 @@ struct Side {
 impl Side {
     fn expr(&self) -> SetExpr {
         let allow = SetExpr::union(self.allow.iter().map(|p| SetExpr::pat(p)));
-        let allow = if self.not_allow { SetExpr::not(allow) } else { allow };
+        let allow = if self.not_allow {
+            SetExpr::not(allow)
+        } else {
+            allow
+        };
         if self.deny.is_empty() {
             allow
         } else {
-            SetExpr::minus(allow, SetExpr::union(self.deny.iter().map(|p| SetExpr::pat(p))))
+            SetExpr::minus(
+                allow,
+                SetExpr::union(self.deny.iter().map(|p| SetExpr::pat(p))),
+            )
         }
     }
 
@@ -47,7 +56,11 @@ impl Side {
 
     fn oracle(&self) -> Oracle {
         let toks = |ps: &[String]| ps.iter().map(|p| oracle_tokens(p)).collect();
-        Oracle { not_allow: self.not_allow, allow: toks(&self.allow), deny: toks(&self.deny) }
+        Oracle {
+            not_allow: self.not_allow,
+            allow: toks(&self.allow),
+            deny: toks(&self.deny),
+        }
     }
 }
 
@@ -82,15 +95,28 @@ fuzz_target!(|data: &[u8]| {
         match b % 7 {
             5 => sets.last_mut().unwrap().push(String::new()),
             6 => sets.push(vec![String::new()]),
-            i => sets.last_mut().unwrap().last_mut().unwrap().push(['a', 'b', '/', '*', '?'][usize::from(i)]),
+            i => sets
+                .last_mut()
+                .unwrap()
+                .last_mut()
+                .unwrap()
+                .push(['a', 'b', '/', '*', '?'][usize::from(i)]),
         }
     }
     sets.resize(4, Vec::new());
     let mut sets = sets.into_iter();
     let mut take = || sets.next().unwrap_or_default();
     let (a_allow, b_allow, a_deny, b_deny) = (take(), take(), take(), take());
-    let a = Side { not_allow: flags & 1 != 0, allow: a_allow, deny: a_deny };
-    let b = Side { not_allow: flags & 2 != 0, allow: b_allow, deny: b_deny };
+    let a = Side {
+        not_allow: flags & 1 != 0,
+        allow: a_allow,
+        deny: a_deny,
+    };
+    let b = Side {
+        not_allow: flags & 2 != 0,
+        allow: b_allow,
+        deny: b_deny,
+    };
     let (ea, eb) = (a.expr(), b.expr());
     let budget = Budget::default();
 
@@ -100,7 +126,10 @@ fuzz_target!(|data: &[u8]| {
     let emp = ok(is_empty(&ea, &budget));
 
     if let Some(Some(w)) = &wit {
-        assert!(a.contains(w) && !b.contains(w), "witness `{w}` is not in A − B");
+        assert!(
+            a.contains(w) && !b.contains(w),
+            "witness `{w}` is not in A − B"
+        );
     }
     if let (Some(s), Some(w)) = (sub, &wit) {
         assert_eq!(s, w.is_none(), "is_subset says {s}, the witness is {w:?}");
@@ -114,7 +143,9 @@ fuzz_target!(|data: &[u8]| {
 
     let patterns = [&a.allow, &a.deny, &b.allow, &b.deny];
     let small = patterns.iter().map(|p| p.len()).sum::<usize>() <= ORACLE_PATTERNS
-        && patterns.iter().all(|ps| ps.iter().all(|p| p.len() <= ORACLE_PATTERN_LEN));
+        && patterns
+            .iter()
+            .all(|ps| ps.iter().all(|p| p.len() <= ORACLE_PATTERN_LEN));
     if !small {
         return;
     }
@@ -124,23 +155,41 @@ fuzz_target!(|data: &[u8]| {
     let shortest_diff = strings.iter().find(|s| oa.contains(s) && !ob.contains(s));
     let shortest_member = strings.iter().find(|s| oa.contains(s));
     if let Some(d) = shortest_diff {
-        assert_ne!(sub, Some(true), "is_subset says A ⊆ B, but `{d}` is in A − B");
+        assert_ne!(
+            sub,
+            Some(true),
+            "is_subset says A ⊆ B, but `{d}` is in A − B"
+        );
         match &wit {
-            Some(Some(w)) => assert_eq!(w.chars().count(), d.chars().count(), "witness `{w}` is not shortest: `{d}`"),
+            Some(Some(w)) => assert_eq!(
+                w.chars().count(),
+                d.chars().count(),
+                "witness `{w}` is not shortest: `{d}`"
+            ),
             Some(None) => panic!("no witness, but `{d}` is in A − B"),
             None => {}
         }
     } else if let Some(Some(w)) = &wit {
-        assert!(w.chars().count() > BRUTE_LEN, "witness `{w}`, but brute force finds none that short");
+        assert!(
+            w.chars().count() > BRUTE_LEN,
+            "witness `{w}`, but brute force finds none that short"
+        );
     }
     if let Some(m) = shortest_member {
         assert_ne!(emp, Some(true), "is_empty, but `{m}` is in A");
         match &smp {
-            Some(Some(s)) => assert_eq!(s.chars().count(), m.chars().count(), "sample `{s}` is not shortest: `{m}`"),
+            Some(Some(s)) => assert_eq!(
+                s.chars().count(),
+                m.chars().count(),
+                "sample `{s}` is not shortest: `{m}`"
+            ),
             Some(None) => panic!("no sample, but `{m}` is in A"),
             None => {}
         }
     } else if let Some(Some(s)) = &smp {
-        assert!(s.chars().count() > BRUTE_LEN, "sample `{s}`, but brute force finds none that short");
+        assert!(
+            s.chars().count() > BRUTE_LEN,
+            "sample `{s}`, but brute force finds none that short"
+        );
     }
 });

@@ -7,7 +7,10 @@ use iamdiff_fuzz::{PROVISIONER_CONFIG, check_side, load_side, write_files};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (_, paths) = write_files("side", &[("config.yaml", PROVISIONER_CONFIG), ("levels.yaml", data)]);
+    let (_, paths) = write_files(
+        "side",
+        &[("config.yaml", PROVISIONER_CONFIG), ("levels.yaml", data)],
+    );
     let (config, levels) = (paths[0].clone(), paths[1].clone());
     let opts = LoadOptions {
         format: Some(Format::Provisioner),

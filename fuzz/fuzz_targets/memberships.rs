@@ -10,7 +10,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let (_, paths) = write_files(
         "side",
-        &[("config.yaml", PROVISIONER_CONFIG), ("memberships.txt", data)],
+        &[
+            ("config.yaml", PROVISIONER_CONFIG),
+            ("memberships.txt", data),
+        ],
     );
     let result = load_side(&paths, &LoadOptions::default());
     check_side(&result, &paths);

@@ -67,15 +67,25 @@ fuzz_target!(|data: &[u8]| {
         } else {
             compiled.matches(&text)
         };
-        assert_eq!(plain, via_parsed, "raw and parsed disagree: `{raw}` on `{text}` (ignore case {ic})");
+        assert_eq!(
+            plain, via_parsed,
+            "raw and parsed disagree: `{raw}` on `{text}` (ignore case {ic})"
+        );
         let arn = wildcard::arn_matches(&raw, &text, ic);
         let arn_compiled = wildcard::arn_matches_pattern(&compiled, &text, ic);
         if oracle {
             let want = oracle_match(&oracle_tokens(&raw), &chars, ic);
             assert_eq!(plain, want, "`{raw}` on `{text}` (ignore case {ic})");
             let want = oracle_match(&oracle_compiled, &chars, ic);
-            assert_eq!(via_compiled, want, "{compiled:?} on `{text}` (ignore case {ic})");
-            assert_eq!(arn, arn_oracle(&oracle_tokens(&raw), &chars, ic), "arn `{raw}` on `{text}`");
+            assert_eq!(
+                via_compiled, want,
+                "{compiled:?} on `{text}` (ignore case {ic})"
+            );
+            assert_eq!(
+                arn,
+                arn_oracle(&oracle_tokens(&raw), &chars, ic),
+                "arn `{raw}` on `{text}`"
+            );
             assert_eq!(
                 arn_compiled,
                 arn_oracle(&oracle_compiled, &chars, ic),

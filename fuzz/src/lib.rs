@@ -81,7 +81,8 @@ pub fn check_place(place: &Place, message: &str, files: &[PathBuf]) {
     assert!(!message.is_empty(), "an error without a message at {place}");
     let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
     assert!(
-        names.iter().any(|n| place.file.as_ref() == n.as_str()) || place.file.is_empty() && names.is_empty(),
+        names.iter().any(|n| place.file.as_ref() == n.as_str())
+            || place.file.is_empty() && names.is_empty(),
         "the error names `{}`, not an input file ({names:?}): {message}",
         place.file
     );
@@ -198,7 +199,9 @@ mod tests {
 
     #[test]
     fn oracle_agrees_on_basics() {
-        let m = |p: &str, t: &str| oracle_match(&oracle_tokens(p), &t.chars().collect::<Vec<_>>(), false);
+        let m = |p: &str, t: &str| {
+            oracle_match(&oracle_tokens(p), &t.chars().collect::<Vec<_>>(), false)
+        };
         assert!(m("a*b", "ab"));
         assert!(m("a*b", "axxb"));
         assert!(!m("a?b", "ab"));
