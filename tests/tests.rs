@@ -11,6 +11,7 @@ mod corpus;
 mod diff;
 mod diff_props;
 mod examples;
+mod fuzz_regressions;
 mod generator;
 mod hostile_cli;
 mod hostile_eval;

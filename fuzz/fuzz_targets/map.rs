@@ -1,0 +1,28 @@
+//! Fuzz target (issue 7): a `--map` file (renames), read as the CLI reads it
+//! (`read_source`, lossy UTF-8, `Renames::parse`), then applied to a few names.
+#![no_main]
+
+use iamdiff::diff::mapping::Renames;
+use iamdiff::ingest::decode;
+use iamdiff::model::PrincipalKind;
+use iamdiff_fuzz::check_named;
+use libfuzzer_sys::fuzz_target;
+use std::sync::Arc;
+
+fuzz_target!(|data: &[u8]| {
+    let name: Arc<str> = Arc::from("map.yaml");
+    let text = match decode(&name, data) {
+        Ok(t) => t,
+        Err(e) => return check_named(&e.place, &e.message, &name),
+    };
+    match Renames::parse(&name, &String::from_utf8_lossy(&text)) {
+        Ok(r) => {
+            for n in ["alice", "old-data-scientists", "", "a-b-c"] {
+                let _ = r.principal(PrincipalKind::User, n);
+                let _ = r.principal(PrincipalKind::Role, n);
+                let _ = r.group(n);
+            }
+        }
+        Err(e) => check_named(&e.place, &e.message, &name),
+    }
+});
