@@ -40,7 +40,7 @@ fn args(target: &str, file: &str) -> Vec<String> {
 }
 
 /// Issue 7: every committed fuzz input ends with exit 0, 1 or 2, never a panic; exit 2
-/// names the file.
+/// names the file and the place in it.
 #[test]
 fn fuzz_inputs_never_panic_and_bad_ones_exit_2_naming_the_file() {
     let dir = root().join("tests/data/fuzz");
@@ -71,6 +71,9 @@ fn fuzz_inputs_never_panic_and_bad_ones_exit_2_naming_the_file() {
                     err.contains(&file),
                     "{target} on {file}: the error does not name the file\n{err}"
                 );
+                // and a place in it: `file:line:column` or a JSON pointer `(at /…)`
+                let placed = err.contains(&format!("{file}:")) || err.contains("(at ");
+                assert!(placed, "{target} on {file}: the error names no place\n{err}");
             }
             count += 1;
         }
