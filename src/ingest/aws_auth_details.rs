@@ -329,6 +329,9 @@ impl<'a> Export<'a> {
             "managed policy",
             |p: &RawManagedPolicy<'_>| p.arn.to_string(),
             |p| p.name.to_string(),
+            // every account's export lists the AWS managed policies it uses: identical
+            // copies from several accounts are expected, not duplicates (issue 8)
+            |p| managed_kind(&p.arn) == PolicyKind::AwsManaged,
             &mut warnings,
         );
         let groups = self.dedupe(
@@ -336,6 +339,7 @@ impl<'a> Export<'a> {
             "group",
             |g: &RawGroup<'_>| entity_key(&g.arn, &g.name),
             |g| g.name.to_string(),
+            |_| false,
             &mut warnings,
         );
         let users = self.dedupe(
@@ -343,6 +347,7 @@ impl<'a> Export<'a> {
             "user",
             |u: &RawUser<'_>| entity_key(&u.arn, &u.name),
             |u| u.name.to_string(),
+            |_| false,
             &mut warnings,
         );
         let roles = self.dedupe(
@@ -350,6 +355,7 @@ impl<'a> Export<'a> {
             "role",
             |r: &RawRole<'_>| entity_key(&r.arn, &r.name),
             |r| r.name.to_string(),
+            |_| false,
             &mut warnings,
         );
 
@@ -528,13 +534,15 @@ impl<'a> Export<'a> {
     }
 
     /// Keeps one of each repeated entry (by ARN, else name): in the first one's slot, the
-    /// later one's content, with a `duplicate` warning saying whether they differ.
+    /// later one's content, with a `duplicate` warning saying whether they differ (none
+    /// for identical copies of an entry `quiet` accepts).
     fn dedupe<'r, T: PartialEq>(
         &self,
         entries: Vec<Entry<'r, T>>,
         what: &str,
         key: impl Fn(&T) -> String,
         label: impl Fn(&T) -> String,
+        quiet: impl Fn(&T) -> bool,
         warnings: &mut Vec<Warning>,
     ) -> Vec<Entry<'r, T>> {
         let mut seen: FxHashMap<String, usize> = FxHashMap::default();
@@ -552,7 +560,12 @@ impl<'a> Export<'a> {
                             self.pointer(first.loc, "")
                         )
                     };
-                    let detail = if *first.raw == *e.raw {
+                    let identical = *first.raw == *e.raw;
+                    if identical && quiet(e.raw) {
+                        *first = e;
+                        continue;
+                    }
+                    let detail = if identical {
                         "the copies are identical and one was kept"
                     } else {
                         "the copies differ and the later one was kept"
@@ -917,7 +930,9 @@ impl<'s, 'r> Build<'s, 'r> {
     }
 
     /// The group a user's `GroupList` names: same account first, else the only group of
-    /// that name; otherwise an empty placeholder, so the membership is not lost.
+    /// that name that may be in the user's account (its account or the user's is
+    /// unknown); otherwise an empty placeholder, so the membership is not lost. A group
+    /// of another account is never joined: names resolve within an account (issue 8).
     pub(crate) fn group_for(
         &mut self,
         user: &Principal,
@@ -926,8 +941,21 @@ impl<'s, 'r> Build<'s, 'r> {
     ) -> GroupId {
         let key = (user.account.clone(), name.to_owned());
         let found = self.groups.get(&key).copied().or_else(|| {
-            match self.groups_by_name.get(name).map(Vec::as_slice) {
-                Some([only]) => Some(*only),
+            let groups = &self.snap.groups;
+            let same_account = |id: &&GroupId| match (
+                user.account.as_deref(),
+                groups.get(id.0 as usize).and_then(|g| g.account()),
+            ) {
+                (Some(u), Some(g)) => u == g,
+                _ => true,
+            };
+            let candidates: Vec<GroupId> = self
+                .groups_by_name
+                .get(name)
+                .map(|ids| ids.iter().filter(same_account).copied().collect())
+                .unwrap_or_default();
+            match candidates.as_slice() {
+                [only] => Some(*only),
                 _ => None,
             }
         });
