@@ -325,3 +325,33 @@ fn remove_role(text: &str, name: &str) -> String {
     let rest = rest.strip_prefix(',').unwrap_or(rest);
     format!("{}{}", &text[..start].trim_end_matches('\n'), rest)
 }
+
+// issue 8: per-call CLI exports of two accounts, one folder each, stay two accounts:
+// same-named users, groups and roles are not merged, and names resolve in their account
+#[test]
+fn per_call_export_folders_of_two_accounts_stay_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixture("aws/cli/complete");
+    for (name, account) in [("a", A), ("b", B)] {
+        let d = dir.path().join(name);
+        std::fs::create_dir(&d).unwrap();
+        for e in std::fs::read_dir(&src).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().and_then(|x| x.to_str()) != Some("json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap().replace(A, account);
+            std::fs::write(d.join(p.file_name().unwrap()), text).unwrap();
+        }
+    }
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let one = diff_json(&[&a, &a], 1, &[]);
+    let r = diff_json(&[&a, &b, &a, &b], 2, &[]);
+    assert!(one.summary.compared > 0);
+    assert_eq!(r.summary.compared, 2 * one.summary.compared);
+    assert_eq!(r.before.principals, 2 * one.before.principals);
+    assert_eq!(
+        (r.summary.removed, r.summary.new, r.summary.changed),
+        (0, 0, 0)
+    );
+}

@@ -1328,6 +1328,46 @@ mod tests {
         assert_eq!(snap.warnings[2].place.line, Some(2));
     }
 
+    // issue 8: names resolve within an account: a user of account 1 never joins a group
+    // of account 2 that happens to share its name, and identical AWS managed policies
+    // listed by both accounts' exports are no duplicate
+    #[test]
+    fn groups_and_policies_of_two_accounts_stay_apart() {
+        let user_in = |acct: &str, name: &str, group: &str| {
+            json!({"UserName": name, "Arn": format!("arn:aws:iam::{acct}:user/{name}"),
+                   "GroupList": [group], "UserPolicyList": [], "AttachedManagedPolicies": []})
+        };
+        let group_in = |acct: &str, name: &str| {
+            json!({"GroupName": name, "Arn": format!("arn:aws:iam::{acct}:group/{name}"),
+                   "GroupPolicyList": [], "AttachedManagedPolicies": [
+                       {"PolicyName": "p", "PolicyArn": format!("arn:aws:iam::{acct}:policy/p")}]})
+        };
+        let aws = managed("ReadOnly", "arn:aws:iam::aws:policy/ReadOnly", "s3:Get*");
+        let one = json!({"UserDetailList": [user_in("111111111111", "a", "ops")],
+            "GroupDetailList": [group_in("111111111111", "dev")],
+            "Policies": [managed("p", "arn:aws:iam::111111111111:policy/p", "s3:*"), aws]});
+        let two = json!({"UserDetailList": [user_in("222222222222", "a", "dev")],
+            "GroupDetailList": [group_in("222222222222", "ops"), group_in("222222222222", "dev")],
+            "Policies": [managed("p", "arn:aws:iam::222222222222:policy/p", "ec2:*"), aws]});
+        let snap = load(&format!("{one}\n{two}")).unwrap();
+        assert_eq!(snap.principals.len(), 2);
+        let group_of = |p: &Principal| {
+            let g = snap.group(p.groups[0]).unwrap();
+            (g.name.clone(), g.account().map(str::to_owned))
+        };
+        // account 1's `a` is in `ops`, which account 1 does not list: a placeholder,
+        // not account 2's `ops`
+        assert_eq!(group_of(&snap.principals[0]), ("ops".to_owned(), None));
+        assert_eq!(
+            group_of(&snap.principals[1]),
+            ("dev".to_owned(), Some("222222222222".to_owned()))
+        );
+        // the two customer-managed `p` are two policies
+        let ps: Vec<&Policy> = snap.policies.iter().filter(|p| &*p.name == "p").collect();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(codes(&snap), vec!["unknown-group"]);
+    }
+
     #[test]
     fn unknown_groups_become_empty_placeholders() {
         let mut a = user("a");
