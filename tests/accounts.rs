@@ -355,3 +355,39 @@ fn per_call_export_folders_of_two_accounts_stay_apart() {
         (0, 0, 0)
     );
 }
+
+// issue 8: a waiver naming `bob` applies to bob in every account; one naming
+// `ACCOUNT/bob` to that account's bob only
+#[test]
+fn waivers_name_a_principal_in_every_account_or_in_one() {
+    let (dir, a, b, b2) = accounts(bob_leaves_his_group);
+    for (principal, applied) in [
+        ("bob", true),
+        (&*format!("{B}/bob"), true),
+        (&*format!("{A}/bob"), false),
+    ] {
+        let waivers = dir.path().join("waivers.yaml");
+        std::fs::write(
+            &waivers,
+            format!("waivers:\n  - principal: \"{principal}\"\n    action: \"*\"\n    reason: r\n    approved_by: me\n"),
+        )
+        .unwrap();
+        let r = diff_json(
+            &[&a, &b, &a, &b2],
+            2,
+            &[
+                "--waivers",
+                waivers.to_str().unwrap(),
+                "--today",
+                "2026-01-01",
+            ],
+        );
+        assert_eq!(
+            r.waivers[0].matched > 0,
+            applied,
+            "{principal}: {:?}",
+            r.waivers[0]
+        );
+        assert_eq!(r.gate.passed, applied, "{principal}");
+    }
+}

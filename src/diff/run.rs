@@ -444,7 +444,11 @@ pub fn diff(
             .unwrap_or(AccessLevel::List);
         d.fails_gate = d.findings.iter().any(|f| f.fails_gate);
     }
-    diffs.sort_by(|a, b| (&a.kind, &a.name, a.status).cmp(&(&b.kind, &b.name, b.status)));
+    // by account first when there are several (single-account runs have none), so
+    // reports group principals by account
+    diffs.sort_by(|a, b| {
+        (&a.account, &a.kind, &a.name, a.status).cmp(&(&b.account, &b.kind, &b.name, b.status))
+    });
 
     let mut general = Vec::new();
     let mut waivers = Vec::new();
