@@ -89,9 +89,13 @@ pub fn load_side_opts(
 /// `.yaml`, `.yml`, `.txt`), which is how per-call CLI exports and `cdk.out` come. Of a
 /// directory, only IAM inputs are read: the files of other options (`--scp`, `--map`,
 /// `--waivers`, ...) and files of no known format are skipped with a warning.
-fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, IngestError> {
+///
+/// Each file comes with the index of the directory it was found in (`None` for a file
+/// given by itself): per-call CLI exports of different directories are different
+/// exports, usually of different accounts (issue 8).
+fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, Option<usize>)>, IngestError> {
     let mut out = Vec::new();
-    for p in sources {
+    for (dir, p) in sources.iter().enumerate() {
         if p.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| {
@@ -115,9 +119,9 @@ fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, IngestError> {
                     "the directory holds no .json, .yaml, .yml or .txt file",
                 ));
             }
-            out.extend(files.into_iter().map(|f| (f, true)));
+            out.extend(files.into_iter().map(|f| (f, Some(dir))));
         } else {
-            out.push((p.clone(), false));
+            out.push((p.clone(), None));
         }
     }
     Ok(out)
@@ -136,7 +140,10 @@ pub fn load_side_with(
     // AWS CLI output written with `--output yaml`: the YAML text of each such file,
     // read as the JSON it is the same structure as
     let mut yaml_texts: Vec<(Arc<str>, Vec<u8>)> = Vec::new();
-    for (path, in_dir) in expand(sources)? {
+    // the directory of each file in `files`
+    let mut dirs: Vec<Option<usize>> = Vec::new();
+    for (path, dir) in expand(sources)? {
+        let in_dir = dir.is_some();
         let (name, bytes) = read_source(&path)?;
         let format = match opts.format {
             Some(f) => f,
@@ -178,11 +185,12 @@ pub fn load_side_with(
             bytes
         };
         files.push((name, bytes, format));
+        dirs.push(dir);
     }
     if files.is_empty() && !unknown.is_empty() {
         return Err(unknown.swap_remove(0));
     }
-    let mut snap = match read_files(&files, opts, resolver) {
+    let mut snap = match read_files(&files, &dirs, opts, resolver) {
         Ok(snap) => snap,
         Err(mut e) => {
             relocate(&mut e.place, &yaml_texts);
@@ -226,18 +234,42 @@ fn relocate(place: &mut model::Place, yaml_texts: &[(Arc<str>, Vec<u8>)]) {
     place.column = at.map(|(_, c)| c);
 }
 
-/// Reads the (detected) files of one side into a snapshot.
+/// Reads the (detected) files of one side into a snapshot. `dirs` gives the directory
+/// each file came from: when per-call CLI exports come from several directories, each
+/// directory is read as one export (one account's), so same-named users, groups and
+/// roles of different accounts stay apart; otherwise they are all one export.
 fn read_files(
     files: &[(Arc<str>, Vec<u8>, Format)],
+    dirs: &[Option<usize>],
     opts: &LoadOptions,
     resolver: Resolver<'_>,
 ) -> Result<Snapshot, IngestError> {
     let mut export = aws_auth_details::Export::default();
-    let mut cli = aws_cli::Exports::default();
-    for (name, bytes, format) in files {
+    let cli_dirs: std::collections::BTreeSet<usize> = files
+        .iter()
+        .zip(dirs)
+        .filter(|((_, _, f), _)| *f == Format::AwsCli)
+        .filter_map(|(_, d)| *d)
+        .collect();
+    let per_dir = cli_dirs.len() > 1;
+    // one export per directory (loose files together), in the order first seen
+    let mut cli: Vec<(Option<usize>, aws_cli::Exports)> = Vec::new();
+    for ((name, bytes, format), dir) in files.iter().zip(dirs) {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
-            Format::AwsCli => cli.add(name.clone(), bytes)?,
+            Format::AwsCli => {
+                let group = if per_dir { *dir } else { None };
+                let at = match cli.iter().position(|(g, _)| *g == group) {
+                    Some(i) => i,
+                    None => {
+                        cli.push((group, aws_cli::Exports::default()));
+                        cli.len() - 1
+                    }
+                };
+                if let Some((_, e)) = cli.get_mut(at) {
+                    e.add(name.clone(), bytes)?;
+                }
+            }
             _ => {}
         }
     }
@@ -247,7 +279,9 @@ fn read_files(
         ..Snapshot::default()
     };
     export.finish(&mut snap, resolver)?;
-    cli.finish(&mut snap, opts, resolver)?;
+    for (_, e) in cli {
+        e.finish(&mut snap, opts, resolver)?;
+    }
     for (name, bytes, format) in files {
         match format {
             Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,

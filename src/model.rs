@@ -3,12 +3,14 @@
 //! diff and reports read it. It imports nothing from the other layers, so AWS and (later)
 //! GCP or target configs all land in the same shapes.
 
+mod key;
 mod origin;
 mod policy;
 mod principal;
 mod snapshot;
 pub mod suggest;
 
+pub use key::{PrincipalKey, arn_account};
 pub use origin::{Origin, Place, StatementRef};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,

@@ -2,6 +2,7 @@
 // Tests state their expectations with unwrap/expect/panic; the shipped code may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod aws_cli;
 mod cli;
 mod cloudformation;

@@ -24,7 +24,8 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     common::print_warnings(&snap.warnings);
     let p = find_principal(&snap, &a.principal)?;
     let cat = catalog();
-    let e = eval::explain(&snap, cat, p, &a.action, a.resource.as_deref(), &context);
+    let mut e = eval::explain(&snap, cat, p, &a.action, a.resource.as_deref(), &context);
+    name_account(&mut e, &snap, p);
     match a.format {
         ExplainFormat::Text => report::explain::write_text(&e, cat, out)?,
         ExplainFormat::Json => report::explain::write_json(&e, out)?,
@@ -32,18 +33,40 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     Ok(Outcome::Clean)
 }
 
-/// A principal by exact name or ARN; an ambiguous name (a user and a role) is an error.
+/// A principal by exact name, ARN, key (`111122223333:role/name`) or account and name
+/// (`111122223333/name`); a name several principals share (a user and a role, or a role
+/// in several accounts) is an error that says how to tell them apart.
 pub fn find_principal<'a>(
     snap: &'a Snapshot,
     name: &str,
 ) -> Result<&'a crate::model::Principal, CliError> {
-    let hits: Vec<_> = snap
+    let i = find_index(snap, name)?;
+    snap.principals
+        .get(i)
+        .ok_or_else(|| CliError::Usage(format!("no user or role named `{name}`")))
+}
+
+fn find_index(snap: &Snapshot, name: &str) -> Result<usize, CliError> {
+    let hits: Vec<usize> = snap
         .principals
         .iter()
-        .filter(|p| p.name == name || p.arn.as_deref() == Some(name))
+        .enumerate()
+        .filter(|(_, p)| {
+            p.name == name
+                || p.arn.as_deref() == Some(name)
+                || p.account.as_ref().is_some_and(|a| {
+                    name.strip_prefix(a.as_str()).is_some_and(|rest| {
+                        rest.strip_prefix('/') == Some(p.name.as_str())
+                            || rest.strip_prefix(':')
+                                == Some(&format!("{}/{}", p.kind.as_str(), p.name))
+                    })
+                })
+        })
+        .map(|(i, _)| i)
         .collect();
+    let at = |i: &usize| snap.principals.get(*i);
     match hits.as_slice() {
-        [one] => Ok(one),
+        [one] => Ok(*one),
         [] => {
             let mut close: Vec<&str> = snap
                 .principals
@@ -62,9 +85,41 @@ pub fn find_principal<'a>(
                 }
             )))
         }
-        _ => Err(CliError::Usage(format!(
-            "`{name}` names both a user and a role: give the ARN instead"
-        ))),
+        several => {
+            let accounts: std::collections::BTreeSet<Option<&str>> = several
+                .iter()
+                .filter_map(at)
+                .map(|p| p.account.as_deref())
+                .collect();
+            if accounts.len() > 1 {
+                let keys: Vec<String> = several
+                    .iter()
+                    .filter_map(at)
+                    .map(|p| p.key().to_string())
+                    .take(5)
+                    .collect();
+                Err(CliError::Usage(format!(
+                    "`{name}` names principals in several accounts: give one of `{}` (or an ARN)",
+                    keys.join("`, `")
+                )))
+            } else {
+                Err(CliError::Usage(format!(
+                    "`{name}` names both a user and a role: give the ARN instead"
+                )))
+            }
+        }
+    }
+}
+
+/// Names the principal's account in the explanation when the side holds several (issue 8).
+fn name_account(e: &mut eval::explain::Explanation, snap: &Snapshot, p: &crate::model::Principal) {
+    let accounts: std::collections::BTreeSet<&str> = snap
+        .principals
+        .iter()
+        .filter_map(|q| q.account.as_deref())
+        .collect();
+    if accounts.len() > 1 {
+        e.principal = p.key().display_name(true);
     }
 }
 
@@ -94,17 +149,47 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             .chain(&map_warnings),
     );
     let cat = catalog();
-    let pb = find_principal(&before, &a.principal).ok();
-    let after_name = pb
-        .and_then(|p| renames.principal(p.kind, &p.name))
-        .unwrap_or_else(|| a.principal.clone());
-    let pa = find_principal(&after, &after_name).ok();
-    if pb.is_none() && pa.is_none() {
+    // the after principal is the before one's partner, as the diff matches them (by
+    // account and name, through the renames); else the one of that name after
+    let matching = crate::diff::match_principals(&before, &after, &renames);
+    let ib = find_index(&before, &a.principal).ok();
+    let partner = ib.and_then(|i| {
+        matching
+            .pairs
+            .iter()
+            .find(|(b, _)| *b == i)
+            .map(|(_, j)| *j)
+    });
+    let ia = match (ib, partner) {
+        (_, Some(j)) => Some(j),
+        (Some(_), None) => None,
+        (None, None) => find_index(&after, &a.principal).ok(),
+    };
+    if ib.is_none() && ia.is_none() {
         // neither side has it: report the before side's error
-        find_principal(&before, &a.principal)?;
+        find_index(&before, &a.principal)?;
     }
-    let eb = pb.map(|p| eval::explain(&before, cat, p, &a.action, a.resource.as_deref(), &context));
-    let ea = pa.map(|p| eval::explain(&after, cat, p, &a.action, a.resource.as_deref(), &context));
+    let after_name = match (ia, ib) {
+        (Some(j), _) => matching.display_name(true, j),
+        (None, Some(i)) => matching
+            .before_keys
+            .get(i)
+            .and_then(|k| renames.principal(k))
+            .map_or_else(|| matching.display_name(false, i), |t| t.name),
+        (None, None) => a.principal.clone(),
+    };
+    let before_name = ib.map_or_else(|| a.principal.clone(), |i| matching.display_name(false, i));
+    let explain_one = |snap: &Snapshot, i: usize, name: String| {
+        snap.principals.get(i).map(|p| {
+            let mut e = eval::explain(snap, cat, p, &a.action, a.resource.as_deref(), &context);
+            if matching.several_accounts {
+                e.principal = name;
+            }
+            e
+        })
+    };
+    let eb = ib.and_then(|i| explain_one(&before, i, before_name.clone()));
+    let ea = ia.and_then(|j| explain_one(&after, j, after_name.clone()));
     match a.format {
         ExplainFormat::Json => {
             let v = serde_json::json!({ "before": eb, "after": ea });
@@ -112,7 +197,7 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             writeln!(out)?;
         }
         ExplainFormat::Text => {
-            for (label, e, name) in [("before", &eb, &a.principal), ("after", &ea, &after_name)] {
+            for (label, e, name) in [("before", &eb, &before_name), ("after", &ea, &after_name)] {
                 writeln!(out, "== {label} ==")?;
                 match e {
                     Some(e) => report::explain::write_text(e, cat, out)?,

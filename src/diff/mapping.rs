@@ -16,6 +16,19 @@
 //! ```
 //!
 //! Rules apply in order; the first that matches wins. A pattern must match the whole name.
+//!
+//! A rule whose `from` or `pattern` has an account part matches the principal's whole key,
+//! `ACCOUNT:kind/name`, and its `to` may name another account, which moves principals
+//! between accounts (issue 8, for account consolidations):
+//!
+//! ```yaml
+//! renames:
+//!   roles:
+//!     - pattern: "111122223333:role/old-(.*)"
+//!       to: "444455556666:role/app-$1"
+//! ```
+//!
+//! A rule without an account part matches the name in any account, and keeps it there.
 //! A rule that renames nothing on the before side is a warning: it is how swapped
 //! `--before`/`--after` show themselves (issue 7).
 
@@ -23,7 +36,7 @@ use regex::Regex;
 use serde::Deserialize;
 use std::sync::Arc;
 
-use crate::model::{Place, PrincipalKind, Snapshot, Warning, WarningCode};
+use crate::model::{Place, PrincipalKey, PrincipalKind, Snapshot, Warning, WarningCode};
 
 use super::err::DiffError;
 
@@ -31,29 +44,71 @@ use super::err::DiffError;
 const MAX_PATTERN_CHARS: usize = 1024;
 
 #[derive(Debug, Clone)]
-enum Rule {
-    Exact { from: String, to: String },
-    Pattern { re: Regex, to: String },
+enum Match {
+    Exact(String),
+    Pattern(Regex),
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    from: Match,
+    to: String,
+    /// `from`/`pattern` names an account: the rule matches `ACCOUNT:kind/name`.
+    keyed: bool,
+}
+
+/// Where a rename sends a principal: another name, and another account when the rule
+/// names one (`None`: the principal's own account, or the one paired with it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub account: Option<String>,
+    pub name: String,
 }
 
 impl Rule {
-    fn matches(&self, name: &str) -> bool {
-        match self {
-            Rule::Exact { from, .. } => from == name,
-            Rule::Pattern { re, .. } => re.is_match(name),
+    /// The text the rule is matched against: the name, or for a keyed rule the key.
+    fn text(&self, account: Option<&str>, kind: &str, name: &str) -> String {
+        match (self.keyed, account) {
+            (true, Some(a)) => format!("{a}:{kind}/{name}"),
+            (true, None) => format!("{kind}/{name}"),
+            (false, _) => name.to_owned(),
         }
     }
 
-    fn apply(&self, name: &str) -> Option<String> {
-        match self {
-            Rule::Exact { from, to } => (from == name).then(|| to.clone()),
-            Rule::Pattern { re, to } => {
-                let caps = re.captures(name)?;
-                let mut out = String::new();
-                caps.expand(to, &mut out);
-                Some(out)
-            }
+    fn matches(&self, account: Option<&str>, kind: &str, name: &str) -> bool {
+        let text = self.text(account, kind, name);
+        match &self.from {
+            Match::Exact(from) => *from == text,
+            Match::Pattern(re) => re.is_match(&text),
         }
+    }
+
+    fn apply(&self, account: Option<&str>, kind: &str, name: &str) -> Option<Target> {
+        let text = self.text(account, kind, name);
+        let to = match &self.from {
+            Match::Exact(from) => (*from == text).then(|| self.to.clone())?,
+            Match::Pattern(re) => {
+                let caps = re.captures(&text)?;
+                let mut out = String::new();
+                caps.expand(&self.to, &mut out);
+                out
+            }
+        };
+        // `ACCOUNT:kind/name` or `ACCOUNT:name` names the account; a plain name keeps it
+        Some(match to.split_once(':') {
+            Some((acct, rest)) => Target {
+                account: Some(acct.to_owned()),
+                name: rest
+                    .strip_prefix(kind)
+                    .and_then(|r| r.strip_prefix('/'))
+                    .unwrap_or(rest)
+                    .to_owned(),
+            },
+            None => Target {
+                account: None,
+                name: to,
+            },
+        })
     }
 }
 
@@ -100,7 +155,11 @@ impl Renames {
                 .map(|(i, r)| {
                     let place = Place::pointer(file.clone(), format!("/renames/{section}/{i}"));
                     match (r.from, r.pattern) {
-                        (Some(from), None) => Ok(Rule::Exact { from, to: r.to }),
+                        (Some(from), None) => Ok(Rule {
+                            keyed: from.contains(':'),
+                            from: Match::Exact(from),
+                            to: r.to,
+                        }),
                         (None, Some(p)) if p.chars().nth(MAX_PATTERN_CHARS).is_some() => {
                             Err(DiffError::new(
                                 place,
@@ -117,7 +176,11 @@ impl Renames {
                                     format!("`pattern` is not a valid regular expression: {e}"),
                                 )
                             })?;
-                            Ok(Rule::Pattern { re, to: r.to })
+                            Ok(Rule {
+                                from: Match::Pattern(re),
+                                to: r.to,
+                                keyed: p.contains(':'),
+                            })
                         }
                         _ => Err(DiffError::new(
                             place,
@@ -134,13 +197,18 @@ impl Renames {
         })
     }
 
-    /// The after-side name of a before-side principal, if a rule renames it.
-    pub fn principal(&self, kind: PrincipalKind, name: &str) -> Option<String> {
-        let rules = match kind {
+    /// The after-side name (and account, when the rule names one) of a before-side
+    /// principal, if a rule renames it. The key's account is the one matching resolved
+    /// (an unknown account taken as the side's only one).
+    pub fn principal(&self, key: &PrincipalKey) -> Option<Target> {
+        let rules = match key.kind {
             PrincipalKind::User => &self.users,
             PrincipalKind::Role => &self.roles,
         };
-        rules.iter().find_map(|r| r.apply(name))
+        let kind = key.kind.as_str();
+        rules
+            .iter()
+            .find_map(|r| r.apply(key.account.as_deref(), kind, &key.name))
     }
 
     /// A warning for each rule that renames no user, role or group of the before side:
@@ -152,11 +220,16 @@ impl Renames {
         before: &Snapshot,
         after: &Snapshot,
     ) -> Vec<Warning> {
-        let names = |snap: &Snapshot, section: &str| -> Vec<String> {
+        // (account, name) of each user, role or group of a side
+        let names = |snap: &Snapshot, section: &str| -> Vec<(Option<String>, String)> {
             match section {
                 "users" => kind_names(snap, PrincipalKind::User),
                 "roles" => kind_names(snap, PrincipalKind::Role),
-                _ => snap.groups.iter().map(|g| g.name.clone()).collect(),
+                _ => snap
+                    .groups
+                    .iter()
+                    .map(|g| (g.account().map(str::to_owned), g.name.clone()))
+                    .collect(),
             }
         };
         let mut out = Vec::new();
@@ -166,12 +239,14 @@ impl Renames {
             ("groups", "group", &self.groups),
         ] {
             let before_names = names(before, section);
+            let matches =
+                |r: &Rule, (a, n): &(Option<String>, String)| r.matches(a.as_deref(), what, n);
             // the rule each name is renamed by: the first that matches it
             let mut used = vec![false; rules.len()];
             for n in &before_names {
                 if let Some(u) = rules
                     .iter()
-                    .position(|r| r.matches(n))
+                    .position(|r| matches(r, n))
                     .and_then(|i| used.get_mut(i))
                 {
                     *u = true;
@@ -181,7 +256,7 @@ impl Renames {
                 if used.get(i).copied().unwrap_or(true) {
                     continue;
                 }
-                let message = if before_names.iter().any(|n| rule.matches(n)) {
+                let message = if before_names.iter().any(|n| matches(rule, n)) {
                     format!(
                         "this rule renames no {what}: every {what} of the before side it \
                          matches is renamed by an earlier rule"
@@ -189,8 +264,8 @@ impl Renames {
                 } else {
                     let swapped = names(after, section)
                         .into_iter()
-                        .find(|n| rule.matches(n))
-                        .map(|n| {
+                        .find(|n| matches(rule, n))
+                        .map(|(_, n)| {
                             format!(
                                 "; it matches `{n}` of the after side: are `--before` and \
                                  `--after` swapped?"
@@ -210,16 +285,18 @@ impl Renames {
     }
 
     /// The after-side name of a before-side group, if a rule renames it.
-    pub fn group(&self, name: &str) -> Option<String> {
-        self.groups.iter().find_map(|r| r.apply(name))
+    pub fn group(&self, account: Option<&str>, name: &str) -> Option<Target> {
+        self.groups
+            .iter()
+            .find_map(|r| r.apply(account, "group", name))
     }
 }
 
-fn kind_names(snap: &Snapshot, kind: PrincipalKind) -> Vec<String> {
+fn kind_names(snap: &Snapshot, kind: PrincipalKind) -> Vec<(Option<String>, String)> {
     snap.principals
         .iter()
         .filter(|p| p.kind == kind)
-        .map(|p| p.name.clone())
+        .map(|p| (p.account.clone(), p.name.clone()))
         .collect()
 }
 
@@ -235,13 +312,52 @@ mod tests {
             "renames:\n  roles:\n    - from: a\n      to: b\n    - pattern: 'old-(.*)'\n      to: 'edge-prod-b001-role-$1'\n",
         )
         .unwrap();
-        assert_eq!(r.principal(PrincipalKind::Role, "a").as_deref(), Some("b"));
+        let role = |n: &str| PrincipalKey::new(Some("111122223333".into()), PrincipalKind::Role, n);
+        let name = |t: Option<Target>| t.map(|t| t.name);
+        assert_eq!(name(r.principal(&role("a"))).as_deref(), Some("b"));
         assert_eq!(
-            r.principal(PrincipalKind::Role, "old-sagemaker").as_deref(),
+            name(r.principal(&role("old-sagemaker"))).as_deref(),
             Some("edge-prod-b001-role-sagemaker")
         );
-        assert_eq!(r.principal(PrincipalKind::Role, "xold-sagemaker"), None);
-        assert_eq!(r.principal(PrincipalKind::User, "a"), None);
+        assert_eq!(r.principal(&role("xold-sagemaker")), None);
+        let user = PrincipalKey::new(None, PrincipalKind::User, "a");
+        assert_eq!(r.principal(&user), None);
+    }
+
+    // issue 8: a rule with an account part matches `ACCOUNT:kind/name` and may move the
+    // principal to another account; one without keeps matching the name in any account
+    #[test]
+    fn rules_with_accounts_move_principals_between_accounts() {
+        let f: Arc<str> = Arc::from("map.yaml");
+        let r = Renames::parse(
+            &f,
+            "renames:\n  roles:\n    - pattern: '111122223333:role/old-(.*)'\n      to: '444455556666:role/app-$1'\n    - from: '555555555555:role/x'\n      to: 'y'\n    - pattern: 'legacy-(.*)'\n      to: '$1'\n",
+        )
+        .unwrap();
+        let key = |a: &str, n: &str| PrincipalKey::new(Some(a.into()), PrincipalKind::Role, n);
+        assert_eq!(
+            r.principal(&key("111122223333", "old-web")),
+            Some(Target {
+                account: Some("444455556666".into()),
+                name: "app-web".into()
+            })
+        );
+        // the same name in another account is not renamed by the keyed rule
+        assert_eq!(r.principal(&key("999999999999", "old-web")), None);
+        assert_eq!(
+            r.principal(&key("555555555555", "x")),
+            Some(Target {
+                account: None,
+                name: "y".into()
+            })
+        );
+        assert_eq!(
+            r.principal(&key("999999999999", "legacy-db")),
+            Some(Target {
+                account: None,
+                name: "db".into()
+            })
+        );
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub enum PrincipalStatus {
 pub struct PrincipalDiff {
     /// `user` or `role`.
     pub kind: String,
+    /// The principal's account, only when the run holds several (then `name` is
+    /// `ACCOUNT/name`; a single-account run shows bare names, as it always did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Name on the after side (before side for removed principals).
     pub name: String,
     /// Name on the before side when a mapping renamed it.

@@ -1,15 +1,15 @@
-//! The whole comparison: principals matched by kind and name through the renames, each
-//! pair compared (in parallel), removed and new principals with all their access, then
-//! waivers and the gate, and the summary counts.
+//! The whole comparison: principals matched by account, kind and name through the
+//! renames, each pair compared (in parallel), removed and new principals with all their
+//! access, then waivers and the gate, and the summary counts.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::{AccessLevel, Catalog};
 use crate::eval::effective::Effective;
 use crate::eval::lang::Budget;
-use crate::model::{PrincipalKind, Snapshot};
+use crate::model::{PrincipalKey, PrincipalKind, Snapshot};
 
 use super::compare::{self, Who};
 use super::findings::{Category, Code, Finding, Side, WaiverRef};
@@ -51,10 +51,10 @@ pub const DEFAULT_FAIL_ON: [Category; 4] = [
     Category::Review,
 ];
 
-fn who(p: &crate::model::Principal) -> Who {
+fn who(p: &crate::model::Principal, name: String) -> Who {
     Who {
         kind: p.kind.as_str().to_owned(),
-        name: p.name.clone(),
+        name,
         account: p.account.clone(),
     }
 }
@@ -70,36 +70,149 @@ pub struct Matching {
     pub carried: Vec<usize>,
     /// After principals with no counterpart: new.
     pub new: Vec<usize>,
+    /// Each principal's key, its unknown account resolved where a side has one account.
+    pub before_keys: Vec<PrincipalKey>,
+    pub after_keys: Vec<PrincipalKey>,
+    /// Some side holds more than one account: reports name each principal's account.
+    pub several_accounts: bool,
 }
 
-/// Matches principals by kind and name, through the renames.
-pub fn match_principals(before: &Snapshot, after: &Snapshot, renames: &Renames) -> Matching {
-    let mut after_index: FxHashMap<(PrincipalKind, &str), usize> = FxHashMap::default();
-    for (i, p) in after.principals.iter().enumerate() {
-        after_index.insert((p.kind, p.name.as_str()), i);
+impl Matching {
+    /// The name reports show for a before (`after == false`) or after principal.
+    pub fn display_name(&self, after: bool, i: usize) -> String {
+        let keys = if after {
+            &self.after_keys
+        } else {
+            &self.before_keys
+        };
+        keys.get(i)
+            .map(|k| k.display_name(self.several_accounts))
+            .unwrap_or_default()
     }
+}
+
+/// The accounts a side's principals name.
+fn accounts(snap: &Snapshot) -> BTreeSet<&str> {
+    snap.principals
+        .iter()
+        .filter_map(|p| p.account.as_deref())
+        .collect()
+}
+
+/// The only element of a set of one.
+fn only<'a>(set: &BTreeSet<&'a str>) -> Option<&'a str> {
+    match set.len() {
+        1 => set.first().copied(),
+        _ => None,
+    }
+}
+
+/// Each principal's key, an unknown account taken as the only account of its own side,
+/// else of the other side (a provisioner config compared with an account export).
+fn keys(snap: &Snapshot, own: &BTreeSet<&str>, other: &BTreeSet<&str>) -> Vec<PrincipalKey> {
+    let fallback = only(own).or_else(|| only(other)).map(str::to_owned);
+    snap.principals
+        .iter()
+        .map(|p| {
+            let mut k = p.key();
+            if k.account.is_none() {
+                k.account.clone_from(&fallback);
+            }
+            k
+        })
+        .collect()
+}
+
+/// Matches principals by account, kind and name, through the renames (which may move
+/// principals between accounts). When each side holds one account they are the same
+/// one, whatever their ids (a migration into a new account matches by name, as it
+/// always did); a principal of unknown account matches the same kind and name in any
+/// account when nothing matches it exactly (issue 8).
+pub fn match_principals(before: &Snapshot, after: &Snapshot, renames: &Renames) -> Matching {
+    let (acc_b, acc_a) = (accounts(before), accounts(after));
+    let before_keys = keys(before, &acc_b, &acc_a);
+    let after_keys = keys(after, &acc_a, &acc_b);
+    // one account on each side: the before one is the after one
+    let paired = match (only(&acc_b), only(&acc_a)) {
+        (Some(b), Some(a)) => Some((b, a)),
+        _ => None,
+    };
+    let translate = |acct: Option<&str>| -> Option<String> {
+        match (acct, paired) {
+            (Some(x), Some((b, a))) if x == b => Some(a.to_owned()),
+            (x, _) => x.map(str::to_owned),
+        }
+    };
+    let mut after_index: FxHashMap<(Option<&str>, PrincipalKind, &str), usize> =
+        FxHashMap::default();
+    let mut by_name: FxHashMap<(PrincipalKind, &str), Vec<usize>> = FxHashMap::default();
+    for (j, k) in after_keys.iter().enumerate() {
+        after_index.insert((k.account.as_deref(), k.kind, k.name.as_str()), j);
+        by_name
+            .entry((k.kind, k.name.as_str()))
+            .or_default()
+            .push(j);
+    }
+    // where each before principal goes: (account, kind, name) on the after side
+    let targets: Vec<PrincipalKey> = before_keys
+        .iter()
+        .map(|k| match renames.principal(k) {
+            Some(t) => PrincipalKey::new(
+                t.account.or_else(|| translate(k.account.as_deref())),
+                k.kind,
+                t.name,
+            ),
+            None => PrincipalKey::new(translate(k.account.as_deref()), k.kind, k.name.clone()),
+        })
+        .collect();
     let mut matched_after = vec![false; after.principals.len()];
-    let mut m = Matching::default();
-    for (i, p) in before.principals.iter().enumerate() {
-        let name = renames
-            .principal(p.kind, &p.name)
-            .unwrap_or_else(|| p.name.clone());
-        match after_index.get(&(p.kind, name.as_str())) {
-            Some(&j) if !matched_after.get(j).copied().unwrap_or(true) => {
+    let mut partner: Vec<Option<usize>> = vec![None; before.principals.len()];
+    // exact keys first, then an unknown account on either side matches by kind and name
+    for exact in [true, false] {
+        for (i, t) in targets.iter().enumerate() {
+            if partner.get(i).copied().flatten().is_some() {
+                continue;
+            }
+            let found = if exact {
+                after_index
+                    .get(&(t.account.as_deref(), t.kind, t.name.as_str()))
+                    .copied()
+                    .filter(|&j| !matched_after.get(j).copied().unwrap_or(true))
+            } else {
+                by_name.get(&(t.kind, t.name.as_str())).and_then(|js| {
+                    js.iter().copied().find(|&j| {
+                        !matched_after.get(j).copied().unwrap_or(true)
+                            && (t.account.is_none()
+                                || after_keys.get(j).is_some_and(|k| k.account.is_none()))
+                    })
+                })
+            };
+            if let Some(j) = found {
                 if let Some(x) = matched_after.get_mut(j) {
                     *x = true;
                 }
-                m.pairs.push((i, j));
+                if let Some(x) = partner.get_mut(i) {
+                    *x = Some(j);
+                }
             }
+        }
+    }
+    let mut m = Matching::default();
+    for (i, p) in before.principals.iter().enumerate() {
+        match partner.get(i).copied().flatten() {
+            Some(j) => m.pairs.push((i, j)),
             // users persist across a migration when the after side does not manage users
             // (a provisioner config): such a user is compared with no access, not removed
-            _ if p.kind == PrincipalKind::User && !after.defines_users => m.carried.push(i),
-            _ => m.removed.push(i),
+            None if p.kind == PrincipalKind::User && !after.defines_users => m.carried.push(i),
+            None => m.removed.push(i),
         }
     }
     m.new = (0..after.principals.len())
         .filter(|j| !matched_after.get(*j).copied().unwrap_or(true))
         .collect();
+    m.several_accounts = acc_b.len() > 1 || acc_a.len() > 1;
+    m.before_keys = before_keys;
+    m.after_keys = after_keys;
     m
 }
 
@@ -139,12 +252,28 @@ pub fn diff(
     opts: &DiffOptions<'_>,
 ) -> Outcome {
     let budget = Budget::default();
+    let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
     let Matching {
         pairs,
         removed,
         carried,
         new,
-    } = match_principals(before.snapshot, after.snapshot, opts.renames);
+        several_accounts,
+        ..
+    } = &matching;
+    // the account a report names beside each principal, when there are several
+    let account_of = |after: bool, i: usize| -> Option<String> {
+        let keys = if after {
+            &matching.after_keys
+        } else {
+            &matching.before_keys
+        };
+        if *several_accounts {
+            keys.get(i).and_then(|k| k.account.clone())
+        } else {
+            None
+        }
+    };
 
     // one fingerprint per distinct evaluation (principals share them), in parallel
     let fingerprints = |e: &Effective| -> FxHashMap<usize, u64> {
@@ -210,9 +339,13 @@ pub fn diff(
                 (Some(x), Some(y)) => x == y,
                 _ => false,
             };
+            let (name_b, name_a) = (
+                matching.display_name(false, i),
+                matching.display_name(true, j),
+            );
             let findings = compare::compare_known(
                 catalog,
-                &who(pa),
+                &who(pa, name_a.clone()),
                 &eval_of(before.effective, i),
                 &eval_of(after.effective, j),
                 &budget,
@@ -220,8 +353,9 @@ pub fn diff(
             );
             (!findings.is_empty()).then(|| PrincipalDiff {
                 kind: pa.kind.as_str().to_owned(),
-                name: pa.name.clone(),
-                before_name: (pb.name != pa.name).then(|| pb.name.clone()),
+                account: account_of(true, j),
+                before_name: (name_b != name_a).then_some(name_b),
+                name: name_a,
                 arn_before: pb.arn.clone(),
                 arn_after: pa.arn.clone(),
                 status: PrincipalStatus::Changed,
@@ -240,16 +374,18 @@ pub fn diff(
             .par_iter()
             .filter_map(|&i| {
                 let pb = before.snapshot.principals.get(i)?;
+                let name = matching.display_name(false, i);
                 let findings = compare::compare(
                     catalog,
-                    &who(pb),
+                    &who(pb, name.clone()),
                     &eval_of(before.effective, i),
                     &nothing,
                     &budget,
                 );
                 (!findings.is_empty()).then(|| PrincipalDiff {
                     kind: pb.kind.as_str().to_owned(),
-                    name: pb.name.clone(),
+                    account: account_of(false, i),
+                    name,
                     before_name: None,
                     arn_before: pb.arn.clone(),
                     arn_after: None,
@@ -264,24 +400,32 @@ pub fn diff(
     );
     let compared = pairs.len() + carried.len();
     let changed = diffs.len();
-    for (side, list, code, status) in [
+    for (side, list, code, status, is_after) in [
         (
             before,
-            &removed,
+            removed,
             Code::RemovedPrincipal,
             PrincipalStatus::Removed,
+            false,
         ),
-        (after, &new, Code::NewPrincipal, PrincipalStatus::New),
+        (after, new, Code::NewPrincipal, PrincipalStatus::New, true),
     ] {
         for &i in list {
             let Some(p) = side.snapshot.principals.get(i) else {
                 continue;
             };
-            let findings =
-                compare::whole(catalog, &who(p), &eval_of(side.effective, i), code, &budget);
+            let name = matching.display_name(is_after, i);
+            let findings = compare::whole(
+                catalog,
+                &who(p, name.clone()),
+                &eval_of(side.effective, i),
+                code,
+                &budget,
+            );
             diffs.push(PrincipalDiff {
                 kind: p.kind.as_str().to_owned(),
-                name: p.name.clone(),
+                account: account_of(is_after, i),
+                name,
                 before_name: None,
                 arn_before: (status == PrincipalStatus::Removed)
                     .then(|| p.arn.clone())
@@ -314,7 +458,11 @@ pub fn diff(
             .unwrap_or(AccessLevel::List);
         d.fails_gate = d.findings.iter().any(|f| f.fails_gate);
     }
-    diffs.sort_by(|a, b| (&a.kind, &a.name, a.status).cmp(&(&b.kind, &b.name, b.status)));
+    // by account first when there are several (single-account runs have none), so
+    // reports group principals by account
+    diffs.sort_by(|a, b| {
+        (&a.account, &a.kind, &a.name, a.status).cmp(&(&b.account, &b.kind, &b.name, b.status))
+    });
 
     let mut general = Vec::new();
     let mut waivers = Vec::new();
@@ -364,7 +512,10 @@ pub fn diff(
             // looks for it; one that names none of them (and unused ones) stand alone
             let mut placed = false;
             if expired {
-                for d in diffs.iter_mut().filter(|d| w.matches_principal(&d.name)) {
+                for d in diffs
+                    .iter_mut()
+                    .filter(|d| w.matches_principal(&d.name) || w.matches_principal(bare(d)))
+                {
                     let mut g = f.clone();
                     g.principal = d.name.clone();
                     g.principal_kind = d.kind.clone();
@@ -431,6 +582,27 @@ pub fn diff(
     }
 }
 
+/// A principal's name without the account reports put before it when a run holds
+/// several: a waiver naming `alice` applies to `alice` in every account, one naming
+/// `111122223333/alice` to that account's only (issue 8).
+fn bare(d: &PrincipalDiff) -> &str {
+    match &d.account {
+        Some(_) => bare_name(&d.name),
+        None => &d.name,
+    }
+}
+
+fn bare_name(name: &str) -> &str {
+    match name.split_once('/') {
+        Some((acct, rest))
+            if acct == "?" || (acct.len() == 12 && acct.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            rest
+        }
+        _ => name,
+    }
+}
+
 fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
     opts.fail_on.contains(&f.category) && f.severity >= opts.min_level
 }
@@ -448,7 +620,8 @@ fn apply_waivers(
         let waiver = opts.waivers.iter().find(|w| {
             !w.is_expired(opts.today)
                 && w.matches_code(f.code)
-                && w.matches_principal(&f.principal)
+                && (w.matches_principal(&f.principal)
+                    || w.matches_principal(bare_name(&f.principal)))
                 && w.matches_witness(f.witness.as_deref())
                 && (f.actions.is_empty() && w.action == "*"
                     || f.actions.iter().any(|a| w.matches_action(a)))

@@ -329,6 +329,9 @@ impl<'a> Export<'a> {
             "managed policy",
             |p: &RawManagedPolicy<'_>| p.arn.to_string(),
             |p| p.name.to_string(),
+            // every account's export lists the AWS managed policies it uses: identical
+            // copies from several accounts are expected, not duplicates (issue 8)
+            |p| managed_kind(&p.arn) == PolicyKind::AwsManaged,
             &mut warnings,
         );
         let groups = self.dedupe(
@@ -336,6 +339,7 @@ impl<'a> Export<'a> {
             "group",
             |g: &RawGroup<'_>| entity_key(&g.arn, &g.name),
             |g| g.name.to_string(),
+            |_| false,
             &mut warnings,
         );
         let users = self.dedupe(
@@ -343,6 +347,7 @@ impl<'a> Export<'a> {
             "user",
             |u: &RawUser<'_>| entity_key(&u.arn, &u.name),
             |u| u.name.to_string(),
+            |_| false,
             &mut warnings,
         );
         let roles = self.dedupe(
@@ -350,6 +355,7 @@ impl<'a> Export<'a> {
             "role",
             |r: &RawRole<'_>| entity_key(&r.arn, &r.name),
             |r| r.name.to_string(),
+            |_| false,
             &mut warnings,
         );
 
@@ -528,13 +534,15 @@ impl<'a> Export<'a> {
     }
 
     /// Keeps one of each repeated entry (by ARN, else name): in the first one's slot, the
-    /// later one's content, with a `duplicate` warning saying whether they differ.
+    /// later one's content, with a `duplicate` warning saying whether they differ (none
+    /// for identical copies of an entry `quiet` accepts).
     fn dedupe<'r, T: PartialEq>(
         &self,
         entries: Vec<Entry<'r, T>>,
         what: &str,
         key: impl Fn(&T) -> String,
         label: impl Fn(&T) -> String,
+        quiet: impl Fn(&T) -> bool,
         warnings: &mut Vec<Warning>,
     ) -> Vec<Entry<'r, T>> {
         let mut seen: FxHashMap<String, usize> = FxHashMap::default();
@@ -552,7 +560,12 @@ impl<'a> Export<'a> {
                             self.pointer(first.loc, "")
                         )
                     };
-                    let detail = if *first.raw == *e.raw {
+                    let identical = *first.raw == *e.raw;
+                    if identical && quiet(e.raw) {
+                        *first = e;
+                        continue;
+                    }
+                    let detail = if identical {
                         "the copies are identical and one was kept"
                     } else {
                         "the copies differ and the later one was kept"
@@ -917,7 +930,9 @@ impl<'s, 'r> Build<'s, 'r> {
     }
 
     /// The group a user's `GroupList` names: same account first, else the only group of
-    /// that name; otherwise an empty placeholder, so the membership is not lost.
+    /// that name that may be in the user's account (its account or the user's is
+    /// unknown); otherwise an empty placeholder, so the membership is not lost. A group
+    /// of another account is never joined: names resolve within an account (issue 8).
     pub(crate) fn group_for(
         &mut self,
         user: &Principal,
@@ -926,8 +941,21 @@ impl<'s, 'r> Build<'s, 'r> {
     ) -> GroupId {
         let key = (user.account.clone(), name.to_owned());
         let found = self.groups.get(&key).copied().or_else(|| {
-            match self.groups_by_name.get(name).map(Vec::as_slice) {
-                Some([only]) => Some(*only),
+            let groups = &self.snap.groups;
+            let same_account = |id: &&GroupId| match (
+                user.account.as_deref(),
+                groups.get(id.0 as usize).and_then(|g| g.account()),
+            ) {
+                (Some(u), Some(g)) => u == g,
+                _ => true,
+            };
+            let candidates: Vec<GroupId> = self
+                .groups_by_name
+                .get(name)
+                .map(|ids| ids.iter().filter(same_account).copied().collect())
+                .unwrap_or_default();
+            match candidates.as_slice() {
+                [only] => Some(*only),
                 _ => None,
             }
         });
@@ -1298,6 +1326,46 @@ mod tests {
         );
         // The later copy is on line 2 of the file.
         assert_eq!(snap.warnings[2].place.line, Some(2));
+    }
+
+    // issue 8: names resolve within an account: a user of account 1 never joins a group
+    // of account 2 that happens to share its name, and identical AWS managed policies
+    // listed by both accounts' exports are no duplicate
+    #[test]
+    fn groups_and_policies_of_two_accounts_stay_apart() {
+        let user_in = |acct: &str, name: &str, group: &str| {
+            json!({"UserName": name, "Arn": format!("arn:aws:iam::{acct}:user/{name}"),
+                   "GroupList": [group], "UserPolicyList": [], "AttachedManagedPolicies": []})
+        };
+        let group_in = |acct: &str, name: &str| {
+            json!({"GroupName": name, "Arn": format!("arn:aws:iam::{acct}:group/{name}"),
+                   "GroupPolicyList": [], "AttachedManagedPolicies": [
+                       {"PolicyName": "p", "PolicyArn": format!("arn:aws:iam::{acct}:policy/p")}]})
+        };
+        let aws = managed("ReadOnly", "arn:aws:iam::aws:policy/ReadOnly", "s3:Get*");
+        let one = json!({"UserDetailList": [user_in("111111111111", "a", "ops")],
+            "GroupDetailList": [group_in("111111111111", "dev")],
+            "Policies": [managed("p", "arn:aws:iam::111111111111:policy/p", "s3:*"), aws]});
+        let two = json!({"UserDetailList": [user_in("222222222222", "a", "dev")],
+            "GroupDetailList": [group_in("222222222222", "ops"), group_in("222222222222", "dev")],
+            "Policies": [managed("p", "arn:aws:iam::222222222222:policy/p", "ec2:*"), aws]});
+        let snap = load(&format!("{one}\n{two}")).unwrap();
+        assert_eq!(snap.principals.len(), 2);
+        let group_of = |p: &Principal| {
+            let g = snap.group(p.groups[0]).unwrap();
+            (g.name.clone(), g.account().map(str::to_owned))
+        };
+        // account 1's `a` is in `ops`, which account 1 does not list: a placeholder,
+        // not account 2's `ops`
+        assert_eq!(group_of(&snap.principals[0]), ("ops".to_owned(), None));
+        assert_eq!(
+            group_of(&snap.principals[1]),
+            ("dev".to_owned(), Some("222222222222".to_owned()))
+        );
+        // the two customer-managed `p` are two policies
+        let ps: Vec<&Policy> = snap.policies.iter().filter(|p| &*p.name == "p").collect();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(codes(&snap), vec!["unknown-group"]);
     }
 
     #[test]
