@@ -61,7 +61,7 @@ fn diff_json(args: &[&Path], before: usize, extra: &[&str]) -> DiffReport {
         "exit {code}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    iamdiff::report::json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap()
 }
 
 /// A finding with the principal's name taken out, to compare two runs' findings.
