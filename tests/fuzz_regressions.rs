@@ -73,7 +73,10 @@ fn fuzz_inputs_never_panic_and_bad_ones_exit_2_naming_the_file() {
                 );
                 // and a place in it: `file:line:column` or a JSON pointer `(at /…)`
                 let placed = err.contains(&format!("{file}:")) || err.contains("(at ");
-                assert!(placed, "{target} on {file}: the error names no place\n{err}");
+                assert!(
+                    placed,
+                    "{target} on {file}: the error names no place\n{err}"
+                );
             }
             count += 1;
         }

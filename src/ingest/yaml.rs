@@ -297,10 +297,18 @@ fn yaml_error(
     let Some(loc) = e.location() else {
         let message = e.to_string();
         return if message.contains("more than one document") {
-            IngestError::new(
-                text.place_at(found.second_document, None),
-                "invalid YAML: a second document starts here",
-            )
+            match found.second_document {
+                Some(at) => IngestError::new(
+                    text.place_at(Some(at), None),
+                    "invalid YAML: a second document starts here",
+                ),
+                // the parser saw a second document where no `---` marks one (text after
+                // the first node, e.g. `&a,`): placed at the end of the text it read
+                None => IngestError::new(
+                    text.place_at(Some(bytes.len()), None),
+                    "invalid YAML: text after the first document, which ends before here",
+                ),
+            }
             .with_help("expected one YAML document; put each in its own file")
         } else if message.contains("repetition limit") {
             IngestError::new(
