@@ -1,4 +1,4 @@
-//! Ingest: input files into the cloud-neutral [`model`](crate::model). One module per
+//! Ingest: input files into the cloud-neutral [`model`](mod@crate::model). One module per
 //! input format, each with raw serde types mirroring the format (`raw/`) converted into
 //! validated model values; that conversion is the only place input errors arise, and
 //! every one of them is an [`IngestError`] naming the file and the place in it.

@@ -18,7 +18,7 @@ use crate::model::Place;
 /// Reads a file whole: the one way every reader gets its text. The name is the path as
 /// the user gave it; the bytes are UTF-8 with `\n` line ends (a BOM removed, UTF-16
 /// decoded, CRLF made LF: see [`decode`]), and nest lists and mappings at most
-/// [`MAX_DEPTH`](super::yaml::MAX_DEPTH) deep (checked in one linear pass, so no parser
+/// 128 levels deep (checked in one linear pass, so no parser
 /// sees deeper nesting).
 pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     let name: Arc<str> = Arc::from(path.display().to_string());
