@@ -20,20 +20,7 @@ pub fn load_context_file(
 ) -> Result<Vec<(String, Vec<String>)>, IngestError> {
     // a YAML file is read as the JSON it converts to: its errors are placed at the
     // YAML line of their pointer
-    load_context_file_inner(file, bytes).map_err(|mut e| {
-        if e.place.line.is_none()
-            && !matches!(first_byte(bytes), Some(b'{' | b'['))
-            && let Some((line, column)) = e
-                .place
-                .pointer
-                .as_deref()
-                .and_then(|p| yaml::locate(bytes, p, false))
-        {
-            e.place.line = Some(line);
-            e.place.column = Some(column);
-        }
-        e
-    })
+    load_context_file_inner(file, bytes).map_err(|e| yaml::at_yaml_line(bytes, e))
 }
 
 fn load_context_file_inner(

@@ -28,20 +28,7 @@ pub fn load_scp_level(
 ) -> Result<(), IngestError> {
     // a YAML file is read as the JSON it converts to: its errors are placed at the
     // YAML line of their pointer
-    load_scp_level_inner(file, bytes, snap).map_err(|mut e| {
-        if e.place.line.is_none()
-            && !matches!(first_byte(bytes), Some(b'{' | b'['))
-            && let Some((line, column)) = e
-                .place
-                .pointer
-                .as_deref()
-                .and_then(|p| yaml::locate(bytes, p, false))
-        {
-            e.place.line = Some(line);
-            e.place.column = Some(column);
-        }
-        e
-    })
+    load_scp_level_inner(file, bytes, snap).map_err(|e| yaml::at_yaml_line(bytes, e))
 }
 
 fn load_scp_level_inner(

@@ -414,6 +414,24 @@ pub(crate) fn place_of(file: &Arc<str>, bytes: &[u8], pointer: &str, key: bool) 
 /// The YAML crate gives positions only in errors, so the text is walked along the
 /// pointer and a deliberate error is raised at the node: the parser stamps it with the
 /// node's position. Exact for block and flow style, aliases and quoted keys.
+/// An error of a file read as the JSON its YAML converts to, placed at the YAML line of
+/// its pointer (JSON text keeps its place as it is).
+pub(crate) fn at_yaml_line(bytes: &[u8], mut e: IngestError) -> IngestError {
+    let json = matches!(super::source::first_byte(bytes), Some(b'{' | b'['));
+    if e.place.line.is_none()
+        && !json
+        && let Some((line, column)) = e
+            .place
+            .pointer
+            .as_deref()
+            .and_then(|p| locate(bytes, p, false))
+    {
+        e.place.line = Some(line);
+        e.place.column = Some(column);
+    }
+    e
+}
+
 pub(crate) fn locate(bytes: &[u8], pointer: &str, key: bool) -> Option<(u32, u32)> {
     let tokens: Vec<String> = match pointer.strip_prefix('/') {
         None if pointer.is_empty() => Vec::new(),
