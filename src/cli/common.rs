@@ -5,6 +5,7 @@ use globset::GlobSet;
 
 use std::cmp::Ordering;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::diff::waivers::{compile_glob, compile_globs, shorten};
 use crate::eval::context::RequestContext;
@@ -40,6 +41,27 @@ pub fn load(
     opts: &ingest::LoadOptions,
 ) -> Result<Snapshot, CliError> {
     Ok(ingest::load_side_opts(sources, scps, opts)?)
+}
+
+/// Prints the warnings of both sides of a comparison and of its map file (a rule that
+/// renamed nothing), in the one order of [`print_warnings`].
+pub fn print_pair_warnings(
+    renames: &crate::diff::mapping::Renames,
+    map_file: Option<&Arc<str>>,
+    before: &Snapshot,
+    after: &Snapshot,
+) {
+    let map_warnings = match map_file {
+        Some(name) => renames.unused_rules(name, before, after),
+        None => Vec::new(),
+    };
+    print_warnings(
+        before
+            .warnings
+            .iter()
+            .chain(&after.warnings)
+            .chain(&map_warnings),
+    );
 }
 
 /// Prints warnings to stderr in one fixed order, whatever order the sides were read in

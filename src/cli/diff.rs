@@ -71,17 +71,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     );
     let (before, after) = (before?, after?);
     // warnings of both sides and of the map file, in one fixed order (issue 7)
-    let map_warnings = match &map_file {
-        Some(name) => renames.unused_rules(name, &before, &after),
-        None => Vec::new(),
-    };
-    common::print_warnings(
-        before
-            .warnings
-            .iter()
-            .chain(&after.warnings)
-            .chain(&map_warnings),
-    );
+    common::print_pair_warnings(&renames, map_file.as_ref(), &before, &after);
     timer.lap("load");
     let cat = catalog();
     let opts = EvalOptions { context };

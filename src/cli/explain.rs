@@ -137,17 +137,7 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let opts = common::load_options(&a.load, a.source_format);
     let before = common::load(&a.before, &a.scp, &opts)?;
     let after = common::load(&a.after, &a.scp, &opts)?;
-    let map_warnings = match &map_file {
-        Some(name) => renames.unused_rules(name, &before, &after),
-        None => Vec::new(),
-    };
-    common::print_warnings(
-        before
-            .warnings
-            .iter()
-            .chain(&after.warnings)
-            .chain(&map_warnings),
-    );
+    common::print_pair_warnings(&renames, map_file.as_ref(), &before, &after);
     let cat = catalog();
     // the after principal is the before one's partner, as the diff matches them (by
     // account and name, through the renames); else the one of that name after
