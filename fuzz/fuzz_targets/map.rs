@@ -4,7 +4,7 @@
 
 use iamdiff::diff::mapping::Renames;
 use iamdiff::ingest::decode;
-use iamdiff::model::PrincipalKind;
+use iamdiff::model::{PrincipalKey, PrincipalKind};
 use iamdiff_fuzz::check_named;
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
@@ -18,9 +18,13 @@ fuzz_target!(|data: &[u8]| {
     match Renames::parse(&name, &String::from_utf8_lossy(&text)) {
         Ok(r) => {
             for n in ["alice", "old-data-scientists", "", "a-b-c"] {
-                let _ = r.principal(PrincipalKind::User, n);
-                let _ = r.principal(PrincipalKind::Role, n);
-                let _ = r.group(n);
+                for account in [None, Some("111122223333")] {
+                    for kind in [PrincipalKind::User, PrincipalKind::Role] {
+                        let key = PrincipalKey::new(account.map(str::to_owned), kind, n);
+                        let _ = r.principal(&key);
+                    }
+                    let _ = r.group(account, n);
+                }
             }
         }
         Err(e) => check_named(&e.place, &e.message, &name),
