@@ -68,8 +68,14 @@ pub struct LoadOptions {
 /// second document or an alias bomb are reported with their line:column.
 pub fn read_yaml_source(path: &Path) -> Result<(Arc<str>, String), IngestError> {
     let (name, bytes) = read_source(path)?;
-    yaml::check_document(&name, &bytes)?;
+    check_yaml_document(&name, &bytes)?;
     Ok((name, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// The check of [`read_yaml_source`] on text already read: one well-formed YAML
+/// document, or an error placed at its line:column.
+pub fn check_yaml_document(name: &Arc<str>, bytes: &[u8]) -> Result<(), IngestError> {
+    yaml::check_document(name, bytes)
 }
 
 pub fn load_side(sources: &[PathBuf], scps: &[PathBuf]) -> Result<Snapshot, IngestError> {
