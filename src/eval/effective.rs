@@ -559,7 +559,7 @@ fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
         .iter()
         .map(|(id, _)| *id)
         .chain(l.boundary.iter().flatten().copied())
-        .chain(l.scps.iter().flat_map(|(_, v)| v.iter().copied()))
+        .chain(l.scps.iter().chain(&l.rcps).flat_map(|(_, v)| v.iter().copied()))
 }
 
 #[expect(
@@ -703,6 +703,41 @@ fn evaluate(
         }
         levels.push((via, a));
     }
+    // An RCP level bounds only the actions of the services RCPs govern: its statements
+    // are cut to those, and everything else passes it.
+    let (governed, outside) = compiled.rcp_sets();
+    for (name, ids) in &layers.rcps {
+        let via = Via::Rcp(name.clone());
+        let (mut a, mut d) = (Vec::new(), Vec::new());
+        for id in ids {
+            live_statements(
+                snapshot, compiled, *id, &via, &ctx, &mut a, &mut d, &mut review,
+            );
+        }
+        let cut = |rules: Vec<Rule>| -> Vec<Rule> {
+            rules
+                .into_iter()
+                .filter_map(|mut r| {
+                    let (inside, _) = split(&r.actions, governed, universe)?;
+                    r.actions = inside;
+                    Some(r)
+                })
+                .collect()
+        };
+        let mut a = cut(a);
+        denies.extend(cut(d));
+        a.push(Rule {
+            actions: outside.clone(),
+            scope: Arc::new(ResourceScope::Any),
+            tri: Tri::True,
+            resource_unknown: false,
+            clauses: Vec::new(),
+            unknown_variables: Vec::new(),
+            source: rcp_outside_origin(),
+            via: via.clone(),
+        });
+        levels.push((via, a));
+    }
 
     let mut grants: Vec<Grant> = Vec::new();
     let mut denied: Vec<Denied> = Vec::new();
@@ -760,6 +795,24 @@ fn evaluate(
             always,
         }),
     }
+}
+
+/// Where the pass of an RCP level for the services RCPs do not govern comes from.
+fn rcp_outside_origin() -> Arc<Origin> {
+    static ORIGIN: std::sync::OnceLock<Arc<Origin>> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(|| {
+            Arc::new(Origin {
+                file: Arc::from("(AWS Organizations)"),
+                policy: Arc::from("RCPs govern only s3, sts, kms, sqs and secretsmanager"),
+                policy_arn: None,
+                version: None,
+                kind: crate::model::PolicyKind::Rcp,
+                statement: crate::model::StatementRef::Index(0),
+                pointer: None,
+            })
+        })
+        .clone()
 }
 
 /// The grant of [`ALWAYS_ALLOWED`]: on every resource, from AWS itself.

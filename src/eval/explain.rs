@@ -58,7 +58,7 @@ pub enum ResourceMatch {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatementReport {
     pub effect: Effect,
-    /// `identity`, `boundary` or `scp`.
+    /// `identity`, `boundary`, `scp` or `rcp`.
     pub layer: &'static str,
     pub via: Via,
     #[serde(flatten)]
@@ -253,6 +253,22 @@ pub fn explain(
         }
         if level.allows() == Tri::False {
             reasons.push(format!("SCP level `{name}` does not allow `{action}`"));
+        }
+        allow = allow.and(level.allows());
+    }
+    // RCP levels bound only the actions of the services RCPs govern
+    let governed = super::compile::RCP_SERVICES
+        .iter()
+        .any(|p| wildcard::matches_ignore_ascii_case(p, action));
+    for (name, ids) in layers.rcps.iter().filter(|_| governed) {
+        let via = Via::Rcp(name.clone());
+        let mut level = Layer::default();
+        for id in ids {
+            let d = visit(*id, &via, "rcp", &mut level);
+            deny = deny.or(d);
+        }
+        if level.allows() == Tri::False {
+            reasons.push(format!("RCP level `{name}` does not allow `{action}`"));
         }
         allow = allow.and(level.allows());
     }
