@@ -27,9 +27,9 @@ pub struct Compiled {
 #[derive(Debug, Default)]
 pub struct CompiledSnapshot {
     policies: Vec<Vec<Compiled>>,
-    /// The actions RCPs govern (those of [`RCP_SERVICES`]) and all others.
+    /// The actions RCPs govern (those of [`RCP_SERVICES`]), and every action.
     rcp_governed: Arc<ActionMatch>,
-    rcp_outside: Arc<ActionMatch>,
+    every_action: Arc<ActionMatch>,
 }
 
 /// The services whose resources RCPs apply to (AWS Organizations User Guide, "Resource
@@ -44,9 +44,9 @@ impl CompiledSnapshot {
             .unwrap_or_default()
     }
 
-    /// The actions an RCP can bound, and every other action (an RCP level passes them).
+    /// The actions an RCP can deny, and every action (what each RCP level allows).
     pub fn rcp_sets(&self) -> (&Arc<ActionMatch>, &Arc<ActionMatch>) {
-        (&self.rcp_governed, &self.rcp_outside)
+        (&self.rcp_governed, &self.every_action)
     }
 
     pub fn compile(snapshot: &Snapshot, catalog: &Catalog) -> CompiledSnapshot {
@@ -138,7 +138,7 @@ impl CompiledSnapshot {
         let all = actions::expand_clause(catalog, &ActionClause::Action(vec!["*".to_owned()]));
         CompiledSnapshot {
             policies,
-            rcp_outside: Arc::new(all.minus(&governed)),
+            every_action: Arc::new(all),
             rcp_governed: Arc::new(governed),
         }
     }

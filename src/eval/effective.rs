@@ -703,9 +703,10 @@ fn evaluate(
         }
         levels.push((via, a));
     }
-    // An RCP level bounds only the actions of the services RCPs govern: its statements
-    // are cut to those, and everything else passes it.
-    let (governed, outside) = compiled.rcp_sets();
+    // An RCP level allows every action: `RCPFullAWSAccess` is attached to every root, OU
+    // and account and cannot be detached (AWS Organizations User Guide, "Resource control
+    // policies"), so RCPs act by their denies, and those only on the services RCPs govern.
+    let (governed, every) = compiled.rcp_sets();
     for (name, ids) in &layers.rcps {
         let via = Via::Rcp(name.clone());
         let (mut a, mut d) = (Vec::new(), Vec::new());
@@ -714,29 +715,22 @@ fn evaluate(
                 snapshot, compiled, *id, &via, &ctx, &mut a, &mut d, &mut review,
             );
         }
-        let cut = |rules: Vec<Rule>| -> Vec<Rule> {
-            rules
-                .into_iter()
-                .filter_map(|mut r| {
-                    let (inside, _) = split(&r.actions, governed, universe)?;
-                    r.actions = inside;
-                    Some(r)
-                })
-                .collect()
-        };
-        let mut a = cut(a);
-        denies.extend(cut(d));
-        a.push(Rule {
-            actions: outside.clone(),
+        denies.extend(d.into_iter().filter_map(|mut r| {
+            let (inside, _) = split(&r.actions, governed, universe)?;
+            r.actions = inside;
+            Some(r)
+        }));
+        let pass = Rule {
+            actions: every.clone(),
             scope: Arc::new(ResourceScope::Any),
             tri: Tri::True,
             resource_unknown: false,
             clauses: Vec::new(),
             unknown_variables: Vec::new(),
-            source: rcp_outside_origin(),
+            source: rcp_full_access_origin(),
             via: via.clone(),
-        });
-        levels.push((via, a));
+        };
+        levels.push((via, vec![pass]));
     }
 
     let mut grants: Vec<Grant> = Vec::new();
@@ -797,14 +791,14 @@ fn evaluate(
     }
 }
 
-/// Where the pass of an RCP level for the services RCPs do not govern comes from.
-fn rcp_outside_origin() -> Arc<Origin> {
+/// Where an RCP level's allow comes from: `RCPFullAWSAccess`, on every level.
+fn rcp_full_access_origin() -> Arc<Origin> {
     static ORIGIN: std::sync::OnceLock<Arc<Origin>> = std::sync::OnceLock::new();
     ORIGIN
         .get_or_init(|| {
             Arc::new(Origin {
                 file: Arc::from("(AWS Organizations)"),
-                policy: Arc::from("RCPs govern only s3, sts, kms, sqs and secretsmanager"),
+                policy: Arc::from("RCPFullAWSAccess (attached to every level, cannot be detached)"),
                 policy_arn: None,
                 version: None,
                 kind: crate::model::PolicyKind::Rcp,

@@ -256,7 +256,8 @@ pub fn explain(
         }
         allow = allow.and(level.allows());
     }
-    // RCP levels bound only the actions of the services RCPs govern
+    // RCP levels allow everything (`RCPFullAWSAccess` cannot be detached) and deny only
+    // on the services RCPs govern
     let governed = super::compile::RCP_SERVICES
         .iter()
         .any(|p| wildcard::matches_ignore_ascii_case(p, action));
@@ -267,10 +268,6 @@ pub fn explain(
             let d = visit(*id, &via, "rcp", &mut level);
             deny = deny.or(d);
         }
-        if level.allows() == Tri::False {
-            reasons.push(format!("RCP level `{name}` does not allow `{action}`"));
-        }
-        allow = allow.and(level.allows());
     }
 
     let always = action.eq_ignore_ascii_case(super::effective::ALWAYS_ALLOWED);
