@@ -180,7 +180,9 @@ pub fn load_side_with(
                 Ok(Kind::Iam(f)) => f,
                 // `describe-policy` output: part of the organization export when the
                 // side has one (decided once every file is classified)
-                Ok(Kind::Other(detect::Other::Scp)) if organizations::is_described_policy(&bytes) => {
+                Ok(Kind::Other(detect::Other::Scp))
+                    if organizations::is_described_policy(&bytes) =>
+                {
                     described.push((name, bytes, in_dir));
                     continue;
                 }
@@ -213,8 +215,7 @@ pub fn load_side_with(
         let bytes = if matches!(
             format,
             Format::AwsAuthDetails | Format::AwsCli | Format::AwsOrganizations
-        )
-            && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
+        ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
         {
             let json = yaml::to_json(&name, &bytes)?.into_bytes();
             yaml_texts.push((name.clone(), bytes));

@@ -559,7 +559,12 @@ fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
         .iter()
         .map(|(id, _)| *id)
         .chain(l.boundary.iter().flatten().copied())
-        .chain(l.scps.iter().chain(&l.rcps).flat_map(|(_, v)| v.iter().copied()))
+        .chain(
+            l.scps
+                .iter()
+                .chain(&l.rcps)
+                .flat_map(|(_, v)| v.iter().copied()),
+        )
 }
 
 #[expect(
@@ -712,7 +717,14 @@ fn evaluate(
         let (mut a, mut d) = (Vec::new(), Vec::new());
         for id in ids {
             live_statements(
-                snapshot, compiled, *id, &via, &ctx, &mut a, &mut d, &mut review,
+                snapshot,
+                compiled,
+                *id,
+                &via,
+                &ctx,
+                &mut a,
+                &mut d,
+                &mut review,
             );
         }
         denies.extend(d.into_iter().filter_map(|mut r| {

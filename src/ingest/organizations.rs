@@ -82,7 +82,8 @@ impl OrgExports {
                 b.item(name, bytes, doc, snap)?;
             }
         }
-        snap.sources.extend(self.files.iter().map(|(n, _)| n.clone()));
+        snap.sources
+            .extend(self.files.iter().map(|(n, _)| n.clone()));
         let org = b.build(&self.files, snap)?;
         snap.org = Some(org);
         Ok(())
@@ -282,7 +283,8 @@ impl Builder {
         }
         if let Some(units) = &raw.units {
             used = true;
-            let asked = file_arg(file, "list-organizational-units-for-parent").filter(|p| is_parent(p));
+            let asked =
+                file_arg(file, "list-organizational-units-for-parent").filter(|p| is_parent(p));
             for (i, u) in units.iter().enumerate() {
                 if !u.id.starts_with("ou-") {
                     return Err(err(
@@ -290,7 +292,10 @@ impl Builder {
                         format!("`{}` is not an organizational unit id (`ou-…`)", u.id),
                     ));
                 }
-                let parent = match (asked, u.path.as_deref().and_then(|p| parent_in_path(p, &u.id))) {
+                let parent = match (
+                    asked,
+                    u.path.as_deref().and_then(|p| parent_in_path(p, &u.id)),
+                ) {
                     (_, Some(p)) => p,
                     (Some(p), None) => p.to_owned(),
                     (None, None) => {
@@ -306,7 +311,11 @@ impl Builder {
                 let name = u.name.as_deref().unwrap_or(&u.id).to_owned();
                 self.nodes.insert(
                     u.id.to_string(),
-                    (name, Some(parent), loc(&format!("/OrganizationalUnits/{i}"))),
+                    (
+                        name,
+                        Some(parent),
+                        loc(&format!("/OrganizationalUnits/{i}")),
+                    ),
                 );
             }
         }
@@ -321,11 +330,7 @@ impl Builder {
                     ));
                 }
                 if self.arn_management.is_none() {
-                    self.arn_management = a
-                        .arn
-                        .as_deref()
-                        .and_then(arn_account)
-                        .map(str::to_owned);
+                    self.arn_management = a.arn.as_deref().and_then(arn_account).map(str::to_owned);
                 }
                 let from_paths = a
                     .paths
@@ -396,11 +401,14 @@ impl Builder {
         }
         if let Some(targets) = &raw.targets {
             used = true;
-            let Some(policy) = file_arg(file, "list-targets-for-policy").filter(|p| p.starts_with("p-"))
+            let Some(policy) =
+                file_arg(file, "list-targets-for-policy").filter(|p| p.starts_with("p-"))
             else {
                 return Err(err(
                     "/Targets",
-                    format!("the output does not say which policy these targets are of, and neither does the file name\u{1f}{NAMING_HELP}"),
+                    format!(
+                        "the output does not say which policy these targets are of, and neither does the file name\u{1f}{NAMING_HELP}"
+                    ),
                 ));
             };
             for (i, t) in targets.iter().enumerate() {
@@ -531,14 +539,18 @@ impl Builder {
             let Some(parent) = parent else {
                 return Err(placed(
                     l,
-                    format!("the export does not say where account `{id}` is in the organization: no `list-accounts-for-parent` output lists it, and it has no `Paths`"),
+                    format!(
+                        "the export does not say where account `{id}` is in the organization: no `list-accounts-for-parent` output lists it, and it has no `Paths`"
+                    ),
                     NAMING_HELP,
                 ));
             };
             if !self.nodes.contains_key(parent) {
                 return Err(placed(
                     l,
-                    format!("the parent `{parent}` of account `{id}` is not in the organization export"),
+                    format!(
+                        "the parent `{parent}` of account `{id}` is not in the organization export"
+                    ),
                     "add the `list-roots` or `list-organizational-units-for-parent` output that lists it",
                 ));
             }
@@ -554,7 +566,9 @@ impl Builder {
             if !self.nodes.contains_key(target) && !self.accounts.contains_key(target) {
                 return Err(placed(
                     l,
-                    format!("`{policy}` is attached to `{target}`, which is not in the organization export"),
+                    format!(
+                        "`{policy}` is attached to `{target}`, which is not in the organization export"
+                    ),
                     "add the output that lists it (`list-roots`, `list-organizational-units-for-parent`, `list-accounts-for-parent`)",
                 ));
             }
@@ -594,8 +608,13 @@ impl Builder {
                 _ => {
                     return Err(placed(
                         l,
-                        format!("{} `{policy}` is attached here but its document is not among the side's files", label(kind)),
-                        &format!("add the output of `aws organizations describe-policy --policy-id {policy}`"),
+                        format!(
+                            "{} `{policy}` is attached here but its document is not among the side's files",
+                            label(kind)
+                        ),
+                        &format!(
+                            "add the output of `aws organizations describe-policy --policy-id {policy}`"
+                        ),
                     ));
                 }
             };

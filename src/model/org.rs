@@ -256,7 +256,10 @@ mod tests {
         let c = &o.chains["333333333333"];
         let names: Vec<&str> = c.scp.iter().map(|(n, _)| &**n).collect();
         // the OU without SCPs of its own is no level
-        assert_eq!(names, ["Root (r-1)", "Sand (ou-2)", "a333333333333 (333333333333)"]);
+        assert_eq!(
+            names,
+            ["Root (r-1)", "Sand (ou-2)", "a333333333333 (333333333333)"]
+        );
         assert_eq!(c.rcp.len(), 1);
         assert_eq!(o.chains["111111111111"], AccountChains::default());
     }
