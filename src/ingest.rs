@@ -39,6 +39,7 @@ pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
 pub use locate::{Attachment, find_attachments, locate_pointers};
+pub use organizations::load_organization;
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};

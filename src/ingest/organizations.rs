@@ -719,6 +719,18 @@ fn add_policy(
     })
 }
 
+/// Reads one file as a whole organization export (what the fuzz target and tools reading
+/// a single `aws organizations` output use).
+pub fn load_organization(
+    file: &Arc<str>,
+    bytes: &[u8],
+    snap: &mut Snapshot,
+) -> Result<(), IngestError> {
+    let mut e = OrgExports::default();
+    e.add(file.clone(), bytes);
+    e.finish(snap)
+}
+
 /// Whether a `--scp`-style `describe-policy` output is in these bytes (it then belongs to
 /// the organization export when the side has one).
 pub(crate) fn is_described_policy(bytes: &[u8]) -> bool {
