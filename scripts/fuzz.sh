@@ -160,6 +160,7 @@ make_seeds() {
     seed memberships fixtures/provisioner/migration/memberships.txt $m/memberships-*.txt
     printf 'memberships:\n  data_scientists: [alice, bob]\n' | seed_bytes memberships yaml
     seed levels src/ingest/provisioner/levels.yaml $m/levels-*.yaml
+    seed organizations fixtures/aws/org/*/organization/*.json $m/org-*.json
     seed scp fixtures/aws/company/scp-*.json fixtures/oracle/scp/scp-*.json $m/scp-not-policy.yaml
     seed context fixtures/aws/company/context.json $m/context-bad.json
     printf 'aws:SourceIp: 10.0.0.1\naws:PrincipalTag/team: [a, b]\n' | seed_bytes context yaml

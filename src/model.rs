@@ -4,6 +4,7 @@
 //! GCP or target configs all land in the same shapes.
 
 mod key;
+mod org;
 mod origin;
 mod policy;
 mod principal;
@@ -11,6 +12,9 @@ mod snapshot;
 pub mod suggest;
 
 pub use key::{PrincipalKey, arn_account};
+pub use org::{
+    AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
+};
 pub use origin::{Origin, Place, StatementRef};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,

@@ -19,6 +19,7 @@ mod hostile_eval;
 mod hostile_readers;
 mod malformed;
 mod oracle;
+mod organizations;
 mod provisioner;
 mod reports;
 mod terraform;

@@ -174,6 +174,7 @@ pub fn route(o: &Origin, via: &Via) -> Route {
             Via::Group(g) => format!("group {g}"),
             Via::Boundary => "boundary".into(),
             Via::Scp(l) => format!("scp {l}"),
+            Via::Rcp(l) => format!("rcp {l}"),
         },
         pointer: o.pointer.clone(),
     }

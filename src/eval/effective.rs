@@ -559,7 +559,12 @@ fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
         .iter()
         .map(|(id, _)| *id)
         .chain(l.boundary.iter().flatten().copied())
-        .chain(l.scps.iter().flat_map(|(_, v)| v.iter().copied()))
+        .chain(
+            l.scps
+                .iter()
+                .chain(&l.rcps)
+                .flat_map(|(_, v)| v.iter().copied()),
+        )
 }
 
 #[expect(
@@ -703,6 +708,42 @@ fn evaluate(
         }
         levels.push((via, a));
     }
+    // An RCP level allows every action: `RCPFullAWSAccess` is attached to every root, OU
+    // and account and cannot be detached (AWS Organizations User Guide, "Resource control
+    // policies"), so RCPs act by their denies, and those only on the services RCPs govern.
+    let (governed, every) = compiled.rcp_sets();
+    for (name, ids) in &layers.rcps {
+        let via = Via::Rcp(name.clone());
+        let (mut a, mut d) = (Vec::new(), Vec::new());
+        for id in ids {
+            live_statements(
+                snapshot,
+                compiled,
+                *id,
+                &via,
+                &ctx,
+                &mut a,
+                &mut d,
+                &mut review,
+            );
+        }
+        denies.extend(d.into_iter().filter_map(|mut r| {
+            let (inside, _) = split(&r.actions, governed, universe)?;
+            r.actions = inside;
+            Some(r)
+        }));
+        let pass = Rule {
+            actions: every.clone(),
+            scope: Arc::new(ResourceScope::Any),
+            tri: Tri::True,
+            resource_unknown: false,
+            clauses: Vec::new(),
+            unknown_variables: Vec::new(),
+            source: rcp_full_access_origin(),
+            via: via.clone(),
+        };
+        levels.push((via, vec![pass]));
+    }
 
     let mut grants: Vec<Grant> = Vec::new();
     let mut denied: Vec<Denied> = Vec::new();
@@ -760,6 +801,24 @@ fn evaluate(
             always,
         }),
     }
+}
+
+/// Where an RCP level's allow comes from: `RCPFullAWSAccess`, on every level.
+fn rcp_full_access_origin() -> Arc<Origin> {
+    static ORIGIN: std::sync::OnceLock<Arc<Origin>> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(|| {
+            Arc::new(Origin {
+                file: Arc::from("(AWS Organizations)"),
+                policy: Arc::from("RCPFullAWSAccess (attached to every level, cannot be detached)"),
+                policy_arn: None,
+                version: None,
+                kind: crate::model::PolicyKind::Rcp,
+                statement: crate::model::StatementRef::Index(0),
+                pointer: None,
+            })
+        })
+        .clone()
 }
 
 /// The grant of [`ALWAYS_ALLOWED`]: on every resource, from AWS itself.

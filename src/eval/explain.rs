@@ -58,7 +58,7 @@ pub enum ResourceMatch {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatementReport {
     pub effect: Effect,
-    /// `identity`, `boundary` or `scp`.
+    /// `identity`, `boundary`, `scp` or `rcp`.
     pub layer: &'static str,
     pub via: Via,
     #[serde(flatten)]
@@ -255,6 +255,19 @@ pub fn explain(
             reasons.push(format!("SCP level `{name}` does not allow `{action}`"));
         }
         allow = allow.and(level.allows());
+    }
+    // RCP levels allow everything (`RCPFullAWSAccess` cannot be detached) and deny only
+    // on the services RCPs govern
+    let governed = super::compile::RCP_SERVICES
+        .iter()
+        .any(|p| wildcard::matches_ignore_ascii_case(p, action));
+    for (name, ids) in layers.rcps.iter().filter(|_| governed) {
+        let via = Via::Rcp(name.clone());
+        let mut level = Layer::default();
+        for id in ids {
+            let d = visit(*id, &via, "rcp", &mut level);
+            deny = deny.or(d);
+        }
     }
 
     let always = action.eq_ignore_ascii_case(super::effective::ALWAYS_ALLOWED);

@@ -1,6 +1,7 @@
 //! The statements that bear on one principal, sorted into the layers AWS evaluates:
 //! identity policies (direct and through groups), the permissions boundary, and each
-//! SCP level. Shared by effective permissions and by `explain`.
+//! SCP level and each RCP level of the principal's account. Shared by effective
+//! permissions and by `explain`.
 
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ pub enum Via {
     Boundary,
     /// An SCP level of the organization.
     Scp(Arc<str>),
+    /// An RCP level over the resources of the principal's account.
+    Rcp(Arc<str>),
 }
 
 impl std::fmt::Display for Via {
@@ -27,6 +30,7 @@ impl std::fmt::Display for Via {
             Via::Group(g) => write!(f, "group `{g}`"),
             Via::Boundary => f.write_str("permissions boundary"),
             Via::Scp(l) => write!(f, "SCP level `{l}`"),
+            Via::Rcp(l) => write!(f, "RCP level `{l}`"),
         }
     }
 }
@@ -46,6 +50,9 @@ pub struct Layers {
     /// `None`: no boundary. `Some(None)`: a boundary whose document is unknown.
     pub boundary: Option<Option<PolicyId>>,
     pub scps: Vec<(Arc<str>, Vec<PolicyId>)>,
+    /// The RCP levels of the principal's account: they bound its requests on resources of
+    /// its account (evaluation takes unowned ARNs, S3's, as its account's too).
+    pub rcps: Vec<(Arc<str>, Vec<PolicyId>)>,
     pub unresolved: Vec<Unresolved>,
 }
 
@@ -82,8 +89,10 @@ impl Layers {
                 None
             }
         });
-        // SCPs do not restrict service-linked roles (AWS Organizations User Guide, "SCP
-        // effects on permissions")
+        // SCPs and RCPs do not restrict service-linked roles (AWS Organizations User
+        // Guide, "SCP effects on permissions", "RCP effects on permissions"); the
+        // management account has no chains at all
+
         let service_linked = principal.kind == crate::model::PrincipalKind::Role
             && principal
                 .path
@@ -92,11 +101,9 @@ impl Layers {
         if service_linked {
             return layers;
         }
-        layers.scps = snapshot
-            .scps
-            .iter()
-            .map(|l| (Arc::from(l.name.as_str()), l.policies.clone()))
-            .collect();
+        let account = principal.account.as_deref();
+        layers.scps = snapshot.scp_chain(account);
+        layers.rcps = snapshot.rcp_chain(account);
         layers
     }
 }

@@ -30,6 +30,8 @@ pub enum PolicyKind {
     Inline,
     /// Service control policy of an AWS Organizations level.
     Scp,
+    /// Resource control policy of an AWS Organizations level.
+    Rcp,
     /// A role's trust (assume role) policy.
     Trust,
 }
@@ -41,6 +43,7 @@ impl PolicyKind {
             PolicyKind::CustomerManaged => "customer managed policy",
             PolicyKind::Inline => "inline policy",
             PolicyKind::Scp => "SCP",
+            PolicyKind::Rcp => "RCP",
             PolicyKind::Trust => "trust policy",
         }
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Group, GroupId, Place, Policy, PolicyId, Principal};
+use super::{Group, GroupId, Organization, Place, Policy, PolicyId, Principal};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -85,6 +85,10 @@ pub struct Snapshot {
     pub principals: Vec<Principal>,
     pub groups: Vec<Group>,
     pub scps: Vec<ScpLevel>,
+    /// The AWS organization the side's export describes, if any: each account's SCP and
+    /// RCP chains (accounts it does not place get `scps`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<Organization>,
     pub warnings: Vec<Warning>,
     /// Whether some source of this side lists the users (an export does; a provisioner
     /// config or a template managing only groups and roles does not). When none does,
