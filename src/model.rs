@@ -7,6 +7,7 @@ mod key;
 mod origin;
 mod policy;
 mod principal;
+mod resource;
 mod snapshot;
 pub mod suggest;
 
@@ -17,4 +18,5 @@ pub use policy::{
     PrincipalClause, ResourceClause, Statement,
 };
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
+pub use resource::{Resource, ResourceKind};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

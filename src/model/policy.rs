@@ -32,6 +32,8 @@ pub enum PolicyKind {
     Scp,
     /// A role's trust (assume role) policy.
     Trust,
+    /// The policy of a resource (bucket, key, queue, topic, secret, ...).
+    Resource,
 }
 
 impl PolicyKind {
@@ -42,6 +44,7 @@ impl PolicyKind {
             PolicyKind::Inline => "inline policy",
             PolicyKind::Scp => "SCP",
             PolicyKind::Trust => "trust policy",
+            PolicyKind::Resource => "resource policy",
         }
     }
 }
