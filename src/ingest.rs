@@ -18,6 +18,7 @@ mod memberships;
 mod policy_doc;
 mod provisioner;
 mod raw;
+mod resource_policies;
 mod scp;
 mod source;
 mod terraform;
@@ -293,6 +294,12 @@ fn read_files(
     for (name, bytes, format) in files {
         if *format == Format::Memberships {
             memberships::apply(name, bytes, &mut snap)?;
+        }
+    }
+    // last: attribution may use the ARNs and accounts of everything else on the side
+    for (name, bytes, format) in files {
+        if *format == Format::ResourcePolicies {
+            resource_policies::load(name, bytes, &mut snap, opts)?;
         }
     }
     Ok(snap)

@@ -29,6 +29,8 @@ pub enum Format {
     Provisioner,
     /// User-to-group memberships (`group: user1 user2` lines, or YAML/JSON).
     Memberships,
+    /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
+    ResourcePolicies,
 }
 
 impl Format {
@@ -39,6 +41,7 @@ impl Format {
         Format::Terraform,
         Format::Provisioner,
         Format::Memberships,
+        Format::ResourcePolicies,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -50,6 +53,7 @@ impl Format {
             Format::Terraform => "terraform",
             Format::Provisioner => "provisioner",
             Format::Memberships => "memberships",
+            Format::ResourcePolicies => "resource-policies",
         }
     }
 
@@ -80,6 +84,12 @@ impl Format {
             }
             Format::Memberships => {
                 "user-to-group memberships (`group: user1 user2` lines, or YAML/JSON group → users)"
+            }
+            Format::ResourcePolicies => {
+                "resource policies: `s3api get-bucket-policy`, `kms get-key-policy`, `sqs \
+                 get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
+                 `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
+                 Config items, or a map of resource ARN to policy document"
             }
         }
     }
@@ -204,6 +214,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         } else {
             Format::AwsCli
         })
+    } else if super::resource_policies::recognizes(keys, text) {
+        Kind::Iam(Format::ResourcePolicies)
     } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
         // a policy document, or `aws organizations describe-policy` output
         Kind::Other(Other::Scp)
