@@ -174,6 +174,8 @@ pub fn route(o: &Origin, via: &Via) -> Route {
             Via::Group(g) => format!("group {g}"),
             Via::Boundary => "boundary".into(),
             Via::Scp(l) => format!("scp {l}"),
+            Via::Resource(r) => format!("resource {r}"),
+            Via::Identity => "identity".into(),
         },
         pointer: o.pointer.clone(),
     }

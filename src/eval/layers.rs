@@ -18,6 +18,11 @@ pub enum Via {
     Boundary,
     /// An SCP level of the organization.
     Scp(Arc<str>),
+    /// The policy of this resource (its ARN).
+    Resource(Arc<str>),
+    /// The principal's identity policies, needed beside a resource policy (another
+    /// account's resource, or a key policy delegating to IAM).
+    Identity,
 }
 
 impl std::fmt::Display for Via {
@@ -27,6 +32,8 @@ impl std::fmt::Display for Via {
             Via::Group(g) => write!(f, "group `{g}`"),
             Via::Boundary => f.write_str("permissions boundary"),
             Via::Scp(l) => write!(f, "SCP level `{l}`"),
+            Via::Resource(r) => write!(f, "resource policy of `{r}`"),
+            Via::Identity => f.write_str("identity policies"),
         }
     }
 }
