@@ -39,6 +39,7 @@ pub use detect::{Format, detect};
 pub use err::IngestError;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use policy_doc::{OriginBase, parse_policy_document};
+pub use resource_policies::load as load_resource_policies;
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};
 
@@ -302,6 +303,7 @@ fn read_files(
             resource_policies::load(name, bytes, &mut snap, opts)?;
         }
     }
+    resource_policies::dangling(&mut snap);
     Ok(snap)
 }
 

@@ -215,7 +215,10 @@ pub fn side(grants: &[&Grant]) -> Side {
                 " except {}",
                 scope_text(&e.scope).replace('\n', ", ")
             ));
-            routes.insert(route(&e.source, &e.via));
+            // the gate of resource policies (issue 8) is AWS's rule, not a statement
+            if e.via != Via::Identity {
+                routes.insert(route(&e.source, &e.via));
+            }
             if !e.conditions.is_empty() {
                 conditions.insert(format!("deny if {}", clauses_text(&e.conditions)));
             }

@@ -764,10 +764,7 @@ fn evaluate(
                 .collect();
         }
         if let Some(gated) = &res.gated {
-            pieces = pieces
-                .into_iter()
-                .filter_map(|g| gate(g, gated))
-                .collect();
+            pieces = pieces.into_iter().filter_map(|g| gate(g, gated)).collect();
         }
         grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
     }
@@ -779,7 +776,14 @@ fn evaluate(
             let mut a = Vec::new();
             for id in ids {
                 live_statements(
-                    snapshot, compiled, id, &via, &ctx, &mut a, &mut denies, &mut review,
+                    snapshot,
+                    compiled,
+                    id,
+                    &via,
+                    &ctx,
+                    &mut a,
+                    &mut denies,
+                    &mut review,
                 );
             }
             resource_levels.push((via, a));

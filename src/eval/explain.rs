@@ -233,13 +233,12 @@ pub fn explain(
     // policy to allow; a resource allow may need the identity allow too
     let identity_allow = allow;
     let gated = resource.and_then(|res| {
-        snapshot
-            .resources
-            .iter()
-            .find(|r| {
-                !super::resources::identity_suffices(r, principal)
-                    && r.patterns().iter().any(|p| wildcard::Pattern::parse(p).matches(res))
-            })
+        snapshot.resources.iter().find(|r| {
+            !super::resources::identity_suffices(r, principal)
+                && r.patterns()
+                    .iter()
+                    .any(|p| wildcard::Pattern::parse(p).matches(res))
+        })
     });
     if let Some(r) = gated {
         allow = Tri::False;

@@ -164,7 +164,7 @@ fn file_name(file: &str) -> FileName {
 }
 
 /// Reads one resource-policy file into `snap`.
-pub(crate) fn load(
+pub fn load(
     file: &Arc<str>,
     bytes: &[u8],
     snap: &mut Snapshot,
@@ -189,8 +189,9 @@ pub(crate) fn load(
         found: Vec::new(),
     };
     let top: Obj<'_> = object(&reader.text, &bytes, "")?;
-    let whole: &RawValue = serde_json::from_slice(&bytes)
-        .map_err(|e| IngestError::new(reader.text.json_error_place(0, &e, None), json_message(&e)))?;
+    let whole: &RawValue = serde_json::from_slice(&bytes).map_err(|e| {
+        IngestError::new(reader.text.json_error_place(0, &e, None), json_message(&e))
+    })?;
     reader.read_top(&top, whole)?;
     for f in reader.found {
         add(snap, f);
@@ -524,9 +525,9 @@ impl<'t> Reader<'t> {
                 .iter()
                 .find_map(|a| resource_arn_of(a, kind))
                 .or_else(|| {
-                    named.as_ref().and_then(|f| {
-                        self.regional("lambda", &format!("function:{f}"), &document)
-                    })
+                    named
+                        .as_ref()
+                        .and_then(|f| self.regional("lambda", &format!("function:{f}"), &document))
                 }),
             _ => named
                 .as_ref()
@@ -672,7 +673,12 @@ impl<'t> Reader<'t> {
                     .and_then(|n| self.regional(service, n, &document))
             });
         let Some(arn) = arn else {
-            return Err(self.missing(kind, self.name.rest.first().map(String::as_str), raw, pointer));
+            return Err(self.missing(
+                kind,
+                self.name.rest.first().map(String::as_str),
+                raw,
+                pointer,
+            ));
         };
         let account = self.account_of(&arn, None, raw, pointer)?;
         self.push(arn, Some(account), kind, document, raw, pointer);
@@ -693,7 +699,14 @@ impl<'t> Reader<'t> {
         let pointer = "/ResourcePolicy";
         let document = self.document(raw, pointer, &arn)?;
         let account = self.account_of(&arn, None, raw, pointer)?;
-        self.push(arn, Some(account), ResourceKind::Secret, document, raw, pointer);
+        self.push(
+            arn,
+            Some(account),
+            ResourceKind::Secret,
+            document,
+            raw,
+            pointer,
+        );
         Ok(())
     }
 
@@ -774,7 +787,11 @@ impl<'t> Reader<'t> {
         _given: Option<&str>,
     ) -> Result<(), IngestError> {
         let value: serde_json::Value = serde_json::from_str(raw.get()).map_err(|e| {
-            self.error(raw, pointer, format!("invalid configuration item: {}", json_message(&e)))
+            self.error(
+                raw,
+                pointer,
+                format!("invalid configuration item: {}", json_message(&e)),
+            )
         })?;
         self.config_value(&value, raw, pointer)
     }
@@ -791,11 +808,7 @@ impl<'t> Reader<'t> {
     ) -> Result<(), IngestError> {
         let field = |k: &str| item.get(k).and_then(serde_json::Value::as_str);
         let Some(rtype) = field("resourceType") else {
-            return Err(self.error(
-                raw,
-                pointer,
-                "the configuration item has no `resourceType`",
-            ));
+            return Err(self.error(raw, pointer, "the configuration item has no `resourceType`"));
         };
         if rtype.starts_with("AWS::IAM::") {
             return Ok(());
@@ -825,7 +838,10 @@ impl<'t> Reader<'t> {
         } else if let Some(p) = supp.get("Policy") {
             (Some(p.clone()), "/supplementaryConfiguration/Policy")
         } else if let Some(p) = supp.get("ResourcePolicy") {
-            (Some(p.clone()), "/supplementaryConfiguration/ResourcePolicy")
+            (
+                Some(p.clone()),
+                "/supplementaryConfiguration/ResourcePolicy",
+            )
         } else if let Some(p) = conf.get("Policy").or_else(|| conf.get("policy")) {
             (Some(p.clone()), "/configuration/Policy")
         } else {
@@ -857,17 +873,19 @@ impl<'t> Reader<'t> {
             "AWS::ECR::Repository" => ResourceKind::EcrRepository,
             _ => ResourceKind::Other,
         };
-        let arn = field("arn").or_else(|| field("ARN")).map(str::to_owned).or_else(|| {
-            let id = id?;
-            match kind {
-                ResourceKind::S3Bucket => Some(format!("arn:aws:s3:::{id}")),
-                ResourceKind::KmsKey => Some(format!(
-                    "arn:aws:kms:{}:{}:key/{id}",
-                    region?, account?
-                )),
-                _ => None,
-            }
-        });
+        let arn = field("arn")
+            .or_else(|| field("ARN"))
+            .map(str::to_owned)
+            .or_else(|| {
+                let id = id?;
+                match kind {
+                    ResourceKind::S3Bucket => Some(format!("arn:aws:s3:::{id}")),
+                    ResourceKind::KmsKey => {
+                        Some(format!("arn:aws:kms:{}:{}:key/{id}", region?, account?))
+                    }
+                    _ => None,
+                }
+            });
         let Some(arn) = arn else {
             return Err(self.error(
                 raw,
@@ -887,3 +905,84 @@ impl<'t> Reader<'t> {
 
 #[cfg(test)]
 mod tests;
+
+/// Warns of every principal a resource or trust policy of the side names that the side
+/// does not have (issue 8 item 4): an IAM user or role ARN of an account the side holds,
+/// or a unique id (`AROA…`, `AIDA…`: what AWS writes once the named principal is deleted).
+/// Such a reference grants nothing; the warning names the policy still holding it.
+pub(crate) fn dangling(snap: &mut Snapshot) {
+    let accounts: BTreeSet<&str> = snap
+        .principals
+        .iter()
+        .filter_map(|p| p.account.as_deref())
+        .collect();
+    let arns: BTreeSet<&str> = snap
+        .principals
+        .iter()
+        .filter_map(|p| p.arn.as_deref())
+        .collect();
+    let ids: BTreeSet<&str> = snap
+        .principals
+        .iter()
+        .filter_map(|p| p.id.as_deref())
+        .collect();
+    let mut policies: Vec<crate::model::PolicyId> =
+        snap.resources.iter().map(|r| r.policy).collect();
+    policies.extend(snap.principals.iter().filter_map(|p| p.trust));
+    let mut warnings = Vec::new();
+    for id in policies {
+        let Some(policy) = snap.policy(id) else {
+            continue;
+        };
+        for s in &policy.document.statements {
+            let Some(crate::model::PrincipalClause::Principal(pairs)) = &s.principal else {
+                continue;
+            };
+            for (kind, value) in pairs {
+                if kind != "AWS" {
+                    continue;
+                }
+                let unique = is_unique_id(value) && !ids.contains(value.as_str());
+                let gone_arn = value.starts_with("arn:aws:iam::")
+                    && (value.contains(":role/") || value.contains(":user/"))
+                    && arn_account(value).is_some_and(|a| accounts.contains(a))
+                    && !arns.contains(value.as_str());
+                if !(unique || gone_arn) {
+                    continue;
+                }
+                let what = if unique {
+                    "the unique id of a deleted principal"
+                } else {
+                    "a principal this side does not have"
+                };
+                warnings.push(crate::model::Warning {
+                    code: crate::model::WarningCode::DanglingPrincipal,
+                    place: Place {
+                        file: s.origin.file.clone(),
+                        line: None,
+                        column: None,
+                        pointer: s.origin.pointer.clone(),
+                    },
+                    message: format!(
+                        "{} `{}` {} names `{value}`, {what}: it grants that reference nothing",
+                        policy.kind.label(),
+                        policy.name,
+                        s.origin.statement
+                    ),
+                });
+            }
+        }
+    }
+    snap.warnings.extend(warnings);
+}
+
+/// `AROA…`, `AIDA…` (and the other IAM unique-id prefixes) followed by upper-case letters
+/// or digits (21 characters in real accounts; fixtures write shorter ones).
+fn is_unique_id(v: &str) -> bool {
+    (16..=32).contains(&v.len())
+        && ["AROA", "AIDA", "AGPA", "ANPA", "ASIA", "AKIA"]
+            .iter()
+            .any(|p| v.starts_with(p))
+        && v.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}

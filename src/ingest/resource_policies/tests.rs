@@ -28,15 +28,51 @@ fn region() -> LoadOptions {
 #[test]
 fn every_cli_sample_is_read_and_attributed() {
     let cases = [
-        ("s3api.get-bucket-policy.amzn-s3-demo-bucket.json", "arn:aws:s3:::amzn-s3-demo-bucket", ResourceKind::S3Bucket),
-        ("s3api.get-bucket-policy.example-shared-bucket.json", "arn:aws:s3:::example-shared-bucket", ResourceKind::S3Bucket),
-        ("kms.get-key-policy.1234abcd-12ab-34cd-56ef-1234567890ab.default.json", "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab", ResourceKind::KmsKey),
-        ("lambda.get-policy.my-function.json", "arn:aws:lambda:us-east-1:123456789012:function:my-function", ResourceKind::LambdaFunction),
-        ("lambda.get-policy.my-function.awsdocs-object-form.json", "arn:aws:lambda:us-west-2:123456789012:function:my-function", ResourceKind::LambdaFunction),
-        ("sqs.get-queue-attributes.example-queue.Policy.json", "arn:aws:sqs:us-east-1:123456789012:example-queue", ResourceKind::SqsQueue),
-        ("sns.get-topic-attributes.alerts.json", "arn:aws:sns:us-east-1:123456789012:alerts", ResourceKind::SnsTopic),
-        ("secretsmanager.get-resource-policy.MyTestSecret.json", "arn:aws:secretsmanager:us-west-2:123456789012:secret:MyTestSecret-a1b2c3", ResourceKind::Secret),
-        ("ecr.get-repository-policy.example-repo.json", "arn:aws:ecr:us-east-1:123456789012:repository/example-repo", ResourceKind::EcrRepository),
+        (
+            "s3api.get-bucket-policy.amzn-s3-demo-bucket.json",
+            "arn:aws:s3:::amzn-s3-demo-bucket",
+            ResourceKind::S3Bucket,
+        ),
+        (
+            "s3api.get-bucket-policy.example-shared-bucket.json",
+            "arn:aws:s3:::example-shared-bucket",
+            ResourceKind::S3Bucket,
+        ),
+        (
+            "kms.get-key-policy.1234abcd-12ab-34cd-56ef-1234567890ab.default.json",
+            "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            ResourceKind::KmsKey,
+        ),
+        (
+            "lambda.get-policy.my-function.json",
+            "arn:aws:lambda:us-east-1:123456789012:function:my-function",
+            ResourceKind::LambdaFunction,
+        ),
+        (
+            "lambda.get-policy.my-function.awsdocs-object-form.json",
+            "arn:aws:lambda:us-west-2:123456789012:function:my-function",
+            ResourceKind::LambdaFunction,
+        ),
+        (
+            "sqs.get-queue-attributes.example-queue.Policy.json",
+            "arn:aws:sqs:us-east-1:123456789012:example-queue",
+            ResourceKind::SqsQueue,
+        ),
+        (
+            "sns.get-topic-attributes.alerts.json",
+            "arn:aws:sns:us-east-1:123456789012:alerts",
+            ResourceKind::SnsTopic,
+        ),
+        (
+            "secretsmanager.get-resource-policy.MyTestSecret.json",
+            "arn:aws:secretsmanager:us-west-2:123456789012:secret:MyTestSecret-a1b2c3",
+            ResourceKind::Secret,
+        ),
+        (
+            "ecr.get-repository-policy.example-repo.json",
+            "arn:aws:ecr:us-east-1:123456789012:repository/example-repo",
+            ResourceKind::EcrRepository,
+        ),
     ];
     let opts = LoadOptions {
         account: Some("123456789012".into()),
@@ -61,7 +97,10 @@ fn a_resource_without_policy_adds_nothing() {
         "resource-policies/sqs.get-queue-attributes.MyQueue.All.json",
         "resource-policies/secretsmanager.get-resource-policy.NoPolicySecret.json",
     ] {
-        assert!(corpus(file, &region()).unwrap().resources.is_empty(), "{file}");
+        assert!(
+            corpus(file, &region()).unwrap().resources.is_empty(),
+            "{file}"
+        );
     }
 }
 
@@ -97,9 +136,18 @@ fn config_items_of_every_spelling_are_read() {
         ("configitem.rdk-example_ci.AWS_S3_Bucket.json", 1),
         ("configitem.rdk-example_ci.AWS_KMS_Key.json", 1),
         ("configitem.rdk-example_ci.AWS_IAM_Role.json", 0),
-        ("configservice.get-resource-config-history.AWS_S3_Bucket.example-shared-bucket.json", 1),
-        ("configservice.select-resource-config.AWS_S3_Bucket.BucketPolicy.json", 1),
-        ("config-snapshot.123456789012_Config_us-east-1_ConfigSnapshot_20240203T000012Z.json", 1),
+        (
+            "configservice.get-resource-config-history.AWS_S3_Bucket.example-shared-bucket.json",
+            1,
+        ),
+        (
+            "configservice.select-resource-config.AWS_S3_Bucket.BucketPolicy.json",
+            1,
+        ),
+        (
+            "config-snapshot.123456789012_Config_us-east-1_ConfigSnapshot_20240203T000012Z.json",
+            1,
+        ),
     ];
     for (file, n) in cases {
         let snap = corpus(&format!("aws-config/{file}"), &LoadOptions::default())
@@ -127,10 +175,26 @@ fn a_key_policy_without_region_or_account_is_an_error_naming_what_is_missing() {
 fn malformed_documents_are_placed() {
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&str, &str, &str); 4] = [
-        ("s3api.get-bucket-policy.b.json", r#"{"Policy": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}"}"#, "/Policy"),
-        ("secretsmanager.get-resource-policy.s.json", r#"{"ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s", "Name": "s", "ResourcePolicy": "{\"Statement\": [{\"Effect\": \"Maybe\"}]}"}"#, "/ResourcePolicy"),
-        ("map.json", r#"{"arn:aws:sqs:us-east-1:111122223333:q": {"Statement": [{"Effect": "Allow", "Principal": "*"}]}}"#, "/arn:aws:sqs:us-east-1:111122223333:q/Statement/0"),
-        ("config.json", r#"{"configurationItems": [{"resourceType": "AWS::S3::Bucket", "arn": "arn:aws:s3:::b", "accountId": "111122223333", "supplementaryConfiguration": {"BucketPolicy": {"policyText": "{\"Statement\": 3}"}}}]}"#, "/configurationItems/0/supplementaryConfiguration/BucketPolicy/policyText"),
+        (
+            "s3api.get-bucket-policy.b.json",
+            r#"{"Policy": "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}]}"}"#,
+            "/Policy",
+        ),
+        (
+            "secretsmanager.get-resource-policy.s.json",
+            r#"{"ARN": "arn:aws:secretsmanager:us-east-1:111122223333:secret:s", "Name": "s", "ResourcePolicy": "{\"Statement\": [{\"Effect\": \"Maybe\"}]}"}"#,
+            "/ResourcePolicy",
+        ),
+        (
+            "map.json",
+            r#"{"arn:aws:sqs:us-east-1:111122223333:q": {"Statement": [{"Effect": "Allow", "Principal": "*"}]}}"#,
+            "/arn:aws:sqs:us-east-1:111122223333:q/Statement/0",
+        ),
+        (
+            "config.json",
+            r#"{"configurationItems": [{"resourceType": "AWS::S3::Bucket", "arn": "arn:aws:s3:::b", "accountId": "111122223333", "supplementaryConfiguration": {"BucketPolicy": {"policyText": "{\"Statement\": 3}"}}}]}"#,
+            "/configurationItems/0/supplementaryConfiguration/BucketPolicy/policyText",
+        ),
     ];
     for (name, text, pointer) in cases {
         let path = dir.path().join(name);
