@@ -458,7 +458,7 @@ struct Key {
     principal: Option<usize>,
     /// With resource policies: the principal's account and the resource statements
     /// that apply to it.
-    resources: Option<(Option<String>, Vec<(u32, u32, u8, bool)>)>,
+    resources: Option<(Option<String>, Vec<super::resources::Applied>)>,
 }
 
 /// Computes every principal's effective permissions.

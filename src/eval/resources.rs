@@ -177,8 +177,12 @@ pub struct ResourceRules {
     pub gated: Option<Arc<ResourceScope>>,
     /// What the rules depend on, for sharing evaluations between principals: (resource,
     /// statement, truth, needs identity) of every statement that applies.
-    pub signature: Vec<(u32, u32, u8, bool)>,
+    pub signature: Vec<Applied>,
 }
+
+/// One resource statement that applies to a principal: (resource index, statement index,
+/// truth, needs the identity allow).
+pub type Applied = (u32, u32, u8, bool);
 
 /// The resource account's RCP chain (issue 8 item 2): the levels that bound what
 /// resource policies can grant on resources of `account`, each as (name, policies).
