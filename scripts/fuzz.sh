@@ -162,6 +162,7 @@ make_seeds() {
     seed levels src/ingest/provisioner/levels.yaml $m/levels-*.yaml
     seed organizations fixtures/aws/org/*/organization/*.json $m/org-*.json
     seed scp fixtures/aws/company/scp-*.json fixtures/oracle/scp/scp-*.json $m/scp-not-policy.yaml
+    seed resource_policies fixtures/aws/resources/before/*.json ../shared/corpus/formats/resource-policies/*.json $m/res-*.json
     seed context fixtures/aws/company/context.json $m/context-bad.json
     printf 'aws:SourceIp: 10.0.0.1\naws:PrincipalTag/team: [a, b]\n' | seed_bytes context yaml
     seed map fixtures/aws/migration/map.yaml fixtures/provisioner/migration/map.yaml

@@ -20,6 +20,7 @@ mod organizations;
 mod policy_doc;
 mod provisioner;
 mod raw;
+mod resource_policies;
 mod scp;
 mod source;
 mod terraform;
@@ -41,6 +42,7 @@ pub use err::IngestError;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use organizations::load_organization;
 pub use policy_doc::{OriginBase, parse_policy_document};
+pub use resource_policies::load as load_resource_policies;
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};
 
@@ -406,6 +408,13 @@ fn read_files(
             memberships::apply(name, bytes, &mut snap)?;
         }
     }
+    // last: attribution may use the ARNs and accounts of everything else on the side
+    for (name, bytes, format) in files {
+        if *format == Format::ResourcePolicies {
+            resource_policies::load(name, bytes, &mut snap, opts)?;
+        }
+    }
+    resource_policies::dangling(&mut snap);
     Ok(snap)
 }
 

@@ -8,6 +8,7 @@ mod org;
 mod origin;
 mod policy;
 mod principal;
+mod resource;
 mod snapshot;
 pub mod suggest;
 
@@ -21,4 +22,5 @@ pub use policy::{
     PrincipalClause, ResourceClause, Statement,
 };
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
+pub use resource::{Resource, ResourceKind};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

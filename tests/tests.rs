@@ -22,5 +22,6 @@ mod oracle;
 mod organizations;
 mod provisioner;
 mod reports;
+mod resources;
 mod terraform;
 mod util;

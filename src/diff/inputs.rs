@@ -56,6 +56,16 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 .any(|s| !s.unresolved.is_empty())
         })
         .collect();
+    // resource policies bear on principals by who they are (issue 8): every resource
+    // enters every principal's fingerprint, with the principal's own facts
+    let resources: Option<u64> = (!snap.resources.is_empty()).then(|| {
+        let mut h = FxHasher::default();
+        for r in &snap.resources {
+            (&r.arn, &r.account, r.kind).hash(&mut h);
+            policies.get(r.policy.0 as usize).map(|x| x.0).hash(&mut h);
+        }
+        h.finish()
+    });
     snap.principals
         .par_iter()
         .map(|p| {
@@ -102,7 +112,8 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 }
             }
             p.kind.hash(&mut h);
-            if specific {
+            resources.hash(&mut h);
+            if specific || resources.is_some() {
                 principal_facts(p, &mut h);
             }
             Some(h.finish())

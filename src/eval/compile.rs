@@ -81,6 +81,10 @@ impl CompiledSnapshot {
                     .flat_map(|(_, v)| v.iter())
                     .for_each(|id| mark(*id));
             }
+            // resource policies may bear on any principal
+            for r in &snapshot.resources {
+                mark(r.policy);
+            }
             need
         });
         let wanted = |i: usize| {

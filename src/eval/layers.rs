@@ -21,6 +21,11 @@ pub enum Via {
     Scp(Arc<str>),
     /// An RCP level over the resources of the principal's account.
     Rcp(Arc<str>),
+    /// The policy of this resource (its ARN).
+    Resource(Arc<str>),
+    /// The principal's identity policies, needed beside a resource policy (another
+    /// account's resource, or a key policy delegating to IAM).
+    Identity,
 }
 
 impl std::fmt::Display for Via {
@@ -31,6 +36,8 @@ impl std::fmt::Display for Via {
             Via::Boundary => f.write_str("permissions boundary"),
             Via::Scp(l) => write!(f, "SCP level `{l}`"),
             Via::Rcp(l) => write!(f, "RCP level `{l}`"),
+            Via::Resource(r) => write!(f, "resource policy of `{r}`"),
+            Via::Identity => f.write_str("identity policies"),
         }
     }
 }

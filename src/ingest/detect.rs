@@ -31,6 +31,8 @@ pub enum Format {
     Memberships,
     /// AWS Organizations CLI outputs (`list-roots`, `list-accounts-for-parent`, ...).
     AwsOrganizations,
+    /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
+    ResourcePolicies,
 }
 
 impl Format {
@@ -42,6 +44,7 @@ impl Format {
         Format::Provisioner,
         Format::Memberships,
         Format::AwsOrganizations,
+        Format::ResourcePolicies,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -54,6 +57,7 @@ impl Format {
             Format::Provisioner => "provisioner",
             Format::Memberships => "memberships",
             Format::AwsOrganizations => "aws-organizations",
+            Format::ResourcePolicies => "resource-policies",
         }
     }
 
@@ -88,6 +92,12 @@ impl Format {
             Format::AwsOrganizations => {
                 "`aws organizations` CLI JSON (`Roots`, `Organization`, `OrganizationalUnits`, \
                  `Accounts`, `Targets`, `Policies` of SCPs/RCPs, `describe-policy` output)"
+            }
+            Format::ResourcePolicies => {
+                "resource policies: `s3api get-bucket-policy`, `kms get-key-policy`, `sqs \
+                 get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
+                 `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
+                 Config items, or a map of resource ARN to policy document"
             }
         }
     }
@@ -226,6 +236,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         } else {
             Format::AwsCli
         })
+    } else if super::resource_policies::recognizes(keys, text) {
+        Kind::Iam(Format::ResourcePolicies)
     } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
         // a policy document, or `aws organizations describe-policy` output
         Kind::Other(Other::Scp)

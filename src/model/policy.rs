@@ -34,6 +34,8 @@ pub enum PolicyKind {
     Rcp,
     /// A role's trust (assume role) policy.
     Trust,
+    /// The policy of a resource (bucket, key, queue, topic, secret, ...).
+    Resource,
 }
 
 impl PolicyKind {
@@ -45,6 +47,7 @@ impl PolicyKind {
             PolicyKind::Scp => "SCP",
             PolicyKind::Rcp => "RCP",
             PolicyKind::Trust => "trust policy",
+            PolicyKind::Resource => "resource policy",
         }
     }
 }
