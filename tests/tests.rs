@@ -21,5 +21,6 @@ mod malformed;
 mod oracle;
 mod provisioner;
 mod reports;
+mod schema;
 mod terraform;
 mod util;

@@ -54,8 +54,8 @@ pub enum Command {
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    /// Print the JSON Schema (draft 2020-12) of an input format iamdiff reads, for
-    /// editors and CI validation
+    /// Print the JSON Schema (draft 2020-12) of an input format iamdiff reads or a JSON
+    /// report it writes, for editors and CI validation
     Schema {
         #[arg(value_enum)]
         what: SchemaWhat,
@@ -72,6 +72,10 @@ pub enum Command {
 pub enum SchemaWhat {
     /// The provisioner target config (`client`, `environment`, `tier`, `security`, ...)
     Target,
+    /// The JSON report of `iamdiff diff --format json`
+    Diff,
+    /// The JSON report of `iamdiff effective --format json`
+    Effective,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
