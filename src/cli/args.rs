@@ -145,6 +145,10 @@ pub struct DiffArgs {
     /// checkout in CI); default: the working directory
     #[arg(long, value_name = "DIR")]
     pub source_root: Option<PathBuf>,
+    /// The URL where the full report is published (a CI artifact or a page); the Markdown
+    /// report links to it
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
     /// JUnit: list every compared principal, unchanged ones as passing test cases
     #[arg(long)]
     pub junit_all: bool,
