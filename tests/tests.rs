@@ -20,6 +20,7 @@ mod hostile_readers;
 mod malformed;
 mod oracle;
 mod provisioner;
+mod report_scale;
 mod reports;
 mod schema;
 mod terraform;
