@@ -90,14 +90,19 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     assert!(!md.contains(HOSTILE));
     assert!(!md.contains("<svg"));
     // an input `|` cannot end a table cell
-    assert!(md.contains("\\| \\`\\*bold\\*\\` \\[link\\](javascript:alert(3)) &amp; more"));
-    // verdict first, then who is hit hardest: carol's lost pairs lead the table
+    // text between backticks is code, not an escaped backtick shown literally (issue 12)
+    assert!(md.contains("\\| <code>*bold*</code> \\[link\\](javascript:alert(3)) &amp; more"));
+    // verdict first, then who is hit hardest (issue 12): failing principals by highest
+    // access level, then actions lost
     assert!(md.contains(
         "**FAIL** — 7 findings fail the gate (lost, narrowed, removed, review at ≥ Read), 1 waived"
     ));
     let table_start = md.find("| Principal |").expect("summary table");
     let first_row = md[table_start..].lines().nth(2).expect("a row");
-    assert!(first_row.starts_with("| user carol |"), "{first_row}");
+    assert!(
+        first_row.contains("| Permissions management |") && first_row.ends_with("| ❌ fail |"),
+        "{first_row}"
+    );
 
     // a principal with more findings than the cap
     let mut big = report.clone();
@@ -109,7 +114,7 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     let f = p.findings[0].clone();
     p.findings = vec![f; markdown::MAX_ROWS + 7];
     let md = render(&big, markdown::write_markdown);
-    assert!(md.contains("… 7 more in the HTML/JSON report"));
+    assert!(md.contains("… 7 more in the full report"));
 
     // many principals: the comment stays within GitHub's limit
     let mut many = report.clone();
@@ -128,7 +133,7 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
         .collect();
     let md = render(&many, markdown::write_markdown);
     assert!(md.len() < 65_536, "{}", md.len());
-    assert!(md.contains("more principals in the HTML/JSON report"));
+    assert!(md.contains("did not fit in a comment"));
 }
 
 #[test]
@@ -140,8 +145,8 @@ fn html_is_self_contained_and_escaped() {
     assert!(!page.contains("//cdn"));
     assert!(!page.contains("<link"), "no external stylesheet");
     assert!(!page.contains(" src=\""), "no external script or image");
-    // the hostile principal shows only as text
-    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    // the hostile principal is only data: JSON whose `<` cannot open an element
+    assert!(page.contains("\\u003cimg src=x onerror=alert(1)\\u003e"));
     assert!(!page.contains("<img"));
     assert!(!page.contains("<svg onload"));
     // the CSS and script are inlined as they are
@@ -155,9 +160,14 @@ fn html_is_self_contained_and_escaped() {
         .filter(|x| x.lost > 0)
         .count();
     assert_eq!(page.matches("<rect class=\"bar ").count(), segments);
-    // one table row per finding
-    let findings = report.findings().count();
-    assert_eq!(page.matches("<tr data-principal=").count(), findings);
+    // one entry per principal's finding in the embedded data, which cannot close its element
+    let tag = "id=\"report-data\">";
+    let start = page.rfind(tag).expect("data element") + tag.len();
+    let end = start + page[start..].find("</script>").expect("data end");
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).expect("data is json");
+    let findings: usize = report.principals.iter().map(|p| p.findings.len()).sum();
+    assert_eq!(data["f"].as_array().expect("findings").len(), findings);
+    assert!(!page[start..end].contains('<'));
 }
 
 #[test]

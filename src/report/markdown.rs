@@ -1,13 +1,19 @@
 //! The diff report as GitHub-flavoured Markdown, for a pull-request comment or a CI step
-//! summary: the verdict first, a table of who is hit hardest, then one collapsible section
-//! per principal with its findings grouped by service.
+//! summary: the verdict first, then (with root causes) the changes, the principals ranked
+//! by severity, one collapsible section per principal, and last the sign-off and an
+//! attestation block for the reviewer.
 //!
-//! Everything that comes from inputs is escaped twice over: for Markdown (`|`, `*`, `_`,
-//! `[`, `]`, backticks, `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in
-//! Markdown. Inside raw HTML (`<summary>`) Markdown escapes are not processed, so there
-//! only HTML escaping is used. Lists are capped (50 findings per principal, 100 rows per
-//! table) and the principals' sections stop before GitHub's 65,536-character comment limit,
-//! each cut saying how much more the HTML and JSON reports hold.
+//! GitHub rejects a comment over 65,536 characters. The budget is spent in severity order
+//! (failing first, then the highest access level, then the most actions lost): a section
+//! that does not fit is skipped and the next, smaller one tried, never a stop at the first
+//! that does not fit; the worst principal is always shown, cut to the rows that fit. Every
+//! table has at most six columns. Paths are relative to `--source-root`, and
+//! `--report-url` adds a line pointing at the full report.
+//!
+//! Everything that comes from inputs is escaped for Markdown (`|`, `*`, `_`, `[`, `]`,
+//! `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in Markdown; text
+//! between backticks becomes `<code>` (so no escaped backtick shows literally). Inside
+//! raw HTML (`<summary>`) only HTML escaping is used.
 
 use std::io::{self, Write};
 
@@ -21,68 +27,114 @@ pub const MAX_ROWS: usize = 50;
 pub const MAX_LIST: usize = 100;
 /// GitHub rejects a comment over 65,536 characters; this leaves a margin for a header a
 /// CI step may add.
-const COMMENT_BUDGET: usize = 60_000;
+pub const COMMENT_BUDGET: usize = 60_000;
 /// Actions shown per finding.
 const SHOW_ACTIONS: usize = 10;
 /// Resources shown per side.
 const SHOW_RESOURCES: usize = 3;
 
 pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    // the verdict, summary and tables first, the warnings, waivers and footer last; the
-    // principals' sections fill what GitHub's comment limit leaves between them
-    let mut head = Vec::new();
-    write_head(report, &mut head)?;
-    let mut tail = Vec::new();
-    write_warnings(report, &mut tail)?;
-    write_waivers(&report.waivers, &mut tail)?;
-    writeln!(
-        tail,
-        "<sub>{} · catalog {} · before: {} · after: {}</sub>",
-        html(&report.tool),
-        html(&report.catalog),
-        html(&report.before.sources.join(", ")),
-        html(&report.after.sources.join(", "))
-    )?;
-    w.write_all(&head)?;
-    if !report.principals.is_empty() {
-        writeln!(w, "### Findings by principal\n")?;
-        let budget = COMMENT_BUDGET.saturating_sub(head.len() + tail.len());
-        let mut used = 0;
-        for (i, p) in report.principals.iter().enumerate() {
-            let mut section = Vec::new();
-            write_principal(p, &mut section)?;
-            used += section.len();
-            if used > budget {
-                writeln!(
-                    w,
-                    "… {} more principals in the HTML/JSON report\n",
-                    report.principals.len() - i
-                )?;
-                break;
-            }
-            w.write_all(&section)?;
-        }
-    }
-    w.write_all(&tail)
+    let text = render(report)?;
+    w.write_all(text.as_bytes())
 }
 
-fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+/// The whole comment; its length in characters stays within [`COMMENT_BUDGET`].
+pub fn render(report: &DiffReport) -> io::Result<String> {
+    // the verdict, changes and ranking first; the sign-off and attestation last; the
+    // principals' sections fill what the comment limit leaves between them
+    let order = ranked(report);
+    let mut head = Vec::new();
+    write_head(report, &order, &mut head)?;
+    let mut tail = Vec::new();
+    write_warnings(report, &mut tail)?;
+    write_waivers(report, &mut tail)?;
+    write_sign_off(report, &mut tail)?;
+    write_attestation(&mut tail)?;
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let tail = String::from_utf8_lossy(&tail).into_owned();
+    let mut out = head;
+    if !order.is_empty() {
+        out.push_str("### Findings by principal, most severe first\n\n");
+        // room for the heading and the closing note on skipped sections
+        let budget = COMMENT_BUDGET.saturating_sub(chars(&out) + chars(&tail) + 200);
+        let mut used = 0;
+        let mut skipped = 0;
+        for (i, p) in order.iter().enumerate() {
+            let mut section = principal_section(p, MAX_ROWS)?;
+            if i == 0 {
+                // the worst principal is always shown: fewer rows until it fits
+                let mut rows = MAX_ROWS;
+                while used + chars(&section) > budget && rows > 0 {
+                    rows /= 2;
+                    section = principal_section(p, rows)?;
+                }
+            }
+            let n = chars(&section);
+            if used + n > budget && i > 0 {
+                skipped += 1;
+                continue;
+            }
+            used += n;
+            out.push_str(&section);
+        }
+        if skipped > 0 {
+            out.push_str(&format!(
+                "… {skipped} more {} did not fit in a comment: see the full report\n\n",
+                if skipped == 1 {
+                    "principal"
+                } else {
+                    "principals"
+                }
+            ));
+        }
+    }
+    out.push_str(&tail);
+    Ok(out)
+}
+
+/// Characters as GitHub counts them (not bytes).
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Principals most severe first: failing, then highest access level, then most actions
+/// lost, then most findings, then by name.
+pub fn ranked(report: &DiffReport) -> Vec<&PrincipalDiff> {
+    let mut order: Vec<&PrincipalDiff> = report.principals.iter().collect();
+    order.sort_by(|a, b| {
+        b.fails_gate
+            .cmp(&a.fails_gate)
+            .then_with(|| b.max_severity.cmp(&a.max_severity))
+            .then_with(|| b.counts.lost_pairs.cmp(&a.counts.lost_pairs))
+            .then_with(|| b.findings.len().cmp(&a.findings.len()))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.kind.cmp(&b.kind))
+    });
+    order
+}
+
+fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
+    let mut section = Vec::new();
+    write_principal(p, rows, &mut section)?;
+    Ok(String::from_utf8_lossy(&section).into_owned())
+}
+
+fn write_head(report: &DiffReport, order: &[&PrincipalDiff], w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## iamdiff: IAM migration diff\n")?;
     let (word, text) = report.gate.verdict();
     let icon = if report.gate.passed { "✅" } else { "❌" };
     writeln!(w, "{icon} **{word}** — {}\n", md(&text))?;
+    if let Some(url) = &report.report_url {
+        writeln!(w, "Full report: <{}>\n", url.replace(['<', '>', ' '], ""))?;
+    }
 
     let s = &report.summary;
     let c = &s.counts;
+    writeln!(w, "{}\n", md(&super::diff::compared_sentence(s)))?;
     writeln!(
         w,
-        "{} principals compared: **{} changed**, **{} removed**, **{} new**. \
-         Actions lost: **{}** ({} action × resource-type pairs) · narrowed: {} ({}) · \
+        "Actions lost: **{}** ({} action × resource-type pairs) · narrowed: {} ({}) · \
          conditional: {} ({}) · gained: {} ({}) · needs review: {}\n",
-        s.compared,
-        s.changed,
-        s.removed,
-        s.new,
         c.lost,
         c.lost_pairs,
         c.narrowed,
@@ -93,60 +145,64 @@ fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         c.gained_pairs,
         c.review
     )?;
-    if report.principals.is_empty() {
+    // the changes that cause the findings lead here (root causes, issue 12 item 1)
+    if order.is_empty() {
         writeln!(w, "No principal changed.\n")
     } else {
-        write_summary_table(report, w)
+        write_summary_table(order, w)
     }
 }
 
-fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    // who is hit hardest first
-    let mut order: Vec<&PrincipalDiff> = report.principals.iter().collect();
-    order.sort_by(|a, b| {
-        b.counts
-            .lost_pairs
-            .cmp(&a.counts.lost_pairs)
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.kind.cmp(&b.kind))
-    });
+fn write_summary_table(order: &[&PrincipalDiff], w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
-        "| Principal | Status | Lost | Lost pairs | Narrowed | Conditional | Gained | Gained pairs | Review | Max severity | Gate |"
+        "| Principal | Status | Severity | Lost (pairs) | Other changes | Gate |"
     )?;
-    writeln!(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|")?;
+    writeln!(w, "|---|---|---|--:|---|:-:|")?;
     for p in order.iter().take(MAX_LIST) {
         let n = &p.counts;
+        let mut other = Vec::new();
+        for (k, v) in [
+            ("narrowed", n.narrowed),
+            ("conditional", n.conditional),
+            ("gained", n.gained),
+            ("review", n.review),
+        ] {
+            if v > 0 {
+                other.push(format!("{v} {k}"));
+            }
+        }
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} ({}) | {} | {} |",
             md(&principal_label(p)),
             p.status.as_str(),
+            p.max_severity,
             n.lost,
             n.lost_pairs,
-            n.narrowed,
-            n.conditional,
-            n.gained,
-            n.gained_pairs,
-            n.review,
-            p.max_severity,
+            if other.is_empty() {
+                "—".to_owned()
+            } else {
+                other.join(" · ")
+            },
             if p.fails_gate { "❌ fail" } else { "pass" }
         )?;
     }
     if order.len() > MAX_LIST {
         writeln!(
             w,
-            "\n… {} more principals in the HTML/JSON report",
+            "\n… {} more principals in the full report",
             order.len() - MAX_LIST
         )?;
     }
     writeln!(w)
 }
 
-fn write_principal(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
+fn write_principal(p: &PrincipalDiff, rows: usize, w: &mut dyn Write) -> io::Result<()> {
     let failing = p.findings.iter().filter(|f| f.fails_gate).count();
     let mut bits = vec![
         p.status.as_str().to_owned(),
+        p.max_severity.to_string(),
         count(p.findings.len(), "finding"),
     ];
     if failing > 0 {
@@ -171,20 +227,25 @@ fn write_principal(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
     } else if let Some(a) = p.arn_before.as_ref().or(p.arn_after.as_ref()) {
         writeln!(w, "ARN: {}\n", md(a))?;
     }
-    writeln!(
-        w,
-        "| Service | Finding | Actions | Witness | Before | After | Waiver |"
-    )?;
-    writeln!(w, "|---|---|---|---|---|---|---|")?;
-    for f in p.findings.iter().take(MAX_ROWS) {
-        write_finding_row(f, w)?;
-    }
-    if p.findings.len() > MAX_ROWS {
+    if rows > 0 {
         writeln!(
             w,
-            "\n… {} more in the HTML/JSON report",
-            p.findings.len() - MAX_ROWS
+            "| Service | Finding | Actions | Before | After | Waiver |"
         )?;
+        writeln!(w, "|---|---|---|---|---|---|")?;
+        // failing findings first, then the most severe
+        let mut fs: Vec<&Finding> = p.findings.iter().collect();
+        fs.sort_by(|a, b| {
+            b.fails_gate
+                .cmp(&a.fails_gate)
+                .then_with(|| b.severity.cmp(&a.severity))
+        });
+        for f in fs.iter().take(rows) {
+            write_finding_row(f, w)?;
+        }
+    }
+    if p.findings.len() > rows {
+        writeln!(w, "\n… {} more in the full report", p.findings.len() - rows)?;
     }
     writeln!(w, "\n</details>\n")
 }
@@ -218,13 +279,17 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         ),
         None => String::new(),
     };
+    let witness = f
+        .witness
+        .as_deref()
+        .map(|x| format!("<br>e.g. {}", md(x)))
+        .unwrap_or_default();
     writeln!(
         w,
-        "| {service} | **{}** · {}{gate}<br>{} | {actions} | {} | {} | {} | {waiver} |",
+        "| {service} | **{}** · {}{gate}<br>{}{witness} | {actions} | {} | {} | {waiver} |",
         f.code,
         f.severity,
         md(&f.message),
-        f.witness.as_deref().map(md).unwrap_or_default(),
         side_cell(&f.before),
         side_cell(&f.after),
     )
@@ -272,31 +337,35 @@ fn write_warnings(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if n > MAX_LIST {
-        writeln!(w, "- … {} more in the HTML/JSON report", n - MAX_LIST)?;
+        writeln!(w, "- … {} more in the full report", n - MAX_LIST)?;
     }
     writeln!(w)
 }
 
-fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> {
+fn write_waivers(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let waivers: &[WaiverStatus] = &report.waivers;
     if waivers.is_empty() {
         return Ok(());
     }
-    writeln!(w, "### Waivers ({})\n", waivers.len())?;
+    writeln!(w, "### Waivers used ({})\n", waivers.len())?;
     writeln!(
         w,
-        "| # | Principal | Action | Resource | State | Matched | Reason | Approved by | Expires |"
+        "| # | Waiver | State | Matched | Reason · approved by | Expires |"
     )?;
-    writeln!(w, "|--:|---|---|---|---|--:|---|---|---|")?;
+    writeln!(w, "|--:|---|---|---|---|---|")?;
     for x in waivers.iter().take(MAX_LIST) {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} · {}{} | {} | {} | {} · {} | {} |",
             x.index,
             md(&x.principal),
             md(&x.action),
-            x.resource.as_deref().map(md).unwrap_or_else(|| "—".into()),
+            x.resource
+                .as_deref()
+                .map(|r| format!(" · {}", md(r)))
+                .unwrap_or_default(),
             x.state.as_str(),
-            x.matched,
+            md(&report.waiver_matches(x)),
             md(&x.reason),
             md(&x.approved_by),
             x.expires.as_deref().map(md).unwrap_or_else(|| "—".into()),
@@ -305,9 +374,52 @@ fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> 
     if waivers.len() > MAX_LIST {
         writeln!(
             w,
-            "\n… {} more in the HTML/JSON report",
+            "\n… {} more in the full report",
             waivers.len() - MAX_LIST
         )?;
+    }
+    writeln!(w)
+}
+
+/// What a sign-off needs: tool and catalog, inputs with their digests, the gate, when.
+fn write_sign_off(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let s = super::diff::SignOff::of(report);
+    writeln!(w, "### Sign-off\n")?;
+    writeln!(w, "- Tool: {} · catalog: {}", md(s.tool), md(s.catalog))?;
+    writeln!(w, "- Gate: {}", md(&s.gate))?;
+    writeln!(w, "- Generated: {}", md(&s.generated))?;
+    writeln!(w, "- Waivers used: {}", md(&s.waivers))?;
+    if s.inputs.is_empty() {
+        writeln!(w, "- Inputs: {}", md(&s.sources))?;
+    }
+    writeln!(w)?;
+    if !s.inputs.is_empty() {
+        writeln!(w, "| Input | Role | SHA-256 |")?;
+        writeln!(w, "|---|---|---|")?;
+        for i in s.inputs {
+            writeln!(
+                w,
+                "| {} | {} | <code>{}</code> |",
+                md(&i.uri),
+                md(&i.role),
+                i.sha256
+                    .as_deref()
+                    .map(html)
+                    .unwrap_or_else(|| "— (not a file)".into())
+            )?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// The block the reviewer fills in.
+fn write_attestation(w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "### Attestation\n")?;
+    writeln!(w, "| Field | Entry |")?;
+    writeln!(w, "|---|---|")?;
+    for field in super::diff::ATTESTATION_FIELDS {
+        writeln!(w, "| {field} | &nbsp; |")?;
     }
     writeln!(w)
 }
@@ -328,14 +440,33 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// Escapes text for a Markdown context (a table cell or a paragraph) that GitHub also
-/// reads as HTML. Line breaks become `<br>` so a value cannot end a table row.
+/// reads as HTML. Line breaks become `<br>` so a value cannot end a table row; text
+/// between backticks becomes `<code>` (a lone backtick a plain `'`).
 pub fn md(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 8);
+    let spans: Vec<&str> = s.split('`').collect();
+    let last = spans.len().saturating_sub(1);
+    for (i, span) in spans.iter().enumerate() {
+        if i % 2 == 1 && (i < last || last.is_multiple_of(2)) {
+            // a code span: HTML-escaped, and `|` as an entity so it cannot split a cell
+            o.push_str("<code>");
+            o.push_str(&html(span).replace('|', "&#124;").replace('\n', " "));
+            o.push_str("</code>");
+            continue;
+        }
+        if i > 0 && i % 2 == 1 {
+            o.push('\'');
+        }
+        md_text(span, &mut o);
+    }
+    o
+}
+
+fn md_text(s: &str, o: &mut String) {
     for c in s.chars() {
         match c {
             '\\' => o.push_str("\\\\"),
             '|' => o.push_str("\\|"),
-            '`' => o.push_str("\\`"),
             '*' => o.push_str("\\*"),
             '_' => o.push_str("\\_"),
             '[' => o.push_str("\\["),
@@ -350,7 +481,6 @@ pub fn md(s: &str) -> String {
             c => o.push(c),
         }
     }
-    o
 }
 
 /// Escapes text inside raw HTML (`<summary>`), where Markdown escapes would show literally.
@@ -377,9 +507,15 @@ mod tests {
     #[test]
     fn escapes_markdown_and_html() {
         assert_eq!(
-            md("<img src=x>|`*_[]&\\~"),
-            "&lt;img src=x&gt;\\|\\`\\*\\_\\[\\]&amp;\\\\\\~"
+            md("<img src=x>|*_[]&\\~"),
+            "&lt;img src=x&gt;\\|\\*\\_\\[\\]&amp;\\\\\\~"
         );
+        assert_eq!(
+            md("policy `a|b<c>` x"),
+            "policy <code>a&#124;b&lt;c&gt;</code> x"
+        );
+        assert_eq!(md("it`s"), "it's");
+        assert!(!md("`a` `b").contains('`'));
         assert_eq!(md("a\nb"), "a<br>b");
         assert_eq!(html("<b a=\"'\">&"), "&lt;b a=&quot;&#39;&quot;&gt;&amp;");
     }
