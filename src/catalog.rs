@@ -6,6 +6,7 @@
 //!
 //! This module is data and lookup only; what a wildcard pattern means is `eval`'s business.
 
+pub mod gcp;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -72,7 +73,11 @@ pub struct Action {
 
 impl Action {
     /// `s3:GetObject`.
+    /// `s3:GetObject`; a GCP permission (no service prefix) is its name alone.
     pub fn full_name(&self) -> String {
+        if self.service.is_empty() {
+            return self.name.clone();
+        }
         format!("{}:{}", self.service, self.name)
     }
 }

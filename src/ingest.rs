@@ -13,6 +13,7 @@ mod context;
 mod detect;
 mod documents;
 mod err;
+mod gcp;
 mod locate;
 mod memberships;
 mod policy_doc;
@@ -36,6 +37,7 @@ pub use aws_auth_details::{
 pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
+pub use gcp::check as check_gcp;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use scp::load_scp_level;
@@ -107,9 +109,9 @@ fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, Option<usize>)>, IngestEr
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|f| {
                     f.is_file()
-                        && f.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
+                        && f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            matches!(e, "json" | "ndjson" | "yaml" | "yml" | "txt")
+                        })
                 })
                 .collect();
             files.sort();
@@ -289,6 +291,14 @@ fn read_files(
             Format::Provisioner => provisioner::load(name, bytes, &mut snap, opts, resolver)?,
             _ => {}
         }
+    }
+    let gcp_files: Vec<(&Arc<str>, &[u8])> = files
+        .iter()
+        .filter(|(_, _, f)| *f == Format::Gcp)
+        .map(|(n, b, _)| (n, b.as_slice()))
+        .collect();
+    if !gcp_files.is_empty() {
+        gcp::load(&gcp_files, &mut snap)?;
     }
     for (name, bytes, format) in files {
         if *format == Format::Memberships {

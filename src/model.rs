@@ -3,6 +3,7 @@
 //! diff and reports read it. It imports nothing from the other layers, so AWS and (later)
 //! GCP or target configs all land in the same shapes.
 
+mod gcp;
 mod key;
 mod origin;
 mod policy;
@@ -10,6 +11,7 @@ mod principal;
 mod snapshot;
 pub mod suggest;
 
+pub use gcp::{CEL_OPERATOR, GcpNode, GcpNodeKind, GcpSide};
 pub use key::{PrincipalKey, arn_account};
 pub use origin::{Origin, Place, StatementRef};
 pub use policy::{

@@ -29,6 +29,9 @@ pub enum Format {
     Provisioner,
     /// User-to-group memberships (`group: user1 user2` lines, or YAML/JSON).
     Memberships,
+    /// GCP IAM: allow and deny policies, asset exports, custom roles, group memberships,
+    /// the hierarchy manifest.
+    Gcp,
 }
 
 impl Format {
@@ -39,6 +42,7 @@ impl Format {
         Format::Terraform,
         Format::Provisioner,
         Format::Memberships,
+        Format::Gcp,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -50,6 +54,7 @@ impl Format {
             Format::Terraform => "terraform",
             Format::Provisioner => "provisioner",
             Format::Memberships => "memberships",
+            Format::Gcp => "gcp",
         }
     }
 
@@ -80,6 +85,10 @@ impl Format {
             }
             Format::Memberships => {
                 "user-to-group memberships (`group: user1 user2` lines, or YAML/JSON group → users)"
+            }
+            Format::Gcp => {
+                "GCP IAM JSON (`bindings`, deny `rules`, `includedPermissions`, \
+                 `preferredMemberKey`, asset `iamPolicy`) or a `gcp-hierarchy` manifest"
             }
         }
     }
@@ -188,7 +197,9 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         let k = k.as_bytes();
         text.windows(k.len()).any(|w| w == k)
     };
-    let kind = if keys
+    let kind = if gcp_keys(&has, &mentions) {
+        Kind::Iam(Format::Gcp)
+    } else if keys
         .iter()
         .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
     {
@@ -228,6 +239,21 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         return None;
     };
     Some(kind)
+}
+
+/// The keys of GCP IAM inputs (see `gcp::read`).
+fn gcp_keys(has: &dyn Fn(&str) -> bool, mentions: &dyn Fn(&str) -> bool) -> bool {
+    has("bindings")
+        || has(super::gcp::MANIFEST_KEY)
+        || (has("rules") && mentions("denyRule"))
+        || has("includedPermissions")
+        || (has("roles") && mentions("includedPermissions"))
+        || has("preferredMemberKey")
+        || has("iamPolicy")
+        || has("iam_policy")
+        || (has("resource") && has("policy"))
+        || (has("policy") && has("type") && has("id"))
+        || (has("etag") && (has("version") || has("auditConfigs")))
 }
 
 /// `prefix:name`, the shape of a condition key.
@@ -460,6 +486,23 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         &["tier", "tags"],
     ),
     ("memberships (memberships)", &["memberships"], &[]),
+    (
+        "GCP IAM (gcp)",
+        &[
+            "bindings",
+            "rules",
+            "includedPermissions",
+            "iamPolicy",
+            "gcp-hierarchy",
+        ],
+        &[
+            "etag",
+            "version",
+            "preferredMemberKey",
+            "assetType",
+            "ancestors",
+        ],
+    ),
     (
         "a service control policy (read with `--scp`)",
         &["Statement", "Policy"],

@@ -32,6 +32,10 @@ pub enum PolicyKind {
     Scp,
     /// A role's trust (assume role) policy.
     Trust,
+    /// A GCP allow-policy binding (a role granted to members at a node of the hierarchy).
+    GcpBinding,
+    /// A rule of a GCP IAM deny policy.
+    GcpDeny,
 }
 
 impl PolicyKind {
@@ -42,6 +46,8 @@ impl PolicyKind {
             PolicyKind::Inline => "inline policy",
             PolicyKind::Scp => "SCP",
             PolicyKind::Trust => "trust policy",
+            PolicyKind::GcpBinding => "IAM binding",
+            PolicyKind::GcpDeny => "IAM deny rule",
         }
     }
 }
