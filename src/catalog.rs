@@ -73,9 +73,10 @@ pub struct Action {
 
 impl Action {
     /// `s3:GetObject`.
-    /// `s3:GetObject`; a GCP permission (no service prefix) is its name alone.
+    /// `s3:GetObject`; a GCP permission (`storage.objects.get`, whose name holds its
+    /// service; AWS action names never hold a dot) is its name alone.
     pub fn full_name(&self) -> String {
-        if self.service.is_empty() {
+        if self.service.is_empty() || self.name.contains('.') {
             return self.name.clone();
         }
         format!("{}:{}", self.service, self.name)

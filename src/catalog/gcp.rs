@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::load::ManagedPolicies;
-use super::{AccessLevel, Action, Catalog, CatalogMeta};
+use super::{AccessLevel, Action, ActionId, Catalog, CatalogMeta, Service};
 
 const ROLES_BLOB: &[u8] = include_bytes!("data/gcp-roles.json.deflate");
 const FORMAT: u32 = 1;
@@ -168,8 +168,9 @@ pub fn permission_level(permission: &str) -> AccessLevel {
     }
 }
 
-/// The permissions as actions: no service prefix (`Action::service` is empty, so the full
-/// name is the permission itself), sorted by lowercase name as lookups require.
+/// The permissions as actions: the service is the first segment (`storage`) and the name
+/// the whole permission (so the full name is the permission itself), sorted by lowercase
+/// name as lookups require.
 fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
     let mut sorted: Vec<(String, &String)> = permissions
         .iter()
@@ -180,13 +181,31 @@ fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
     let actions = sorted
         .iter()
         .map(|(_, p)| Action {
-            service: String::new(),
+            service: p.split('.').next().unwrap_or_default().to_ascii_lowercase(),
             name: (*p).clone(),
             level: permission_level(p),
             resource_types: Vec::new(),
             condition_keys: Vec::new(),
         })
         .collect();
+    // a service's permissions share the prefix `service.`, so they are one contiguous
+    // range of the sorted names
+    let mut services: Vec<Service> = Vec::new();
+    for (i, (lower, _)) in sorted.iter().enumerate() {
+        let svc = lower.split('.').next().unwrap_or_default();
+        let id = ActionId::try_from(i).unwrap_or(ActionId::MAX);
+        match services.last_mut() {
+            Some(s) if s.prefix == svc => s.actions.end = id + 1,
+            _ => services.push(Service {
+                prefix: svc.to_owned(),
+                name: svc.to_owned(),
+                actions: id..id + 1,
+                resource_types: Vec::new(),
+                condition_keys: Vec::new(),
+            }),
+        }
+    }
+    services.sort_by(|a, b| a.prefix.cmp(&b.prefix));
     Catalog {
         meta: CatalogMeta {
             actions_source: "GCP predefined roles (src/catalog/data/GCP-SOURCE.md)".into(),
@@ -195,7 +214,7 @@ fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
             policies_version: String::new(),
             generated: String::new(),
         },
-        services: Vec::new(),
+        services,
         actions,
         lower_names: sorted.into_iter().map(|(l, _)| l).collect(),
         policies: ManagedPolicies::from(Vec::new()),
@@ -220,6 +239,13 @@ mod tests {
         let cat = gcp_catalog();
         let id = cat.lookup("storage.objects.get").unwrap();
         assert_eq!(cat.action(id).unwrap().full_name(), "storage.objects.get");
+        let svc = cat.service("storage").unwrap();
+        assert!(svc.actions.contains(&id));
+        assert!(
+            svc.actions
+                .clone()
+                .all(|i| cat.lower_name(i).unwrap().starts_with("storage."))
+        );
         assert_eq!(
             permission_level("resourcemanager.projects.setIamPolicy"),
             AccessLevel::PermissionsManagement

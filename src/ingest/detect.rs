@@ -252,7 +252,7 @@ fn gcp_keys(has: &dyn Fn(&str) -> bool, mentions: &dyn Fn(&str) -> bool) -> bool
         || has("iamPolicy")
         || has("iam_policy")
         || (has("resource") && has("policy"))
-        || (has("policy") && has("type") && has("id"))
+        || (has("policy") && has("id"))
         || (has("etag") && (has("version") || has("auditConfigs")))
 }
 

@@ -55,30 +55,6 @@ fn is_set(member: &str) -> bool {
         || member.starts_with("projectViewer:")
 }
 
-const MEMBER_KINDS: &str = "`user:`, `serviceAccount:`, `group:`, `domain:`, `principal:`, `principalSet:`, `deleted:`, `allUsers` or `allAuthenticatedUsers`";
-
-fn valid_member(m: &str) -> bool {
-    m == "allUsers"
-        || m == "allAuthenticatedUsers"
-        || [
-            "user:",
-            "serviceAccount:",
-            "group:",
-            "domain:",
-            "principal:",
-            "principalSet:",
-            "deleted:",
-            "projectOwner:",
-            "projectEditor:",
-            "projectViewer:",
-        ]
-        .iter()
-        .any(|p| {
-            m.strip_prefix(p)
-                .is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
-        })
-}
-
 /// A deny policy principal in IAM v2 form, as the v1 member it names.
 fn v1_principal(p: &str) -> String {
     if let Some(s) = p.strip_prefix("principal://goog/subject/") {
@@ -352,10 +328,10 @@ pub(crate) fn build(files: Vec<(Arc<str>, Parts)>, snap: &mut Snapshot) -> Resul
                     })
                 }
                 None => {
-                    return Err(IngestError::in_file(
-                        &d.file,
+                    return Err(IngestError::new(
+                        Place::pointer(d.file.clone(), ""),
                         format!(
-                            "deny policy `{base}` is not attached to a node: name it in the manifest (`deny:` of a node)"
+                            "deny policy `{base}` is not attached to a node: its `name` does not say (`policies/<attachment point>/denypolicies/<id>`), so name it in the manifest (`deny:` of a node)"
                         ),
                     ));
                 }
@@ -442,8 +418,8 @@ pub(crate) fn build(files: Vec<(Arc<str>, Parts)>, snap: &mut Snapshot) -> Resul
             .cloned()
             .or_else(|| group_from_file_name(&m.file))
         else {
-            return Err(IngestError::in_file(
-                &m.file,
+            return Err(IngestError::new(
+                Place::pointer(m.file.clone(), ""),
                 format!(
                     "cannot tell which group `{base}` lists: name it in the manifest's `groups:` (group e-mail: file)"
                 ),
@@ -483,17 +459,6 @@ pub(crate) fn build(files: Vec<(Arc<str>, Parts)>, snap: &mut Snapshot) -> Resul
             .map(|n| canon(&alias_of, &n.name))
             .unwrap_or_default();
         for (i, bd) in p.bindings.iter().enumerate() {
-            for m in &bd.members {
-                if !valid_member(m) {
-                    return Err(IngestError::new(
-                        bd.place.clone(),
-                        format!(
-                            "member `{m}` of role `{}` is not a GCP member: expected {MEMBER_KINDS}",
-                            bd.role
-                        ),
-                    ));
-                }
-            }
             let (actions, unresolved, disabled) = expand_role(&bd.role, &custom, catalog);
             if disabled {
                 continue;

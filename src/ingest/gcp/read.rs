@@ -38,6 +38,8 @@ pub struct NodeRef {
     pub name: String,
     pub ancestors: Vec<String>,
     pub aliases: Vec<String>,
+    /// From `get-ancestors-iam-policy`: the file's other nodes are this one's ancestors.
+    pub chain: bool,
 }
 
 /// An allow policy, placed or not.
@@ -305,9 +307,19 @@ fn bindings(at: At<'_>, policy: &Value, base: &str) -> Result<Vec<Binding>, Inge
         if role.is_empty() {
             return Err(at.err(&ptr(&bp, "role"), "`role` is empty"));
         }
+        let members = str_list(at, b, &bp, "members")?;
+        if let Some(j) = members.iter().position(|m| !valid_member(m)) {
+            let m = members.get(j).map_or("", String::as_str);
+            return Err(at.err(
+                &format!("{bp}/members/{j}"),
+                format!(
+                    "member `{m}` of role `{role}` is not a GCP member: expected {MEMBER_KINDS}"
+                ),
+            ));
+        }
         out.push(Binding {
             role,
-            members: str_list(at, b, &bp, "members")?,
+            members,
             condition: condition(at, b, &bp, "condition")?,
             place: at.place(&bp),
         });
@@ -389,6 +401,7 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<Parts, IngestError> {
                 for (i, item) in items.iter().enumerate() {
                     one(at, item, &format!("/{i}"), &mut parts)?;
                 }
+                chain_ancestors(&mut parts);
             }
             _ => one(at, v, "", &mut parts)?,
         }
@@ -441,16 +454,21 @@ fn one(at: At<'_>, v: &Value, base: &str, parts: &mut Parts) -> Result<(), Inges
             place: at.place(base),
             partial: true,
         });
-    } else if has("policy") && has("type") && has("id") {
-        // `get-ancestors-iam-policy --include-deny` output: allow or deny by content
-        let kind = req_str(at, v, base, "type")?;
+    } else if has("policy") && has("id") {
+        // `get-ancestors-iam-policy --include-deny` output: allow or deny by content; the
+        // documented sample has one element's `type` inside its policy
+        let pp = ptr(base, "policy");
+        let policy = v.get("policy").unwrap_or(&Value::Null);
+        let kind = match opt_str(at, v, base, "type")? {
+            Some(k) => k,
+            None => req_str(at, policy, &pp, "type")?,
+        };
         let id = req_str(at, v, base, "id")?;
         let node = NodeRef {
             name: format!("{}/{id}", plural(&kind)),
+            chain: true,
             ..NodeRef::default()
         };
-        let policy = v.get("policy").unwrap_or(&Value::Null);
-        let pp = ptr(base, "policy");
         if policy.get("rules").is_some()
             || policy.get("kind").and_then(Value::as_str) == Some("DenyPolicy")
         {
@@ -508,6 +526,47 @@ fn one(at: At<'_>, v: &Value, base: &str, parts: &mut Parts) -> Result<(), Inges
     Ok(())
 }
 
+/// The nodes of a `get-ancestors-iam-policy` output are one chain: organization, then
+/// folders in the order listed, then the project (each one's ancestors are those above it).
+fn chain_ancestors(parts: &mut Parts) {
+    let rank = |n: &str| match n.split('/').next() {
+        Some("organizations") => 0,
+        Some("folders") => 1,
+        Some("projects") => 2,
+        _ => 3,
+    };
+    let mut names: Vec<String> = Vec::new();
+    let listed = parts
+        .allow
+        .iter()
+        .filter_map(|p| p.node.as_ref())
+        .chain(parts.deny.iter().filter_map(|d| d.node.as_ref()));
+    for n in listed.filter(|n| n.chain) {
+        if !names.contains(&n.name) {
+            names.push(n.name.clone());
+        }
+    }
+    names.sort_by_key(|n| rank(n));
+    let above = |name: &str| -> Vec<String> {
+        let at = names.iter().position(|n| n == name).unwrap_or(0);
+        names
+            .get(..at)
+            .unwrap_or(&[])
+            .iter()
+            .rev()
+            .cloned()
+            .collect()
+    };
+    let nodes = parts
+        .allow
+        .iter_mut()
+        .filter_map(|p| p.node.as_mut())
+        .chain(parts.deny.iter_mut().filter_map(|d| d.node.as_mut()));
+    for n in nodes.filter(|n| n.chain) {
+        n.ancestors = above(&n.name);
+    }
+}
+
 /// `organization` → `organizations`, as resource names spell the kind.
 fn plural(kind: &str) -> String {
     match kind {
@@ -526,6 +585,7 @@ pub fn asset_node(full_name: &str, ancestors: Vec<String>) -> NodeRef {
         ancestors: ancestors.into_iter().filter(|a| *a != name).collect(),
         name,
         aliases: Vec::new(),
+        chain: false,
     }
 }
 
@@ -658,7 +718,7 @@ fn manifest(at: At<'_>, v: &Value) -> Result<Manifest, IngestError> {
             aliases: str_list(at, n, &np, "aliases")?,
             policies: str_list(at, n, &np, "policy")?,
             deny: str_list(at, n, &np, "deny")?,
-            place: at.place(&np),
+            place: at.located(&np),
         });
     }
     match v.get("groups") {
@@ -687,4 +747,28 @@ fn manifest(at: At<'_>, v: &Value) -> Result<Manifest, IngestError> {
         }
     }
     Ok(m)
+}
+
+const MEMBER_KINDS: &str = "`user:`, `serviceAccount:`, `group:`, `domain:`, `principal:`, `principalSet:`, `deleted:`, `allUsers` or `allAuthenticatedUsers`";
+
+pub fn valid_member(m: &str) -> bool {
+    m == "allUsers"
+        || m == "allAuthenticatedUsers"
+        || [
+            "user:",
+            "serviceAccount:",
+            "group:",
+            "domain:",
+            "principal:",
+            "principalSet:",
+            "deleted:",
+            "projectOwner:",
+            "projectEditor:",
+            "projectViewer:",
+        ]
+        .iter()
+        .any(|p| {
+            m.strip_prefix(p)
+                .is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
+        })
 }
