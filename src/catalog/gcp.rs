@@ -79,7 +79,7 @@ impl GcpRoles {
     fn decode(blob: &[u8]) -> GcpRoles {
         match decode_blob(blob) {
             Ok(b) => {
-                let actions = actions_catalog(&b.permissions, &b.version);
+                let actions = actions_catalog(&b.permissions, &b.roles, &b.version);
                 GcpRoles {
                     meta: Some(GcpMeta {
                         source: b.source,
@@ -107,7 +107,7 @@ impl GcpRoles {
                 permissions: Vec::new(),
                 roles: Vec::new(),
                 error: Some(format!("embedded GCP role catalog: {e}")),
-                actions: actions_catalog(&[], ""),
+                actions: actions_catalog(&[], &[], ""),
             },
         }
     }
@@ -171,7 +171,11 @@ pub fn permission_level(permission: &str) -> AccessLevel {
 /// The permissions as actions: the service is the first segment (`storage`) and the name
 /// the whole permission (so the full name is the permission itself), sorted by lowercase
 /// name as lookups require.
-fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
+fn actions_catalog(
+    permissions: &[String],
+    roles: &[(String, String, String, Vec<u32>)],
+    version: &str,
+) -> Catalog {
     let mut sorted: Vec<(String, &String)> = permissions
         .iter()
         .map(|p| (p.to_ascii_lowercase(), p))
@@ -206,6 +210,32 @@ fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
         }
     }
     services.sort_by(|a, b| a.prefix.cmp(&b.prefix));
+    // each role's permissions (indices into `permissions`) as action ids
+    let mut id_of: Vec<ActionId> = vec![ActionId::MAX; permissions.len()];
+    let lower_index: std::collections::HashMap<&str, ActionId> = sorted
+        .iter()
+        .enumerate()
+        .map(|(i, (l, _))| (l.as_str(), ActionId::try_from(i).unwrap_or(ActionId::MAX)))
+        .collect();
+    for (slot, p) in id_of.iter_mut().zip(permissions) {
+        if let Some(&id) = lower_index.get(p.to_ascii_lowercase().as_str()) {
+            *slot = id;
+        }
+    }
+    let mut role_ids: Vec<(String, Vec<ActionId>)> = roles
+        .iter()
+        .map(|(name, _, _, perms)| {
+            let mut ids: Vec<ActionId> = perms
+                .iter()
+                .filter_map(|&i| id_of.get(i as usize).copied())
+                .filter(|&id| id != ActionId::MAX)
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            (name.to_ascii_lowercase(), ids)
+        })
+        .collect();
+    role_ids.sort_by(|a, b| a.0.cmp(&b.0));
     Catalog {
         meta: CatalogMeta {
             actions_source: "GCP predefined roles (src/catalog/data/GCP-SOURCE.md)".into(),
@@ -219,6 +249,7 @@ fn actions_catalog(permissions: &[String], version: &str) -> Catalog {
         lower_names: sorted.into_iter().map(|(l, _)| l).collect(),
         policies: ManagedPolicies::from(Vec::new()),
         error: None,
+        roles: role_ids,
     }
 }
 
@@ -239,6 +270,9 @@ mod tests {
         let cat = gcp_catalog();
         let id = cat.lookup("storage.objects.get").unwrap();
         assert_eq!(cat.action(id).unwrap().full_name(), "storage.objects.get");
+        let viewer = cat.role_actions("roles/storage.objectViewer").unwrap();
+        assert!(viewer.contains(&id));
+        assert_eq!(viewer.len(), c.permissions_of(r).count());
         let svc = cat.service("storage").unwrap();
         assert!(svc.actions.contains(&id));
         assert!(

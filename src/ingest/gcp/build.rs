@@ -642,12 +642,9 @@ fn expand_role(
             r.deleted || r.stage == "DISABLED",
         );
     }
-    if let Some(r) = catalog.role(role).filter(|_| role.starts_with("roles/")) {
-        return (
-            catalog.permissions_of(r).map(str::to_owned).collect(),
-            Vec::new(),
-            false,
-        );
+    // a predefined role stays its name: evaluation expands it through the catalog
+    if role.starts_with("roles/") && catalog.role(role).is_some() {
+        return (vec![role.to_owned()], Vec::new(), false);
     }
     (
         vec![role.to_owned()],
