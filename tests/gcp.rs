@@ -269,6 +269,17 @@ fn gcp_catalog_role_and_permission() {
             .any(|r| r == "roles/storage.objectViewer")
     );
     let out = iamdiff()
+        .args(["catalog", "stats", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["gcp_roles"], 2461);
+    assert_eq!(v["gcp_permissions"], 13790);
+    assert!(
+        v["gcp_source"].as_str().unwrap().contains("808610eb"),
+        "{v}"
+    );
+    let out = iamdiff()
         .args(["catalog", "role", "roles/no.such"])
         .output()
         .unwrap();

@@ -240,8 +240,8 @@ fn actions_catalog(
         meta: CatalogMeta {
             actions_source: "GCP predefined roles (src/catalog/data/GCP-SOURCE.md)".into(),
             actions_version: version.to_owned(),
-            policies_source: String::new(),
-            policies_version: String::new(),
+            policies_source: "GCP predefined roles".into(),
+            policies_version: format!("({} roles)", roles.len()),
             generated: String::new(),
         },
         services,

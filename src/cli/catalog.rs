@@ -84,6 +84,9 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
                 "actions_source": format!("{} {}", m.actions_source, m.actions_version),
                 "policies_source": format!("{} {}", m.policies_source, m.policies_version),
                 "generated": m.generated,
+                "gcp_roles": gcp_roles().roles.len(),
+                "gcp_permissions": gcp_roles().permissions.len(),
+                "gcp_source": gcp_roles().meta.as_ref().map(|g| format!("{} {} ({}; sha256 {})", g.source, g.version, g.licence, g.sha256)),
             });
             match format {
                 CatalogFormat::Json => {
