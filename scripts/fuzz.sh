@@ -164,6 +164,7 @@ make_seeds() {
     seed scp fixtures/aws/company/scp-*.json fixtures/oracle/scp/scp-*.json $m/scp-not-policy.yaml
     seed resource_policies fixtures/aws/resources/before/*.json ../shared/corpus/formats/resource-policies/*.json $m/res-*.json
     seed context fixtures/aws/company/context.json $m/context-bad.json
+    seed gcp fixtures/gcp/before/*.json fixtures/gcp/before/manifest.yaml fixtures/gcp/after/assets.ndjson $m/gcp-*
     printf 'aws:SourceIp: 10.0.0.1\naws:PrincipalTag/team: [a, b]\n' | seed_bytes context yaml
     seed map fixtures/aws/migration/map.yaml fixtures/provisioner/migration/map.yaml
     seed waivers fixtures/aws/migration/waivers.yaml

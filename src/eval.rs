@@ -4,6 +4,7 @@
 //! `explain` decides one request with the statements behind the decision.
 
 pub mod actions;
+pub mod cel;
 pub mod compile;
 pub mod condition;
 pub mod context;

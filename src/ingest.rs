@@ -14,6 +14,7 @@ mod context;
 mod detect;
 mod documents;
 mod err;
+mod gcp;
 mod locate;
 mod memberships;
 mod organizations;
@@ -39,6 +40,7 @@ pub use aws_auth_details::{
 pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
+pub use gcp::check as check_gcp;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use organizations::load_organization;
 pub use policy_doc::{OriginBase, parse_policy_document};
@@ -151,7 +153,7 @@ fn expand_dir(
         f.is_file()
             && f.extension()
                 .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
+                .is_some_and(|e| matches!(e, "json" | "ndjson" | "yaml" | "yml" | "txt"))
     }) {
         out.push((f.clone(), Some(dir)));
     }
@@ -402,6 +404,14 @@ fn read_files(
             Format::Provisioner => provisioner::load(name, bytes, &mut snap, opts, resolver)?,
             _ => {}
         }
+    }
+    let gcp_files: Vec<(&Arc<str>, &[u8])> = files
+        .iter()
+        .filter(|(_, _, f)| *f == Format::Gcp)
+        .map(|(n, b, _)| (n, b.as_slice()))
+        .collect();
+    if !gcp_files.is_empty() {
+        gcp::load(&gcp_files, &mut snap)?;
     }
     for (name, bytes, format) in files {
         if *format == Format::Memberships {

@@ -3,6 +3,7 @@
 //! diff and reports read it. It imports nothing from the other layers, so AWS and (later)
 //! GCP or target configs all land in the same shapes.
 
+mod gcp;
 mod key;
 mod org;
 mod origin;
@@ -12,6 +13,7 @@ mod resource;
 mod snapshot;
 pub mod suggest;
 
+pub use gcp::{CEL_OPERATOR, GcpNode, GcpNodeKind, GcpSide};
 pub use key::{PrincipalKey, arn_account};
 pub use org::{
     AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,

@@ -13,6 +13,7 @@ mod diff;
 mod diff_props;
 mod examples;
 mod fuzz_regressions;
+mod gcp;
 mod generator;
 mod hostile_cli;
 mod hostile_eval;

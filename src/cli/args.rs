@@ -233,6 +233,7 @@ pub enum SourceFormat {
     Terraform,
     Provisioner,
     Memberships,
+    Gcp,
 }
 
 #[derive(Debug, Args)]
@@ -324,6 +325,21 @@ pub enum CatalogCommand {
     Policy {
         #[arg(value_name = "NAME|ARN")]
         name: String,
+    },
+    /// A GCP predefined role's permissions (`roles/storage.objectViewer`)
+    Role {
+        #[arg(value_name = "ROLE")]
+        name: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+    /// GCP permissions matching a pattern (`storage.objects.*`), with the predefined roles
+    /// that grant them
+    Permission {
+        #[arg(value_name = "PATTERN")]
+        pattern: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
     },
     /// Counts and the date and source of the embedded data
     Stats {

@@ -25,6 +25,7 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
             SourceFormat::Terraform => ingest::Format::Terraform,
             SourceFormat::Provisioner => ingest::Format::Provisioner,
             SourceFormat::Memberships => ingest::Format::Memberships,
+            SourceFormat::Gcp => ingest::Format::Gcp,
         }),
         levels: load.levels.clone(),
         cfn_params: load.cfn_params.clone(),
@@ -215,4 +216,27 @@ impl Timer {
             c.set(now);
         }
     }
+}
+
+/// The action catalog a run evaluates with: GCP permissions when a side is a GCP snapshot,
+/// else the AWS actions (a run compares sides in one vocabulary).
+pub fn catalog_for(sides: &[&crate::model::Snapshot]) -> &'static crate::catalog::Catalog {
+    if sides.iter().any(|s| s.gcp.is_some()) {
+        crate::catalog::gcp::gcp_catalog()
+    } else {
+        crate::catalog::catalog()
+    }
+}
+
+/// The resource `explain` decides on: for a GCP snapshot, the scope path of the name given
+/// (`//storage.googleapis.com/projects/_/buckets/b` → `organizations/1/…/buckets/b`); a
+/// name outside the hierarchy is kept as given.
+pub fn resource_for(snap: &crate::model::Snapshot, resource: Option<&str>) -> Option<String> {
+    let r = resource?;
+    Some(
+        snap.gcp
+            .as_ref()
+            .and_then(|g| g.scope_of(r))
+            .unwrap_or_else(|| r.to_owned()),
+    )
 }

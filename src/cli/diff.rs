@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::catalog::{AccessLevel, catalog};
+use crate::catalog::AccessLevel;
 use crate::diff::findings::Category;
 use crate::diff::mapping::Renames;
 use crate::diff::{self, DiffOptions, SideInput};
@@ -73,7 +73,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // warnings of both sides and of the map file, in one fixed order (issue 7)
     common::print_pair_warnings(&renames, map_file.as_ref(), &before, &after);
     timer.lap("load");
-    let cat = catalog();
+    let cat = common::catalog_for(&[&before, &after]);
     let opts = EvalOptions { context };
     progress.say("evaluating both sides");
     // only principals whose inputs may differ between the sides are evaluated

@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::catalog::catalog;
 use crate::eval::{self, EvalOptions};
 use crate::report::effective::{EffectiveView, Selection};
 
@@ -22,7 +21,7 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     )?;
     common::print_warnings(&snap.warnings);
     timer.lap("load");
-    let cat = catalog();
+    let cat = common::catalog_for(&[&snap]);
     let eff = eval::effective(&snap, cat, &EvalOptions { context });
     timer.lap(&format!("evaluate ({} distinct evaluations)", eff.distinct));
     let principals: Vec<usize> = snap

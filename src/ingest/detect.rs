@@ -33,6 +33,9 @@ pub enum Format {
     AwsOrganizations,
     /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
     ResourcePolicies,
+    /// GCP IAM: allow and deny policies, asset exports, custom roles, group memberships,
+    /// the hierarchy manifest.
+    Gcp,
 }
 
 impl Format {
@@ -45,6 +48,7 @@ impl Format {
         Format::Memberships,
         Format::AwsOrganizations,
         Format::ResourcePolicies,
+        Format::Gcp,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -58,6 +62,7 @@ impl Format {
             Format::Memberships => "memberships",
             Format::AwsOrganizations => "aws-organizations",
             Format::ResourcePolicies => "resource-policies",
+            Format::Gcp => "gcp",
         }
     }
 
@@ -98,6 +103,10 @@ impl Format {
                  get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
                  `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
                  Config items, or a map of resource ARN to policy document"
+            }
+            Format::Gcp => {
+                "GCP IAM JSON (`bindings`, deny `rules`, `includedPermissions`, \
+                 `preferredMemberKey`, asset `iamPolicy`) or a `gcp-hierarchy` manifest"
             }
         }
     }
@@ -216,7 +225,9 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         let k = k.as_bytes();
         text.windows(k.len()).any(|w| w == k)
     };
-    let kind = if keys
+    let kind = if gcp_keys(&has, &mentions) {
+        Kind::Iam(Format::Gcp)
+    } else if keys
         .iter()
         .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
     {
@@ -262,6 +273,21 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         return None;
     };
     Some(kind)
+}
+
+/// The keys of GCP IAM inputs (see `gcp::read`).
+fn gcp_keys(has: &dyn Fn(&str) -> bool, mentions: &dyn Fn(&str) -> bool) -> bool {
+    has("bindings")
+        || has(super::gcp::MANIFEST_KEY)
+        || (has("rules") && mentions("denyRule"))
+        || has("includedPermissions")
+        || (has("roles") && mentions("includedPermissions"))
+        || has("preferredMemberKey")
+        || has("iamPolicy")
+        || has("iam_policy")
+        || (has("resource") && has("policy"))
+        || (has("policy") && has("id"))
+        || (has("etag") && (has("version") || has("auditConfigs")))
 }
 
 /// `prefix:name`, the shape of a condition key.
@@ -498,6 +524,23 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         "`aws organizations` output (aws-organizations)",
         ORG_KEYS,
         &["NextToken", "Policies", "Policy"],
+    ),
+    (
+        "GCP IAM (gcp)",
+        &[
+            "bindings",
+            "rules",
+            "includedPermissions",
+            "iamPolicy",
+            "gcp-hierarchy",
+        ],
+        &[
+            "etag",
+            "version",
+            "preferredMemberKey",
+            "assetType",
+            "ancestors",
+        ],
     ),
     (
         "a service control policy (read with `--scp`)",

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Group, GroupId, Organization, Place, Policy, PolicyId, Principal, Resource};
+use super::{GcpSide, Group, GroupId, Organization, Place, Policy, PolicyId, Principal, Resource};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -108,6 +108,10 @@ pub struct Snapshot {
     /// (`edge-prod-b001-group-data-scientists`), so memberships may use either.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_aliases: Vec<GroupAlias>,
+    /// The GCP hierarchy, when this side was read from GCP inputs (its principals are then
+    /// GCP members and its actions GCP permissions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp: Option<GcpSide>,
 }
 
 /// A group's other name, and the input that gave it.
