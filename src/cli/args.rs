@@ -233,6 +233,8 @@ pub enum SourceFormat {
     Terraform,
     Provisioner,
     Memberships,
+    AwsOrganizations,
+    ResourcePolicies,
     Gcp,
 }
 

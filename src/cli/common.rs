@@ -25,6 +25,8 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
             SourceFormat::Terraform => ingest::Format::Terraform,
             SourceFormat::Provisioner => ingest::Format::Provisioner,
             SourceFormat::Memberships => ingest::Format::Memberships,
+            SourceFormat::AwsOrganizations => ingest::Format::AwsOrganizations,
+            SourceFormat::ResourcePolicies => ingest::Format::ResourcePolicies,
             SourceFormat::Gcp => ingest::Format::Gcp,
         }),
         levels: load.levels.clone(),
