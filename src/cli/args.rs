@@ -141,6 +141,15 @@ pub struct DiffArgs {
     /// Print nothing to stdout except the requested report; no progress
     #[arg(long, short)]
     pub quiet: bool,
+    /// Only principals whose name or ARN (either side's) matches this glob, in every
+    /// report; the verdict, the counts and the exit code stay the whole comparison's
+    /// (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub principal: Vec<String>,
+    /// Table: each principal's findings action by action, with witnesses (without it,
+    /// one row per principal)
+    #[arg(long)]
+    pub detail: bool,
     /// The directory report paths are relative to (SARIF's `%SRCROOT%`; the repository's
     /// checkout in CI); default: the working directory
     #[arg(long, value_name = "DIR")]
@@ -252,6 +261,10 @@ pub struct EffectiveArgs {
     pub service: Vec<String>,
     #[arg(long, value_enum, default_value_t = EffectiveFormat::Table)]
     pub format: EffectiveFormat,
+    /// Every grant's actions, resources, conditions and statements (without it, each
+    /// principal's access by service and access level, in every format)
+    #[arg(long)]
+    pub detail: bool,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,
