@@ -45,6 +45,16 @@ impl Grid {
         self.rows.push(cells);
     }
 
+    /// The headers, as given.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The rows, as given (for renderers that draw their own tables).
+    pub fn rows(&self) -> &[Vec<String>] {
+        &self.rows
+    }
+
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
