@@ -25,5 +25,6 @@ mod report_scale;
 mod reports;
 mod resources;
 mod schema;
+mod terminal;
 mod terraform;
 mod util;

@@ -254,7 +254,7 @@ pub fn wrap(s: &str, width: usize) -> String {
             for piece in word.split_inclusive(BREAK_AFTER) {
                 for chunk in cut(piece, width) {
                     if width_of(&cur) + width_of(chunk) > width && !cur.trim().is_empty() {
-                        out.push(std::mem::take(&mut cur));
+                        out.push(std::mem::take(&mut cur).trim_end().to_owned());
                     }
                     cur.push_str(chunk);
                 }
@@ -317,6 +317,8 @@ mod tests {
         );
         assert_eq!(wrap("abcdefgh", 3), "abc\ndef\ngh");
         assert_eq!(wrap("short", 10), "short");
+        // the space before a long word never makes a line one too wide
+        assert_eq!(wrap("abc defghij", 5), "abc\ndefgh\nij");
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn write_sign_off(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) -
             // the digest on a line of its own when the path and it do not fit one
             Some(width) if line.chars().count() > usize::from(width) => {
                 writeln!(w, "{}", text(format!("  {:<7} {}", i.role, clean(&i.uri))))?;
-                writeln!(w, "          sha256 {digest}")?;
+                writeln!(w, "    sha256 {digest}")?;
             }
             _ => writeln!(w, "{line}")?,
         }
