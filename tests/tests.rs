@@ -21,6 +21,7 @@ mod malformed;
 mod oracle;
 mod organizations;
 mod provisioner;
+mod readme;
 mod report_scale;
 mod reports;
 mod resources;
