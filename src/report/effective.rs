@@ -348,7 +348,7 @@ impl<'a> EffectiveView<'a> {
         Ok(())
     }
 
-    /// `6 action(s) only if aws:SourceIp IpAddress 10.0.0.0/8`: the conditions the
+    /// `conditional: 6 action(s) depend on aws:SourceIp IpAddress 10.0.0.0/8`: the conditions the
     /// principal's conditional-only actions depend on (a conditional grant of actions
     /// also allowed without condition changes nothing), the most actions first, at most
     /// three.
@@ -365,23 +365,38 @@ impl<'a> EffectiveView<'a> {
                 a.ids.or_into(&mut sure);
             }
         }
-        let mut by: BTreeMap<String, usize> = BTreeMap::new();
+        // per condition, the actions it alone decides (an action under two grants of the
+        // same condition counts once)
+        let mut by: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for gv in views().filter(|gv| gv.grant.status() == Status::Conditional) {
             let Some(a) = self.sets.get(gv.set) else {
                 continue;
             };
-            let n = a
-                .ids
-                .iter(universe)
-                .filter(|&id| {
-                    sure.get(id as usize / 64)
-                        .is_some_and(|w| w & (1u64 << (id % 64)) == 0)
-                })
-                .count();
-            if n > 0 {
-                *by.entry(status_text(gv.grant)).or_default() += n;
-            }
+            let bits = by
+                .entry(status_text(gv.grant))
+                .or_insert_with(|| vec![0u64; sure.len()]);
+            a.ids.or_into(bits);
         }
+        let tail = universe % 64;
+        let by: BTreeMap<String, usize> = by
+            .into_iter()
+            .map(|(text, bits)| {
+                let n: usize = bits
+                    .iter()
+                    .zip(&sure)
+                    .enumerate()
+                    .map(|(i, (b, s))| {
+                        let mut w = b & !s;
+                        if i + 1 == bits.len() && tail != 0 {
+                            w &= (1u64 << tail) - 1;
+                        }
+                        w.count_ones() as usize
+                    })
+                    .sum();
+                (text, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
         let mut v: Vec<(String, usize)> = by.into_iter().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let more = v.len().saturating_sub(SHOWN);
@@ -390,7 +405,7 @@ impl<'a> EffectiveView<'a> {
             .take(SHOWN)
             .map(|(t, n)| {
                 let rest = t.strip_prefix("conditional: ").unwrap_or(&t).to_owned();
-                format!("conditional: {n} action(s) only if {rest}")
+                format!("conditional: {n} action(s) depend on {rest}")
             })
             .collect();
         if more > 0 {
