@@ -315,7 +315,10 @@ fn effective_table_summarizes_by_service_and_level() {
         "{piped}"
     );
     // bob's conditional-only actions say what they depend on
-    assert!(piped.contains("conditional: "), "{piped}");
+    assert!(
+        piped.contains("conditional (2 action(s)): servicecatalog:userLevel StringEquals self"),
+        "{piped}"
+    );
     // alice's hundreds of full services are one row
     assert!(piped.contains("services with all actions: a2c"), "{piped}");
     for columns in ["80", "200"] {

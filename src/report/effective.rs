@@ -348,7 +348,7 @@ impl<'a> EffectiveView<'a> {
         Ok(())
     }
 
-    /// `conditional: 6 action(s) depend on aws:SourceIp IpAddress 10.0.0.0/8`: the conditions the
+    /// `conditional (6 action(s)): aws:SourceIp IpAddress 10.0.0.0/8`: the conditions the
     /// principal's conditional-only actions depend on (a conditional grant of actions
     /// also allowed without condition changes nothing), the most actions first, at most
     /// three.
@@ -405,7 +405,7 @@ impl<'a> EffectiveView<'a> {
             .take(SHOWN)
             .map(|(t, n)| {
                 let rest = t.strip_prefix("conditional: ").unwrap_or(&t).to_owned();
-                format!("conditional: {n} action(s) depend on {rest}")
+                format!("conditional ({n} action(s)): {rest}")
             })
             .collect();
         if more > 0 {
