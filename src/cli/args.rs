@@ -22,13 +22,23 @@ Exit codes:
   2  bad usage or bad input (the message names the file and the place in it)
 A closed stdout or stderr (`| head`) does not change the code.
 
-Examples:
+Tables fit COLUMNS when it is set, else the terminal; in a pipe or a file nothing
+wraps (set COLUMNS to wrap there too).
+
+Examples (lines fit 80 columns, so they run as copied from a terminal):
   iamdiff diff --before fixtures/aws/company/account.json \\
-      --after fixtures/aws/migration/after.json --map fixtures/aws/migration/map.yaml \\
+      --after fixtures/aws/migration/after.json \\
+      --map fixtures/aws/migration/map.yaml \\
       --waivers fixtures/aws/migration/waivers.yaml --out audit/
-  iamdiff effective fixtures/aws/company/account.json --principal 'bob' --service s3
-  iamdiff explain fixtures/aws/company/account.json --principal erin --action s3:PutObject \\
-      --resource arn:aws:s3:::examplecorp-ds-projects/x --context-file fixtures/aws/company/context.json
+  iamdiff diff --before fixtures/aws/company/account.json \\
+      --after fixtures/aws/migration/after.json \\
+      --map fixtures/aws/migration/map.yaml --principal carol --detail
+  iamdiff effective fixtures/aws/company/account.json --principal bob \\
+      --service s3
+  iamdiff explain fixtures/aws/company/account.json --principal erin \\
+      --action s3:PutObject \\
+      --resource arn:aws:s3:::examplecorp-ds-projects/x \\
+      --context-file fixtures/aws/company/context.json
   iamdiff catalog action 's3:Get*'";
 
 /// Offline audit of IAM: effective permissions, decisions with their reasons, and (soon)
@@ -45,8 +55,8 @@ pub enum Command {
     /// Compare two IAM setups person by person: who loses, who gains, and why; with a
     /// gate for CI (exit 1 when findings at or above the threshold are not waived)
     Diff(DiffArgs),
-    /// Who can do what: every user's and role's allowed actions, with resources,
-    /// conditions, access levels and the statements that grant them
+    /// Who can do what: every user's and role's access by service and access level;
+    /// with --detail, the actions, resources, conditions and statements behind it
     Effective(EffectiveArgs),
     /// Decide one request (principal, action, resource, context) and show every
     /// statement that bears on it
@@ -141,6 +151,15 @@ pub struct DiffArgs {
     /// Print nothing to stdout except the requested report; no progress
     #[arg(long, short)]
     pub quiet: bool,
+    /// Only principals whose name or ARN (either side's) matches this glob, in every
+    /// report; the verdict, the counts and the exit code stay the whole comparison's
+    /// (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub principal: Vec<String>,
+    /// Table: each principal's findings action by action, with witnesses (without it,
+    /// one row per principal)
+    #[arg(long)]
+    pub detail: bool,
     /// The directory report paths are relative to (SARIF's `%SRCROOT%`; the repository's
     /// checkout in CI); default: the working directory
     #[arg(long, value_name = "DIR")]
@@ -255,6 +274,10 @@ pub struct EffectiveArgs {
     pub service: Vec<String>,
     #[arg(long, value_enum, default_value_t = EffectiveFormat::Table)]
     pub format: EffectiveFormat,
+    /// Every grant's actions, resources, conditions and statements (without it, each
+    /// principal's access by service and access level, in every format)
+    #[arg(long)]
+    pub detail: bool,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,

@@ -2,6 +2,7 @@
 //! from flags and files, and the principal filter.
 
 use globset::GlobSet;
+use std::io::IsTerminal;
 
 use std::cmp::Ordering;
 use std::io::{self, Write};
@@ -161,6 +162,18 @@ impl PrincipalFilter {
         Ok(PrincipalFilter(Some(set)))
     }
 
+    /// Whether any of the names (a principal's names and ARNs) matches; no globs match all.
+    pub fn matches_any(&self, names: &[&str]) -> bool {
+        match &self.0 {
+            None => true,
+            Some(set) => names.iter().any(|n| set.is_match(n)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
     pub fn matches(&self, p: &Principal) -> bool {
         match &self.0 {
             None => true,
@@ -192,6 +205,25 @@ pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
             ))),
         })
         .collect()
+}
+
+/// The width terminal tables fit: `COLUMNS` when set (as `ls` and `git` read it), else
+/// the terminal's when stdout is one; `None` in a pipe or a file, where nothing wraps (as
+/// with ripgrep and cargo: a row stays one line for `grep`). Widths under 40 are taken
+/// as 40: narrower, the tables would be all line breaks.
+pub fn table_width() -> Option<u16> {
+    const NARROWEST: u16 = 40;
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0);
+    let width = columns.or_else(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| comfy_table::Table::new().width())
+            .flatten()
+    });
+    width.map(|w| w.max(NARROWEST))
 }
 
 /// Phase timings on stderr when `IAMDIFF_TIMINGS` is set (for benchmarking; never on by

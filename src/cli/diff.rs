@@ -16,6 +16,7 @@ use super::report_set;
 use super::{CliError, Outcome};
 
 pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let only = common::PrincipalFilter::new(&a.principal)?;
     if a.format.len() > 1 && a.out.is_none() {
         return Err(CliError::Usage(
             "several `--format`s need `--out DIR` to write them to".into(),
@@ -122,8 +123,24 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         };
         super::provenance::fill(&mut report, &inputs)?;
     }
+    // --principal narrows what every report lists, never the verdict (issue 12 item 9)
+    if !only.is_empty() {
+        let changed = report.principals.len();
+        report.retain_principals(|names| only.matches_any(names));
+        if !a.quiet {
+            eprintln!(
+                "iamdiff: listing {} of {changed} changed principal(s), those matching `--principal {}`; the verdict and counts are the whole comparison's",
+                report.principals.len(),
+                a.principal.join("`, `")
+            );
+        }
+    }
     progress.done();
 
+    let table = report::table::TableOptions {
+        width: common::table_width(),
+        detail: a.detail,
+    };
     match &a.out {
         Some(dir) => {
             let formats: Vec<DiffFormat> = if a.format.iter().any(|f| *f != DiffFormat::Table) {
@@ -143,15 +160,15 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
                     .find(|f| file_name(**f) == name)
                     .copied()
                     .unwrap_or(DiffFormat::Json);
-                render(&report, f, w)
+                render(&report, f, w, &table)
             })?;
             if !a.quiet {
-                render(&report, DiffFormat::Table, out)?;
+                render(&report, DiffFormat::Table, out, &table)?;
             }
         }
         None => {
             let f = a.format.first().copied().unwrap_or(DiffFormat::Table);
-            render(&report, f, out)?;
+            render(&report, f, out, &table)?;
         }
     }
     timer.lap("render");
@@ -174,17 +191,14 @@ const OUT_FORMATS: [DiffFormat; 5] = [
     DiffFormat::Junit,
 ];
 
-fn render(r: &DiffReport, f: DiffFormat, w: &mut dyn Write) -> std::io::Result<()> {
+fn render(
+    r: &DiffReport,
+    f: DiffFormat,
+    w: &mut dyn Write,
+    table: &report::table::TableOptions,
+) -> std::io::Result<()> {
     match f {
-        DiffFormat::Table => {
-            // wrap to the terminal only when stdout is one; never in files or pipes
-            let width = if std::io::stdout().is_terminal() {
-                comfy_table::Table::new().width()
-            } else {
-                None
-            };
-            report::table::write_table(r, &report::table::TableOptions { width }, w)
-        }
+        DiffFormat::Table => report::table::write_table(r, table, w),
         DiffFormat::Md => report::markdown::write_markdown(r, w),
         DiffFormat::Html => report::html::write_html(r, w),
         DiffFormat::Json => r.write_json(w),

@@ -44,11 +44,12 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
         &Selection {
             principals,
             services: &services,
+            detail: a.detail,
         },
     );
     timer.lap("report model");
     match a.format {
-        EffectiveFormat::Table => view.write_table(out)?,
+        EffectiveFormat::Table => view.write_table(common::table_width(), out)?,
         EffectiveFormat::Json => view.write_json(out)?,
         EffectiveFormat::Md => view.write_markdown(out)?,
     }

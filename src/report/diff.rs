@@ -91,6 +91,28 @@ impl DiffReport {
         }
     }
 
+    /// Keeps only the principals `keep` selects by the names and ARNs they are known by
+    /// (`diff --principal`), with their findings, in every format; the gate, the summary
+    /// and the waivers stay those of the whole comparison, as they decide the exit code
+    /// (issue 12 item 9).
+    pub fn retain_principals(&mut self, keep: impl Fn(&[&str]) -> bool) {
+        self.principals.retain(|p| {
+            let names: Vec<&str> = [
+                Some(p.name.as_str()),
+                p.before_name.as_deref(),
+                p.arn_before.as_deref(),
+                p.arn_after.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            keep(&names)
+        });
+        self.provenance
+            .unchanged
+            .retain(|u| keep(&[u.name.as_str()]));
+    }
+
     /// Every finding: each principal's, in report order, then the general ones.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.principals
