@@ -33,6 +33,8 @@ pub enum Format {
     AwsOrganizations,
     /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
     ResourcePolicies,
+    /// IAM Identity Center CLI outputs (`sso-admin`, `identitystore`; issue 9).
+    IdentityCenter,
 }
 
 impl Format {
@@ -45,6 +47,7 @@ impl Format {
         Format::Memberships,
         Format::AwsOrganizations,
         Format::ResourcePolicies,
+        Format::IdentityCenter,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -58,6 +61,7 @@ impl Format {
             Format::Memberships => "memberships",
             Format::AwsOrganizations => "aws-organizations",
             Format::ResourcePolicies => "resource-policies",
+            Format::IdentityCenter => "aws-identity-center",
         }
     }
 
@@ -98,6 +102,12 @@ impl Format {
                  get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
                  `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
                  Config items, or a map of resource ARN to policy document"
+            }
+            Format::IdentityCenter => {
+                "IAM Identity Center CLI JSON: `aws sso-admin` (`Instances`, `PermissionSets`, \
+                 `PermissionSet`, `AttachedManagedPolicies`, `CustomerManagedPolicyReferences`, \
+                 `InlinePolicy`, `PermissionsBoundary`, `AccountAssignments`, `AccountIds`) and \
+                 `aws identitystore` (`Users`, `Groups`, `GroupMemberships`) outputs"
             }
         }
     }
@@ -163,6 +173,24 @@ const CLI_KEYS: &[&str] = &[
     "InstanceProfile",
 ];
 
+/// Keys that mark an Identity Center output (`sso-admin`, `identitystore`), or one
+/// object of them keyed by command name.
+const IC_KEYS: &[&str] = &[
+    "Instances",
+    "PermissionSets",
+    "PermissionSet",
+    "AttachedManagedPolicies",
+    "CustomerManagedPolicyReferences",
+    "InlinePolicy",
+    "PermissionsBoundary",
+    "AccountAssignments",
+    "AccountIds",
+    "GroupMemberships",
+    "list-instances",
+    "describe-permission-set",
+    "list-account-assignments",
+];
+
 /// Keys that mark an `aws organizations` output (`Policies` too, when its entries are
 /// organization policies, and `describe-policy` output beside a tree).
 const ORG_KEYS: &[&str] = &[
@@ -225,6 +253,12 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Iam(Format::Terraform)
     } else if has("AWSTemplateFormatVersion") || has("Resources") {
         Kind::Iam(Format::CloudFormation)
+    } else if keys.iter().any(|k| IC_KEYS.contains(&k.as_str()))
+        || ((has("Users") || has("Groups")) && mentions("IdentityStoreId"))
+    {
+        // `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`;
+        // every identity-store entry names its store
+        Kind::Iam(Format::IdentityCenter)
     } else if keys.iter().any(|k| ORG_KEYS.contains(&k.as_str()))
         || (has("Policies") && (mentions("CONTROL_POLICY") || mentions(":organizations:")))
     {
@@ -498,6 +532,11 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         "`aws organizations` output (aws-organizations)",
         ORG_KEYS,
         &["NextToken", "Policies", "Policy"],
+    ),
+    (
+        "IAM Identity Center CLI output (aws-identity-center)",
+        IC_KEYS,
+        &["NextToken", "Users", "Groups", "PermissionSetArn"],
     ),
     (
         "a service control policy (read with `--scp`)",
