@@ -119,7 +119,6 @@ pub(crate) struct StoreUser {
 pub(crate) struct StoreGroup {
     pub id: String,
     pub name: String,
-    pub place: Place,
 }
 
 /// What one input says about Identity Center.
@@ -357,15 +356,15 @@ pub(crate) fn emit(mut ic: Ic, snap: &mut Snapshot, resolver: Resolver<'_>) -> R
         let principal = match principal {
             Some(p) => p,
             None => {
-                let what = match a.kind {
-                    AssignmentPrincipal::User => "user id`, in no `identitystore list-users",
-                    AssignmentPrincipal::Group => "group id`, in no `identitystore list-groups",
+                let (what, cmd) = match a.kind {
+                    AssignmentPrincipal::User => ("user", "list-users"),
+                    AssignmentPrincipal::Group => ("group", "list-groups"),
                 };
                 snap.warnings.push(Warning {
                     code: WarningCode::Unsupported,
                     place: a.place.clone(),
                     message: format!(
-                        "the assignment's principal `{}` is a {what}` output; it is named by id, so no person is known to hold it",
+                        "the assignment's {what} `{}` is in no `identitystore {cmd}` output; it is named by id, so no person is known to hold it",
                         a.principal
                     ),
                 });

@@ -441,7 +441,6 @@ impl Gather {
                 self.ic.groups.push(StoreGroup {
                     id: g.id.to_string(),
                     name: name.to_owned(),
-                    place: at.place(&format!("/Groups/{i}")),
                 });
             }
         }

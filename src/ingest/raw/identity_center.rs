@@ -75,8 +75,6 @@ pub(crate) struct RawIcOutput<'a> {
 pub(crate) struct RawInstance<'a> {
     #[serde(rename = "InstanceArn", borrow)]
     pub arn: Cow<'a, str>,
-    #[serde(rename = "IdentityStoreId", default, borrow)]
-    pub store: Option<Cow<'a, str>>,
 }
 
 #[derive(Debug, Deserialize)]
