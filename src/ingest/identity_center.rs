@@ -200,7 +200,11 @@ fn bare(statements: &[Statement]) -> BTreeSet<String> {
 
 /// Adds what `ic` says to the side: roles (or checks against the dump's), people,
 /// assignments and identity-store groups.
-pub(crate) fn emit(mut ic: Ic, snap: &mut Snapshot, resolver: Resolver<'_>) -> Result<(), IngestError> {
+pub(crate) fn emit(
+    mut ic: Ic,
+    snap: &mut Snapshot,
+    resolver: Resolver<'_>,
+) -> Result<(), IngestError> {
     let warnings = std::mem::take(&mut ic.warnings);
     snap.warnings.extend(warnings);
     let users: BTreeMap<&str, &StoreUser> = ic.users.iter().map(|u| (u.id.as_str(), u)).collect();
@@ -247,7 +251,12 @@ pub(crate) fn emit(mut ic: Ic, snap: &mut Snapshot, resolver: Resolver<'_>) -> R
         });
         let name = match dumped {
             Some(i) => {
-                let name = b.snap.principals.get(i).map(|p| p.name.clone()).unwrap_or_default();
+                let name = b
+                    .snap
+                    .principals
+                    .get(i)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
                 cross_check(b.snap, i, set, &account, &mut warnings);
                 name
             }
@@ -350,7 +359,9 @@ pub(crate) fn emit(mut ic: Ic, snap: &mut Snapshot, resolver: Resolver<'_>) -> R
     }
     for a in &ic.assignments {
         let principal = match a.kind {
-            AssignmentPrincipal::User => users.get(a.principal.as_str()).map(|u| u.user_name.clone()),
+            AssignmentPrincipal::User => {
+                users.get(a.principal.as_str()).map(|u| u.user_name.clone())
+            }
             AssignmentPrincipal::Group => groups.get(a.principal.as_str()).map(|g| g.name.clone()),
         };
         let principal = match principal {
@@ -371,7 +382,10 @@ pub(crate) fn emit(mut ic: Ic, snap: &mut Snapshot, resolver: Resolver<'_>) -> R
                 a.principal.clone()
             }
         };
-        let set_name = ic.set(&a.set).map(|s| s.name.clone()).unwrap_or_else(|| a.set.clone());
+        let set_name = ic
+            .set(&a.set)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| a.set.clone());
         let role = roles
             .get(&(a.set.clone(), a.account.clone()))
             .cloned()
@@ -522,13 +536,7 @@ fn make_role(
 
 /// Compares the dump's role `i` with what `set` says it should be; each difference is a
 /// warning naming both places.
-fn cross_check(
-    snap: &Snapshot,
-    i: usize,
-    set: &PermSet,
-    account: &str,
-    out: &mut Vec<Warning>,
-) {
+fn cross_check(snap: &Snapshot, i: usize, set: &PermSet, account: &str, out: &mut Vec<Warning>) {
     let Some(role) = snap.principals.get(i) else {
         return;
     };
@@ -585,8 +593,14 @@ fn cross_check(
             .map(|(a, _)| a.clone())
             .chain(customer.iter().map(|(n, p, _)| customer_arn(account, n, p)))
             .collect();
-        let only_dump: Vec<String> = attached.difference(&expected).map(|a| format!("`{a}`")).collect();
-        let only_set: Vec<String> = expected.difference(&attached).map(|a| format!("`{a}`")).collect();
+        let only_dump: Vec<String> = attached
+            .difference(&expected)
+            .map(|a| format!("`{a}`"))
+            .collect();
+        let only_set: Vec<String> = expected
+            .difference(&attached)
+            .map(|a| format!("`{a}`"))
+            .collect();
         if !only_dump.is_empty() {
             say(format!(
                 "the role has {} attached, which the permission set does not",

@@ -81,10 +81,7 @@ fn text(env: &Env<'_>, v: &V, what: &str) -> Result<String, String> {
     match v.text() {
         Some((s, msgs)) if msgs.is_empty() => Ok(s),
         Some((_, msgs)) => Err(format!("{what} is unresolved ({})", msgs.join("; "))),
-        None => Err(format!(
-            "{what} at {} is not a string",
-            env.here(v.at)
-        )),
+        None => Err(format!("{what} at {} is not a string", env.here(v.at))),
     }
 }
 
@@ -93,12 +90,20 @@ fn permission_set(env: &Env<'_>, res: &Res<'_>, extra: Vec<String>, ic: &mut Ic)
     let name = match res.prop("Name") {
         Some(n) => match text(env, &env.resolve(n)?, "the permission set's `Name`") {
             Ok(s) if !s.is_empty() => s,
-            Ok(_) => return Err(env.error(n.id, format!("permission set `{}` has an empty `Name`", res.id))),
+            Ok(_) => {
+                return Err(env.error(
+                    n.id,
+                    format!("permission set `{}` has an empty `Name`", res.id),
+                ));
+            }
             Err(why) => {
                 ic.warn(
                     WarningCode::Unsupported,
                     env.place(n.id),
-                    format!("{why}; permission set `{}` is called by its logical id", res.id),
+                    format!(
+                        "{why}; permission set `{}` is called by its logical id",
+                        res.id
+                    ),
                 );
                 res.id.to_owned()
             }
@@ -106,7 +111,10 @@ fn permission_set(env: &Env<'_>, res: &Res<'_>, extra: Vec<String>, ic: &mut Ic)
         None => {
             return Err(env.error(
                 res.node.id,
-                format!("permission set `{}` has no `Name` (CloudFormation requires one)", res.id),
+                format!(
+                    "permission set `{}` has no `Name` (CloudFormation requires one)",
+                    res.id
+                ),
             ));
         }
     };
@@ -215,19 +223,27 @@ fn assignment(env: &Env<'_>, res: &Res<'_>, order: &[Res<'_>], ic: &mut Ic) -> R
         );
     };
     let Some(ps) = res.prop("PermissionSetArn") else {
-        return Err(env.error(res.node.id, format!("assignment `{}` has no `PermissionSetArn`", res.id)));
+        return Err(env.error(
+            res.node.id,
+            format!("assignment `{}` has no `PermissionSetArn`", res.id),
+        ));
     };
     // `!GetAtt Set.PermissionSetArn` or `!Ref Set`: the template's own permission set
     let target = match ps.single() {
-        Some(("Fn::GetAtt", arg)) => arg
-            .as_str()
-            .and_then(|s| s.split('.').next())
-            .or_else(|| arg.as_list().and_then(|l| l.first()).and_then(|n| n.as_str())),
+        Some(("Fn::GetAtt", arg)) => arg.as_str().and_then(|s| s.split('.').next()).or_else(|| {
+            arg.as_list()
+                .and_then(|l| l.first())
+                .and_then(|n| n.as_str())
+        }),
         Some(("Ref", arg)) => arg.as_str(),
         _ => None,
     };
     let set = match target {
-        Some(id) if order.iter().any(|r| r.id == id && r.ty == "AWS::SSO::PermissionSet") => {
+        Some(id)
+            if order
+                .iter()
+                .any(|r| r.id == id && r.ty == "AWS::SSO::PermissionSet") =>
+        {
             id.to_owned()
         }
         _ => match text(env, &env.resolve(ps)?, "the `PermissionSetArn`") {
@@ -236,7 +252,10 @@ fn assignment(env: &Env<'_>, res: &Res<'_>, order: &[Res<'_>], ic: &mut Ic) -> R
                 match ic.sets.iter().find(|s| s.id == id) {
                     Some(s) => s.id.clone(),
                     None => {
-                        skip(ic, format!("permission set `{arn}` is not defined in this template"));
+                        skip(
+                            ic,
+                            format!("permission set `{arn}` is not defined in this template"),
+                        );
                         return Ok(());
                     }
                 }
@@ -254,7 +273,10 @@ fn assignment(env: &Env<'_>, res: &Res<'_>, order: &[Res<'_>], ic: &mut Ic) -> R
     let prop = |key: &str| -> R<Result<String, String>> {
         match res.prop(key) {
             Some(n) => Ok(text(env, &env.resolve(n)?, &format!("`{key}`"))),
-            None => Err(env.error(res.node.id, format!("assignment `{}` has no `{key}`", res.id))),
+            None => Err(env.error(
+                res.node.id,
+                format!("assignment `{}` has no `{key}`", res.id),
+            )),
         }
     };
     let kind = prop("PrincipalType")?;
@@ -278,7 +300,10 @@ fn assignment(env: &Env<'_>, res: &Res<'_>, order: &[Res<'_>], ic: &mut Ic) -> R
     if let Ok(t) = &target_type
         && t != "AWS_ACCOUNT"
     {
-        return Err(env.error(res.node.id, format!("`{t}` is not a target type (`AWS_ACCOUNT`)")));
+        return Err(env.error(
+            res.node.id,
+            format!("`{t}` is not a target type (`AWS_ACCOUNT`)"),
+        ));
     }
     let (principal, account) = match (principal, account) {
         (Ok(p), Ok(a)) if is_account(&a) => (p, a),

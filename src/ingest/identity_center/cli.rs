@@ -24,7 +24,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::{Boundary, Ic, Part, PermSet, RawAssign, StoreGroup, StoreUser, instance_id, is_account, set_id};
+use super::{
+    Boundary, Ic, Part, PermSet, RawAssign, StoreGroup, StoreUser, instance_id, is_account, set_id,
+};
 use crate::ingest::documents::{self, Doc};
 use crate::ingest::err::{escape_token, json_message, split_help};
 use crate::ingest::locate::locate_pointers;
@@ -53,7 +55,11 @@ impl IcExports {
         self.files.is_empty()
     }
 
-    pub(crate) fn finish(self, snap: &mut Snapshot, resolver: Resolver<'_>) -> Result<(), IngestError> {
+    pub(crate) fn finish(
+        self,
+        snap: &mut Snapshot,
+        resolver: Resolver<'_>,
+    ) -> Result<(), IngestError> {
         if self.files.is_empty() {
             return Ok(());
         }
@@ -72,7 +78,8 @@ impl IcExports {
                 g.output(&at, &doc.raw, combined_set.as_deref(), true)?;
             }
         }
-        snap.sources.extend(self.files.iter().map(|(n, _)| n.clone()));
+        snap.sources
+            .extend(self.files.iter().map(|(n, _)| n.clone()));
         let ic = g.build();
         super::emit(ic, snap, resolver)
     }
@@ -141,7 +148,9 @@ impl At<'_> {
         let mut place = self.place(suffix);
         if self.start.is_none()
             && let Some(p) = &place.pointer
-            && let Some(Some((l, c))) = locate_pointers(self.bytes, &[p.as_str()]).into_iter().next()
+            && let Some(Some((l, c))) = locate_pointers(self.bytes, &[p.as_str()])
+                .into_iter()
+                .next()
         {
             place.line = Some(l);
             place.column = Some(c);
@@ -239,14 +248,18 @@ impl Gather {
             used = true;
             for (i, arn) in list.iter().enumerate() {
                 let id = checked_set(at, &format!("/PermissionSets/{i}"), arn)?;
-                self.listed.push((id, at.place(&format!("/PermissionSets/{i}"))));
+                self.listed
+                    .push((id, at.place(&format!("/PermissionSets/{i}"))));
             }
         }
         if let Some(ps) = &raw.permission_set {
             used = true;
             let id = checked_set(at, "/PermissionSet/PermissionSetArn", &ps.arn)?;
             if ps.name.is_empty() {
-                return Err(at.err("/PermissionSet/Name", "the permission set's `Name` is empty".to_owned()));
+                return Err(at.err(
+                    "/PermissionSet/Name",
+                    "the permission set's `Name` is empty".to_owned(),
+                ));
             }
             if let Some(i) = instance_id(&ps.arn) {
                 self.instance.get_or_insert_with(|| i.to_owned());
@@ -263,7 +276,8 @@ impl Gather {
                     ),
                 );
             }
-            self.names.insert(id, (ps.name.to_string(), at.place("/PermissionSet")));
+            self.names
+                .insert(id, (ps.name.to_string(), at.place("/PermissionSet")));
         }
         if let Some(list) = &raw.managed {
             used = true;
@@ -274,11 +288,17 @@ impl Gather {
                 if !m.arn.starts_with("arn:") || !m.arn.contains(":policy/") {
                     return Err(at.err(
                         &format!("/AttachedManagedPolicies/{i}/Arn"),
-                        format!("`{}` is not a managed policy ARN (`arn:aws:iam::aws:policy/…`)", m.arn),
+                        format!(
+                            "`{}` is not a managed policy ARN (`arn:aws:iam::aws:policy/…`)",
+                            m.arn
+                        ),
                     ));
                 }
                 let _ = &m.name;
-                out.push((m.arn.to_string(), at.place(&format!("/AttachedManagedPolicies/{i}"))));
+                out.push((
+                    m.arn.to_string(),
+                    at.place(&format!("/AttachedManagedPolicies/{i}")),
+                ));
             }
             self.seen.entry(id.clone()).or_insert_with(|| at.place(""));
             self.managed.entry(id).or_default().extend(out);
@@ -286,7 +306,13 @@ impl Gather {
         if let Some(list) = &raw.customer {
             used = true;
             let command = "list-customer-managed-policy-references-in-permission-set";
-            let id = self.attribute(at, raw, combined, command, "CustomerManagedPolicyReferences")?;
+            let id = self.attribute(
+                at,
+                raw,
+                combined,
+                command,
+                "CustomerManagedPolicyReferences",
+            )?;
             let mut out = Vec::new();
             for (i, r) in list.iter().enumerate() {
                 let ptr = format!("/CustomerManagedPolicyReferences/{i}");
@@ -380,7 +406,10 @@ impl Gather {
                     }
                 };
                 if a.principal_id.is_empty() {
-                    return Err(at.err(&format!("{ptr}/PrincipalId"), "the `PrincipalId` is empty".to_owned()));
+                    return Err(at.err(
+                        &format!("{ptr}/PrincipalId"),
+                        "the `PrincipalId` is empty".to_owned(),
+                    ));
                 }
                 self.ic.assignments.push(RawAssign {
                     account: a.account.to_string(),
@@ -402,9 +431,11 @@ impl Gather {
                         format!("`{a}` is not an account id (12 digits)"),
                     ));
                 }
-                self.ic
-                    .provisioned
-                    .push((id.clone(), a.to_string(), at.place(&format!("/AccountIds/{i}"))));
+                self.ic.provisioned.push((
+                    id.clone(),
+                    a.to_string(),
+                    at.place(&format!("/AccountIds/{i}")),
+                ));
             }
         }
         if let Some(list) = &raw.users {
@@ -413,7 +444,8 @@ impl Gather {
                 if u.user_name.is_empty() || u.id.is_empty() {
                     return Err(at.err(
                         &format!("/Users/{i}"),
-                        "an identity-store user needs a non-empty `UserName` and `UserId`".to_owned(),
+                        "an identity-store user needs a non-empty `UserName` and `UserId`"
+                            .to_owned(),
                     ));
                 }
                 self.ic.users.push(StoreUser {
@@ -460,11 +492,20 @@ impl Gather {
                 ("list-permission-sets", &raw.c_list_permission_sets),
                 ("describe-permission-set", &raw.c_describe),
                 ("list-managed-policies-in-permission-set", &raw.c_managed),
-                ("list-customer-managed-policy-references-in-permission-set", &raw.c_customer),
+                (
+                    "list-customer-managed-policy-references-in-permission-set",
+                    &raw.c_customer,
+                ),
                 ("get-inline-policy-for-permission-set", &raw.c_inline),
-                ("get-permissions-boundary-for-permission-set", &raw.c_boundary),
+                (
+                    "get-permissions-boundary-for-permission-set",
+                    &raw.c_boundary,
+                ),
                 ("list-account-assignments", &raw.c_assignments),
-                ("list-accounts-for-provisioned-permission-set", &raw.c_accounts),
+                (
+                    "list-accounts-for-provisioned-permission-set",
+                    &raw.c_accounts,
+                ),
                 ("list-users", &raw.c_users),
                 ("list-groups", &raw.c_groups),
                 ("list-group-memberships", &raw.c_memberships),
@@ -517,7 +558,9 @@ impl Gather {
             };
             set.customer = match self.customer.remove(&id) {
                 Some(v) => Part::Known(v),
-                None => Part::Unknown(missing("list-customer-managed-policy-references-in-permission-set")),
+                None => Part::Unknown(missing(
+                    "list-customer-managed-policy-references-in-permission-set",
+                )),
             };
             set.inline = match self.inline.remove(&id) {
                 Some(v) => Part::Known(v),

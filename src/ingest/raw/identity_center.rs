@@ -56,11 +56,19 @@ pub(crate) struct RawIcOutput<'a> {
     pub c_customer: Option<Box<RawIcOutput<'a>>>,
     #[serde(rename = "get-inline-policy-for-permission-set", default, borrow)]
     pub c_inline: Option<Box<RawIcOutput<'a>>>,
-    #[serde(rename = "get-permissions-boundary-for-permission-set", default, borrow)]
+    #[serde(
+        rename = "get-permissions-boundary-for-permission-set",
+        default,
+        borrow
+    )]
     pub c_boundary: Option<Box<RawIcOutput<'a>>>,
     #[serde(rename = "list-account-assignments", default, borrow)]
     pub c_assignments: Option<Box<RawIcOutput<'a>>>,
-    #[serde(rename = "list-accounts-for-provisioned-permission-set", default, borrow)]
+    #[serde(
+        rename = "list-accounts-for-provisioned-permission-set",
+        default,
+        borrow
+    )]
     pub c_accounts: Option<Box<RawIcOutput<'a>>>,
     #[serde(rename = "list-users", default, borrow)]
     pub c_users: Option<Box<RawIcOutput<'a>>>,

@@ -36,7 +36,11 @@ pub(super) fn collect(idx: &Index<'_>, bytes: &[u8]) -> Result<Ic, IngestError> 
     let place = |inst: &Inst<'_>, path: &[Step<'_>]| {
         Place::pointer(idx.file.clone(), inst.pointer_of(path))
     };
-    for inst in idx.managed.iter().filter(|i| i.kind == "aws_ssoadmin_permission_set") {
+    for inst in idx
+        .managed
+        .iter()
+        .filter(|i| i.kind == "aws_ssoadmin_permission_set")
+    {
         let arn = inst.str(&[Step::Key("arn")]).filter(|a| !a.is_empty());
         let id = arn
             .as_deref()
@@ -84,8 +88,7 @@ pub(super) fn collect(idx: &Index<'_>, bytes: &[u8]) -> Result<Ic, IngestError> 
                 };
                 match reference(inst, &base) {
                     Some((n, p)) => {
-                        if let Some(Part::Known(v)) = ic.sets.get_mut(i).map(|s| &mut s.customer)
-                        {
+                        if let Some(Part::Known(v)) = ic.sets.get_mut(i).map(|s| &mut s.customer) {
                             v.push((n, p, place(inst, &base)));
                         }
                     }
@@ -132,8 +135,10 @@ pub(super) fn collect(idx: &Index<'_>, bytes: &[u8]) -> Result<Ic, IngestError> 
                     Step::Key("customer_managed_policy_reference"),
                     Step::Idx(0),
                 ];
-                let b = match (inst.str(&managed).filter(|a| !a.is_empty()), reference(inst, &cref))
-                {
+                let b = match (
+                    inst.str(&managed).filter(|a| !a.is_empty()),
+                    reference(inst, &cref),
+                ) {
                     (Some(arn), _) => Some(Boundary::Managed(arn)),
                     (None, Some((name, path))) => Some(Boundary::Customer { name, path }),
                     (None, None) => None,
