@@ -845,6 +845,26 @@ mod tests {
     }
 
     #[test]
+    fn identity_center_outputs_are_told_from_iam_ones() {
+        // issue 9: `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`
+        let ic = [
+            r#"{"Users": [{"UserName": "a", "UserId": "u-1", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"Groups": [{"GroupId": "g-1", "DisplayName": "devs", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"InlinePolicy": ""}"#,
+            r#"{"AccountAssignments": []}"#,
+            r#"{"list-instances": {"Instances": []}}"#,
+        ];
+        for text in ic {
+            assert_eq!(det(text).unwrap(), Format::IdentityCenter, "{text}");
+        }
+        assert_eq!(
+            det(r#"{"Users": [{"UserName": "a", "UserId": "AIDA1", "Arn": "arn:aws:iam::1:user/a"}]}"#)
+                .unwrap(),
+            Format::AwsCli
+        );
+    }
+
+    #[test]
     fn aws_cli_yaml_output_is_recognised() {
         // issue 7: `--output yaml` was read as memberships
         assert_eq!(

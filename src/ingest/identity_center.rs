@@ -226,6 +226,18 @@ pub(crate) fn emit(
             .map(|i| i.trim_start_matches("ssoins-"))
             .unwrap_or("unknown")
     );
+    for set in &ic.sets {
+        if !wanted.iter().any(|(s, _, _)| *s == set.id) {
+            snap.warnings.push(Warning {
+                code: WarningCode::Unsupported,
+                place: set.place.clone(),
+                message: format!(
+                    "permission set `{}` is assigned in no account in this input: it gives no one access here",
+                    set.name
+                ),
+            });
+        }
+    }
     let mut b = Build::new(snap, resolver);
     for (set_key, account, place) in wanted {
         if roles.contains_key(&(set_key.clone(), account.clone())) {
