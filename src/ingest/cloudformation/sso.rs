@@ -79,7 +79,7 @@ fn exists(env: &Env<'_>, res: &Res<'_>, ic: &mut Ic) -> R<Option<Vec<String>>> {
 /// The text of a property, or why it is unknown.
 fn text(env: &Env<'_>, v: &V, what: &str) -> Result<String, String> {
     match v.text() {
-        Some((s, msgs)) if msgs.is_empty() => Ok(s),
+        Some((s, [])) => Ok(s),
         Some((_, msgs)) => Err(format!("{what} is unresolved ({})", msgs.join("; "))),
         None => Err(format!("{what} at {} is not a string", env.here(v.at))),
     }
