@@ -161,6 +161,8 @@ make_seeds() {
     printf 'memberships:\n  data_scientists: [alice, bob]\n' | seed_bytes memberships yaml
     seed levels src/ingest/provisioner/levels.yaml $m/levels-*.yaml
     seed organizations fixtures/aws/org/*/organization/*.json $m/org-*.json
+    seed identity_center fixtures/aws/identity-center/after/identity-center/*.json \
+        ../shared/corpus/formats/identity-center/*.json $m/ic-*.json
     seed scp fixtures/aws/company/scp-*.json fixtures/oracle/scp/scp-*.json $m/scp-not-policy.yaml
     seed resource_policies fixtures/aws/resources/before/*.json ../shared/corpus/formats/resource-policies/*.json $m/res-*.json
     seed context fixtures/aws/company/context.json $m/context-bad.json

@@ -15,6 +15,7 @@ mod detect;
 mod documents;
 mod err;
 mod gcp;
+mod identity_center;
 mod locate;
 mod memberships;
 mod organizations;
@@ -41,6 +42,7 @@ pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
 pub use gcp::check as check_gcp;
+pub use identity_center::load_identity_center;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use organizations::load_organization;
 pub use policy_doc::{OriginBase, parse_policy_document};
@@ -225,7 +227,10 @@ pub fn load_side_with(
         };
         let bytes = if matches!(
             format,
-            Format::AwsAuthDetails | Format::AwsCli | Format::AwsOrganizations
+            Format::AwsAuthDetails
+                | Format::AwsCli
+                | Format::AwsOrganizations
+                | Format::IdentityCenter
         ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
         {
             let json = yaml::to_json(&name, &bytes)?.into_bytes();
@@ -365,10 +370,12 @@ fn read_files(
     // one export per directory (loose files together), in the order first seen
     let mut cli: Vec<(Option<usize>, aws_cli::Exports)> = Vec::new();
     let mut org = organizations::OrgExports::default();
+    let mut ic = identity_center::cli::IcExports::default();
     for ((name, bytes, format), dir) in files.iter().zip(dirs) {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
             Format::AwsOrganizations => org.add(name.clone(), bytes),
+            Format::IdentityCenter => ic.add(name.clone(), bytes),
             Format::AwsCli => {
                 let group = if per_dir { *dir } else { None };
                 let at = match cli.iter().position(|(g, _)| *g == group) {
@@ -396,6 +403,10 @@ fn read_files(
     }
     if !org.is_empty() {
         org.finish(&mut snap)?;
+    }
+    // after the account dumps: an assignment's role is matched to the dump's
+    if !ic.is_empty() {
+        ic.finish(&mut snap, resolver)?;
     }
     for (name, bytes, format) in files {
         match format {

@@ -36,6 +36,8 @@ pub enum Format {
     /// GCP IAM: allow and deny policies, asset exports, custom roles, group memberships,
     /// the hierarchy manifest.
     Gcp,
+    /// IAM Identity Center CLI outputs (`sso-admin`, `identitystore`; issue 9).
+    IdentityCenter,
 }
 
 impl Format {
@@ -49,6 +51,7 @@ impl Format {
         Format::AwsOrganizations,
         Format::ResourcePolicies,
         Format::Gcp,
+        Format::IdentityCenter,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -63,6 +66,7 @@ impl Format {
             Format::AwsOrganizations => "aws-organizations",
             Format::ResourcePolicies => "resource-policies",
             Format::Gcp => "gcp",
+            Format::IdentityCenter => "aws-identity-center",
         }
     }
 
@@ -107,6 +111,12 @@ impl Format {
             Format::Gcp => {
                 "GCP IAM JSON (`bindings`, deny `rules`, `includedPermissions`, \
                  `preferredMemberKey`, asset `iamPolicy`) or a `gcp-hierarchy` manifest"
+            }
+            Format::IdentityCenter => {
+                "IAM Identity Center CLI JSON: `aws sso-admin` (`Instances`, `PermissionSets`, \
+                 `PermissionSet`, `AttachedManagedPolicies`, `CustomerManagedPolicyReferences`, \
+                 `InlinePolicy`, `PermissionsBoundary`, `AccountAssignments`, `AccountIds`) and \
+                 `aws identitystore` (`Users`, `Groups`, `GroupMemberships`) outputs"
             }
         }
     }
@@ -170,6 +180,24 @@ const CLI_KEYS: &[&str] = &[
     "PolicyDocument",
     "InstanceProfiles",
     "InstanceProfile",
+];
+
+/// Keys that mark an Identity Center output (`sso-admin`, `identitystore`), or one
+/// object of them keyed by command name.
+const IC_KEYS: &[&str] = &[
+    "Instances",
+    "PermissionSets",
+    "PermissionSet",
+    "AttachedManagedPolicies",
+    "CustomerManagedPolicyReferences",
+    "InlinePolicy",
+    "PermissionsBoundary",
+    "AccountAssignments",
+    "AccountIds",
+    "GroupMemberships",
+    "list-instances",
+    "describe-permission-set",
+    "list-account-assignments",
 ];
 
 /// Keys that mark an `aws organizations` output (`Policies` too, when its entries are
@@ -236,6 +264,12 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Iam(Format::Terraform)
     } else if has("AWSTemplateFormatVersion") || has("Resources") {
         Kind::Iam(Format::CloudFormation)
+    } else if keys.iter().any(|k| IC_KEYS.contains(&k.as_str()))
+        || ((has("Users") || has("Groups")) && mentions("IdentityStoreId"))
+    {
+        // `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`;
+        // every identity-store entry names its store
+        Kind::Iam(Format::IdentityCenter)
     } else if keys.iter().any(|k| ORG_KEYS.contains(&k.as_str()))
         || (has("Policies") && (mentions("CONTROL_POLICY") || mentions(":organizations:")))
     {
@@ -543,6 +577,11 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         ],
     ),
     (
+        "IAM Identity Center CLI output (aws-identity-center)",
+        IC_KEYS,
+        &["NextToken", "Users", "Groups", "PermissionSetArn"],
+    ),
+    (
         "a service control policy (read with `--scp`)",
         &["Statement", "Policy"],
         &["Version", "Id"],
@@ -846,6 +885,26 @@ mod tests {
         let e = det("waivers: []\n").unwrap_err();
         assert_eq!(e.help.as_deref(), Some("pass it with `--waivers`"), "{e}");
         assert!(e.to_string().starts_with("in.json:1:1: "), "{e}");
+    }
+
+    #[test]
+    fn identity_center_outputs_are_told_from_iam_ones() {
+        // issue 9: `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`
+        let ic = [
+            r#"{"Users": [{"UserName": "a", "UserId": "u-1", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"Groups": [{"GroupId": "g-1", "DisplayName": "devs", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"InlinePolicy": ""}"#,
+            r#"{"AccountAssignments": []}"#,
+            r#"{"list-instances": {"Instances": []}}"#,
+        ];
+        for text in ic {
+            assert_eq!(det(text).unwrap(), Format::IdentityCenter, "{text}");
+        }
+        assert_eq!(
+            det(r#"{"Users": [{"UserName": "a", "UserId": "AIDA1", "Arn": "arn:aws:iam::1:user/a"}]}"#)
+                .unwrap(),
+            Format::AwsCli
+        );
     }
 
     #[test]

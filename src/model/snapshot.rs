@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{GcpSide, Group, GroupId, Organization, Place, Policy, PolicyId, Principal, Resource};
+use super::{
+    GcpSide, Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource,
+};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -44,6 +46,9 @@ pub enum WarningCode {
     /// or renamed principal's ARN, or the unique id AWS writes in its place): it grants
     /// that reference nothing.
     DanglingPrincipal,
+    /// Two inputs of a side describe the same thing differently: an Identity Center
+    /// permission set and the `AWSReservedSSO_*` role of an account dump (issue 9).
+    Inconsistent,
 }
 
 impl WarningCode {
@@ -59,6 +64,7 @@ impl WarningCode {
             WarningCode::TierLimit => "tier-limit",
             WarningCode::UnusedRename => "unused-rename",
             WarningCode::DanglingPrincipal => "dangling-principal",
+            WarningCode::Inconsistent => "inconsistent",
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct Snapshot {
     /// GCP members and its actions GCP permissions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp: Option<GcpSide>,
+    /// People, Identity Center assignments and identity-store groups (issue 9).
+    pub people: People,
 }
 
 /// A group's other name, and the input that gave it.
