@@ -603,7 +603,7 @@ fn bare_name(name: &str) -> &str {
     }
 }
 
-fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
+pub(crate) fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
     opts.fail_on.contains(&f.category) && f.severity >= opts.min_level
 }
 
@@ -683,7 +683,7 @@ fn apply_waivers(
     out
 }
 
-fn counts(findings: &[Finding]) -> Counts {
+pub(crate) fn counts(findings: &[Finding]) -> Counts {
     let mut c = Counts::default();
     for f in findings {
         let n = f.actions.len();
@@ -700,18 +700,18 @@ fn counts(findings: &[Finding]) -> Counts {
                 c.conditional += n;
                 c.conditional_pairs += f.pairs;
             }
-            Code::Gained | Code::Widened | Code::NewPrincipal => {
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => {
                 c.gained += n;
                 c.gained_pairs += f.pairs;
             }
-            Code::NeedsReview => c.review += 1,
+            Code::NeedsReview | Code::Unmapped => c.review += 1,
             Code::ExpiredWaiver | Code::UnusedWaiver => {}
         }
     }
     c
 }
 
-fn add(t: &mut Counts, c: &Counts) {
+pub(crate) fn add(t: &mut Counts, c: &Counts) {
     t.lost += c.lost;
     t.narrowed += c.narrowed;
     t.conditional += c.conditional;
@@ -730,7 +730,7 @@ fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCou
             Code::Lost | Code::RemovedPrincipal => 0,
             Code::Narrowed => 1,
             Code::Conditional => 2,
-            Code::Gained | Code::Widened | Code::NewPrincipal => 3,
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => 3,
             _ => continue,
         };
         for a in &f.actions {
