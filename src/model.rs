@@ -7,6 +7,7 @@ mod gcp;
 mod key;
 mod org;
 mod origin;
+mod platform;
 mod policy;
 mod principal;
 mod resource;
@@ -19,6 +20,7 @@ pub use org::{
     AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
 };
 pub use origin::{Origin, Place, StatementRef};
+pub use platform::{PlatformMember, PlatformProject, PlatformRole, PlatformSide};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,

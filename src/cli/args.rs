@@ -234,6 +234,7 @@ pub enum SourceFormat {
     Provisioner,
     Memberships,
     Gcp,
+    Platform,
 }
 
 #[derive(Debug, Args)]

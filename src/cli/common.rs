@@ -26,6 +26,7 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
             SourceFormat::Provisioner => ingest::Format::Provisioner,
             SourceFormat::Memberships => ingest::Format::Memberships,
             SourceFormat::Gcp => ingest::Format::Gcp,
+            SourceFormat::Platform => ingest::Format::Platform,
         }),
         levels: load.levels.clone(),
         cfn_params: load.cfn_params.clone(),

@@ -442,6 +442,42 @@ pub fn diff(
         }
     }
 
+    let (removed, new) = (removed.len(), new.len());
+    finish(
+        catalog,
+        diffs,
+        Tally {
+            compared,
+            changed,
+            removed,
+            new,
+        },
+        opts,
+    )
+}
+
+/// How many principals a comparison compared, found changed, removed and new.
+pub(crate) struct Tally {
+    pub compared: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub new: usize,
+}
+
+/// Waivers, the gate and the summary over the principals' findings (the diff's and a
+/// port's, `diff::port`).
+pub(crate) fn finish(
+    catalog: &Catalog,
+    mut diffs: Vec<PrincipalDiff>,
+    tally: Tally,
+    opts: &DiffOptions<'_>,
+) -> Outcome {
+    let Tally {
+        compared,
+        changed,
+        removed,
+        new,
+    } = tally;
     let mut uses = vec![0usize; opts.waivers.len()];
     for d in &mut diffs {
         d.findings = apply_waivers(catalog, std::mem::take(&mut d.findings), opts, &mut uses);
@@ -568,8 +604,8 @@ pub fn diff(
     let summary = Summary {
         compared,
         changed,
-        removed: removed.len(),
-        new: new.len(),
+        removed,
+        new,
         counts: total,
         by_service: by_service(catalog, &diffs),
     };
@@ -603,7 +639,7 @@ fn bare_name(name: &str) -> &str {
     }
 }
 
-pub(crate) fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
+fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
     opts.fail_on.contains(&f.category) && f.severity >= opts.min_level
 }
 
@@ -683,7 +719,7 @@ fn apply_waivers(
     out
 }
 
-pub(crate) fn counts(findings: &[Finding]) -> Counts {
+fn counts(findings: &[Finding]) -> Counts {
     let mut c = Counts::default();
     for f in findings {
         let n = f.actions.len();
@@ -711,7 +747,7 @@ pub(crate) fn counts(findings: &[Finding]) -> Counts {
     c
 }
 
-pub(crate) fn add(t: &mut Counts, c: &Counts) {
+fn add(t: &mut Counts, c: &Counts) {
     t.lost += c.lost;
     t.narrowed += c.narrowed;
     t.conditional += c.conditional;

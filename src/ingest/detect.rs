@@ -36,6 +36,9 @@ pub enum Format {
     /// GCP IAM: allow and deny policies, asset exports, custom roles, group memberships,
     /// the hierarchy manifest.
     Gcp,
+    /// An application platform's organization members and project memberships (a port
+    /// target, issue 10 item 5).
+    Platform,
 }
 
 impl Format {
@@ -49,6 +52,7 @@ impl Format {
         Format::AwsOrganizations,
         Format::ResourcePolicies,
         Format::Gcp,
+        Format::Platform,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -63,6 +67,7 @@ impl Format {
             Format::AwsOrganizations => "aws-organizations",
             Format::ResourcePolicies => "resource-policies",
             Format::Gcp => "gcp",
+            Format::Platform => "platform",
         }
     }
 
@@ -107,6 +112,10 @@ impl Format {
             Format::Gcp => {
                 "GCP IAM JSON (`bindings`, deny `rules`, `includedPermissions`, \
                  `preferredMemberKey`, asset `iamPolicy`) or a `gcp-hierarchy` manifest"
+            }
+            Format::Platform => {
+                "an application platform's members and project memberships, YAML (top-level \
+                 `platform`, `organization`, `members`, `projects`)"
             }
         }
     }
@@ -254,6 +263,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Other(Other::Scp)
     } else if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
         Kind::Iam(Format::AwsCli)
+    } else if has(super::platform::PLATFORM_KEY) && has("organization") {
+        Kind::Iam(Format::Platform)
     } else if has("security") || (has("client") && has("environment")) {
         Kind::Iam(Format::Provisioner)
     } else if has("waivers") {
