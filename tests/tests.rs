@@ -21,6 +21,7 @@ mod hostile_readers;
 mod malformed;
 mod oracle;
 mod organizations;
+mod ports;
 mod provisioner;
 mod report_scale;
 mod reports;

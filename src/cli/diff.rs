@@ -158,7 +158,10 @@ fn run_port(
     today: &str,
     out: &mut dyn Write,
 ) -> Result<Outcome, CliError> {
-    let (scat, tcat) = (common::catalog_for(&[before]), common::catalog_for(&[after]));
+    let (scat, tcat) = (
+        common::catalog_for(&[before]),
+        common::catalog_for(&[after]),
+    );
     let want = match port.to {
         diff::port::TargetKind::Gcp => after.gcp.is_some(),
         diff::port::TargetKind::Platform => after.platform.is_some(),

@@ -391,14 +391,14 @@ impl Port {
                         format!("`pattern` is longer than {MAX_PATTERN_CHARS} characters"),
                     ));
                 }
-                (None, Some(p)) => IdMatch::Pattern(
-                    Regex::new(&format!("^(?:{p})$")).map_err(|e| {
+                (None, Some(p)) => {
+                    IdMatch::Pattern(Regex::new(&format!("^(?:{p})$")).map_err(|e| {
                         DiffError::new(
                             place("/pattern"),
                             format!("`pattern` is not a valid regular expression: {e}"),
                         )
-                    })?,
-                ),
+                    })?)
+                }
                 _ => {
                     return Err(DiffError::new(
                         place(""),
@@ -422,11 +422,7 @@ impl Port {
                     ));
                 }
             };
-            identities.push(IdRule {
-                index: i,
-                from,
-                to,
-            });
+            identities.push(IdRule { index: i, from, to });
         }
         Ok(Port {
             file: file.clone(),

@@ -58,7 +58,10 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
         IngestError::new(yaml::place_of(file, bytes, pointer, false), message)
     };
     let Some(top) = v.as_object() else {
-        return Err(err("", "expected a mapping with `platform`, `organization`, `members`, `projects`".into()));
+        return Err(err(
+            "",
+            "expected a mapping with `platform`, `organization`, `members`, `projects`".into(),
+        ));
     };
     for k in top.keys() {
         if !["platform", "organization", "members", "projects"].contains(&k.as_str()) {
@@ -76,17 +79,27 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
             Some(_) => Err(err(pointer, format!("expected {what}, a non-empty string"))),
             None => Err(err(
                 pointer.rsplit_once('/').map_or("", |(p, _)| p),
-                format!("missing `{}`: expected {what}", pointer.rsplit('/').next().unwrap_or_default()),
+                format!(
+                    "missing `{}`: expected {what}",
+                    pointer.rsplit('/').next().unwrap_or_default()
+                ),
             )),
         }
     };
     let name = text("/platform", top.get("platform"), "the platform's name")?;
-    let organization = text("/organization", top.get("organization"), "the organization's name")?;
+    let organization = text(
+        "/organization",
+        top.get("organization"),
+        "the organization's name",
+    )?;
     let list = |key: &str| -> Result<&[Value], IngestError> {
         match top.get(key) {
             None | Some(Value::Null) => Ok(&[]),
             Some(Value::Array(a)) => Ok(a.as_slice()),
-            Some(_) => Err(err(&format!("/{key}"), format!("expected `{key}` to be a list"))),
+            Some(_) => Err(err(
+                &format!("/{key}"),
+                format!("expected `{key}` to be a list"),
+            )),
         }
     };
     let mut side = PlatformSide {
@@ -105,8 +118,18 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
                 format!("unknown key `{k}`: expected `id` or `role`"),
             ));
         }
-        let id = text(&format!("{at}/id"), obj.get("id"), "the member's id (an e-mail)")?;
-        let role = match text(&format!("{at}/role"), obj.get("role"), "`Administrator` or `Member`")?.as_str() {
+        let id = text(
+            &format!("{at}/id"),
+            obj.get("id"),
+            "the member's id (an e-mail)",
+        )?;
+        let role = match text(
+            &format!("{at}/role"),
+            obj.get("role"),
+            "`Administrator` or `Member`",
+        )?
+        .as_str()
+        {
             "Administrator" => PlatformRole::Administrator,
             "Member" => PlatformRole::Member,
             other => {
@@ -117,7 +140,10 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
             }
         };
         if side.member(&id).is_some() {
-            return Err(err(&format!("{at}/id"), format!("member `{id}` is listed twice")));
+            return Err(err(
+                &format!("{at}/id"),
+                format!("member `{id}` is listed twice"),
+            ));
         }
         side.members.push(PlatformMember {
             id,
@@ -130,7 +156,10 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
         let Some(obj) = p.as_object() else {
             return Err(err(&at, "expected a project: `name` and `members`".into()));
         };
-        if let Some(k) = obj.keys().find(|k| !["name", "members"].contains(&k.as_str())) {
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !["name", "members"].contains(&k.as_str()))
+        {
             return Err(IngestError::new(
                 yaml::place_of(file, bytes, &format!("{at}/{}", escape(k)), true),
                 format!("unknown key `{k}`: expected `name` or `members`"),
@@ -138,12 +167,20 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
         }
         let pname = text(&format!("{at}/name"), obj.get("name"), "the project's name")?;
         if side.project(&pname).is_some() {
-            return Err(err(&format!("{at}/name"), format!("project `{pname}` is listed twice")));
+            return Err(err(
+                &format!("{at}/name"),
+                format!("project `{pname}` is listed twice"),
+            ));
         }
         let members = match obj.get("members") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(a)) => a.clone(),
-            Some(_) => return Err(err(&format!("{at}/members"), "expected a list of member ids".into())),
+            Some(_) => {
+                return Err(err(
+                    &format!("{at}/members"),
+                    "expected a list of member ids".into(),
+                ));
+            }
         };
         let mut list = Vec::with_capacity(members.len());
         for (j, m) in members.iter().enumerate() {
@@ -152,7 +189,9 @@ pub fn read(file: &Arc<str>, bytes: &[u8]) -> Result<PlatformSide, IngestError> 
             if side.member(&id).is_none() {
                 return Err(err(
                     &mat,
-                    format!("`{id}` is not a member of the organization: list it under `members` first"),
+                    format!(
+                        "`{id}` is not a member of the organization: list it under `members` first"
+                    ),
                 ));
             }
             list.push((id, Arc::new(Place::pointer(file.clone(), mat))));

@@ -105,9 +105,10 @@ fn tokens(port: &Port, target: &Catalog, to: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for t in to {
         match (port.to, target.role_actions(t)) {
-            (TargetKind::Gcp, Some(ids)) => out.extend(ids.iter().filter_map(|i| {
-                target.action(*i).map(crate::catalog::Action::full_name)
-            })),
+            (TargetKind::Gcp, Some(ids)) => out.extend(
+                ids.iter()
+                    .filter_map(|i| target.action(*i).map(crate::catalog::Action::full_name)),
+            ),
             _ => out.push(t.clone()),
         }
     }
@@ -223,8 +224,9 @@ fn translate(
                 }
                 let label = match prule.scope {
                     ScopeRule::Organization => Some(("organization".to_owned(), None)),
-                    ScopeRule::Resource => scope_label(port, pattern, account, &conditions)
-                        .map(|(l, i)| (l, Some(i))),
+                    ScopeRule::Resource => {
+                        scope_label(port, pattern, account, &conditions).map(|(l, i)| (l, Some(i)))
+                    }
                 };
                 let Some((label, res_rule)) = label else {
                     let u = t.no_scope.entry(action.service.clone()).or_default();
@@ -341,9 +343,7 @@ impl Target<'_> {
                 }
                 let routes: Vec<Route> = platform_grants(side, who)
                     .into_iter()
-                    .filter(|(t, l, _)| {
-                        t == token && (t == "Administrator" || l == label)
-                    })
+                    .filter(|(t, l, _)| t == token && (t == "Administrator" || l == label))
                     .map(|(_, _, r)| r)
                     .collect();
                 if routes.is_empty() {
@@ -420,9 +420,7 @@ impl Target<'_> {
     /// The level of a target token, for severity.
     fn level(&self, token: &str) -> AccessLevel {
         match self.port.to {
-            TargetKind::Platform if token == "Administrator" => {
-                AccessLevel::PermissionsManagement
-            }
+            TargetKind::Platform if token == "Administrator" => AccessLevel::PermissionsManagement,
             TargetKind::Platform => AccessLevel::Write,
             TargetKind::Gcp => self
                 .inputs
@@ -442,7 +440,11 @@ impl Target<'_> {
 }
 
 fn examples(set: &BTreeSet<String>) -> String {
-    let mut v: Vec<String> = set.iter().take(EXAMPLES).map(|a| format!("`{a}`")).collect();
+    let mut v: Vec<String> = set
+        .iter()
+        .take(EXAMPLES)
+        .map(|a| format!("`{a}`"))
+        .collect();
     if set.len() > EXAMPLES {
         v.push(format!("and {} more", set.len() - EXAMPLES));
     }
@@ -597,7 +599,12 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
                         ..Side::default()
                     },
                 );
-                diffs.push(principal_diff(&p.name, None, PrincipalStatus::Removed, vec![f]));
+                diffs.push(principal_diff(
+                    &p.name,
+                    None,
+                    PrincipalStatus::Removed,
+                    vec![f],
+                ));
             }
         }
     }
@@ -611,8 +618,10 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
             .map(|i| rule_route(port, "identities", *i, format!("identity → {to}")))
             .collect();
         // lost: translated tokens the target does not hold on their scope
-        let mut lost: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>, Vec<&Wanted>, String)> =
-            BTreeMap::new();
+        let mut lost: BTreeMap<
+            (String, String),
+            (BTreeSet<String>, BTreeSet<String>, Vec<&Wanted>, String),
+        > = BTreeMap::new();
         for ((label, tok), w) in &t.wanted {
             let held = if present {
                 target.holds(to, tok, label)
@@ -676,16 +685,28 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
             let mut routes: Vec<Route> = routes.into_iter().collect();
             routes.extend(rules.iter().map(|r| match *r {
                 RuleRef::Resource(i) => {
-                    let to = port.resources.get(i).map(|r| r.to.clone()).unwrap_or_default();
+                    let to = port
+                        .resources
+                        .get(i)
+                        .map(|r| r.to.clone())
+                        .unwrap_or_default();
                     rule_route(port, "resources", i, format!("resource → {to}"))
                 }
                 RuleRef::Permission(i) => {
-                    let label = port.permissions.get(i).map(|r| r.label()).unwrap_or_default();
+                    let label = port
+                        .permissions
+                        .get(i)
+                        .map(|r| r.label())
+                        .unwrap_or_default();
                     rule_route(port, "permissions", i, label)
                 }
             }));
             routes.extend(idroute.iter().cloned());
-            let severity = toks.iter().map(|t| target.level(t)).max().unwrap_or(AccessLevel::List);
+            let severity = toks
+                .iter()
+                .map(|t| target.level(t))
+                .max()
+                .unwrap_or(AccessLevel::List);
             let scope_word = if label == "organization" {
                 "the organization".to_owned()
             } else {
@@ -717,7 +738,12 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
                     routes,
                 },
                 Side {
-                    status: if why == "absent" { "absent" } else { "not-allowed" }.into(),
+                    status: if why == "absent" {
+                        "absent"
+                    } else {
+                        "not-allowed"
+                    }
+                    .into(),
                     resources: vec![label],
                     ..Side::default()
                 },
@@ -780,7 +806,12 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
             } else {
                 PrincipalStatus::Removed
             };
-            diffs.push(principal_diff(to, Some(t.sources.join(", ")), status, findings));
+            diffs.push(principal_diff(
+                to,
+                Some(t.sources.join(", ")),
+                status,
+                findings,
+            ));
         }
     }
     // target principals no source principal is ported to: all they hold is wider
@@ -1003,7 +1034,10 @@ mod tests {
     #[test]
     fn samples_and_accounts() {
         assert_eq!(sample("arn:aws:s3:::b/*"), "arn:aws:s3:::b/x");
-        assert_eq!(arn_account("arn:aws:ec2:us-east-1:111122223333:instance/*"), Some("111122223333"));
+        assert_eq!(
+            arn_account("arn:aws:ec2:us-east-1:111122223333:instance/*"),
+            Some("111122223333")
+        );
         assert_eq!(arn_account("arn:aws:s3:::b"), None);
         assert_eq!(arn_account("*"), None);
     }
