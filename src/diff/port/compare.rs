@@ -55,6 +55,10 @@ enum RuleRef {
     Resource(usize),
 }
 
+/// Tokens lost on one (scope, service): the tokens, the source actions behind them, what
+/// asked for them, and why (`not-allowed`, `absent`, `no-such-scope`).
+type Lost<'a> = (BTreeSet<String>, BTreeSet<String>, Vec<&'a Wanted>, String);
+
 /// Source access no rule expresses, per service.
 #[derive(Default)]
 struct Unexpressed {
@@ -618,10 +622,7 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
             .map(|i| rule_route(port, "identities", *i, format!("identity → {to}")))
             .collect();
         // lost: translated tokens the target does not hold on their scope
-        let mut lost: BTreeMap<
-            (String, String),
-            (BTreeSet<String>, BTreeSet<String>, Vec<&Wanted>, String),
-        > = BTreeMap::new();
+        let mut lost: BTreeMap<(String, String), Lost<'_>> = BTreeMap::new();
         for ((label, tok), w) in &t.wanted {
             let held = if present {
                 target.holds(to, tok, label)
