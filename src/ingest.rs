@@ -19,6 +19,7 @@ mod identity_center;
 mod locate;
 mod memberships;
 mod organizations;
+mod platform;
 mod policy_doc;
 mod provisioner;
 mod raw;
@@ -45,6 +46,7 @@ pub use gcp::check as check_gcp;
 pub use identity_center::load_identity_center;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use organizations::load_organization;
+pub use platform::read as read_platform;
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use resource_policies::load as load_resource_policies;
 pub use scp::load_scp_level;
@@ -423,6 +425,11 @@ fn read_files(
         .collect();
     if !gcp_files.is_empty() {
         gcp::load(&gcp_files, &mut snap)?;
+    }
+    for (name, bytes, format) in files {
+        if *format == Format::Platform {
+            platform::load(name, bytes, &mut snap)?;
+        }
     }
     for (name, bytes, format) in files {
         if *format == Format::Memberships {

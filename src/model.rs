@@ -8,6 +8,7 @@ mod key;
 mod org;
 mod origin;
 mod person;
+mod platform;
 mod policy;
 mod principal;
 mod resource;
@@ -21,6 +22,7 @@ pub use org::{
 };
 pub use origin::{Origin, Place, StatementRef};
 pub use person::{Assignment, AssignmentPrincipal, People, Person, PersonRef, PersonSource};
+pub use platform::{PlatformMember, PlatformProject, PlatformRole, PlatformSide};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,

@@ -22,6 +22,7 @@ mod identity_center;
 mod malformed;
 mod oracle;
 mod organizations;
+mod ports;
 mod provisioner;
 mod readme;
 mod report_scale;

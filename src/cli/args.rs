@@ -254,7 +254,9 @@ pub enum SourceFormat {
     Memberships,
     AwsOrganizations,
     ResourcePolicies,
+    AwsIdentityCenter,
     Gcp,
+    Platform,
 }
 
 #[derive(Debug, Args)]

@@ -442,6 +442,42 @@ pub fn diff(
         }
     }
 
+    let (removed, new) = (removed.len(), new.len());
+    finish(
+        catalog,
+        diffs,
+        Tally {
+            compared,
+            changed,
+            removed,
+            new,
+        },
+        opts,
+    )
+}
+
+/// How many principals a comparison compared, found changed, removed and new.
+pub(crate) struct Tally {
+    pub compared: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub new: usize,
+}
+
+/// Waivers, the gate and the summary over the principals' findings (the diff's and a
+/// port's, `diff::port`).
+pub(crate) fn finish(
+    catalog: &Catalog,
+    mut diffs: Vec<PrincipalDiff>,
+    tally: Tally,
+    opts: &DiffOptions<'_>,
+) -> Outcome {
+    let Tally {
+        compared,
+        changed,
+        removed,
+        new,
+    } = tally;
     let mut uses = vec![0usize; opts.waivers.len()];
     for d in &mut diffs {
         d.findings = apply_waivers(catalog, std::mem::take(&mut d.findings), opts, &mut uses);
@@ -568,8 +604,8 @@ pub fn diff(
     let summary = Summary {
         compared,
         changed,
-        removed: removed.len(),
-        new: new.len(),
+        removed,
+        new,
         counts: total,
         by_service: by_service(catalog, &diffs),
     };
@@ -700,11 +736,11 @@ fn counts(findings: &[Finding]) -> Counts {
                 c.conditional += n;
                 c.conditional_pairs += f.pairs;
             }
-            Code::Gained | Code::Widened | Code::NewPrincipal => {
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => {
                 c.gained += n;
                 c.gained_pairs += f.pairs;
             }
-            Code::NeedsReview => c.review += 1,
+            Code::NeedsReview | Code::Unmapped => c.review += 1,
             Code::ExpiredWaiver | Code::UnusedWaiver => {}
         }
     }
@@ -730,7 +766,7 @@ fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCou
             Code::Lost | Code::RemovedPrincipal => 0,
             Code::Narrowed => 1,
             Code::Conditional => 2,
-            Code::Gained | Code::Widened | Code::NewPrincipal => 3,
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => 3,
             _ => continue,
         };
         for a in &f.actions {

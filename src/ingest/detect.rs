@@ -38,6 +38,9 @@ pub enum Format {
     Gcp,
     /// IAM Identity Center CLI outputs (`sso-admin`, `identitystore`; issue 9).
     IdentityCenter,
+    /// An application platform's organization members and project memberships (a port
+    /// target, issue 10 item 5).
+    Platform,
 }
 
 impl Format {
@@ -52,6 +55,7 @@ impl Format {
         Format::ResourcePolicies,
         Format::Gcp,
         Format::IdentityCenter,
+        Format::Platform,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -67,6 +71,7 @@ impl Format {
             Format::ResourcePolicies => "resource-policies",
             Format::Gcp => "gcp",
             Format::IdentityCenter => "aws-identity-center",
+            Format::Platform => "platform",
         }
     }
 
@@ -117,6 +122,10 @@ impl Format {
                  `PermissionSet`, `AttachedManagedPolicies`, `CustomerManagedPolicyReferences`, \
                  `InlinePolicy`, `PermissionsBoundary`, `AccountAssignments`, `AccountIds`) and \
                  `aws identitystore` (`Users`, `Groups`, `GroupMemberships`) outputs"
+            }
+            Format::Platform => {
+                "an application platform's members and project memberships, YAML (top-level \
+                 `platform`, `organization`, `members`, `projects`)"
             }
         }
     }
@@ -288,6 +297,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Other(Other::Scp)
     } else if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
         Kind::Iam(Format::AwsCli)
+    } else if has(super::platform::PLATFORM_KEY) && has("organization") {
+        Kind::Iam(Format::Platform)
     } else if has("security") || (has("client") && has("environment")) {
         Kind::Iam(Format::Provisioner)
     } else if has("waivers") {

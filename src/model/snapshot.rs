@@ -120,6 +120,10 @@ pub struct Snapshot {
     pub gcp: Option<GcpSide>,
     /// People, Identity Center assignments and identity-store groups (issue 9).
     pub people: People,
+    /// The application platform, when this side was read from a platform file (a port
+    /// target, issue 10 item 5): its principals are the platform's members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<super::PlatformSide>,
 }
 
 /// A group's other name, and the input that gave it.
