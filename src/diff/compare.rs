@@ -391,6 +391,7 @@ impl Ctx<'_> {
             after,
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         }
     }
 }
@@ -903,6 +904,7 @@ fn uncataloged_findings(
             after: Side::default(),
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         });
     }
 }
@@ -934,6 +936,7 @@ fn review_findings(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: Vec::new(),
             });
         }
     }

@@ -36,6 +36,9 @@ pub struct DiffOptions<'a> {
 }
 
 pub struct Outcome {
+    /// The input changes between the sides, ranked by impact, each with the principals
+    /// and findings it affects; every finding's `causes` name some of them (issue 12).
+    pub changes: Vec<super::changes::Change>,
     pub principals: Vec<PrincipalDiff>,
     pub general: Vec<Finding>,
     pub waivers: Vec<WaiverStatus>,
@@ -253,6 +256,8 @@ pub fn diff(
 ) -> Outcome {
     let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
+    // the input changes, computed once from the snapshots, independent of evaluation
+    let changes = super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames);
     let Matching {
         pairs,
         removed,
@@ -466,6 +471,7 @@ pub fn diff(
 
     let mut general = Vec::new();
     let mut waivers = Vec::new();
+    let mut waiver_changes = Vec::new();
     for (w, n) in opts.waivers.iter().zip(&uses) {
         let expired = w.is_expired(opts.today);
         let state = if expired {
@@ -506,8 +512,30 @@ pub fn diff(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: vec![format!("W{}", w.index)],
             };
             f.fails_gate = selected(&f, opts);
+            waiver_changes.push(super::changes::Change {
+                id: format!("W{}", w.index),
+                kind: super::changes::ChangeKind::Waiver,
+                subject: format!("waiver #{}", w.index),
+                object: None,
+                summary: if expired {
+                    format!(
+                        "waiver #{} expired on {}",
+                        w.index,
+                        w.expires.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!("waiver #{} matched no finding", w.index)
+                },
+                before: None,
+                after: None,
+                detail: vec![format!("{}, approved by {}", w.reason, w.approved_by)],
+                principals: Vec::new(),
+                findings: Vec::new(),
+                impact: super::changes::Impact::default(),
+            });
             // an expired waiver shows under each principal it names, where the reader
             // looks for it; one that names none of them (and unused ones) stand alone
             let mut placed = false;
@@ -540,6 +568,83 @@ pub fn diff(
             matched: *n,
         });
     }
+
+    // each principal diff's index on each side, to read its routes against the inputs
+    let mut sides_of: FxHashMap<(PrincipalStatus, &str, &str), super::changes::Sides> =
+        FxHashMap::default();
+    let names = |after: bool, i: usize| matching.display_name(after, i);
+    let mut owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)> = Vec::new();
+    let kind_of = |s: &Snapshot, i: usize| {
+        s.principals
+            .get(i)
+            .map(|p| p.kind.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    for &(i, j) in pairs {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: Some(j),
+            },
+        ));
+    }
+    for &i in carried {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &i in removed {
+        owned.push((
+            (
+                PrincipalStatus::Removed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &j in new {
+        owned.push((
+            (
+                PrincipalStatus::New,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: None,
+                after: Some(j),
+            },
+        ));
+    }
+    for ((st, k, n), w) in &owned {
+        sides_of.insert((*st, k.as_str(), n.as_str()), *w);
+    }
+    let sides: Vec<super::changes::Sides> = diffs
+        .iter()
+        .map(|d| {
+            sides_of
+                .get(&(d.status, d.kind.as_str(), d.name.as_str()))
+                .copied()
+                .unwrap_or_default()
+        })
+        .collect();
+    let changes = changes.attribute(&mut diffs, &sides, &mut general, waiver_changes);
 
     let all = diffs
         .iter()
@@ -574,6 +679,7 @@ pub fn diff(
         by_service: by_service(catalog, &diffs),
     };
     Outcome {
+        changes,
         principals: diffs,
         general,
         waivers,
