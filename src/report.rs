@@ -2,6 +2,7 @@
 //! table, Markdown, HTML, JSON, SARIF, JUnit, text). Nothing here evaluates policies;
 //! sorting for deterministic output happens here, at the boundary.
 
+pub mod causes;
 pub mod diff;
 pub mod effective;
 pub mod explain;

@@ -13,6 +13,7 @@
   var fService = document.getElementById("f-service");
   var fCategory = document.getElementById("f-category");
   var fLevel = document.getElementById("f-level");
+  var fGate = document.getElementById("f-gate");
   var count = document.getElementById("f-count");
   var none = document.getElementById("no-match");
 
@@ -21,13 +22,16 @@
     var service = fService.value;
     var category = fCategory.value;
     var level = fLevel.value;
+    var gate = fGate.value;
     var shown = 0;
     rows.forEach(function (tr) {
       var d = tr.dataset;
       var ok = (!text || d.principal.toLowerCase().indexOf(text) !== -1) &&
         (!service || d.service === service) &&
         (!category || d.category === category) &&
-        (!level || d.level === level);
+        // at or above the chosen level, not only equal (issue 12)
+        (!level || Number(d.rank) >= Number(level)) &&
+        (!gate || d.gate === gate);
       tr.hidden = !ok;
       if (ok) shown += 1;
     });
@@ -37,7 +41,7 @@
     none.hidden = shown !== 0;
   }
 
-  [fPrincipal, fService, fCategory, fLevel].forEach(function (el) {
+  [fPrincipal, fService, fCategory, fLevel, fGate].forEach(function (el) {
     el.addEventListener("input", applyFilters);
     el.addEventListener("change", applyFilters);
   });

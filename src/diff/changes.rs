@@ -1231,8 +1231,11 @@ impl ChangeSet {
                     .into_iter()
                     .flatten(),
             );
+            // a group it left: the membership change stands for all of the group's
             for g in self.groups_before.get(i).into_iter().flatten() {
-                out.extend(self.find_group(g, SideOf::Before));
+                if self.find(&Key::MemberOut(i, g.clone())).is_empty() {
+                    out.extend(self.find_group(g, SideOf::Before));
+                }
             }
             if let Some(h) = self.held_before.get(i) {
                 for n in h {
@@ -1245,7 +1248,9 @@ impl ChangeSet {
         if let Some(j) = who.after {
             out.extend(self.touching.get(&(SideOf::After, j)).into_iter().flatten());
             for g in self.groups_after.get(j).into_iter().flatten() {
-                out.extend(self.find_group(g, SideOf::After));
+                if self.find(&Key::MemberIn(j, g.clone())).is_empty() {
+                    out.extend(self.find_group(g, SideOf::After));
+                }
             }
             if let Some(h) = self.held_after.get(j) {
                 for n in h {

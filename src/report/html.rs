@@ -63,7 +63,9 @@ struct Page<'a> {
     chart: Option<Chart>,
     services: Vec<&'a str>,
     categories: Vec<&'static str>,
-    levels: Vec<&'static str>,
+    levels: Vec<LevelOption>,
+    /// The changes section, escaped by `causes::html_section` (issue 12).
+    changes_html: String,
     rows: Vec<Row<'a>>,
     principals: Vec<PrincipalView<'a>>,
     warnings: Vec<WarningView<'a>>,
@@ -84,9 +86,18 @@ struct Card {
     tone: &'static str,
 }
 
+/// An option of the "at or above" level filter.
+#[derive(Serialize)]
+struct LevelOption {
+    rank: usize,
+    name: &'static str,
+}
+
 #[derive(Serialize)]
 struct Row<'a> {
     pid: String,
+    /// The finding's causes (issue 12).
+    why: String,
     principal: String,
     kind: &'a str,
     name: &'a str,
@@ -244,7 +255,9 @@ impl<'a> Page<'a> {
         for (i, p) in r.principals.iter().enumerate() {
             let pid = format!("p{i}");
             for f in &p.findings {
-                rows.push(row(&pid, p, f));
+                let mut x = row(&pid, p, f);
+                x.why = super::causes::why(r, f);
+                rows.push(x);
             }
             principals.push(principal_view(pid, p));
         }
@@ -295,7 +308,19 @@ impl<'a> Page<'a> {
             chart: Chart::new(r),
             services: services.into_iter().collect(),
             categories: categories.into_iter().map(Category::as_str).collect(),
-            levels: levels.into_iter().map(AccessLevel::as_str).collect(),
+            levels: levels
+                .into_iter()
+                .map(|l| LevelOption {
+                    rank: level_rank(l),
+                    name: l.as_str(),
+                })
+                .collect(),
+            changes_html: super::causes::html_section(r, &|name| {
+                r.principals
+                    .iter()
+                    .position(|p| p.name == name)
+                    .map(|i| format!("p{i}"))
+            }),
             rows,
             principals,
             warnings,
@@ -373,6 +398,7 @@ fn row<'a>(pid: &str, p: &'a PrincipalDiff, f: &'a Finding) -> Row<'a> {
     };
     Row {
         pid: pid.to_owned(),
+        why: String::new(),
         principal: format!("{} {}", p.kind, p.name),
         kind: &p.kind,
         name: &p.name,

@@ -93,6 +93,8 @@ fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         c.gained_pairs,
         c.review
     )?;
+    // the causes first, ranked by impact (issue 12)
+    super::causes::write_markdown(report, w)?;
     if report.principals.is_empty() {
         writeln!(w, "No principal changed.\n")
     } else {
@@ -101,15 +103,8 @@ fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    // who is hit hardest first
-    let mut order: Vec<&PrincipalDiff> = report.principals.iter().collect();
-    order.sort_by(|a, b| {
-        b.counts
-            .lost_pairs
-            .cmp(&a.counts.lost_pairs)
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.kind.cmp(&b.kind))
-    });
+    // who is hit hardest first, ranked as the changes are (issue 12)
+    let order = super::causes::ranked_principals(report);
     writeln!(
         w,
         "| Principal | Status | Lost | Lost pairs | Narrowed | Conditional | Gained | Gained pairs | Review | Max severity | Gate |"
@@ -173,7 +168,7 @@ fn write_principal(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         w,
-        "| Service | Finding | Actions | Witness | Before | After | Waiver |"
+        "| Service | Finding | Actions | Witness | Before | After | Why |"
     )?;
     writeln!(w, "|---|---|---|---|---|---|---|")?;
     for f in p.findings.iter().take(MAX_ROWS) {
@@ -218,6 +213,12 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         ),
         None => String::new(),
     };
+    // the causes' ids, listed under "Changes by impact" (issue 12)
+    let waiver = format!(
+        "{}{}{waiver}",
+        f.causes.join(" "),
+        if waiver.is_empty() { "" } else { "<br>" }
+    );
     writeln!(
         w,
         "| {service} | **{}** · {}{gate}<br>{} | {actions} | {} | {} | {} | {waiver} |",

@@ -44,6 +44,8 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
         "actions lost {} ({} pairs), narrowed {}, conditional {}, gained {}, needs review {}\n",
         c.lost, c.lost_pairs, c.narrowed, c.conditional, c.gained, c.review
     )?;
+    // the causes first, ranked by impact; then principals ranked alike (issue 12)
+    super::causes::write_text(report, w)?;
 
     if !report.principals.is_empty() {
         let mut t = new_table(opts);
@@ -59,7 +61,7 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
             "Max severity",
             "Gate",
         ]);
-        for p in &report.principals {
+        for p in super::causes::ranked_principals(report) {
             let n = &p.counts;
             t.add_row(vec![
                 Cell::new(principal_label(p)),
@@ -86,7 +88,7 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
             "Actions",
             "Witness",
             "Before → after",
-            "Waived",
+            "Why",
         ]);
         let mut rows: Vec<[String; 6]> = Vec::new();
         let mut last_service: Option<&str> = None;
@@ -109,10 +111,15 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
                     dash(&clean(&f.before.status)),
                     dash(&clean(&f.after.status))
                 ),
-                f.waived
-                    .as_ref()
-                    .map(|x| format!("yes (#{})", x.index))
-                    .unwrap_or_default(),
+                // the causes' ids (the changes list above says what each is), and a waiver
+                format!(
+                    "{}{}",
+                    f.causes.join(" "),
+                    f.waived
+                        .as_ref()
+                        .map(|x| format!("\nwaived (#{})", x.index))
+                        .unwrap_or_default()
+                ),
             ]);
         }
         // the longest action name: the actions column never gets narrower, so names are
@@ -270,7 +277,7 @@ fn witness_budget(width: u16, rows: &[[String; 6]], actions_min: usize) -> usize
             .unwrap_or(0)
     };
     // each column has one space of padding either side, and there are 7 borders
-    let fixed = col(0, "Service") + col(1, "Finding") + col(4, "Before → after") + col(5, "Waived");
+    let fixed = col(0, "Service") + col(1, "Finding") + col(4, "Before → after") + col(5, "Why");
     let used = fixed + actions_min + 6 * 2 + 7;
     usize::from(width)
         .saturating_sub(used)
