@@ -150,18 +150,18 @@ fn each_migration_finding_names_its_cause() {
         "policy AWSBillingReadOnlyAccess attached to group finance-readonly",
     );
     for f in findings_of(r, "frank") {
-        assert_eq!(f.causes, [billing.clone()], "{f:?}");
+        assert_eq!(f.causes, std::slice::from_ref(&billing), "{f:?}");
     }
     let heidi = id(
         ChangeKind::PolicyChanged,
         "inline policy heidi-restart-team-instances of user heidi changed",
     );
     for f in findings_of(r, "heidi") {
-        assert_eq!(f.causes, [heidi.clone()]);
+        assert_eq!(f.causes, std::slice::from_ref(&heidi));
     }
     let gone = id(ChangeKind::PrincipalRemoved, "ci-deploy removed");
     for f in findings_of(r, "ci-deploy") {
-        assert_eq!(f.causes, [gone.clone()]);
+        assert_eq!(f.causes, std::slice::from_ref(&gone));
     }
     // carol's SageMaker access went with the group she left (and may come back through
     // the unknown policy attached to ml-platform)
@@ -308,7 +308,10 @@ fn one_membership_removal_is_one_change_at_scale() {
     assert_eq!(c.kind, ChangeKind::MembershipRemoved);
     assert_eq!(c.summary, format!("{name} removed from group {group}"));
     let findings: Vec<&Finding> = r.findings().collect();
-    assert!(findings.len() > 1, "the group granted something: {findings:#?}");
+    assert!(
+        findings.len() > 1,
+        "the group granted something: {findings:#?}"
+    );
     assert!(findings.iter().all(|f| f.causes == [c.id.clone()]));
     assert_eq!(c.findings.len(), findings.len());
     assert_eq!(c.principals, [name]);

@@ -91,13 +91,14 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     assert!(!md.contains("<svg"));
     // an input `|` cannot end a table cell
     assert!(md.contains("\\| \\`\\*bold\\*\\` \\[link\\](javascript:alert(3)) &amp; more"));
-    // verdict first, then who is hit hardest: carol's lost pairs lead the table
+    // verdict first, then who is hit hardest, ranked as changes are (issue 12): failing
+    // first, then severity, then actions lost; ci-deploy (Permissions management) leads
     assert!(md.contains(
         "**FAIL** — 7 findings fail the gate (lost, narrowed, removed, review at ≥ Read), 1 waived"
     ));
     let table_start = md.find("| Principal |").expect("summary table");
     let first_row = md[table_start..].lines().nth(2).expect("a row");
-    assert!(first_row.starts_with("| user carol |"), "{first_row}");
+    assert!(first_row.starts_with("| role ci-deploy |"), "{first_row}");
 
     // a principal with more findings than the cap
     let mut big = report.clone();
@@ -298,7 +299,7 @@ fn table_fits_a_terminal_without_splitting_arns() {
     // witnesses stay whole, or are shortened in the middle with an indicator; never
     // wrapped: every witness line is a whole ARN
     assert!(text.contains("┆ arn:aws:s3:::examplecorp-ds-projects/raw/x "));
-    assert!(text.contains("┆ arn:aws:s3:::exampl…cts/churn/train.csv ┆"));
+    assert!(text.contains("┆ arn:aws:s3:::example…jects/churn/train.csv ┆"));
     for line in text.lines() {
         if let Some(i) = line.find("arn:aws:").filter(|_| line.starts_with('│')) {
             let cell = line[i..].split(" ┆").next().unwrap_or_default().trim_end();

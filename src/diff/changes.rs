@@ -304,9 +304,9 @@ fn effect(s: &Statement) -> &'static str {
 
 fn list(items: &BTreeSet<&str>) -> String {
     const SHOWN: usize = 4;
-    let mut v: Vec<&str> = items.iter().copied().take(SHOWN).collect();
+    let v: Vec<&str> = items.iter().copied().take(SHOWN).collect();
     let more = items.len().saturating_sub(SHOWN);
-    let mut s = v.drain(..).collect::<Vec<_>>().join(", ");
+    let mut s = v.join(", ");
     if more > 0 {
         s.push_str(&format!(" and {more} more"));
     }
@@ -697,7 +697,7 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
     // the after name of a before group
     let mapped = |g: &crate::model::Group| -> String {
         renames
-            .group(g.account().as_deref(), &g.name)
+            .group(g.account(), &g.name)
             .map(|t| t.name)
             .unwrap_or_else(|| g.name.clone())
     };
@@ -1438,15 +1438,11 @@ fn impacts(changes: &mut [Change], diffs: &[PrincipalDiff], general: &[Finding])
                 Code::Gained | Code::Widened | Code::NewPrincipal => im.actions_gained += k,
                 _ => {}
             }
-            if let Some(p) = who {
-                if let Some(s) = principals.get_mut(n) {
-                    s.insert(p);
-                }
+            if let (Some(p), Some(s)) = (who, principals.get_mut(n)) {
+                s.insert(p);
             }
-            if !f.service.is_empty() {
-                if let Some(s) = services.get_mut(n) {
-                    s.insert(f.service.as_str());
-                }
+            if let Some(s) = services.get_mut(n).filter(|_| !f.service.is_empty()) {
+                s.insert(f.service.as_str());
             }
         }
     }

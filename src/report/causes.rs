@@ -29,7 +29,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -224,58 +224,55 @@ pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> 
     writeln!(w)
 }
 
-/// The HTML changes section (escaped here): each change a `<details>` whose body lists
-/// the principals it touches, each linking to that principal's per-action detail.
-/// `pid` gives a principal's anchor in the page.
-pub fn html_section(report: &DiffReport, pid: &dyn Fn(&str) -> Option<String>) -> String {
-    use super::markdown::html as esc;
-    let changes: Vec<&Change> = shown(report).collect();
-    if changes.is_empty() {
-        return String::new();
-    }
-    let mut s = String::new();
-    s.push_str(
-        "<section class=\"panel\" aria-labelledby=\"changes-h\">\n  <h2 id=\"changes-h\">Changes, by impact</h2>\n",
-    );
-    for c in changes {
-        let tone = if c.impact.failing > 0 {
-            "fails"
-        } else {
-            "passes"
-        };
-        s.push_str(&format!(
-            "  <details class=\"change\" id=\"{}\"><summary><span class=\"gate gate-{tone}\">{}</span> <strong>{}</strong> {} <span class=\"muted\">→ {} · {}</span></summary>\n",
-            esc(&c.id),
-            gate_word(c),
-            esc(&c.id),
-            esc(&c.summary),
-            esc(&impact_phrase(c)),
-            esc(severity_text(c)),
-        ));
-        if !c.detail.is_empty() {
-            s.push_str("    <ul>");
-            for d in &c.detail {
-                s.push_str(&format!("<li>{}</li>", esc(d)));
-            }
-            s.push_str("</ul>\n");
-        }
-        s.push_str("    <p>");
-        for (n, p) in c.principals.iter().enumerate() {
-            if n > 0 {
-                s.push_str(", ");
-            }
-            match pid(p) {
-                Some(id) => s.push_str(&format!("<a href=\"#{}\">{}</a>", esc(&id), esc(p))),
-                None => s.push_str(&esc(p)),
-            }
-        }
-        s.push_str(&format!(
-            " <span class=\"muted\">({})</span></p>\n  </details>\n",
-            esc(&plural(c.findings.len(), "finding", "findings"))
-        ));
-    }
-    s.push_str("</section>\n");
-    s
+/// One change in the HTML report; the template escapes every field.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HtmlChange {
+    pub id: String,
+    /// `fails` or `passes`, for the gate badge.
+    pub gate: &'static str,
+    pub word: &'static str,
+    pub summary: String,
+    pub impact: String,
+    pub severity: &'static str,
+    pub detail: Vec<String>,
+    /// The principals it touches, each with its anchor in the page when listed there.
+    pub principals: Vec<HtmlLink>,
+    pub findings: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HtmlLink {
+    pub name: String,
+    pub pid: Option<String>,
+}
+
+/// The HTML changes section's data: each change a `<details>` whose body links to the
+/// per-action detail of each principal it touches. `pid` gives a principal's anchor.
+pub fn html_changes(report: &DiffReport, pid: &dyn Fn(&str) -> Option<String>) -> Vec<HtmlChange> {
+    shown(report)
+        .map(|c| HtmlChange {
+            id: c.id.clone(),
+            gate: if c.impact.failing > 0 {
+                "fails"
+            } else {
+                "passes"
+            },
+            word: gate_word(c),
+            summary: c.summary.clone(),
+            impact: impact_phrase(c),
+            severity: severity_text(c),
+            detail: c.detail.clone(),
+            principals: c
+                .principals
+                .iter()
+                .map(|p| HtmlLink {
+                    name: p.clone(),
+                    pid: pid(p),
+                })
+                .collect(),
+            findings: plural(c.findings.len(), "finding", "findings"),
+        })
+        .collect()
 }
 
 /// A finding's causes as one sentence, for SARIF messages and JUnit failures.

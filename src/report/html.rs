@@ -64,8 +64,8 @@ struct Page<'a> {
     services: Vec<&'a str>,
     categories: Vec<&'static str>,
     levels: Vec<LevelOption>,
-    /// The changes section, escaped by `causes::html_section` (issue 12).
-    changes_html: String,
+    /// The changes, ranked by impact (issue 12).
+    changes: Vec<super::causes::HtmlChange>,
     rows: Vec<Row<'a>>,
     principals: Vec<PrincipalView<'a>>,
     warnings: Vec<WarningView<'a>>,
@@ -315,7 +315,7 @@ impl<'a> Page<'a> {
                     name: l.as_str(),
                 })
                 .collect(),
-            changes_html: super::causes::html_section(r, &|name| {
+            changes: super::causes::html_changes(r, &|name| {
                 r.principals
                     .iter()
                     .position(|p| p.name == name)

@@ -112,14 +112,17 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
                     dash(&clean(&f.after.status))
                 ),
                 // the causes' ids (the changes list above says what each is), and a waiver
-                format!(
-                    "{}{}",
+                [
                     f.causes.join(" "),
                     f.waived
                         .as_ref()
-                        .map(|x| format!("\nwaived (#{})", x.index))
-                        .unwrap_or_default()
-                ),
+                        .map(|x| format!("waived\n(#{})", x.index))
+                        .unwrap_or_default(),
+                ]
+                .into_iter()
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n"),
             ]);
         }
         // the longest action name: the actions column never gets narrower, so names are
