@@ -13,6 +13,7 @@ pub mod idset;
 pub mod lang;
 pub mod layers;
 pub mod principal_ctx;
+pub mod resources;
 pub mod scope;
 pub mod variables;
 pub mod wildcard;

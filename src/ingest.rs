@@ -4,7 +4,8 @@
 //! every one of them is an [`IngestError`] naming the file and the place in it.
 //!
 //! Formats so far: AWS `get-account-authorization-details` exports (the sources of a
-//! side), service control policies (`--scp`), and context files (`--context-file`).
+//! side), per-call CLI outputs, AWS Organizations exports, templates and provisioner
+//! configs, service control policies (`--scp`), and context files (`--context-file`).
 
 mod aws_auth_details;
 mod aws_cli;
@@ -15,9 +16,11 @@ mod documents;
 mod err;
 mod locate;
 mod memberships;
+mod organizations;
 mod policy_doc;
 mod provisioner;
 mod raw;
+mod resource_policies;
 mod scp;
 mod source;
 mod terraform;
@@ -37,7 +40,9 @@ pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
 pub use locate::{Attachment, find_attachments, locate_pointers};
+pub use organizations::load_organization;
 pub use policy_doc::{OriginBase, parse_policy_document};
+pub use resource_policies::load as load_resource_policies;
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};
 
@@ -68,8 +73,14 @@ pub struct LoadOptions {
 /// second document or an alias bomb are reported with their line:column.
 pub fn read_yaml_source(path: &Path) -> Result<(Arc<str>, String), IngestError> {
     let (name, bytes) = read_source(path)?;
-    yaml::check_document(&name, &bytes)?;
+    check_yaml_document(&name, &bytes)?;
     Ok((name, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// The check of [`read_yaml_source`] on text already read: one well-formed YAML
+/// document, or an error placed at its line:column.
+pub fn check_yaml_document(name: &Arc<str>, bytes: &[u8]) -> Result<(), IngestError> {
+    yaml::check_document(name, bytes)
 }
 
 pub fn load_side(sources: &[PathBuf], scps: &[PathBuf]) -> Result<Snapshot, IngestError> {
@@ -86,7 +97,8 @@ pub fn load_side_opts(
 }
 
 /// Files of the sources: a directory stands for the files in it (sorted; `.json`,
-/// `.yaml`, `.yml`, `.txt`), which is how per-call CLI exports and `cdk.out` come. Of a
+/// `.yaml`, `.yml`, `.txt`) and in its sub-directories, which is how per-call CLI exports,
+/// `cdk.out` and an organization's folder (`accounts/`, `organization/`) come. Of a
 /// directory, only IAM inputs are read: the files of other options (`--scp`, `--map`,
 /// `--waivers`, ...) and files of no known format are skipped with a warning.
 ///
@@ -95,36 +107,60 @@ pub fn load_side_opts(
 /// exports, usually of different accounts (issue 8).
 fn expand(sources: &[PathBuf]) -> Result<Vec<(PathBuf, Option<usize>)>, IngestError> {
     let mut out = Vec::new();
-    for (dir, p) in sources.iter().enumerate() {
+    let mut next_dir = 0usize;
+    for p in sources {
         if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| {
-                    IngestError::in_file(
-                        &Arc::from(p.display().to_string()),
-                        format!("cannot read the directory: {e}"),
-                    )
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.is_file()
-                        && f.extension()
-                            .and_then(|e| e.to_str())
-                            .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
-                })
-                .collect();
-            files.sort();
-            if files.is_empty() {
+            let before = out.len();
+            expand_dir(p, 0, &mut next_dir, &mut out)?;
+            if out.len() == before {
                 return Err(IngestError::in_file(
                     &Arc::from(p.display().to_string()),
                     "the directory holds no .json, .yaml, .yml or .txt file",
                 ));
             }
-            out.extend(files.into_iter().map(|f| (f, Some(dir))));
         } else {
             out.push((p.clone(), None));
         }
     }
     Ok(out)
+}
+
+/// How deep sub-directories of a side's directory are read (`org/before/accounts/…`).
+const MAX_DIR_DEPTH: usize = 4;
+
+/// The files of one directory (each sub-directory its own, read after the files).
+fn expand_dir(
+    p: &Path,
+    depth: usize,
+    next_dir: &mut usize,
+    out: &mut Vec<(PathBuf, Option<usize>)>,
+) -> Result<(), IngestError> {
+    let dir = *next_dir;
+    *next_dir += 1;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+        .map_err(|e| {
+            IngestError::in_file(
+                &Arc::from(p.display().to_string()),
+                format!("cannot read the directory: {e}"),
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for f in entries.iter().filter(|f| {
+        f.is_file()
+            && f.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
+    }) {
+        out.push((f.clone(), Some(dir)));
+    }
+    if depth < MAX_DIR_DEPTH {
+        for d in entries.iter().filter(|f| f.is_dir()) {
+            expand_dir(d, depth + 1, next_dir, out)?;
+        }
+    }
+    Ok(())
 }
 
 /// [`load_side_opts`] with a chosen resolver for attached-but-unlisted managed policies.
@@ -142,6 +178,8 @@ pub fn load_side_with(
     let mut yaml_texts: Vec<(Arc<str>, Vec<u8>)> = Vec::new();
     // the directory of each file in `files`
     let mut dirs: Vec<Option<usize>> = Vec::new();
+    // `describe-policy` outputs, with whether they were found in a directory
+    let mut described: Vec<(Arc<str>, Vec<u8>, bool)> = Vec::new();
     for (path, dir) in expand(sources)? {
         let in_dir = dir.is_some();
         let (name, bytes) = read_source(&path)?;
@@ -149,6 +187,14 @@ pub fn load_side_with(
             Some(f) => f,
             None => match detect::classify(&name, &bytes) {
                 Ok(Kind::Iam(f)) => f,
+                // `describe-policy` output: part of the organization export when the
+                // side has one (decided once every file is classified)
+                Ok(Kind::Other(detect::Other::Scp))
+                    if organizations::is_described_policy(&bytes) =>
+                {
+                    described.push((name, bytes, in_dir));
+                    continue;
+                }
                 // a directory side reads only IAM inputs; the files of other options
                 // are skipped and named with the flag that reads them
                 Ok(Kind::Other(other)) if in_dir => {
@@ -175,8 +221,10 @@ pub fn load_side_with(
                 Err(e) => return Err(e),
             },
         };
-        let bytes = if matches!(format, Format::AwsAuthDetails | Format::AwsCli)
-            && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
+        let bytes = if matches!(
+            format,
+            Format::AwsAuthDetails | Format::AwsCli | Format::AwsOrganizations
+        ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
         {
             let json = yaml::to_json(&name, &bytes)?.into_bytes();
             yaml_texts.push((name.clone(), bytes));
@@ -186,6 +234,29 @@ pub fn load_side_with(
         };
         files.push((name, bytes, format));
         dirs.push(dir);
+    }
+    if files.iter().any(|(_, _, f)| *f == Format::AwsOrganizations) {
+        for (name, bytes, _) in described {
+            files.push((name, bytes, Format::AwsOrganizations));
+            dirs.push(None);
+        }
+    } else {
+        // no organization: a policy is what `--scp` reads, as before
+        for (name, bytes, in_dir) in described {
+            if !in_dir {
+                return Err(detect::other_input(&name, &bytes, detect::Other::Scp));
+            }
+            let other = detect::Other::Scp;
+            skipped.push(Warning {
+                code: WarningCode::Unsupported,
+                place: model::Place::file(name),
+                message: format!(
+                    "skipped: this is {}, not an IAM input; `{}` reads it",
+                    other.what(),
+                    other.flag()
+                ),
+            });
+        }
     }
     if files.is_empty() && !unknown.is_empty() {
         return Err(unknown.swap_remove(0));
@@ -210,6 +281,43 @@ pub fn load_side_with(
     // skipped files in file order, whatever made them skipped
     skipped.sort_by(|a, b| a.place.file.cmp(&b.place.file));
     snap.warnings.extend(skipped);
+    if snap.org.is_some()
+        && let Some(first) = scps.first()
+    {
+        return Err(IngestError::in_file(
+            &Arc::from(first.display().to_string()),
+            "`--scp` cannot be combined with an organization export on the same side",
+        )
+        .with_help(
+            "the export already gives each account its SCPs; attach this policy in the export instead",
+        ));
+    }
+    if let Some(org) = &snap.org {
+        let mut missing: Vec<&str> = snap
+            .principals
+            .iter()
+            .filter_map(|p| p.account.as_deref())
+            .filter(|a| org.account(a).is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let place = org
+            .accounts
+            .first()
+            .map(|a| a.place.clone())
+            .or_else(|| org.nodes.first().map(|n| n.place.clone()));
+        if let Some(place) = place {
+            for a in missing {
+                snap.warnings.push(Warning {
+                    code: WarningCode::Unsupported,
+                    place: place.clone(),
+                    message: format!(
+                        "account `{a}` has principals in this side but is not in the organization export: no SCP or RCP applies to them"
+                    ),
+                });
+            }
+        }
+    }
     for path in scps {
         let (name, bytes) = read_source(path)?;
         load_scp_level(&name, &bytes, &mut snap)?;
@@ -254,9 +362,11 @@ fn read_files(
     let per_dir = cli_dirs.len() > 1;
     // one export per directory (loose files together), in the order first seen
     let mut cli: Vec<(Option<usize>, aws_cli::Exports)> = Vec::new();
+    let mut org = organizations::OrgExports::default();
     for ((name, bytes, format), dir) in files.iter().zip(dirs) {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
+            Format::AwsOrganizations => org.add(name.clone(), bytes),
             Format::AwsCli => {
                 let group = if per_dir { *dir } else { None };
                 let at = match cli.iter().position(|(g, _)| *g == group) {
@@ -282,6 +392,9 @@ fn read_files(
     for (_, e) in cli {
         e.finish(&mut snap, opts, resolver)?;
     }
+    if !org.is_empty() {
+        org.finish(&mut snap)?;
+    }
     for (name, bytes, format) in files {
         match format {
             Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,
@@ -295,6 +408,13 @@ fn read_files(
             memberships::apply(name, bytes, &mut snap)?;
         }
     }
+    // last: attribution may use the ARNs and accounts of everything else on the side
+    for (name, bytes, format) in files {
+        if *format == Format::ResourcePolicies {
+            resource_policies::load(name, bytes, &mut snap, opts)?;
+        }
+    }
+    resource_policies::dangling(&mut snap);
     Ok(snap)
 }
 

@@ -4,17 +4,23 @@
 //! GCP or target configs all land in the same shapes.
 
 mod key;
+mod org;
 mod origin;
 mod policy;
 mod principal;
+mod resource;
 mod snapshot;
 pub mod suggest;
 
 pub use key::{PrincipalKey, arn_account};
+pub use org::{
+    AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
+};
 pub use origin::{Origin, Place, StatementRef};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,
 };
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
+pub use resource::{Resource, ResourceKind};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

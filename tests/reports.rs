@@ -90,7 +90,8 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     assert!(!md.contains(HOSTILE));
     assert!(!md.contains("<svg"));
     // an input `|` cannot end a table cell
-    assert!(md.contains("\\| \\`\\*bold\\*\\` \\[link\\](javascript:alert(3)) &amp; more"));
+    // text between backticks is code, not an escaped backtick shown literally (issue 12)
+    assert!(md.contains("\\| <code>*bold*</code> \\[link\\](javascript:alert(3)) &amp; more"));
     // verdict first, then who is hit hardest, ranked as changes are (issue 12): failing
     // first, then severity, then actions lost; ci-deploy (Permissions management) leads
     assert!(md.contains(
@@ -98,7 +99,12 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     ));
     let table_start = md.find("| Principal |").expect("summary table");
     let first_row = md[table_start..].lines().nth(2).expect("a row");
-    assert!(first_row.starts_with("| role ci-deploy |"), "{first_row}");
+    assert!(
+        first_row.starts_with("| role ci-deploy |")
+            && first_row.contains("| Permissions management |")
+            && first_row.ends_with("| ❌ fail |"),
+        "{first_row}"
+    );
 
     // a principal with more findings than the cap
     let mut big = report.clone();
@@ -110,7 +116,7 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     let f = p.findings[0].clone();
     p.findings = vec![f; markdown::MAX_ROWS + 7];
     let md = render(&big, markdown::write_markdown);
-    assert!(md.contains("… 7 more in the HTML/JSON report"));
+    assert!(md.contains("… 7 more in the full report"));
 
     // many principals: the comment stays within GitHub's limit
     let mut many = report.clone();
@@ -129,7 +135,7 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
         .collect();
     let md = render(&many, markdown::write_markdown);
     assert!(md.len() < 65_536, "{}", md.len());
-    assert!(md.contains("more principals in the HTML/JSON report"));
+    assert!(md.contains("did not fit in a comment"));
 }
 
 #[test]
@@ -141,8 +147,8 @@ fn html_is_self_contained_and_escaped() {
     assert!(!page.contains("//cdn"));
     assert!(!page.contains("<link"), "no external stylesheet");
     assert!(!page.contains(" src=\""), "no external script or image");
-    // the hostile principal shows only as text
-    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    // the hostile principal is only data: JSON whose `<` cannot open an element
+    assert!(page.contains("\\u003cimg src=x onerror=alert(1)\\u003e"));
     assert!(!page.contains("<img"));
     assert!(!page.contains("<svg onload"));
     // the CSS and script are inlined as they are
@@ -156,9 +162,14 @@ fn html_is_self_contained_and_escaped() {
         .filter(|x| x.lost > 0)
         .count();
     assert_eq!(page.matches("<rect class=\"bar ").count(), segments);
-    // one table row per finding
-    let findings = report.findings().count();
-    assert_eq!(page.matches("<tr data-principal=").count(), findings);
+    // one entry per principal's finding in the embedded data, which cannot close its element
+    let tag = "id=\"report-data\">";
+    let start = page.rfind(tag).expect("data element") + tag.len();
+    let end = start + page[start..].find("</script>").expect("data end");
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).expect("data is json");
+    let findings: usize = report.principals.iter().map(|p| p.findings.len()).sum();
+    assert_eq!(data["f"].as_array().expect("findings").len(), findings);
+    assert!(!page[start..end].contains('<'));
 }
 
 #[test]
@@ -324,7 +335,50 @@ fn browser_variant() -> DiffReport {
             }
         }
     }
+    with_changes(&mut report);
     report
+}
+
+/// Gives the sample one membership change per principal (the hostile one's summary
+/// hostile too) as the cause of all its findings, ranked by impact, so the browser
+/// drives the changes section, the "Why" column and the cause filter (issue 12).
+fn with_changes(report: &mut DiffReport) {
+    use iamdiff::diff::changes::{Change, ChangeKind, Impact};
+    let mut changes = Vec::new();
+    for (n, p) in report.principals.iter_mut().enumerate() {
+        let id = format!("C{}", n + 1);
+        let mut services = std::collections::BTreeSet::new();
+        let mut impact = Impact {
+            principals: 1,
+            ..Impact::default()
+        };
+        let mut findings = Vec::new();
+        for f in &mut p.findings {
+            f.causes = vec![id.clone()];
+            findings.push(iamdiff::report::json::finding_id(f));
+            impact.findings += 1;
+            impact.failing += usize::from(f.fails_gate);
+            impact.severity = impact.severity.max(Some(f.severity));
+            impact.actions_lost += f.actions.len();
+            services.insert(f.service.clone());
+        }
+        impact.services = services.len();
+        changes.push(Change {
+            id,
+            kind: ChangeKind::MembershipRemoved,
+            subject: format!("user {}", p.name),
+            object: Some("group team".to_owned()),
+            summary: format!("{} removed from group team", p.name),
+            before: None,
+            after: None,
+            detail: vec![format!("{} was in group team before", p.name)],
+            principals: vec![p.name.clone()],
+            findings,
+            impact,
+        });
+    }
+    changes.sort_by_key(|c| c.rank_key());
+    report.changes = changes;
 }
 
 /// Opens the HTML in headless Chromium (playwright-core) and checks escaping, filters,
@@ -368,17 +422,20 @@ fn html_works_in_a_browser() {
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot,
+    // also when a check failed
+    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
+        let keep = Path::new(&keep);
+        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
+        if shot.is_file() {
+            std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
+        }
+    }
     assert!(
         out.status.success(),
         "browser check failed\n{stdout}\n{stderr}"
     );
     assert!(shot.is_file(), "screenshot written");
-    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot
-    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
-        let keep = Path::new(&keep);
-        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
-        std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
-    }
 }
 
 /// Runs `iamdiff diff` on the migration fixture into a temporary directory and returns it

@@ -1,9 +1,10 @@
 //! Fuzz target (issue 7): a `--map` file (renames), read as the CLI reads it
-//! (`read_source`, lossy UTF-8, `Renames::parse`), then applied to a few names.
+//! (`read_source`, the one-document check of
+//! `read_yaml_source`, lossy UTF-8, `Renames::parse`), then applied to a few names.
 #![no_main]
 
 use iamdiff::diff::mapping::Renames;
-use iamdiff::ingest::decode;
+use iamdiff::ingest::{check_yaml_document, decode};
 use iamdiff::model::{PrincipalKey, PrincipalKind};
 use iamdiff_fuzz::check_named;
 use libfuzzer_sys::fuzz_target;
@@ -15,6 +16,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(t) => t,
         Err(e) => return check_named(&e.place, &e.message, &name),
     };
+    if let Err(e) = check_yaml_document(&name, &text) {
+        return check_named(&e.place, &e.message, &name);
+    }
     match Renames::parse(&name, &String::from_utf8_lossy(&text)) {
         Ok(r) => {
             for n in ["alice", "old-data-scientists", "", "a-b-c"] {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use iamdiff::diff::waivers;
-use iamdiff::ingest::decode;
+use iamdiff::ingest::{check_yaml_document, decode};
 use iamdiff_fuzz::check_named;
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
@@ -14,6 +14,9 @@ fuzz_target!(|data: &[u8]| {
         Ok(t) => t,
         Err(e) => return check_named(&e.place, &e.message, &name),
     };
+    if let Err(e) = check_yaml_document(&name, &text) {
+        return check_named(&e.place, &e.message, &name);
+    }
     match waivers::parse(&name, &String::from_utf8_lossy(&text)) {
         Ok(list) => {
             for w in &list {

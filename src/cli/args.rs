@@ -54,8 +54,8 @@ pub enum Command {
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
-    /// Print the JSON Schema (draft 2020-12) of an input format iamdiff reads, for
-    /// editors and CI validation
+    /// Print the JSON Schema (draft 2020-12) of an input format iamdiff reads or a JSON
+    /// report it writes, for editors and CI validation
     Schema {
         #[arg(value_enum)]
         what: SchemaWhat,
@@ -72,6 +72,10 @@ pub enum Command {
 pub enum SchemaWhat {
     /// The provisioner target config (`client`, `environment`, `tier`, `security`, ...)
     Target,
+    /// The JSON report of `iamdiff diff --format json`
+    Diff,
+    /// The JSON report of `iamdiff effective --format json`
+    Effective,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -149,6 +153,10 @@ pub struct DiffArgs {
     /// checkout in CI); default: the working directory
     #[arg(long, value_name = "DIR")]
     pub source_root: Option<PathBuf>,
+    /// The URL where the full report is published (a CI artifact or a page); the Markdown
+    /// report links to it
+    #[arg(long, value_name = "URL")]
+    pub report_url: Option<String>,
     /// JUnit: list every compared principal, unchanged ones as passing test cases
     #[arg(long)]
     pub junit_all: bool,

@@ -106,8 +106,9 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     );
     timer.lap("compare");
     let mut report = DiffReport::new(outcome, cat, &before, &after);
-    // the sign-off and statement places, for the file formats (issue 12)
-    if a.out.is_some() || a.format.iter().any(|f| *f != DiffFormat::Table) {
+    report.report_url = a.report_url.clone();
+    // the sign-off and statement places, for every format (issue 12)
+    {
         let compared = (matching.pairs.iter().map(|&(_, j)| after.principals.get(j)))
             .chain(matching.carried.iter().map(|&i| before.principals.get(i)))
             .flatten()

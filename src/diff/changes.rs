@@ -1332,7 +1332,9 @@ impl ChangeSet {
                         out.extend(self.find(&Key::Attached(Holder::Principal(j), name)));
                     }
                     Via::Boundary => out.extend(self.find(&Key::Boundary(SideOf::After, j))),
-                    Via::Scp(_) => {}
+                    // organization and resource policies are not yet among the changes
+                    // computed here: such findings fall back to what touches the principal
+                    Via::Scp(_) | Via::Rcp(_) | Via::Resource(_) | Via::Identity => {}
                 }
             }
         }

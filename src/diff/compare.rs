@@ -174,6 +174,9 @@ pub fn route(o: &Origin, via: &Via) -> Route {
             Via::Group(g) => format!("group {g}"),
             Via::Boundary => "boundary".into(),
             Via::Scp(l) => format!("scp {l}"),
+            Via::Rcp(l) => format!("rcp {l}"),
+            Via::Resource(r) => format!("resource {r}"),
+            Via::Identity => "identity".into(),
         },
         pointer: o.pointer.clone(),
     }
@@ -213,7 +216,10 @@ pub fn side(grants: &[&Grant]) -> Side {
                 " except {}",
                 scope_text(&e.scope).replace('\n', ", ")
             ));
-            routes.insert(route(&e.source, &e.via));
+            // the gate of resource policies (issue 8) is AWS's rule, not a statement
+            if e.via != Via::Identity {
+                routes.insert(route(&e.source, &e.via));
+            }
             if !e.conditions.is_empty() {
                 conditions.insert(format!("deny if {}", clauses_text(&e.conditions)));
             }

@@ -17,13 +17,19 @@ impl DiffError {
         }
     }
 
-    /// From a YAML error, with its line and column.
-    pub fn yaml(file: &std::sync::Arc<str>, e: &serde_yaml::Error) -> Self {
+    /// From a YAML error of `text`, with its line and column; an error the parser gives no
+    /// position (a second document, say) is placed at the end of the text it read.
+    pub fn yaml(file: &std::sync::Arc<str>, text: &str, e: &serde_yaml::Error) -> Self {
         let mut place = Place::file(file.clone());
-        if let Some(loc) = e.location() {
-            place.line = u32::try_from(loc.line()).ok();
-            place.column = u32::try_from(loc.column()).ok();
-        }
+        let (line, column) = match e.location() {
+            Some(loc) => (loc.line(), loc.column()),
+            None => {
+                let last = text.rsplit('\n').next().unwrap_or_default();
+                (text.matches('\n').count() + 1, last.chars().count() + 1)
+            }
+        };
+        place.line = u32::try_from(line).ok();
+        place.column = u32::try_from(column).ok();
         // serde_yaml appends " at line X column Y"; the place already says it
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg);

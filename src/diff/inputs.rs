@@ -1,5 +1,5 @@
 //! Fingerprints of what decides a principal's access — the contents of its policies (not
-//! their names or places), its boundary, the SCP levels over it and, where a statement
+//! their names or places), its boundary, the SCP and RCP levels over it and, where a statement
 //! depends on who the principal is, its facts — so the diff can skip evaluating matched
 //! principals whose inputs did not change.
 
@@ -56,6 +56,16 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 .any(|s| !s.unresolved.is_empty())
         })
         .collect();
+    // resource policies bear on principals by who they are (issue 8): every resource
+    // enters every principal's fingerprint, with the principal's own facts
+    let resources: Option<u64> = (!snap.resources.is_empty()).then(|| {
+        let mut h = FxHasher::default();
+        for r in &snap.resources {
+            (&r.arn, &r.account, r.kind).hash(&mut h);
+            policies.get(r.policy.0 as usize).map(|x| x.0).hash(&mut h);
+        }
+        h.finish()
+    });
     snap.principals
         .par_iter()
         .map(|p| {
@@ -87,18 +97,23 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 Some(None) => return None,
                 None => 0u8.hash(&mut h),
             }
-            for (_, ids) in &layers.scps {
-                let mut level: Vec<u64> = Vec::new();
-                for id in ids {
-                    let (hash, s) = get(*id)?;
-                    specific |= s;
-                    level.push(hash);
+            // SCP levels, then RCP levels, each chain's length marking where it ends
+            for chain in [&layers.scps, &layers.rcps] {
+                chain.len().hash(&mut h);
+                for (_, ids) in chain {
+                    let mut level: Vec<u64> = Vec::new();
+                    for id in ids {
+                        let (hash, s) = get(*id)?;
+                        specific |= s;
+                        level.push(hash);
+                    }
+                    level.sort_unstable();
+                    level.hash(&mut h);
                 }
-                level.sort_unstable();
-                level.hash(&mut h);
             }
             p.kind.hash(&mut h);
-            if specific {
+            resources.hash(&mut h);
+            if specific || resources.is_some() {
                 principal_facts(p, &mut h);
             }
             Some(h.finish())

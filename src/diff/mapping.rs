@@ -148,7 +148,8 @@ struct RawRule {
 
 impl Renames {
     pub fn parse(file: &Arc<str>, text: &str) -> Result<Renames, DiffError> {
-        let raw: RawFile = serde_yaml::from_str(text).map_err(|e| DiffError::yaml(file, &e))?;
+        let raw: RawFile =
+            serde_yaml::from_str(text).map_err(|e| DiffError::yaml(file, text, &e))?;
         let conv = |list: Vec<RawRule>, section: &str| -> Result<Vec<Rule>, DiffError> {
             list.into_iter()
                 .enumerate()
@@ -370,5 +371,8 @@ mod tests {
         assert!(e.to_string().contains("regular expression"), "{e}");
         let e = Renames::parse(&f, "renames: [\n").unwrap_err();
         assert!(e.to_string().starts_with("map.yaml:"), "{e}");
+        // issue 7 (fuzz map): an error the parser gives no position is still placed
+        let e = Renames::parse(&f, "&w,").unwrap_err();
+        assert!(e.place.line.is_some() && e.place.column.is_some(), "{e}");
     }
 }

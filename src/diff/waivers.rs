@@ -174,7 +174,7 @@ pub fn valid_date(s: &str) -> bool {
 }
 
 pub fn parse(file: &Arc<str>, text: &str) -> Result<Vec<Waiver>, DiffError> {
-    let raw: RawFile = serde_yaml::from_str(text).map_err(|e| DiffError::yaml(file, &e))?;
+    let raw: RawFile = serde_yaml::from_str(text).map_err(|e| DiffError::yaml(file, text, &e))?;
     raw.waivers
         .into_iter()
         .enumerate()

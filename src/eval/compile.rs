@@ -27,7 +27,14 @@ pub struct Compiled {
 #[derive(Debug, Default)]
 pub struct CompiledSnapshot {
     policies: Vec<Vec<Compiled>>,
+    /// The actions RCPs govern (those of [`RCP_SERVICES`]), and every action.
+    rcp_governed: Arc<ActionMatch>,
+    every_action: Arc<ActionMatch>,
 }
+
+/// The services whose resources RCPs apply to (AWS Organizations User Guide, "Resource
+/// control policies": the list of supported services).
+pub const RCP_SERVICES: &[&str] = &["s3:*", "sts:*", "kms:*", "sqs:*", "secretsmanager:*"];
 
 impl CompiledSnapshot {
     pub fn statements(&self, id: PolicyId) -> &[Compiled] {
@@ -35,6 +42,11 @@ impl CompiledSnapshot {
             .get(id.0 as usize)
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// The actions an RCP can deny, and every action (what each RCP level allows).
+    pub fn rcp_sets(&self) -> (&Arc<ActionMatch>, &Arc<ActionMatch>) {
+        (&self.rcp_governed, &self.every_action)
     }
 
     pub fn compile(snapshot: &Snapshot, catalog: &Catalog) -> CompiledSnapshot {
@@ -65,8 +77,13 @@ impl CompiledSnapshot {
                 layers
                     .scps
                     .iter()
+                    .chain(&layers.rcps)
                     .flat_map(|(_, v)| v.iter())
                     .for_each(|id| mark(*id));
+            }
+            // resource policies may bear on any principal
+            for r in &snapshot.resources {
+                mark(r.policy);
             }
             need
         });
@@ -118,7 +135,16 @@ impl CompiledSnapshot {
                     .collect()
             })
             .collect();
-        CompiledSnapshot { policies }
+        let governed = actions::expand_clause(
+            catalog,
+            &ActionClause::Action(RCP_SERVICES.iter().map(|s| (*s).to_owned()).collect()),
+        );
+        let all = actions::expand_clause(catalog, &ActionClause::Action(vec!["*".to_owned()]));
+        CompiledSnapshot {
+            policies,
+            every_action: Arc::new(all),
+            rcp_governed: Arc::new(governed),
+        }
     }
 }
 

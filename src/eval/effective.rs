@@ -198,6 +198,12 @@ pub struct Rules {
     pub unresolved_boundary: bool,
     /// The action AWS allows whatever the policies say (`sts:GetCallerIdentity`).
     pub always: Option<ActionId>,
+    /// Resource-policy allows, each with whether the identity policies must allow too.
+    pub resource_allows: Vec<(Rule, bool)>,
+    /// Resources an identity allow alone does not reach (another account's, KMS keys).
+    pub gated: Option<Arc<ResourceScope>>,
+    /// The RCP levels of the resources' accounts: each must allow a resource grant.
+    pub resource_levels: Vec<(Via, Vec<Rule>)>,
 }
 
 /// The decision on one request, with the statements that decide it.
@@ -276,6 +282,23 @@ impl Evaluation {
         }
         if unresolved_identity {
             allow = allow.or(Tri::Unknown);
+        }
+        // resource policies (issue 8): an identity allow alone does not reach another
+        // account's resource or a KMS key; a resource allow may need the identity allow
+        let identity = allow;
+        if r.gated.as_ref().is_some_and(|g| g.matches(resource)) {
+            allow = Tri::False;
+        }
+        for (a, needs_identity) in &r.resource_allows {
+            let mut t = a.applies(action, resource);
+            if *needs_identity {
+                t = t.and(identity);
+            }
+            for (_, level) in &r.resource_levels {
+                t = t.and(Tri::any(level.iter().map(|l| l.applies(action, resource))));
+            }
+            bearing.push((a, t, 0));
+            allow = allow.or(t);
         }
         if unresolved_identity || unresolved_boundary {
             deny = deny.or(Tri::Unknown);
@@ -433,6 +456,9 @@ struct Key {
     layers: Layers,
     /// Set when a statement depends on who the principal is.
     principal: Option<usize>,
+    /// With resource policies: the principal's account and the resource statements
+    /// that apply to it.
+    resources: Option<(Option<String>, Vec<super::resources::Applied>)>,
 }
 
 /// Computes every principal's effective permissions.
@@ -481,9 +507,15 @@ fn effective_inner(
         let layers = Layers::of(snapshot, p);
         let specific = layer_policies(&layers)
             .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
+        let resources = (!snapshot.resources.is_empty()).then(|| {
+            let ctx = principal_context(&options.context, p);
+            let rules = super::resources::for_principal(snapshot, compiled, p, &ctx);
+            (p.account.clone(), rules.signature)
+        });
         let key = Key {
             layers,
             principal: specific.then_some(i),
+            resources,
         };
         let n = index.len();
         let k = *index.entry(key).or_insert_with_key(|k| {
@@ -559,7 +591,12 @@ fn layer_policies(l: &Layers) -> impl Iterator<Item = PolicyId> + '_ {
         .iter()
         .map(|(id, _)| *id)
         .chain(l.boundary.iter().flatten().copied())
-        .chain(l.scps.iter().flat_map(|(_, v)| v.iter().copied()))
+        .chain(
+            l.scps
+                .iter()
+                .chain(&l.rcps)
+                .flat_map(|(_, v)| v.iter().copied()),
+        )
 }
 
 #[expect(
@@ -658,6 +695,8 @@ fn evaluate(
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     let mut review = Vec::new();
+    let res = super::resources::for_principal(snapshot, compiled, principal, &ctx);
+    denies.extend(res.denies.iter().cloned());
     for (id, via) in &layers.identity {
         live_statements(
             snapshot,
@@ -703,6 +742,42 @@ fn evaluate(
         }
         levels.push((via, a));
     }
+    // An RCP level allows every action: `RCPFullAWSAccess` is attached to every root, OU
+    // and account and cannot be detached (AWS Organizations User Guide, "Resource control
+    // policies"), so RCPs act by their denies, and those only on the services RCPs govern.
+    let (governed, every) = compiled.rcp_sets();
+    for (name, ids) in &layers.rcps {
+        let via = Via::Rcp(name.clone());
+        let (mut a, mut d) = (Vec::new(), Vec::new());
+        for id in ids {
+            live_statements(
+                snapshot,
+                compiled,
+                *id,
+                &via,
+                &ctx,
+                &mut a,
+                &mut d,
+                &mut review,
+            );
+        }
+        denies.extend(d.into_iter().filter_map(|mut r| {
+            let (inside, _) = split(&r.actions, governed, universe)?;
+            r.actions = inside;
+            Some(r)
+        }));
+        let pass = Rule {
+            actions: every.clone(),
+            scope: Arc::new(ResourceScope::Any),
+            tri: Tri::True,
+            resource_unknown: false,
+            clauses: Vec::new(),
+            unknown_variables: Vec::new(),
+            source: rcp_full_access_origin(),
+            via: via.clone(),
+        };
+        levels.push((via, vec![pass]));
+    }
 
     let mut grants: Vec<Grant> = Vec::new();
     let mut denied: Vec<Denied> = Vec::new();
@@ -718,6 +793,62 @@ fn evaluate(
             via: a.via.clone(),
         }];
         for (via, level) in &levels {
+            pieces = pieces
+                .into_iter()
+                .flat_map(|g| limit(g, via, level, universe))
+                .collect();
+        }
+        for d in &denies {
+            pieces = pieces
+                .into_iter()
+                .flat_map(|g| subtract(g, d, universe, &mut denied))
+                .collect();
+        }
+        if let Some(gated) = &res.gated {
+            pieces = pieces.into_iter().filter_map(|g| gate(g, gated)).collect();
+        }
+        grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
+    }
+    // resource grants: resource-specific pieces with the resource statement as source
+    let mut resource_levels: Vec<(Via, Vec<Rule>)> = Vec::new();
+    for r in &snapshot.resources {
+        for (name, ids) in super::resources::rcp_chain(snapshot, r.account.as_deref()) {
+            let via = Via::Scp(name);
+            let mut a = Vec::new();
+            for id in ids {
+                live_statements(
+                    snapshot,
+                    compiled,
+                    id,
+                    &via,
+                    &ctx,
+                    &mut a,
+                    &mut denies,
+                    &mut review,
+                );
+            }
+            resource_levels.push((via, a));
+        }
+    }
+    for (a, needs_identity) in &res.allows {
+        let mut pieces = vec![Grant {
+            conditions: cond_note(a),
+            actions: a.actions.clone(),
+            scope: a.scope.clone(),
+            limits: Vec::new(),
+            exceptions: Vec::new(),
+            unknown_variables: a.unknown_variables.clone(),
+            source: a.source.clone(),
+            via: a.via.clone(),
+        }];
+        if *needs_identity {
+            pieces = pieces
+                .into_iter()
+                .flat_map(|g| limit(g, &Via::Identity, &allows, universe))
+                .map(|g| name_identity(g, &allows, universe))
+                .collect();
+        }
+        for (via, level) in levels.iter().chain(&resource_levels) {
             pieces = pieces
                 .into_iter()
                 .flat_map(|g| limit(g, via, level, universe))
@@ -758,8 +889,87 @@ fn evaluate(
             unresolved_identity: layers.unresolved.iter().any(|u| u.via != Via::Boundary),
             unresolved_boundary: matches!(layers.boundary, Some(None)),
             always,
+            resource_allows: res.allows,
+            gated: res.gated,
+            resource_levels,
         }),
     }
+}
+
+/// Where an RCP level's allow comes from: `RCPFullAWSAccess`, on every level.
+fn rcp_full_access_origin() -> Arc<Origin> {
+    static ORIGIN: std::sync::OnceLock<Arc<Origin>> = std::sync::OnceLock::new();
+    ORIGIN
+        .get_or_init(|| {
+            Arc::new(Origin {
+                file: Arc::from("(AWS Organizations)"),
+                policy: Arc::from("RCPFullAWSAccess (attached to every level, cannot be detached)"),
+                policy_arn: None,
+                version: None,
+                kind: crate::model::PolicyKind::Rcp,
+                statement: crate::model::StatementRef::Index(0),
+                pointer: None,
+            })
+        })
+        .clone()
+}
+
+/// Takes the gated resources (another account's, KMS keys) out of an identity grant:
+/// there the identity allow alone does not count. `None` when nothing is left.
+fn gate(mut g: Grant, gated: &Arc<ResourceScope>) -> Option<Grant> {
+    if !super::resources::scope_meets(&g.scope, gated) {
+        return Some(g);
+    }
+    if gated.covers(&g.scope) {
+        return None;
+    }
+    g.exceptions.push(Exception {
+        scope: gated.clone(),
+        conditions: Vec::new(),
+        source: gate_origin(),
+        via: Via::Identity,
+    });
+    Some(g)
+}
+
+/// Where the rule "identity allows alone do not reach these resources" comes from.
+fn gate_origin() -> Arc<Origin> {
+    static ORIGIN: std::sync::LazyLock<Arc<Origin>> = std::sync::LazyLock::new(|| {
+        Arc::new(Origin {
+            file: Arc::from("(AWS)"),
+            policy: Arc::from(
+                "AWS: another account's resource, or a KMS key, needs its resource policy to allow",
+            ),
+            policy_arn: None,
+            version: None,
+            kind: crate::model::PolicyKind::Resource,
+            statement: crate::model::StatementRef::Sid("ResourcePolicyRequired".to_owned()),
+            pointer: None,
+        })
+    });
+    ORIGIN.clone()
+}
+
+/// Names the identity statements a resource grant also needs (as a limit of the
+/// identity layer), when [`limit`] did not already.
+fn name_identity(mut g: Grant, allows: &[Rule], universe: usize) -> Grant {
+    if g.limits.iter().any(|l| l.via == Via::Identity) {
+        return g;
+    }
+    let sources: Vec<Arc<Origin>> = allows
+        .iter()
+        .filter(|a| {
+            a.actions.intersects(&g.actions, universe)
+                && super::resources::scope_meets(&a.scope, &g.scope)
+        })
+        .map(|a| a.source.clone())
+        .collect();
+    g.limits.push(Limit {
+        via: Via::Identity,
+        scopes: vec![g.scope.clone()],
+        sources,
+    });
+    g
 }
 
 /// The grant of [`ALWAYS_ALLOWED`]: on every resource, from AWS itself.

@@ -58,7 +58,7 @@ pub enum ResourceMatch {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatementReport {
     pub effect: Effect,
-    /// `identity`, `boundary` or `scp`.
+    /// `identity`, `boundary`, `scp` or `rcp`.
     pub layer: &'static str,
     pub via: Via,
     #[serde(flatten)]
@@ -229,6 +229,105 @@ pub fn explain(
             u.via
         ));
     }
+    // resource policies (issue 8): another account's resource or a KMS key needs its
+    // policy to allow; a resource allow may need the identity allow too
+    let identity_allow = allow;
+    let gated = resource.and_then(|res| {
+        snapshot.resources.iter().find(|r| {
+            !super::resources::identity_suffices(r, principal)
+                && r.patterns()
+                    .iter()
+                    .any(|p| wildcard::Pattern::parse(p).matches(res))
+        })
+    });
+    if let Some(r) = gated {
+        allow = Tri::False;
+        if identity_allow != Tri::False {
+            reasons.push(format!(
+                "`{}` is {}: an identity allow alone does not reach it, its policy must allow",
+                r.arn,
+                if r.kind.policy_required() {
+                    "a KMS key"
+                } else {
+                    "a resource of another account"
+                }
+            ));
+        }
+    }
+    let mut resource_reports = Vec::new();
+    for r in &snapshot.resources {
+        let Some(policy) = snapshot.policy(r.policy) else {
+            continue;
+        };
+        let cross = r
+            .account
+            .as_deref()
+            .zip(principal.account.as_deref())
+            .is_some_and(|(a, b)| a != b);
+        let via = Via::Resource(Arc::from(r.arn.as_str()));
+        for s in &policy.document.statements {
+            if !action_matches(&s.action, action) {
+                continue;
+            }
+            let (named, delegated) = super::resources::principal_applies(s, principal);
+            if named == Tri::False {
+                continue;
+            }
+            let (scope, rm) = match super::resources::statement_scope(s, r, &ctx) {
+                ScopeFor::Nothing => continue,
+                ScopeFor::Scope(sc) => match resource_match(&sc, resource) {
+                    Some(m) => (sc, m),
+                    None => continue,
+                },
+                ScopeFor::Unknown { scope, .. } => (scope, ResourceMatch::Unknown),
+            };
+            let cond = condition::evaluate(&s.condition, &ctx).and(named);
+            let unknown_keys: Vec<String> = if cond == Tri::Unknown {
+                s.condition
+                    .iter()
+                    .filter(|c| condition::evaluate_clause(c, &ctx) == Tri::Unknown)
+                    .map(|c| c.key.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let res_tri = match rm {
+                ResourceMatch::Yes => Tri::True,
+                ResourceMatch::Unknown => Tri::Unknown,
+                ResourceMatch::Some => match s.effect {
+                    Effect::Allow => Tri::True,
+                    Effect::Deny => Tri::False,
+                },
+            };
+            let mut applies = cond.and(res_tri);
+            if s.effect == Effect::Allow && (delegated || cross) {
+                applies = applies.and(identity_allow);
+            }
+            let outcome = match (s.effect, applies) {
+                (_, Tri::False) => "does-not-apply",
+                (Effect::Allow, Tri::True) => "allows",
+                (Effect::Allow, Tri::Unknown) => "may-allow",
+                (Effect::Deny, Tri::True) => "denies",
+                (Effect::Deny, Tri::Unknown) => "may-deny",
+            };
+            match s.effect {
+                Effect::Allow => allow = allow.or(applies),
+                Effect::Deny => deny = deny.or(applies),
+            }
+            resource_reports.push(StatementReport {
+                effect: s.effect,
+                layer: "resource",
+                via: via.clone(),
+                origin: s.origin.clone(),
+                resources: scope.texts().into_iter().map(str::to_owned).collect(),
+                resource_match: rm,
+                condition: tri_str(cond),
+                unknown_keys,
+                unresolved: s.unresolved.clone(),
+                outcome,
+            });
+        }
+    }
     match layers.boundary {
         Some(Some(b)) => {
             let mut level = Layer::default();
@@ -256,7 +355,21 @@ pub fn explain(
         }
         allow = allow.and(level.allows());
     }
+    // RCP levels allow everything (`RCPFullAWSAccess` cannot be detached) and deny only
+    // on the services RCPs govern
+    let governed = super::compile::RCP_SERVICES
+        .iter()
+        .any(|p| wildcard::matches_ignore_ascii_case(p, action));
+    for (name, ids) in layers.rcps.iter().filter(|_| governed) {
+        let via = Via::Rcp(name.clone());
+        let mut level = Layer::default();
+        for id in ids {
+            let d = visit(*id, &via, "rcp", &mut level);
+            deny = deny.or(d);
+        }
+    }
 
+    statements.extend(resource_reports);
     let always = action.eq_ignore_ascii_case(super::effective::ALWAYS_ALLOWED);
     let decision = if always {
         // whatever the policies say (issue 7; the STS API Reference, GetCallerIdentity)

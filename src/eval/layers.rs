@@ -1,6 +1,7 @@
 //! The statements that bear on one principal, sorted into the layers AWS evaluates:
 //! identity policies (direct and through groups), the permissions boundary, and each
-//! SCP level. Shared by effective permissions and by `explain`.
+//! SCP level and each RCP level of the principal's account. Shared by effective
+//! permissions and by `explain`.
 
 use std::sync::Arc;
 
@@ -18,6 +19,13 @@ pub enum Via {
     Boundary,
     /// An SCP level of the organization.
     Scp(Arc<str>),
+    /// An RCP level over the resources of the principal's account.
+    Rcp(Arc<str>),
+    /// The policy of this resource (its ARN).
+    Resource(Arc<str>),
+    /// The principal's identity policies, needed beside a resource policy (another
+    /// account's resource, or a key policy delegating to IAM).
+    Identity,
 }
 
 impl std::fmt::Display for Via {
@@ -27,6 +35,9 @@ impl std::fmt::Display for Via {
             Via::Group(g) => write!(f, "group `{g}`"),
             Via::Boundary => f.write_str("permissions boundary"),
             Via::Scp(l) => write!(f, "SCP level `{l}`"),
+            Via::Rcp(l) => write!(f, "RCP level `{l}`"),
+            Via::Resource(r) => write!(f, "resource policy of `{r}`"),
+            Via::Identity => f.write_str("identity policies"),
         }
     }
 }
@@ -46,6 +57,9 @@ pub struct Layers {
     /// `None`: no boundary. `Some(None)`: a boundary whose document is unknown.
     pub boundary: Option<Option<PolicyId>>,
     pub scps: Vec<(Arc<str>, Vec<PolicyId>)>,
+    /// The RCP levels of the principal's account: they bound its requests on resources of
+    /// its account (evaluation takes unowned ARNs, S3's, as its account's too).
+    pub rcps: Vec<(Arc<str>, Vec<PolicyId>)>,
     pub unresolved: Vec<Unresolved>,
 }
 
@@ -82,8 +96,10 @@ impl Layers {
                 None
             }
         });
-        // SCPs do not restrict service-linked roles (AWS Organizations User Guide, "SCP
-        // effects on permissions")
+        // SCPs and RCPs do not restrict service-linked roles (AWS Organizations User
+        // Guide, "SCP effects on permissions", "RCP effects on permissions"); the
+        // management account has no chains at all
+
         let service_linked = principal.kind == crate::model::PrincipalKind::Role
             && principal
                 .path
@@ -92,11 +108,9 @@ impl Layers {
         if service_linked {
             return layers;
         }
-        layers.scps = snapshot
-            .scps
-            .iter()
-            .map(|l| (Arc::from(l.name.as_str()), l.policies.clone()))
-            .collect();
+        let account = principal.account.as_deref();
+        layers.scps = snapshot.scp_chain(account);
+        layers.rcps = snapshot.rcp_chain(account);
         layers
     }
 }

@@ -446,8 +446,10 @@ impl ShiftAnd {
         let last = self.len.checked_sub(1)?;
         let mut state = vec![0u64; self.words];
         let mut next = vec![0u64; self.words];
-        // words of `state` that may hold a set bit
+        // words of `state` that may hold a set bit (every word from `live` on is zero),
+        // and of `next`, which holds an older state
         let mut live = 0usize;
+        let mut next_live = 0usize;
         for (i, c) in text.get(from..)?.char_indices() {
             let c = if self.ignore_case {
                 c.to_ascii_lowercase()
@@ -479,7 +481,13 @@ impl ShiftAnd {
                     }
                 }
             }
+            // words the older state had set above this one's are cleared, or they would
+            // come back as false starts once `live` grows over them again
+            for w in next.iter_mut().take(next_live).skip(live) {
+                *w = 0;
+            }
             std::mem::swap(&mut state, &mut next);
+            next_live = live;
             if get_word_bit(&state, last) {
                 return Some(from + i + c.len_utf8());
             }
@@ -920,6 +928,22 @@ mod tests {
             prop_assert_eq!(match_tokens(Pattern::parse(&p).tokens(), &t, ic), want);
             prop_assert_eq!(match_raw(&p, &t, ic), want);
         }
+    }
+
+    #[test]
+    fn shift_and_forgets_an_older_state_when_its_live_words_shrink() {
+        // issue 7, fuzz `wildcard`: words of an older state above the live ones came back
+        // as false starts once the live words grew over them again
+        let p = "*a*a?**********/********?????:??********?????A??????????aaaaaa???????????????????????????????????????????????????????????????????b/????????????*****************????????????????????aaaa????????????????????????????????????????????????????????????????????************????????????????aaaa????????????????????????????????????????????????????????????????????****************************a*****";
+        let t = ":aaaaaaaAAAAAAAAAAAAAAAAAAAAAAAAAAAaaAa:ééaaaaaaAA//::bAAAAAAAAAAAAAAAAAAA/:::::::::::::a::AAAAAbbbbbbAAAAAAAaaaAAAAAbaaaaaaaAAAA/AAaAAAAAA:AAAAAAAAAaAAAAAAAaAAAAA::aaaaaaaAAAAAAAAAAAAAAAAAAAAAAAAAAAaaAa:ééaaaaaaAA//::bAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAbbbbbbbbbbbbbbbbbbbbaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb::::::bbbbbbbbbbbbbbbb/a:AaAAAAAAbAAAAAAAAAAAAAAAAaAAAAAAAaAAAAA::aAAAAAAAAAAAAAAAAaaaAAA:AbaaaaaaaAAAAAAAaAAAAAA:AAAAAAAAAAAAAAAaAAAAAAAAAAAAAAAAAAAAAAAAAAéAAAAAAAAbAbbbbbaAbbbbbbbbbbbbbbbbbbbbbaaaaaaAAAAAAAAAAAAAAAAAAAAAAAAAAAaaAa:ééaaa";
+        for ic in [false, true] {
+            assert_eq!(
+                match_tokens(Pattern::parse(p).tokens(), t, ic),
+                oracle(p, t, ic)
+            );
+            assert_eq!(match_raw(p, t, ic), oracle(p, t, ic));
+        }
+        assert!(!matches_ignore_ascii_case(p, t));
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum Format {
     Provisioner,
     /// User-to-group memberships (`group: user1 user2` lines, or YAML/JSON).
     Memberships,
+    /// AWS Organizations CLI outputs (`list-roots`, `list-accounts-for-parent`, ...).
+    AwsOrganizations,
+    /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
+    ResourcePolicies,
 }
 
 impl Format {
@@ -39,6 +43,8 @@ impl Format {
         Format::Terraform,
         Format::Provisioner,
         Format::Memberships,
+        Format::AwsOrganizations,
+        Format::ResourcePolicies,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -50,6 +56,8 @@ impl Format {
             Format::Terraform => "terraform",
             Format::Provisioner => "provisioner",
             Format::Memberships => "memberships",
+            Format::AwsOrganizations => "aws-organizations",
+            Format::ResourcePolicies => "resource-policies",
         }
     }
 
@@ -80,6 +88,16 @@ impl Format {
             }
             Format::Memberships => {
                 "user-to-group memberships (`group: user1 user2` lines, or YAML/JSON group → users)"
+            }
+            Format::AwsOrganizations => {
+                "`aws organizations` CLI JSON (`Roots`, `Organization`, `OrganizationalUnits`, \
+                 `Accounts`, `Targets`, `Policies` of SCPs/RCPs, `describe-policy` output)"
+            }
+            Format::ResourcePolicies => {
+                "resource policies: `s3api get-bucket-policy`, `kms get-key-policy`, `sqs \
+                 get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
+                 `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
+                 Config items, or a map of resource ARN to policy document"
             }
         }
     }
@@ -145,6 +163,16 @@ const CLI_KEYS: &[&str] = &[
     "InstanceProfile",
 ];
 
+/// Keys that mark an `aws organizations` output (`Policies` too, when its entries are
+/// organization policies, and `describe-policy` output beside a tree).
+const ORG_KEYS: &[&str] = &[
+    "Roots",
+    "Organization",
+    "OrganizationalUnits",
+    "Accounts",
+    "Targets",
+];
+
 const AUTH_KEYS: &[&str] = &[
     "UserDetailList",
     "GroupDetailList",
@@ -197,6 +225,10 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Iam(Format::Terraform)
     } else if has("AWSTemplateFormatVersion") || has("Resources") {
         Kind::Iam(Format::CloudFormation)
+    } else if keys.iter().any(|k| ORG_KEYS.contains(&k.as_str()))
+        || (has("Policies") && (mentions("CONTROL_POLICY") || mentions(":organizations:")))
+    {
+        Kind::Iam(Format::AwsOrganizations)
     } else if has("Policies") {
         // `list-policies` has no versions; an export's `Policies` has `PolicyVersionList`
         Kind::Iam(if mentions("PolicyVersionList") {
@@ -204,6 +236,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         } else {
             Format::AwsCli
         })
+    } else if super::resource_policies::recognizes(keys, text) {
+        Kind::Iam(Format::ResourcePolicies)
     } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
         // a policy document, or `aws organizations describe-policy` output
         Kind::Other(Other::Scp)
@@ -460,6 +494,11 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         &["tier", "tags"],
     ),
     ("memberships (memberships)", &["memberships"], &[]),
+    (
+        "`aws organizations` output (aws-organizations)",
+        ORG_KEYS,
+        &["NextToken", "Policies", "Policy"],
+    ),
     (
         "a service control policy (read with `--scp`)",
         &["Statement", "Policy"],

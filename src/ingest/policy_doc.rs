@@ -36,12 +36,17 @@ pub(crate) enum DocRole {
     Identity,
     /// Trust policies: `Principal` or `NotPrincipal` is required, `Resource` is absent.
     Trust,
+    /// Resource policies: `Principal` or `NotPrincipal` is required, `Resource` may be
+    /// absent (ECR repository policies never have one: the statement is about the
+    /// resource the policy is attached to).
+    Resource,
 }
 
 impl DocRole {
     pub fn of(kind: PolicyKind) -> Self {
         match kind {
             PolicyKind::Trust => DocRole::Trust,
+            PolicyKind::Resource => DocRole::Resource,
             _ => DocRole::Identity,
         }
     }
@@ -562,7 +567,7 @@ impl<'de> Visitor<'de> for StatementSeed {
         })?;
         let resource = match (resource, self.0) {
             (Some(r), _) => r,
-            (None, DocRole::Trust) => ResourceClause::Absent,
+            (None, DocRole::Trust | DocRole::Resource) => ResourceClause::Absent,
             (None, DocRole::Identity) => {
                 return Err(A::Error::custom(with_help(
                     "the statement has neither `Resource` nor `NotResource`",
@@ -570,6 +575,12 @@ impl<'de> Visitor<'de> for StatementSeed {
                 )));
             }
         };
+        if principal.is_none() && self.0 == DocRole::Resource {
+            return Err(A::Error::custom(with_help(
+                "the resource policy statement has neither `Principal` nor `NotPrincipal`",
+                "a resource policy says whom it applies to, e.g. `\"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:role/app\"}`",
+            )));
+        }
         if principal.is_none() && self.0 == DocRole::Trust {
             return Err(A::Error::custom(with_help(
                 "the trust policy statement has neither `Principal` nor `NotPrincipal`",

@@ -30,8 +30,12 @@ pub enum PolicyKind {
     Inline,
     /// Service control policy of an AWS Organizations level.
     Scp,
+    /// Resource control policy of an AWS Organizations level.
+    Rcp,
     /// A role's trust (assume role) policy.
     Trust,
+    /// The policy of a resource (bucket, key, queue, topic, secret, ...).
+    Resource,
 }
 
 impl PolicyKind {
@@ -41,7 +45,9 @@ impl PolicyKind {
             PolicyKind::CustomerManaged => "customer managed policy",
             PolicyKind::Inline => "inline policy",
             PolicyKind::Scp => "SCP",
+            PolicyKind::Rcp => "RCP",
             PolicyKind::Trust => "trust policy",
+            PolicyKind::Resource => "resource policy",
         }
     }
 }

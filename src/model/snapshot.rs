@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Group, GroupId, Place, Policy, PolicyId, Principal};
+use super::{Group, GroupId, Organization, Place, Policy, PolicyId, Principal, Resource};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -40,6 +40,10 @@ pub enum WarningCode {
     TierLimit,
     /// A `--map` rename rule renames nothing on the before side (swapped sides show so).
     UnusedRename,
+    /// A resource or trust policy names a principal this side does not have (a deleted
+    /// or renamed principal's ARN, or the unique id AWS writes in its place): it grants
+    /// that reference nothing.
+    DanglingPrincipal,
 }
 
 impl WarningCode {
@@ -54,6 +58,7 @@ impl WarningCode {
             WarningCode::Unsupported => "unsupported",
             WarningCode::TierLimit => "tier-limit",
             WarningCode::UnusedRename => "unused-rename",
+            WarningCode::DanglingPrincipal => "dangling-principal",
         }
     }
 }
@@ -85,6 +90,13 @@ pub struct Snapshot {
     pub principals: Vec<Principal>,
     pub groups: Vec<Group>,
     pub scps: Vec<ScpLevel>,
+    /// The AWS organization the side's export describes, if any: each account's SCP and
+    /// RCP chains (accounts it does not place get `scps`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<Organization>,
+    /// Resources with their own policy (issue 8), in input order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<Resource>,
     pub warnings: Vec<Warning>,
     /// Whether some source of this side lists the users (an export does; a provisioner
     /// config or a template managing only groups and roles does not). When none does,

@@ -1,8 +1,8 @@
 //! The changes section of every report (issue 12): the input changes the diff found,
 //! ranked by impact, each as one line a reader can act on ("bob removed from group
-//! PowerUsers → loses 20,196 actions in 447 services"), the principals ranked the same
-//! way, the "why" of each finding (its causes), and the `--show` / `--min-severity`
-//! filters. Each format calls in here with a few lines; nothing here evaluates.
+//! PowerUsers → loses 20,196 actions in 447 services"), the one ranking of principals
+//! every format uses, a finding's causes as a sentence, and the `--show` /
+//! `--min-severity` filters. Each format calls in here; nothing here evaluates.
 
 use std::io::{self, Write};
 
@@ -92,7 +92,7 @@ pub fn gate_word(c: &Change) -> &'static str {
     if c.impact.failing > 0 { "FAIL" } else { "pass" }
 }
 
-fn severity_text(c: &Change) -> &'static str {
+pub fn severity_text(c: &Change) -> &'static str {
     c.impact.severity.map_or("—", AccessLevel::as_str)
 }
 
@@ -101,31 +101,24 @@ pub fn shown(report: &DiffReport) -> impl Iterator<Item = &Change> {
     report.changes.iter().filter(|c| c.impact.findings > 0)
 }
 
-/// A finding's "why": its first cause's summary, with the others counted.
-pub fn why(report: &DiffReport, f: &Finding) -> String {
-    let Some(first) = f.causes.first() else {
-        return String::new();
-    };
-    let text = report
-        .change(first)
-        .map(|c| format!("{first} {}", c.summary))
-        .unwrap_or_else(|| first.clone());
-    match f.causes.len() {
-        0 | 1 => text,
-        n => format!("{text} (+{} more)", n - 1),
-    }
-}
-
-/// Principals ranked like changes: failing first, then severity, then actions lost.
+/// The one ranking of principals every format uses, the changes' order applied to
+/// principals: failing the gate first, then the highest access level, then the most
+/// actions lost (then pairs lost, other changed actions, findings), then by name and kind.
 pub fn ranked_principals(report: &DiffReport) -> Vec<&PrincipalDiff> {
     let mut v: Vec<&PrincipalDiff> = report.principals.iter().collect();
-    v.sort_by_key(|p| {
-        (
-            std::cmp::Reverse(p.fails_gate),
-            std::cmp::Reverse(p.max_severity),
-            std::cmp::Reverse(p.counts.lost),
-            std::cmp::Reverse(p.counts.narrowed + p.counts.conditional),
-        )
+    v.sort_by(|a, b| {
+        b.fails_gate
+            .cmp(&a.fails_gate)
+            .then_with(|| b.max_severity.cmp(&a.max_severity))
+            .then_with(|| b.counts.lost.cmp(&a.counts.lost))
+            .then_with(|| b.counts.lost_pairs.cmp(&a.counts.lost_pairs))
+            .then_with(|| {
+                (b.counts.narrowed + b.counts.conditional)
+                    .cmp(&(a.counts.narrowed + a.counts.conditional))
+            })
+            .then_with(|| b.findings.len().cmp(&a.findings.len()))
+            .then_with(|| a.name.cmp(&b.name))
+            .then_with(|| a.kind.cmp(&b.kind))
     });
     v
 }
@@ -193,86 +186,6 @@ pub fn write_text(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(w)
-}
-
-/// The Markdown changes section: a table of at most six columns.
-pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    use super::markdown::md;
-    let changes: Vec<&Change> = shown(report).collect();
-    if changes.is_empty() {
-        return Ok(());
-    }
-    writeln!(w, "### Changes by impact\n")?;
-    writeln!(w, "| | Change | Impact | Severity | Principals | Gate |")?;
-    writeln!(w, "|---|---|---|---|---:|---|")?;
-    for c in changes {
-        writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} |",
-            c.id,
-            md(&c.summary),
-            md(&impact_phrase(c)),
-            severity_text(c),
-            c.impact.principals,
-            if c.impact.failing > 0 {
-                "❌ fails"
-            } else {
-                "passes"
-            }
-        )?;
-    }
-    writeln!(w)
-}
-
-/// One change in the HTML report; the template escapes every field.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct HtmlChange {
-    pub id: String,
-    /// `fails` or `passes`, for the gate badge.
-    pub gate: &'static str,
-    pub word: &'static str,
-    pub summary: String,
-    pub impact: String,
-    pub severity: &'static str,
-    pub detail: Vec<String>,
-    /// The principals it touches, each with its anchor in the page when listed there.
-    pub principals: Vec<HtmlLink>,
-    pub findings: String,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct HtmlLink {
-    pub name: String,
-    pub pid: Option<String>,
-}
-
-/// The HTML changes section's data: each change a `<details>` whose body links to the
-/// per-action detail of each principal it touches. `pid` gives a principal's anchor.
-pub fn html_changes(report: &DiffReport, pid: &dyn Fn(&str) -> Option<String>) -> Vec<HtmlChange> {
-    shown(report)
-        .map(|c| HtmlChange {
-            id: c.id.clone(),
-            gate: if c.impact.failing > 0 {
-                "fails"
-            } else {
-                "passes"
-            },
-            word: gate_word(c),
-            summary: c.summary.clone(),
-            impact: impact_phrase(c),
-            severity: severity_text(c),
-            detail: c.detail.clone(),
-            principals: c
-                .principals
-                .iter()
-                .map(|p| HtmlLink {
-                    name: p.clone(),
-                    pid: pid(p),
-                })
-                .collect(),
-            findings: plural(c.findings.len(), "finding", "findings"),
-        })
-        .collect()
 }
 
 /// A finding's causes as one sentence, for SARIF messages and JUnit failures.

@@ -44,6 +44,9 @@ pub struct DiffReport {
     /// Inputs with their SHA-256, generation time, and places of statements (issue 12).
     #[serde(default)]
     pub provenance: super::provenance::Provenance,
+    /// Where the full report is published (`--report-url`), for the Markdown comment.
+    #[serde(skip)]
+    pub report_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +111,7 @@ impl DiffReport {
             general: outcome.general,
             waivers: outcome.waivers,
             provenance: super::provenance::Provenance::default(),
+            report_url: None,
         }
     }
 
@@ -120,7 +124,119 @@ impl DiffReport {
     }
 }
 
+/// The lines of the attestation block the HTML and Markdown reports end with.
+pub const ATTESTATION_FIELDS: [&str; 5] = [
+    "Reviewer (name, role)",
+    "Date reviewed",
+    "Decision (approve / approve with waivers / reject)",
+    "Notes",
+    "Signature",
+];
+
+/// What an auditor's sign-off needs, as plain text for every format (issue 12 item 8).
+pub struct SignOff<'a> {
+    pub tool: &'a str,
+    pub catalog: &'a str,
+    /// The gate's settings: `--fail-on`, `--min-level` and the waivers' date.
+    pub gate: String,
+    /// RFC 3339 from `SOURCE_DATE_EPOCH`, or a note that it was not set.
+    pub generated: String,
+    /// `2 applied (7 findings, 5 of them would fail the gate), 1 unused`.
+    pub waivers: String,
+    /// The sources as given, when provenance was not filled.
+    pub sources: String,
+    pub inputs: &'a [super::provenance::InputFile],
+}
+
+impl<'a> SignOff<'a> {
+    pub fn of(r: &'a DiffReport) -> SignOff<'a> {
+        let mut states: Vec<String> = Vec::new();
+        for state in [
+            WaiverState::Applied,
+            WaiverState::Expired,
+            WaiverState::Unused,
+        ] {
+            let of: Vec<&WaiverStatus> = r.waivers.iter().filter(|w| w.state == state).collect();
+            if of.is_empty() {
+                continue;
+            }
+            let mut text = format!("{} {}", of.len(), state.as_str());
+            if state == WaiverState::Applied {
+                let matched: usize = of.iter().map(|w| w.matched).sum();
+                let failing: usize = of.iter().map(|w| r.waived_failing(w)).sum();
+                text.push_str(&format!(
+                    " ({matched} findings, {failing} of them would fail the gate)"
+                ));
+            }
+            states.push(text);
+        }
+        SignOff {
+            tool: &r.tool,
+            catalog: &r.catalog,
+            gate: format!(
+                "fails on {}; {}",
+                r.gate.selection(),
+                if r.gate.passed { "passed" } else { "failed" }
+            ),
+            generated: r.provenance.generated.clone().unwrap_or_else(|| {
+                "not recorded (set SOURCE_DATE_EPOCH to record it reproducibly)".to_owned()
+            }),
+            waivers: if states.is_empty() {
+                "none".to_owned()
+            } else {
+                states.join(", ")
+            },
+            sources: format!(
+                "before: {} · after: {}",
+                r.before.sources.join(", "),
+                r.after.sources.join(", ")
+            ),
+            inputs: &r.provenance.inputs,
+        }
+    }
+}
+
+/// `13 principals: 11 on both sides (6 changed, 5 unchanged), 1 removed, 1 new` — the
+/// parts add up to the whole (issue 12 item 10).
+pub fn compared_sentence(s: &Summary) -> String {
+    format!(
+        "{} principals: {} on both sides ({} changed, {} unchanged), {} removed, {} new",
+        s.compared + s.removed + s.new,
+        s.compared,
+        s.changed,
+        s.compared.saturating_sub(s.changed),
+        s.removed,
+        s.new
+    )
+}
+
+impl DiffReport {
+    /// How many of a waiver's findings the gate would have failed without it.
+    pub fn waived_failing(&self, w: &WaiverStatus) -> usize {
+        self.findings()
+            .filter(|f| f.waived.as_ref().is_some_and(|x| x.index == w.index))
+            .filter(|f| self.gate.selects(f))
+            .count()
+    }
+
+    /// `5 (3 would fail)`, or `5 (none would fail the gate)`.
+    pub fn waiver_matches(&self, w: &WaiverStatus) -> String {
+        if w.matched == 0 {
+            return "0".to_owned();
+        }
+        match self.waived_failing(w) {
+            0 => format!("{} (none would fail the gate)", w.matched),
+            n => format!("{} ({n} would fail)", w.matched),
+        }
+    }
+}
+
 impl Gate {
+    /// Whether the gate selects a finding (by kind and level), waived or not.
+    pub fn selects(&self, f: &Finding) -> bool {
+        self.fail_on.contains(&f.category) && f.severity >= self.min_level
+    }
+
     /// What the gate selects, as one phrase: `lost, narrowed, removed, review at ≥ Read`.
     pub fn selection(&self) -> String {
         let kinds: Vec<&str> = self.fail_on.iter().map(|c| c.as_str()).collect();

@@ -1,31 +1,43 @@
-//! The diff report as one self-contained HTML page for auditors: verdict banner, summary
-//! cards, an SVG chart of losses by service and access level, a filterable and sortable
-//! table of findings, a drill-down per principal, input warnings and waivers.
+//! The diff report as one self-contained HTML page for auditors, usable at any size
+//! (issue 12 item 3): the verdict, the summary cards and an SVG chart of losses (the top
+//! services, the rest summed in one bar) are rendered here; the changes that cause the
+//! findings (ranked by impact, each opening onto what changed, the principals it touches
+//! and its findings), the people ranking, the findings table with its "Why" column and
+//! each principal's drill-down are rendered by the page's script, a page at a time, from
+//! the report's data embedded once as JSON. A 20,000-user account with thousands of
+//! findings stays a few megabytes and opens at once.
 //!
 //! The page must open from disk with no network, so the tera template, the CSS and the
-//! script are compiled into the binary (`include_str!`) and inlined; the chart is SVG whose
-//! geometry is computed here, with no charting library. Safety rests on three rules: the
-//! template's name ends in `.html`, so tera escapes every value; no `| safe` anywhere; and
-//! the script reads data only from escaped `data-*` attributes and never builds markup
-//! (no JSON island, no inline script that interpolates data). The CSS and script are
-//! tera templates without variables, included as literal text. Output is deterministic:
-//! no timestamps, ids derived from positions.
+//! script are compiled into the binary (`include_str!`) and inlined. Safety rests on
+//! three rules: the template's name ends in `.html`, so tera escapes every value, and no
+//! `| safe` anywhere; the embedded data is JSON in a `<script type="application/json">`
+//! element with every `<`, `>` and `&` written as a `\u` escape, so no input can close
+//! the element; and the script builds the page with `textContent` and `createElement`
+//! only, never markup from strings (no `innerHTML`). Output is deterministic: no
+//! timestamps, ids derived from positions.
 
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
-use super::diff::{Counts, DiffReport, PrincipalDiff};
-use super::table::abbreviate;
+use super::diff::{DiffReport, PrincipalDiff, SignOff};
 use crate::catalog::AccessLevel;
-use crate::diff::findings::{Category, Finding, Route, Side};
+use crate::diff::changes::Change;
+use crate::diff::findings::{Category, Finding, Side};
 
 const TEMPLATE: &str = include_str!("../../reports/templates/report.html");
 const CSS: &str = include_str!("../../reports/assets/report.css");
 const JS: &str = include_str!("../../reports/assets/report.js");
 
-/// Actions shown in a table row before `… (+N more)`; the drill-down lists them all.
-const SHOW_ACTIONS: usize = 5;
+/// The element the data goes into, after the template is rendered. Values from inputs are
+/// escaped by tera (`<` becomes `&lt;`), so this tag can only be the template's own.
+const DATA_TAG: &str = "<script type=\"application/json\" id=\"report-data\"></script>";
+/// Actions kept per finding in the page (the JSON report has them all).
+const MAX_ACTIONS: usize = 200;
+/// Resources kept per side of a finding.
+const MAX_RESOURCES: usize = 20;
+/// Warnings listed in the page.
+const MAX_WARNINGS: usize = 200;
 
 pub fn write_html(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let mut tera = tera::Tera::new();
@@ -42,7 +54,33 @@ pub fn write_html(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let out = tera
         .render("report.html", &ctx)
         .map_err(|e| io::Error::other(format!("html render: {e}")))?;
-    w.write_all(out.as_bytes())
+    let data = serde_json::to_string(&Data::new(report)).map_err(super::json_io)?;
+    let at = out
+        .rfind(DATA_TAG)
+        .ok_or_else(|| io::Error::other("html template: no data element"))?
+        + DATA_TAG.len()
+        - "</script>".len();
+    let (before, after) = out.split_at(at);
+    w.write_all(before.as_bytes())?;
+    w.write_all(script_safe(&data).as_bytes())?;
+    w.write_all(after.as_bytes())
+}
+
+/// JSON that cannot end its `<script>` element or open a comment: `<`, `>` and `&` (which
+/// JSON only has inside strings) as `\u` escapes.
+fn script_safe(json: &str) -> String {
+    let mut o = String::with_capacity(json.len() + 64);
+    for c in json.chars() {
+        match c {
+            '<' => o.push_str("\\u003c"),
+            '>' => o.push_str("\\u003e"),
+            '&' => o.push_str("\\u0026"),
+            '\u{2028}' => o.push_str("\\u2028"),
+            '\u{2029}' => o.push_str("\\u2029"),
+            c => o.push(c),
+        }
+    }
+    o
 }
 
 // ---- the page's view of the report: every field present (tera errors on missing keys) ----
@@ -57,24 +95,53 @@ struct Page<'a> {
     gate_selection: String,
     failing: usize,
     waived: usize,
-    before: SideInfo<'a>,
-    after: SideInfo<'a>,
+    compared: String,
+    before: SideInfo,
+    after: SideInfo,
     cards: Vec<Card>,
     chart: Option<Chart>,
     services: Vec<&'a str>,
     categories: Vec<&'static str>,
     levels: Vec<LevelOption>,
-    /// The changes, ranked by impact (issue 12).
-    changes: Vec<super::causes::HtmlChange>,
-    rows: Vec<Row<'a>>,
-    principals: Vec<PrincipalView<'a>>,
+    findings: usize,
+    people: usize,
+    /// Changes that cause findings (the script lists them), and those with no effect.
+    changes: usize,
+    changes_idle: usize,
     warnings: Vec<WarningView<'a>>,
+    warnings_more: usize,
     waivers: Vec<WaiverView<'a>>,
+    sign_off: SignOffView<'a>,
+    attestation: [&'static str; 5],
 }
 
 #[derive(Serialize)]
-struct SideInfo<'a> {
-    sources: &'a [String],
+struct LevelOption {
+    rank: usize,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct SignOffView<'a> {
+    tool: &'a str,
+    catalog: &'a str,
+    gate: String,
+    generated: String,
+    waivers: String,
+    sources: String,
+    inputs: Vec<InputView<'a>>,
+}
+
+#[derive(Serialize)]
+struct InputView<'a> {
+    uri: &'a str,
+    role: &'a str,
+    sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct SideInfo {
+    sources: Vec<String>,
     principals: usize,
 }
 
@@ -84,101 +151,6 @@ struct Card {
     value: usize,
     note: String,
     tone: &'static str,
-}
-
-/// An option of the "at or above" level filter.
-#[derive(Serialize)]
-struct LevelOption {
-    rank: usize,
-    name: &'static str,
-}
-
-#[derive(Serialize)]
-struct Row<'a> {
-    pid: String,
-    /// The finding's causes (issue 12).
-    why: String,
-    principal: String,
-    kind: &'a str,
-    name: &'a str,
-    service: &'a str,
-    code: &'static str,
-    category: &'static str,
-    level: &'static str,
-    level_rank: usize,
-    level_class: &'static str,
-    level_label: &'static str,
-    actions: String,
-    action_count: usize,
-    pairs: usize,
-    witness: Vec<&'a str>,
-    before: &'a str,
-    after: &'a str,
-    gate: &'static str,
-    gate_rank: usize,
-}
-
-#[derive(Serialize)]
-struct PrincipalView<'a> {
-    pid: String,
-    kind: &'a str,
-    name: &'a str,
-    before_name: Option<&'a str>,
-    arn_before: Option<&'a str>,
-    arn_after: Option<&'a str>,
-    /// One ARN line when the principal kept its ARN.
-    arn_same: bool,
-    status: &'static str,
-    fails: bool,
-    max_severity: &'static str,
-    max_class: &'static str,
-    counts: Counts,
-    findings: Vec<FindingView<'a>>,
-}
-
-#[derive(Serialize)]
-struct FindingView<'a> {
-    code: &'static str,
-    category: &'static str,
-    severity: &'static str,
-    level_class: &'static str,
-    service: &'a str,
-    message: &'a str,
-    actions: &'a [String],
-    pairs: usize,
-    witness: Vec<&'a str>,
-    fails: bool,
-    waiver: Option<WaiverRefView<'a>>,
-    sides: [SideView<'a>; 2],
-}
-
-#[derive(Serialize)]
-struct WaiverRefView<'a> {
-    index: usize,
-    reason: &'a str,
-    approved_by: &'a str,
-    expires: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct SideView<'a> {
-    label: &'static str,
-    status: &'a str,
-    resources: &'a [String],
-    conditions: &'a [String],
-    routes: Vec<RouteView<'a>>,
-}
-
-#[derive(Serialize)]
-struct RouteView<'a> {
-    file: &'a str,
-    policy: &'a str,
-    policy_arn: Option<&'a str>,
-    version: Option<&'a str>,
-    kind: &'a str,
-    statement: String,
-    via: &'a str,
-    pointer: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -199,7 +171,7 @@ struct WaiverView<'a> {
     approved_by: &'a str,
     expires: Option<&'a str>,
     state: &'static str,
-    matched: usize,
+    matched: String,
 }
 
 impl<'a> Page<'a> {
@@ -208,8 +180,18 @@ impl<'a> Page<'a> {
         let s = &r.summary;
         let c = &s.counts;
         let cards = vec![
-            card("Principals compared", s.compared, String::new(), "neutral"),
-            card("Changed", s.changed, String::new(), "neutral"),
+            card(
+                "Principals",
+                s.compared + s.removed + s.new,
+                format!("{} on both sides", s.compared),
+                "neutral",
+            ),
+            card(
+                "Changed",
+                s.changed,
+                format!("{} unchanged", s.compared.saturating_sub(s.changed)),
+                "neutral",
+            ),
             card("Removed", s.removed, String::new(), tone(s.removed, "bad")),
             card("New", s.new, String::new(), tone(s.new, "info")),
             card(
@@ -250,18 +232,7 @@ impl<'a> Page<'a> {
             .collect();
         let categories: BTreeSet<Category> = r.findings().map(|f| f.category).collect();
         let levels: BTreeSet<AccessLevel> = r.findings().map(|f| f.severity).collect();
-        let mut rows = Vec::new();
-        let mut principals = Vec::new();
-        for (i, p) in r.principals.iter().enumerate() {
-            let pid = format!("p{i}");
-            for f in &p.findings {
-                let mut x = row(&pid, p, f);
-                x.why = super::causes::why(r, f);
-                rows.push(x);
-            }
-            principals.push(principal_view(pid, p));
-        }
-        let warnings = [("before", &r.before), ("after", &r.after)]
+        let all_warnings: Vec<WarningView<'a>> = [("before", &r.before), ("after", &r.after)]
             .into_iter()
             .flat_map(|(side, info)| {
                 info.warnings.iter().map(move |x| WarningView {
@@ -271,7 +242,9 @@ impl<'a> Page<'a> {
                     message: &x.message,
                 })
             })
+            .take(MAX_WARNINGS)
             .collect();
+        let n_warnings = r.before.warnings.len() + r.after.warnings.len();
         let waivers = r
             .waivers
             .iter()
@@ -284,9 +257,18 @@ impl<'a> Page<'a> {
                 approved_by: &x.approved_by,
                 expires: x.expires.as_deref(),
                 state: x.state.as_str(),
-                matched: x.matched,
+                matched: r.waiver_matches(x),
             })
             .collect();
+        let so = SignOff::of(r);
+        let side = |info: &super::diff::SideInfo| SideInfo {
+            sources: info
+                .sources
+                .iter()
+                .map(|x| r.provenance.uri_of(x))
+                .collect(),
+            principals: info.principals,
+        };
         Page {
             tool: &r.tool,
             catalog: &r.catalog,
@@ -296,14 +278,9 @@ impl<'a> Page<'a> {
             gate_selection: r.gate.selection(),
             failing: r.gate.failing,
             waived: r.gate.waived,
-            before: SideInfo {
-                sources: &r.before.sources,
-                principals: r.before.principals,
-            },
-            after: SideInfo {
-                sources: &r.after.sources,
-                principals: r.after.principals,
-            },
+            compared: super::diff::compared_sentence(s),
+            before: side(&r.before),
+            after: side(&r.after),
             cards,
             chart: Chart::new(r),
             services: services.into_iter().collect(),
@@ -312,19 +289,34 @@ impl<'a> Page<'a> {
                 .into_iter()
                 .map(|l| LevelOption {
                     rank: level_rank(l),
-                    name: l.as_str(),
+                    label: l.as_str(),
                 })
                 .collect(),
-            changes: super::causes::html_changes(r, &|name| {
-                r.principals
-                    .iter()
-                    .position(|p| p.name == name)
-                    .map(|i| format!("p{i}"))
-            }),
-            rows,
-            principals,
-            warnings,
+            findings: r.principals.iter().map(|p| p.findings.len()).sum(),
+            people: r.principals.len(),
+            changes: super::causes::shown(r).count(),
+            changes_idle: r.changes.iter().filter(|c| c.impact.findings == 0).count(),
+            warnings: all_warnings,
+            warnings_more: n_warnings.saturating_sub(MAX_WARNINGS),
             waivers,
+            sign_off: SignOffView {
+                tool: so.tool,
+                catalog: so.catalog,
+                gate: so.gate,
+                generated: so.generated,
+                waivers: so.waivers,
+                sources: so.sources,
+                inputs: so
+                    .inputs
+                    .iter()
+                    .map(|i| InputView {
+                        uri: &i.uri,
+                        role: &i.role,
+                        sha256: i.sha256.as_deref().unwrap_or("— (not a file)"),
+                    })
+                    .collect(),
+            },
+            attestation: super::diff::ATTESTATION_FIELDS,
         }
     }
 }
@@ -360,24 +352,6 @@ fn level_class(l: AccessLevel) -> &'static str {
     }
 }
 
-/// Short enough for a table cell; the full name is in the filter and the drill-down.
-fn level_label(l: AccessLevel) -> &'static str {
-    match l {
-        AccessLevel::PermissionsManagement => "Perm. mgmt",
-        l => l.as_str(),
-    }
-}
-
-fn status_or_dash(s: &str) -> &str {
-    if s.is_empty() { "—" } else { s }
-}
-
-/// An ARN cut after each `/` and `:`, so the page can offer line breaks there (`<wbr>`)
-/// instead of breaking mid-word; the text itself is unchanged.
-fn arn_parts(arn: &str) -> Vec<&str> {
-    arn.split_inclusive(['/', ':']).collect()
-}
-
 fn level_rank(l: AccessLevel) -> usize {
     match l {
         AccessLevel::List => 0,
@@ -388,105 +362,226 @@ fn level_rank(l: AccessLevel) -> usize {
     }
 }
 
-fn row<'a>(pid: &str, p: &'a PrincipalDiff, f: &'a Finding) -> Row<'a> {
-    let (gate, gate_rank) = if f.fails_gate {
-        ("fails", 2)
-    } else if f.waived.is_some() {
-        ("waived", 1)
+// ---- the embedded data: compact, strings that repeat (actions, routes) stored once ----
+
+/// What the script renders from. Arrays of fixed shape keep it small; `s` holds every
+/// action, resource and route text once, referenced by index.
+#[derive(Serialize)]
+struct Data {
+    /// Interned strings.
+    s: Vec<String>,
+    /// Principals, most severe first: `[kind, name, was, status, level rank, fails (0|1),
+    /// lost, lost pairs, narrowed, conditional, gained, review, ARN before, ARN after]`.
+    p: Vec<serde_json::Value>,
+    /// Findings in report order: `[principal, service, code, category, level rank, gate
+    /// (0 passes, 1 waived, 2 fails), actions (count), pairs, witness, message, actions
+    /// (string ids, at most MAX_ACTIONS), waiver text, before side, after side, causes]`;
+    /// a side is `[status, resources, conditions, routes]` with string ids; causes are
+    /// indexes into `c` (or the change's id when it is not listed there).
+    f: Vec<serde_json::Value>,
+    /// The changes that cause findings, ranked by impact (issue 12 item 1): `[id, fails
+    /// (0|1), summary, impact, level rank (null when none), detail lines, principals
+    /// (ranks in `p`, or the name when not listed there), findings (count, in `f`)]`.
+    c: Vec<serde_json::Value>,
+}
+
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, usize>,
+    all: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> usize {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = self.all.len();
+        self.all.push(s.to_owned());
+        self.ids.insert(s.to_owned(), i);
+        i
+    }
+}
+
+impl Data {
+    fn new(r: &DiffReport) -> Data {
+        use serde_json::json;
+        let mut t = Interner::default();
+        let order = super::causes::ranked_principals(r);
+        // principal index in report order → rank
+        let mut rank = vec![0usize; r.principals.len()];
+        for (k, p) in order.iter().enumerate() {
+            if let Some(i) = r
+                .principals
+                .iter()
+                .position(|q| std::ptr::eq(q, *p))
+                .and_then(|i| rank.get_mut(i))
+            {
+                *i = k;
+            }
+        }
+        let p = order
+            .iter()
+            .map(|p: &&PrincipalDiff| {
+                let n = &p.counts;
+                json!([
+                    p.kind,
+                    p.name,
+                    p.before_name,
+                    p.status.as_str(),
+                    level_rank(p.max_severity),
+                    u8::from(p.fails_gate),
+                    n.lost,
+                    n.lost_pairs,
+                    n.narrowed,
+                    n.conditional,
+                    n.gained,
+                    n.review,
+                    p.arn_before,
+                    p.arn_after
+                ])
+            })
+            .collect();
+        // a principal's rank by name (the first, most severe, when kinds share a name)
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for (k, p) in order.iter().enumerate() {
+            by_name.entry(p.name.as_str()).or_insert(k);
+        }
+        let shown: Vec<&Change> = super::causes::shown(r).collect();
+        let at: HashMap<&str, usize> = shown
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        // the findings of each change the table lists (general findings are not in it)
+        let mut listed = vec![0usize; shown.len()];
+        for x in r.principals.iter().flat_map(|p| &p.findings) {
+            for id in &x.causes {
+                if let Some(n) = at.get(id.as_str()).and_then(|&i| listed.get_mut(i)) {
+                    *n += 1;
+                }
+            }
+        }
+        let c = shown
+            .iter()
+            .zip(&listed)
+            .map(|(c, listed)| {
+                let principals: Vec<serde_json::Value> = c
+                    .principals
+                    .iter()
+                    .map(|n| match by_name.get(n.as_str()) {
+                        Some(&k) => json!(k),
+                        None => json!(n),
+                    })
+                    .collect();
+                json!([
+                    c.id,
+                    u8::from(c.impact.failing > 0),
+                    c.summary,
+                    super::causes::impact_phrase(c),
+                    c.impact.severity.map(level_rank),
+                    c.detail,
+                    principals,
+                    listed
+                ])
+            })
+            .collect();
+        let mut f = Vec::new();
+        for (i, pd) in r.principals.iter().enumerate() {
+            let k = rank.get(i).copied().unwrap_or(0);
+            for x in &pd.findings {
+                let mut v = finding_data(k, x, &mut t);
+                let causes: Vec<serde_json::Value> = x
+                    .causes
+                    .iter()
+                    .map(|id| match at.get(id.as_str()) {
+                        Some(&n) => json!(n),
+                        None => json!(id),
+                    })
+                    .collect();
+                if let Some(a) = v.as_array_mut() {
+                    a.push(json!(causes));
+                }
+                f.push(v);
+            }
+        }
+        Data { s: t.all, p, f, c }
+    }
+}
+
+fn finding_data(principal: usize, x: &Finding, t: &mut Interner) -> serde_json::Value {
+    let gate = if x.fails_gate {
+        2
+    } else if x.waived.is_some() {
+        1
     } else {
-        ("passes", 0)
+        0
     };
-    Row {
-        pid: pid.to_owned(),
-        why: String::new(),
-        principal: format!("{} {}", p.kind, p.name),
-        kind: &p.kind,
-        name: &p.name,
-        service: &f.service,
-        code: f.code.as_str(),
-        category: f.category.as_str(),
-        level: f.severity.as_str(),
-        level_rank: level_rank(f.severity),
-        level_class: level_class(f.severity),
-        level_label: level_label(f.severity),
-        actions: abbreviate(&f.short_actions(), SHOW_ACTIONS),
-        action_count: f.actions.len(),
-        pairs: f.pairs,
-        witness: f.witness.as_deref().map(arn_parts).unwrap_or_default(),
-        before: status_or_dash(&f.before.status),
-        after: status_or_dash(&f.after.status),
+    let actions: Vec<usize> = x
+        .actions
+        .iter()
+        .take(MAX_ACTIONS)
+        .map(|a| t.id(a))
+        .collect();
+    let waiver = x.waived.as_ref().map(|w| {
+        format!(
+            "Waiver #{}: {} — approved by {}{}",
+            w.index,
+            w.reason,
+            w.approved_by,
+            w.expires
+                .as_deref()
+                .map(|e| format!(", until {e}"))
+                .unwrap_or_default()
+        )
+    });
+    serde_json::json!([
+        principal,
+        x.service,
+        x.code.as_str(),
+        x.category.as_str(),
+        level_rank(x.severity),
         gate,
-        gate_rank,
-    }
+        x.actions.len(),
+        x.pairs,
+        x.witness,
+        x.message,
+        actions,
+        waiver,
+        side_data(&x.before, t),
+        side_data(&x.after, t)
+    ])
 }
 
-fn principal_view(pid: String, p: &PrincipalDiff) -> PrincipalView<'_> {
-    PrincipalView {
-        pid,
-        kind: &p.kind,
-        name: &p.name,
-        before_name: p.before_name.as_deref(),
-        arn_before: p.arn_before.as_deref(),
-        arn_after: p.arn_after.as_deref(),
-        arn_same: p.arn_before.is_some() && p.arn_before == p.arn_after,
-        status: p.status.as_str(),
-        fails: p.fails_gate,
-        max_severity: p.max_severity.as_str(),
-        max_class: level_class(p.max_severity),
-        counts: p.counts,
-        findings: p.findings.iter().map(finding_view).collect(),
-    }
-}
-
-fn finding_view(f: &Finding) -> FindingView<'_> {
-    FindingView {
-        code: f.code.as_str(),
-        category: f.category.as_str(),
-        severity: f.severity.as_str(),
-        level_class: level_class(f.severity),
-        service: &f.service,
-        message: &f.message,
-        actions: &f.actions,
-        pairs: f.pairs,
-        witness: f.witness.as_deref().map(arn_parts).unwrap_or_default(),
-        fails: f.fails_gate,
-        waiver: f.waived.as_ref().map(|x| WaiverRefView {
-            index: x.index,
-            reason: &x.reason,
-            approved_by: &x.approved_by,
-            expires: x.expires.as_deref(),
-        }),
-        sides: [side_view("Before", &f.before), side_view("After", &f.after)],
-    }
-}
-
-fn side_view<'a>(label: &'static str, s: &'a Side) -> SideView<'a> {
-    SideView {
-        label,
-        status: &s.status,
-        resources: &s.resources,
-        conditions: &s.conditions,
-        routes: s.routes.iter().map(route_view).collect(),
-    }
-}
-
-fn route_view(r: &Route) -> RouteView<'_> {
-    RouteView {
-        file: &r.file,
-        policy: &r.policy,
-        policy_arn: r.policy_arn.as_deref(),
-        version: r.version.as_deref(),
-        kind: &r.kind,
-        statement: r.statement_label(),
-        via: &r.via,
-        pointer: r.pointer.as_deref(),
-    }
+fn side_data(s: &Side, t: &mut Interner) -> serde_json::Value {
+    let resources: Vec<usize> = s
+        .resources
+        .iter()
+        .take(MAX_RESOURCES)
+        .map(|x| t.id(x))
+        .collect();
+    let routes: Vec<usize> = s
+        .routes
+        .iter()
+        .map(|r| {
+            let mut text = r.summary();
+            text.push_str(" · ");
+            text.push_str(&r.file);
+            if let Some(p) = &r.pointer {
+                text.push(' ');
+                text.push_str(p);
+            }
+            t.id(&text)
+        })
+        .collect();
+    serde_json::json!([s.status, resources, s.conditions, routes])
 }
 
 // ---- the chart: horizontal bars, one per service, stacked by access level ----
 
-/// Services drawn; the rest are summed into one `other services` bar.
-const MAX_BARS: usize = 14;
+/// Services drawn; the rest are summed in one line under the chart, not a bar (a bar of
+/// hundreds of small services would dwarf the ones that matter).
+const MAX_BARS: usize = 12;
 const WIDTH: f64 = 760.0;
 const LABEL_W: f64 = 150.0;
 const TOTAL_W: f64 = 48.0;
@@ -503,6 +598,9 @@ struct Chart {
     bars: Vec<Bar>,
     legend: Vec<Legend>,
     total: usize,
+    /// Services beyond the bars, and their losses.
+    other_services: usize,
+    other_total: usize,
 }
 
 #[derive(Serialize)]
@@ -571,15 +669,11 @@ impl Chart {
             let (ta, tb): (usize, usize) = (a.1.iter().sum(), b.1.iter().sum());
             tb.cmp(&ta).then_with(|| a.0.cmp(&b.0))
         });
+        let (mut other_services, mut other_total) = (0, 0);
         if per.len() > MAX_BARS {
-            let rest = per.split_off(MAX_BARS - 1);
-            let mut sum = [0usize; 5];
-            for (_, v) in &rest {
-                for (s, n) in sum.iter_mut().zip(v) {
-                    *s += n;
-                }
-            }
-            per.push((format!("{} other services", rest.len()), sum));
+            let rest = per.split_off(MAX_BARS);
+            other_services = rest.len();
+            other_total = rest.iter().map(|(_, v)| v.iter().sum::<usize>()).sum();
         }
         let max = per
             .iter()
@@ -629,7 +723,7 @@ impl Chart {
             })
             .collect();
         let height = TOP + bars.len() as f64 * (BAR_H + GAP) + 4.0;
-        let total = bars.iter().map(|b| b.total).sum();
+        let total = bars.iter().map(|b| b.total).sum::<usize>() + other_total;
         Some(Chart {
             width: WIDTH,
             height,
@@ -644,6 +738,8 @@ impl Chart {
                 })
                 .collect(),
             total,
+            other_services,
+            other_total,
         })
     }
 }
@@ -681,12 +777,14 @@ mod tests {
     }
 
     #[test]
-    fn arns_split_after_separators() {
+    fn embedded_data_cannot_close_its_element() {
+        let j = serde_json::to_string("</script><!--&\u{2028}").unwrap();
+        let safe = script_safe(&j);
+        assert!(!safe.contains('<') && !safe.contains('>') && !safe.contains('&'));
         assert_eq!(
-            arn_parts("arn:aws:s3:::b/k"),
-            ["arn:", "aws:", "s3:", ":", ":", "b/", "k"]
+            serde_json::from_str::<String>(&safe).unwrap(),
+            "</script><!--&\u{2028}"
         );
-        assert_eq!(arn_parts("").len(), 0);
     }
 
     #[test]

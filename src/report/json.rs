@@ -14,6 +14,7 @@ use crate::diff::findings::Finding;
 
 /// Keys that are `null` when absent, per object kind.
 const FINDING_OPTIONAL: &[&str] = &["witness", "waived"];
+const PRINCIPAL_OPTIONAL: &[&str] = &["before_name", "arn_before", "arn_after"];
 const ROUTE_OPTIONAL: &[&str] = &["policy_arn", "version", "pointer"];
 const WAIVER_REF_OPTIONAL: &[&str] = &["expires"];
 const WAIVER_STATUS_OPTIONAL: &[&str] = &["resource", "expires"];
@@ -34,6 +35,9 @@ pub fn to_value(report: &DiffReport) -> serde_json::Result<Value> {
     let mut findings = report.findings();
     if let Some(Value::Array(ps)) = v.get_mut("principals") {
         for p in ps {
+            if let Value::Object(o) = p {
+                nulls(o, PRINCIPAL_OPTIONAL);
+            }
             if let Some(Value::Array(fs)) = p.get_mut("findings") {
                 for slot in fs.iter_mut() {
                     if let (Value::Object(o), Some(f)) = (slot, findings.next()) {

@@ -1,13 +1,21 @@
 //! The diff report as GitHub-flavoured Markdown, for a pull-request comment or a CI step
-//! summary: the verdict first, a table of who is hit hardest, then one collapsible section
-//! per principal with its findings grouped by service.
+//! summary: the verdict first, then the changes that cause the findings ranked by impact,
+//! the people (principals) ranked the same way, one collapsible section per principal
+//! whose "Why" column names each finding's causes, and last the sign-off and an
+//! attestation block for the reviewer.
 //!
-//! Everything that comes from inputs is escaped twice over: for Markdown (`|`, `*`, `_`,
-//! `[`, `]`, backticks, `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in
-//! Markdown. Inside raw HTML (`<summary>`) Markdown escapes are not processed, so there
-//! only HTML escaping is used. Lists are capped (50 findings per principal, 100 rows per
-//! table) and the principals' sections stop before GitHub's 65,536-character comment limit,
-//! each cut saying how much more the HTML and JSON reports hold.
+//! GitHub rejects a comment over 65,536 characters. The budget is spent in that order —
+//! the verdict, the changes, then the people — and within each list in rank order
+//! (failing first, then the highest access level, then the most people and actions
+//! lost): a row or section that does not fit is skipped and the next, smaller one tried,
+//! never a stop at the first that does not fit; the worst principal is always shown, cut
+//! to the rows that fit. Every table has at most six columns. Paths are relative to
+//! `--source-root`, and `--report-url` adds a line pointing at the full report.
+//!
+//! Everything that comes from inputs is escaped for Markdown (`|`, `*`, `_`, `[`, `]`,
+//! `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in Markdown; text
+//! between backticks becomes `<code>` (so no escaped backtick shows literally). Inside
+//! raw HTML (`<summary>`) only HTML escaping is used.
 
 use std::io::{self, Write};
 
@@ -21,49 +29,113 @@ pub const MAX_ROWS: usize = 50;
 pub const MAX_LIST: usize = 100;
 /// GitHub rejects a comment over 65,536 characters; this leaves a margin for a header a
 /// CI step may add.
-const COMMENT_BUDGET: usize = 60_000;
+pub const COMMENT_BUDGET: usize = 60_000;
 /// Actions shown per finding.
 const SHOW_ACTIONS: usize = 10;
 /// Resources shown per side.
 const SHOW_RESOURCES: usize = 3;
 
 pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    // the verdict, summary and tables first, the warnings, waivers and footer last; the
-    // principals' sections fill what GitHub's comment limit leaves between them
+    let text = render(report)?;
+    w.write_all(text.as_bytes())
+}
+
+/// The whole comment; its length in characters stays within [`COMMENT_BUDGET`].
+///
+/// The verdict and the closing sign-off and attestation are always written; the budget
+/// between them is spent in order: the changes table (at most half of it), the people
+/// ranking (at most half of what is left), then the principals' sections. Each list is
+/// in rank order and a row or section that does not fit is skipped, never a stop.
+pub fn render(report: &DiffReport) -> io::Result<String> {
+    let order = super::causes::ranked_principals(report);
     let mut head = Vec::new();
     write_head(report, &mut head)?;
     let mut tail = Vec::new();
     write_warnings(report, &mut tail)?;
-    write_waivers(&report.waivers, &mut tail)?;
-    writeln!(
-        tail,
-        "<sub>{} · catalog {} · before: {} · after: {}</sub>",
-        html(&report.tool),
-        html(&report.catalog),
-        html(&report.before.sources.join(", ")),
-        html(&report.after.sources.join(", "))
-    )?;
-    w.write_all(&head)?;
-    if !report.principals.is_empty() {
-        writeln!(w, "### Findings by principal\n")?;
-        let budget = COMMENT_BUDGET.saturating_sub(head.len() + tail.len());
+    write_waivers(report, &mut tail)?;
+    write_sign_off(report, &mut tail)?;
+    write_attestation(&mut tail)?;
+    let mut out = String::from_utf8_lossy(&head).into_owned();
+    let tail = String::from_utf8_lossy(&tail).into_owned();
+    // room for the headings and the notes on what was skipped
+    let mut budget = COMMENT_BUDGET.saturating_sub(chars(&out) + chars(&tail) + 600);
+
+    // the changes that cause the findings, ranked by impact (root causes, issue 12)
+    let changes = changes_table(report, budget / 2);
+    budget = budget.saturating_sub(chars(&changes));
+    out.push_str(&changes);
+
+    if order.is_empty() {
+        out.push_str("No principal changed.\n\n");
+    } else {
+        let people = summary_table(&order, budget / 2);
+        budget = budget.saturating_sub(chars(&people));
+        out.push_str(&people);
+        out.push_str("### Findings by principal, most severe first\n\n");
         let mut used = 0;
-        for (i, p) in report.principals.iter().enumerate() {
-            let mut section = Vec::new();
-            write_principal(p, &mut section)?;
-            used += section.len();
-            if used > budget {
-                writeln!(
-                    w,
-                    "… {} more principals in the HTML/JSON report\n",
-                    report.principals.len() - i
-                )?;
-                break;
+        let mut skipped = 0;
+        for (i, p) in order.iter().enumerate() {
+            let mut section = principal_section(p, MAX_ROWS)?;
+            if i == 0 {
+                // the worst principal is always shown: fewer rows until it fits
+                let mut rows = MAX_ROWS;
+                while used + chars(&section) > budget && rows > 0 {
+                    rows /= 2;
+                    section = principal_section(p, rows)?;
+                }
             }
-            w.write_all(&section)?;
+            let n = chars(&section);
+            if used + n > budget && i > 0 {
+                skipped += 1;
+                continue;
+            }
+            used += n;
+            out.push_str(&section);
+        }
+        if skipped > 0 {
+            out.push_str(&format!(
+                "… {skipped} more {} did not fit in a comment: see the full report\n\n",
+                if skipped == 1 {
+                    "principal"
+                } else {
+                    "principals"
+                }
+            ));
         }
     }
-    w.write_all(&tail)
+    out.push_str(&tail);
+    Ok(out)
+}
+
+/// Characters as GitHub counts them (not bytes).
+fn chars(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Rows in order while they fit in `budget` characters, at most [`MAX_LIST`]; a row
+/// that does not fit is skipped and the next tried. Returns the rows and how many were
+/// left out.
+fn fit_rows(rows: Vec<String>, budget: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut used = 0;
+    let mut shown = 0;
+    let total = rows.len();
+    for row in rows {
+        let n = chars(&row);
+        if shown == MAX_LIST || used + n > budget {
+            continue;
+        }
+        used += n;
+        shown += 1;
+        out.push_str(&row);
+    }
+    (out, total - shown)
+}
+
+fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
+    let mut section = Vec::new();
+    write_principal(p, rows, &mut section)?;
+    Ok(String::from_utf8_lossy(&section).into_owned())
 }
 
 fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
@@ -71,18 +143,17 @@ fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let (word, text) = report.gate.verdict();
     let icon = if report.gate.passed { "✅" } else { "❌" };
     writeln!(w, "{icon} **{word}** — {}\n", md(&text))?;
+    if let Some(url) = &report.report_url {
+        writeln!(w, "Full report: <{}>\n", url.replace(['<', '>', ' '], ""))?;
+    }
 
     let s = &report.summary;
     let c = &s.counts;
+    writeln!(w, "{}\n", md(&super::diff::compared_sentence(s)))?;
     writeln!(
         w,
-        "{} principals compared: **{} changed**, **{} removed**, **{} new**. \
-         Actions lost: **{}** ({} action × resource-type pairs) · narrowed: {} ({}) · \
+        "Actions lost: **{}** ({} action × resource-type pairs) · narrowed: {} ({}) · \
          conditional: {} ({}) · gained: {} ({}) · needs review: {}\n",
-        s.compared,
-        s.changed,
-        s.removed,
-        s.new,
         c.lost,
         c.lost_pairs,
         c.narrowed,
@@ -92,56 +163,101 @@ fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         c.gained,
         c.gained_pairs,
         c.review
-    )?;
-    // the causes first, ranked by impact (issue 12)
-    super::causes::write_markdown(report, w)?;
-    if report.principals.is_empty() {
-        writeln!(w, "No principal changed.\n")
-    } else {
-        write_summary_table(report, w)
-    }
+    )
 }
 
-fn write_summary_table(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    // who is hit hardest first, ranked as the changes are (issue 12)
-    let order = super::causes::ranked_principals(report);
-    writeln!(
-        w,
-        "| Principal | Status | Lost | Lost pairs | Narrowed | Conditional | Gained | Gained pairs | Review | Max severity | Gate |"
-    )?;
-    writeln!(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|---|:-:|")?;
-    for p in order.iter().take(MAX_LIST) {
-        let n = &p.counts;
-        writeln!(
-            w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&principal_label(p)),
-            p.status.as_str(),
-            n.lost,
-            n.lost_pairs,
-            n.narrowed,
-            n.conditional,
-            n.gained,
-            n.gained_pairs,
-            n.review,
-            p.max_severity,
-            if p.fails_gate { "❌ fail" } else { "pass" }
-        )?;
+/// The changes that cause findings, ranked by impact, in at most `budget` characters
+/// (issue 12 item 1): empty when no change causes a finding.
+fn changes_table(report: &DiffReport, budget: usize) -> String {
+    use super::causes::{impact_phrase, shown};
+    let rows: Vec<String> = shown(report)
+        .map(|c| {
+            format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                md(&c.id),
+                md(&c.summary),
+                md(&impact_phrase(c)),
+                super::causes::severity_text(c),
+                c.impact.principals,
+                if c.impact.failing > 0 {
+                    "❌ fail"
+                } else {
+                    "pass"
+                }
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
     }
-    if order.len() > MAX_LIST {
-        writeln!(
-            w,
-            "\n… {} more principals in the HTML/JSON report",
-            order.len() - MAX_LIST
-        )?;
+    let mut out = String::from("### Changes by impact\n\n");
+    out.push_str("| # | Change | Impact | Severity | Principals | Gate |\n");
+    out.push_str("|---|---|---|---|--:|:-:|\n");
+    let (fitted, left) = fit_rows(rows, budget.saturating_sub(chars(&out)));
+    out.push_str(&fitted);
+    if left > 0 {
+        out.push_str(&format!(
+            "\n… {left} more {} in the full report\n",
+            if left == 1 { "change" } else { "changes" }
+        ));
     }
-    writeln!(w)
+    out.push('\n');
+    out
 }
 
-fn write_principal(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
+/// The people ranking (the order every format uses), in at most `budget` characters.
+fn summary_table(order: &[&PrincipalDiff], budget: usize) -> String {
+    let rows: Vec<String> = order
+        .iter()
+        .map(|p| {
+            let n = &p.counts;
+            let mut other = Vec::new();
+            for (k, v) in [
+                ("narrowed", n.narrowed),
+                ("conditional", n.conditional),
+                ("gained", n.gained),
+                ("review", n.review),
+            ] {
+                if v > 0 {
+                    other.push(format!("{v} {k}"));
+                }
+            }
+            format!(
+                "| {} | {} | {} | {} ({}) | {} | {} |\n",
+                md(&principal_label(p)),
+                p.status.as_str(),
+                p.max_severity,
+                n.lost,
+                n.lost_pairs,
+                if other.is_empty() {
+                    "—".to_owned()
+                } else {
+                    other.join(" · ")
+                },
+                if p.fails_gate { "❌ fail" } else { "pass" }
+            )
+        })
+        .collect();
+    let mut out = String::from("### People, most severe first\n\n");
+    out.push_str("| Principal | Status | Severity | Lost (pairs) | Other changes | Gate |\n");
+    out.push_str("|---|---|---|--:|---|:-:|\n");
+    let (fitted, left) = fit_rows(rows, budget.saturating_sub(chars(&out)));
+    out.push_str(&fitted);
+    if left > 0 {
+        out.push_str(&format!(
+            "\n… {left} more {} in the full report\n",
+            if left == 1 { "principal" } else { "principals" }
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+fn write_principal(p: &PrincipalDiff, rows: usize, w: &mut dyn Write) -> io::Result<()> {
     let failing = p.findings.iter().filter(|f| f.fails_gate).count();
     let mut bits = vec![
         p.status.as_str().to_owned(),
+        p.max_severity.to_string(),
         count(p.findings.len(), "finding"),
     ];
     if failing > 0 {
@@ -166,20 +282,22 @@ fn write_principal(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
     } else if let Some(a) = p.arn_before.as_ref().or(p.arn_after.as_ref()) {
         writeln!(w, "ARN: {}\n", md(a))?;
     }
-    writeln!(
-        w,
-        "| Service | Finding | Actions | Witness | Before | After | Why |"
-    )?;
-    writeln!(w, "|---|---|---|---|---|---|---|")?;
-    for f in p.findings.iter().take(MAX_ROWS) {
-        write_finding_row(f, w)?;
+    if rows > 0 {
+        writeln!(w, "| Service | Finding | Actions | Before | After | Why |")?;
+        writeln!(w, "|---|---|---|---|---|---|")?;
+        // failing findings first, then the most severe
+        let mut fs: Vec<&Finding> = p.findings.iter().collect();
+        fs.sort_by(|a, b| {
+            b.fails_gate
+                .cmp(&a.fails_gate)
+                .then_with(|| b.severity.cmp(&a.severity))
+        });
+        for f in fs.iter().take(rows) {
+            write_finding_row(f, w)?;
+        }
     }
-    if p.findings.len() > MAX_ROWS {
-        writeln!(
-            w,
-            "\n… {} more in the HTML/JSON report",
-            p.findings.len() - MAX_ROWS
-        )?;
+    if p.findings.len() > rows {
+        writeln!(w, "\n… {} more in the full report", p.findings.len() - rows)?;
     }
     writeln!(w, "\n</details>\n")
 }
@@ -213,19 +331,23 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         ),
         None => String::new(),
     };
-    // the causes' ids, listed under "Changes by impact" (issue 12)
-    let waiver = format!(
-        "{}{}{waiver}",
-        f.causes.join(" "),
-        if waiver.is_empty() { "" } else { "<br>" }
-    );
+    // the causes' ids, listed under "Changes by impact", then any waiver (issue 12)
+    let why = [md(&f.causes.join(" ")), waiver]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect::<Vec<_>>()
+        .join("<br>");
+    let witness = f
+        .witness
+        .as_deref()
+        .map(|x| format!("<br>e.g. {}", md(x)))
+        .unwrap_or_default();
     writeln!(
         w,
-        "| {service} | **{}** · {}{gate}<br>{} | {actions} | {} | {} | {} | {waiver} |",
+        "| {service} | **{}** · {}{gate}<br>{}{witness} | {actions} | {} | {} | {why} |",
         f.code,
         f.severity,
         md(&f.message),
-        f.witness.as_deref().map(md).unwrap_or_default(),
         side_cell(&f.before),
         side_cell(&f.after),
     )
@@ -273,31 +395,35 @@ fn write_warnings(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if n > MAX_LIST {
-        writeln!(w, "- … {} more in the HTML/JSON report", n - MAX_LIST)?;
+        writeln!(w, "- … {} more in the full report", n - MAX_LIST)?;
     }
     writeln!(w)
 }
 
-fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> {
+fn write_waivers(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let waivers: &[WaiverStatus] = &report.waivers;
     if waivers.is_empty() {
         return Ok(());
     }
-    writeln!(w, "### Waivers ({})\n", waivers.len())?;
+    writeln!(w, "### Waivers used ({})\n", waivers.len())?;
     writeln!(
         w,
-        "| # | Principal | Action | Resource | State | Matched | Reason | Approved by | Expires |"
+        "| # | Waiver | State | Matched | Reason · approved by | Expires |"
     )?;
-    writeln!(w, "|--:|---|---|---|---|--:|---|---|---|")?;
+    writeln!(w, "|--:|---|---|---|---|---|")?;
     for x in waivers.iter().take(MAX_LIST) {
         writeln!(
             w,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} · {}{} | {} | {} | {} · {} | {} |",
             x.index,
             md(&x.principal),
             md(&x.action),
-            x.resource.as_deref().map(md).unwrap_or_else(|| "—".into()),
+            x.resource
+                .as_deref()
+                .map(|r| format!(" · {}", md(r)))
+                .unwrap_or_default(),
             x.state.as_str(),
-            x.matched,
+            md(&report.waiver_matches(x)),
             md(&x.reason),
             md(&x.approved_by),
             x.expires.as_deref().map(md).unwrap_or_else(|| "—".into()),
@@ -306,9 +432,52 @@ fn write_waivers(waivers: &[WaiverStatus], w: &mut dyn Write) -> io::Result<()> 
     if waivers.len() > MAX_LIST {
         writeln!(
             w,
-            "\n… {} more in the HTML/JSON report",
+            "\n… {} more in the full report",
             waivers.len() - MAX_LIST
         )?;
+    }
+    writeln!(w)
+}
+
+/// What a sign-off needs: tool and catalog, inputs with their digests, the gate, when.
+fn write_sign_off(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+    let s = super::diff::SignOff::of(report);
+    writeln!(w, "### Sign-off\n")?;
+    writeln!(w, "- Tool: {} · catalog: {}", md(s.tool), md(s.catalog))?;
+    writeln!(w, "- Gate: {}", md(&s.gate))?;
+    writeln!(w, "- Generated: {}", md(&s.generated))?;
+    writeln!(w, "- Waivers used: {}", md(&s.waivers))?;
+    if s.inputs.is_empty() {
+        writeln!(w, "- Inputs: {}", md(&s.sources))?;
+    }
+    writeln!(w)?;
+    if !s.inputs.is_empty() {
+        writeln!(w, "| Input | Role | SHA-256 |")?;
+        writeln!(w, "|---|---|---|")?;
+        for i in s.inputs {
+            writeln!(
+                w,
+                "| {} | {} | <code>{}</code> |",
+                md(&i.uri),
+                md(&i.role),
+                i.sha256
+                    .as_deref()
+                    .map(html)
+                    .unwrap_or_else(|| "— (not a file)".into())
+            )?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// The block the reviewer fills in.
+fn write_attestation(w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "### Attestation\n")?;
+    writeln!(w, "| Field | Entry |")?;
+    writeln!(w, "|---|---|")?;
+    for field in super::diff::ATTESTATION_FIELDS {
+        writeln!(w, "| {field} | &nbsp; |")?;
     }
     writeln!(w)
 }
@@ -329,14 +498,33 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// Escapes text for a Markdown context (a table cell or a paragraph) that GitHub also
-/// reads as HTML. Line breaks become `<br>` so a value cannot end a table row.
+/// reads as HTML. Line breaks become `<br>` so a value cannot end a table row; text
+/// between backticks becomes `<code>` (a lone backtick a plain `'`).
 pub fn md(s: &str) -> String {
     let mut o = String::with_capacity(s.len() + 8);
+    let spans: Vec<&str> = s.split('`').collect();
+    let last = spans.len().saturating_sub(1);
+    for (i, span) in spans.iter().enumerate() {
+        if i % 2 == 1 && (i < last || last.is_multiple_of(2)) {
+            // a code span: HTML-escaped, and `|` as an entity so it cannot split a cell
+            o.push_str("<code>");
+            o.push_str(&html(span).replace('|', "&#124;").replace('\n', " "));
+            o.push_str("</code>");
+            continue;
+        }
+        if i > 0 && i % 2 == 1 {
+            o.push('\'');
+        }
+        md_text(span, &mut o);
+    }
+    o
+}
+
+fn md_text(s: &str, o: &mut String) {
     for c in s.chars() {
         match c {
             '\\' => o.push_str("\\\\"),
             '|' => o.push_str("\\|"),
-            '`' => o.push_str("\\`"),
             '*' => o.push_str("\\*"),
             '_' => o.push_str("\\_"),
             '[' => o.push_str("\\["),
@@ -351,7 +539,6 @@ pub fn md(s: &str) -> String {
             c => o.push(c),
         }
     }
-    o
 }
 
 /// Escapes text inside raw HTML (`<summary>`), where Markdown escapes would show literally.
@@ -378,9 +565,15 @@ mod tests {
     #[test]
     fn escapes_markdown_and_html() {
         assert_eq!(
-            md("<img src=x>|`*_[]&\\~"),
-            "&lt;img src=x&gt;\\|\\`\\*\\_\\[\\]&amp;\\\\\\~"
+            md("<img src=x>|*_[]&\\~"),
+            "&lt;img src=x&gt;\\|\\*\\_\\[\\]&amp;\\\\\\~"
         );
+        assert_eq!(
+            md("policy `a|b<c>` x"),
+            "policy <code>a&#124;b&lt;c&gt;</code> x"
+        );
+        assert_eq!(md("it`s"), "it's");
+        assert!(!md("`a` `b").contains('`'));
         assert_eq!(md("a\nb"), "a<br>b");
         assert_eq!(html("<b a=\"'\">&"), "&lt;b a=&quot;&#39;&quot;&gt;&amp;");
     }

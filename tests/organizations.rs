@@ -1,0 +1,276 @@
+//! AWS Organizations (issue 8 item 2): the three-account organization fixture
+//! (`fixtures/aws/org`, see `fixtures/aws/org/make.py`) read as each side's folder of
+//! account exports and `aws organizations` outputs. Each account gets its SCP chain
+//! (root → OUs → account) and RCP chain; the management account is exempt; an OU move and
+//! an RCP attachment are changes the diff reports through the principals they cut off.
+
+use iamdiff::diff::findings::{Code, Finding};
+use iamdiff::report::diff::DiffReport;
+
+use crate::util::iamdiff;
+
+const BEFORE: &str = "fixtures/aws/org/before";
+const AFTER: &str = "fixtures/aws/org/after";
+const MAP: &str = "fixtures/aws/org/map.yaml";
+const ADMIN: &str = "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = iamdiff().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn diff() -> DiffReport {
+    let (code, out, err) = run(&[
+        "diff", "--before", BEFORE, "--after", AFTER, "--map", MAP, "--format", "json", "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    iamdiff::report::json::from_str(&out).unwrap()
+}
+
+fn findings<'a>(r: &'a DiffReport, name: &str) -> Vec<&'a Finding> {
+    r.principals
+        .iter()
+        .filter(|p| p.name == name)
+        .flat_map(|p| p.findings.iter())
+        .collect()
+}
+
+fn explain(side: &str, principal: &str, action: &str) -> (i32, String) {
+    let (code, out, err) = run(&[
+        "explain",
+        side,
+        "--principal",
+        principal,
+        "--action",
+        action,
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    (code, out)
+}
+
+// issue 8: each account's SCP chain, root → OUs → account, shown level by level with the
+// statement that denies and its file
+#[test]
+fn explain_shows_the_scp_chain_of_the_account_and_the_denying_statement() {
+    let arn = "arn:aws:iam::333333333333:role/data-loader";
+    let (_, before) = explain(BEFORE, arn, "dynamodb:GetItem");
+    assert!(before.contains("decision: allowed"), "{before}");
+    for level in [
+        "SCP level `Root (r-a1b2)`",
+        "SCP level `Workloads (ou-a1b2-workload1)`",
+        "SCP level `Sandbox (ou-a1b2-sandbox11)`",
+        "SCP level `dev (333333333333)`",
+    ] {
+        assert!(before.contains(level), "{level}: {before}");
+    }
+    let (_, after) = explain(AFTER, arn, "dynamodb:GetItem");
+    assert!(after.contains("decision: denied"), "{after}");
+    assert!(
+        after.contains("SCP level `Restricted (ou-a1b2-restrict1)`"),
+        "{after}"
+    );
+    assert!(!after.contains("Sandbox"), "{after}");
+    assert!(
+        after.contains("DENY  denies                 SCP `DenyDynamoDB` Sid `DenyDynamoDB`"),
+        "{after}"
+    );
+    assert!(
+        after.contains(
+            "fixtures/aws/org/after/organization/organizations.describe-policy.p-restrict11.json"
+        ),
+        "{after}"
+    );
+}
+
+// issue 8: the management account is exempt from SCPs (and RCPs); members are not
+#[test]
+fn the_management_account_is_exempt_from_scps() {
+    let leave = "organizations:LeaveOrganization";
+    let (_, mgmt) = explain(
+        AFTER,
+        &format!("arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/{ADMIN}"),
+        leave,
+    );
+    assert!(mgmt.contains("decision: allowed"), "{mgmt}");
+    assert!(!mgmt.contains("SCP level"), "{mgmt}");
+    let (_, prod) = explain(
+        AFTER,
+        &format!("arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/{ADMIN}"),
+        leave,
+    );
+    assert!(prod.contains("decision: denied"), "{prod}");
+    assert!(
+        prod.contains("SCP `DenyLeaveOrg` Sid `DenyLeave`"),
+        "{prod}"
+    );
+}
+
+// issue 8: dev moved from Sandbox to Restricted; DenyDynamoDB now cuts data-loader's
+// `dynamodb:*`, and the finding names the SCP statement that denies, with its file
+#[test]
+fn the_ou_move_cuts_dynamodb_for_data_loader_naming_the_scp() {
+    let r = diff();
+    let f = findings(&r, "333333333333/data-loader");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let f = f[0];
+    assert_eq!((f.code, f.service.as_str()), (Code::Lost, "dynamodb"));
+    assert!(f.actions.contains(&"dynamodb:GetItem".to_owned()));
+    assert_eq!(f.after.status, "denied");
+    let deny = f
+        .after
+        .routes
+        .iter()
+        .find(|r| r.kind == "scp")
+        .expect("the denying SCP is named");
+    assert_eq!(
+        (deny.policy.as_str(), deny.statement.as_str()),
+        ("DenyDynamoDB", "DenyDynamoDB")
+    );
+    assert_eq!(deny.via, "scp Restricted (ou-a1b2-restrict1)");
+    assert!(
+        deny.file
+            .ends_with("organizations.describe-policy.p-restrict11.json")
+    );
+    // the Identity Center roles of dev lose DynamoDB too, and nothing else
+    for role in [ADMIN, "AWSReservedSSO_ReadOnlyAccess_1b2c3d4e5f6a7b8c"] {
+        let f = findings(&r, &format!("333333333333/{role}"));
+        assert!(!f.is_empty());
+        assert!(
+            f.iter()
+                .all(|f| f.code == Code::Lost && f.service == "dynamodb"),
+            "{f:#?}"
+        );
+    }
+}
+
+// issue 8: the RCP EnforceSecureTransport attached to Workloads makes prod's S3 access
+// conditional on `aws:SecureTransport`; other services of prod are untouched
+#[test]
+fn the_rcp_makes_prods_s3_conditional() {
+    let r = diff();
+    for name in [
+        format!("222222222222/{ADMIN}"),
+        "222222222222/orders-service".to_owned(),
+    ] {
+        let f = findings(&r, &name);
+        assert!(!f.is_empty(), "{name}");
+        for f in f {
+            assert_eq!(
+                (f.code, f.service.as_str()),
+                (Code::Conditional, "s3"),
+                "{name}: {f:#?}"
+            );
+            assert_eq!(
+                f.after.conditions,
+                ["aws:SecureTransport BoolIfExists false"]
+            );
+            assert!(f.after.routes.iter().any(|r| r.kind == "rcp"
+                && r.policy == "EnforceSecureTransport"
+                && r.via == "rcp Workloads (ou-a1b2-workload1)"));
+        }
+    }
+}
+
+// issue 8: Identity Center roles have the same name in every account and are compared
+// account by account; the management account, unchanged, reports nothing
+#[test]
+fn identity_center_roles_stay_apart_and_the_management_account_reports_nothing() {
+    let r = diff();
+    assert_eq!(r.summary.compared, 8, "{:?}", r.summary);
+    assert_eq!((r.summary.removed, r.summary.new), (0, 0));
+    assert!(
+        r.principals
+            .iter()
+            .all(|p| p.account.as_deref() != Some("111111111111"))
+    );
+    for p in &r.principals {
+        let acct = p.account.as_deref().unwrap();
+        assert!(p.name.starts_with(&format!("{acct}/")), "{}", p.name);
+        if let Some(b) = &p.before_name {
+            assert!(
+                b.starts_with(&format!("{acct}/")),
+                "paired across accounts: {b}"
+            );
+        }
+    }
+    let admins = r
+        .principals
+        .iter()
+        .filter(|p| p.name.ends_with(ADMIN))
+        .count();
+    assert_eq!(admins, 2, "prod's and dev's, not the management account's");
+}
+
+// issue 8: an organization export that cannot be attributed or read is exit 2 with the
+// file and the place
+#[test]
+fn malformed_organization_exports_exit_2_with_file_and_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "organizations.list-targets.json",
+            "{\n  \"Targets\": [{\"TargetId\": \"r-a1b2\", \"Type\": \"ROOT\"}]\n}\n",
+            ":2:14",
+            "which policy these targets are of",
+        ),
+        (
+            "organizations.describe-policy.p-1.json",
+            "{\"Policy\": {\"PolicySummary\": {\"Id\": \"p-1\", \"Type\": \"SERVICE_CONTROL_POLICY\"},\n \"Content\": \"{\\\"Statement\\\": 3}\"}}\n",
+            ":2:13",
+            "/Policy/Content",
+        ),
+        (
+            "organizations.list-accounts.json",
+            "{\"Accounts\": [{\"Id\": \"111111111111\"},\n  {\"Id\": \"12\"}]}\n",
+            ":2:10",
+            "`12` is not an account id",
+        ),
+    ];
+    for (name, text, at, what) in cases {
+        let sub = dir.path().join(name.replace('.', "_"));
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(
+            sub.join("organizations.list-roots.json"),
+            r#"{"Roots": [{"Id": "r-a1b2", "Name": "Root"}]}"#,
+        )
+        .unwrap();
+        let path = sub.join(name);
+        std::fs::write(&path, text).unwrap();
+        let (code, out, err) = run(&["effective", sub.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(out.is_empty());
+        let shown = format!("{}{at}", path.display());
+        assert!(err.contains(&shown), "{name}: expected {shown} in {err}");
+        assert!(err.contains(what), "{name}: {err}");
+    }
+    // an attached policy whose document is missing
+    let sub = dir.path().join("missing");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(
+        sub.join("organizations.list-accounts-for-parent.r-a1b2.json"),
+        r#"{"Accounts": [{"Id": "222222222222", "Name": "prod"}]}"#,
+    )
+    .unwrap();
+    let t = sub.join("organizations.list-targets-for-policy.p-custom1.json");
+    std::fs::write(
+        &t,
+        "{\"Targets\": [\n  {\"TargetId\": \"222222222222\", \"Type\": \"ACCOUNT\"}]}",
+    )
+    .unwrap();
+    std::fs::write(
+        sub.join("organizations.list-policies.json"),
+        r#"{"Policies": [{"Id": "p-custom1", "Type": "SERVICE_CONTROL_POLICY"}]}"#,
+    )
+    .unwrap();
+    let (code, _, err) = run(&["effective", sub.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("{}:2:3", t.display())), "{err}");
+    assert!(
+        err.contains("describe-policy --policy-id p-custom1"),
+        "{err}"
+    );
+}
