@@ -2,6 +2,7 @@
 //! compared exactly (resource sets by language inclusion, with witnesses), findings with
 //! stable codes, waivers and the gate.
 
+pub mod changes;
 pub mod compare;
 pub mod err;
 pub mod findings;

@@ -3,6 +3,7 @@
 //! sorting for deterministic output happens here, at the boundary.
 
 pub mod access;
+pub mod causes;
 pub mod diff;
 pub mod effective;
 pub mod explain;

@@ -100,15 +100,17 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     // an input `|` cannot end a table cell
     // text between backticks is code, not an escaped backtick shown literally (issue 12)
     assert!(md.contains("\\| <code>*bold*</code> \\[link\\](javascript:alert(3)) &amp; more"));
-    // verdict first, then who is hit hardest (issue 12): failing principals by highest
-    // access level, then actions lost
+    // verdict first, then who is hit hardest, ranked as changes are (issue 12): failing
+    // first, then severity, then actions lost; ci-deploy (Permissions management) leads
     assert!(md.contains(
         "**FAIL** — 7 findings fail the gate (lost, narrowed, removed, review at ≥ Read), 1 waived"
     ));
     let table_start = md.find("| Principal |").expect("summary table");
     let first_row = md[table_start..].lines().nth(2).expect("a row");
     assert!(
-        first_row.contains("| Permissions management |") && first_row.ends_with("| ❌ fail |"),
+        first_row.starts_with("| role ci-deploy |")
+            && first_row.contains("| Permissions management |")
+            && first_row.ends_with("| ❌ fail |"),
         "{first_row}"
     );
 
@@ -348,7 +350,50 @@ fn browser_variant() -> DiffReport {
             }
         }
     }
+    with_changes(&mut report);
     report
+}
+
+/// Gives the sample one membership change per principal (the hostile one's summary
+/// hostile too) as the cause of all its findings, ranked by impact, so the browser
+/// drives the changes section, the "Why" column and the cause filter (issue 12).
+fn with_changes(report: &mut DiffReport) {
+    use iamdiff::diff::changes::{Change, ChangeKind, Impact};
+    let mut changes = Vec::new();
+    for (n, p) in report.principals.iter_mut().enumerate() {
+        let id = format!("C{}", n + 1);
+        let mut services = std::collections::BTreeSet::new();
+        let mut impact = Impact {
+            principals: 1,
+            ..Impact::default()
+        };
+        let mut findings = Vec::new();
+        for f in &mut p.findings {
+            f.causes = vec![id.clone()];
+            findings.push(iamdiff::report::json::finding_id(f));
+            impact.findings += 1;
+            impact.failing += usize::from(f.fails_gate);
+            impact.severity = impact.severity.max(Some(f.severity));
+            impact.actions_lost += f.actions.len();
+            services.insert(f.service.clone());
+        }
+        impact.services = services.len();
+        changes.push(Change {
+            id,
+            kind: ChangeKind::MembershipRemoved,
+            subject: format!("user {}", p.name),
+            object: Some("group team".to_owned()),
+            summary: format!("{} removed from group team", p.name),
+            before: None,
+            after: None,
+            detail: vec![format!("{} was in group team before", p.name)],
+            principals: vec![p.name.clone()],
+            findings,
+            impact,
+        });
+    }
+    changes.sort_by_key(|c| c.rank_key());
+    report.changes = changes;
 }
 
 /// Opens the HTML in headless Chromium (playwright-core) and checks escaping, filters,
@@ -392,17 +437,20 @@ fn html_works_in_a_browser() {
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot,
+    // also when a check failed
+    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
+        let keep = Path::new(&keep);
+        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
+        if shot.is_file() {
+            std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
+        }
+    }
     assert!(
         out.status.success(),
         "browser check failed\n{stdout}\n{stderr}"
     );
     assert!(shot.is_file(), "screenshot written");
-    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot
-    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
-        let keep = Path::new(&keep);
-        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
-        std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
-    }
 }
 
 /// Runs `iamdiff diff` on the migration fixture into a temporary directory and returns it

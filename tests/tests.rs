@@ -4,6 +4,7 @@
 
 mod accounts;
 mod aws_cli;
+mod causes;
 mod cli;
 mod cloudformation;
 mod company;

@@ -144,6 +144,14 @@ pub struct DiffArgs {
     /// (list < read < tagging < write < permissions)
     #[arg(long, value_enum, default_value_t = MinLevel::List)]
     pub min_level: MinLevel,
+    /// Which findings the reports show: fails (those failing the gate), waived, or all;
+    /// the verdict and the summary always count every finding
+    #[arg(long, value_enum, default_value_t = ShowFindings::All, value_name = "WHICH")]
+    pub show: ShowFindings,
+    /// Show only findings at or above this access level (list < read < tagging < write <
+    /// permissions); the gate keeps --min-level
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<MinLevel>,
     /// The date waivers expire against (YYYY-MM-DD); default today (UTC), or
     /// SOURCE_DATE_EPOCH when set
     #[arg(long, value_name = "DATE")]
@@ -191,6 +199,14 @@ pub enum DiffFormat {
     Json,
     Sarif,
     Junit,
+}
+
+/// What `diff --show` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFindings {
+    Fails,
+    Waived,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -145,6 +145,14 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             );
         }
     }
+    // --show and --min-severity narrow what the reports list, never the verdict (issue 12)
+    let show = match a.show {
+        super::args::ShowFindings::Fails => report::causes::Show::Fails,
+        super::args::ShowFindings::Waived => report::causes::Show::Waived,
+        super::args::ShowFindings::All => report::causes::Show::All,
+    };
+    let min = a.min_severity.map_or(AccessLevel::List, level);
+    report::causes::filter(&mut report, show, min);
     progress.done();
     write_reports(a, &report, out)?;
     timer.lap("render");

@@ -397,6 +397,7 @@ impl Ctx<'_> {
             after,
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         }
     }
 }
@@ -909,6 +910,7 @@ fn uncataloged_findings(
             after: Side::default(),
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         });
     }
 }
@@ -940,6 +942,7 @@ fn review_findings(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: Vec::new(),
             });
         }
     }

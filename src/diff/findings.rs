@@ -219,6 +219,10 @@ pub struct Finding {
     pub waived: Option<WaiverRef>,
     /// Whether this finding fails the gate (selected by --fail-on and --min-level, not waived).
     pub fails_gate: bool,
+    /// Ids of the input changes that cause it (`C…`, `W…` for a waiver, `U…` when no
+    /// change explains it): never empty in a finished diff (issue 12).
+    #[serde(default)]
+    pub causes: Vec<String>,
 }
 
 impl Route {

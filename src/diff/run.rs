@@ -36,6 +36,9 @@ pub struct DiffOptions<'a> {
 }
 
 pub struct Outcome {
+    /// The input changes between the sides, ranked by impact, each with the principals
+    /// and findings it affects; every finding's `causes` name some of them (issue 12).
+    pub changes: Vec<super::changes::Change>,
     pub principals: Vec<PrincipalDiff>,
     pub general: Vec<Finding>,
     pub waivers: Vec<WaiverStatus>,
@@ -253,6 +256,8 @@ pub fn diff(
 ) -> Outcome {
     let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
+    // the input changes, computed once from the snapshots, independent of evaluation
+    let changes = super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames);
     let Matching {
         pairs,
         removed,
@@ -442,6 +447,67 @@ pub fn diff(
         }
     }
 
+    // each principal diff's index on each side, to read its routes against the inputs
+    let names = |after: bool, i: usize| matching.display_name(after, i);
+    let mut owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)> = Vec::new();
+    let kind_of = |s: &Snapshot, i: usize| {
+        s.principals
+            .get(i)
+            .map(|p| p.kind.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    for &(i, j) in pairs {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: Some(j),
+            },
+        ));
+    }
+    for &i in carried {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &i in removed {
+        owned.push((
+            (
+                PrincipalStatus::Removed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &j in new {
+        owned.push((
+            (
+                PrincipalStatus::New,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: None,
+                after: Some(j),
+            },
+        ));
+    }
     let (removed, new) = (removed.len(), new.len());
     finish(
         catalog,
@@ -453,7 +519,15 @@ pub fn diff(
             new,
         },
         opts,
+        Some(Attribution { changes, owned }),
     )
+}
+
+/// What attributing findings to input changes needs: the changes, and each principal
+/// diff's (status, kind, name) with its index on each side.
+pub(crate) struct Attribution {
+    pub changes: super::changes::ChangeSet,
+    pub owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)>,
 }
 
 /// How many principals a comparison compared, found changed, removed and new.
@@ -471,6 +545,7 @@ pub(crate) fn finish(
     mut diffs: Vec<PrincipalDiff>,
     tally: Tally,
     opts: &DiffOptions<'_>,
+    attribution: Option<Attribution>,
 ) -> Outcome {
     let Tally {
         compared,
@@ -502,6 +577,7 @@ pub(crate) fn finish(
 
     let mut general = Vec::new();
     let mut waivers = Vec::new();
+    let mut waiver_changes = Vec::new();
     for (w, n) in opts.waivers.iter().zip(&uses) {
         let expired = w.is_expired(opts.today);
         let state = if expired {
@@ -542,8 +618,30 @@ pub(crate) fn finish(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: vec![format!("W{}", w.index)],
             };
             f.fails_gate = selected(&f, opts);
+            waiver_changes.push(super::changes::Change {
+                id: format!("W{}", w.index),
+                kind: super::changes::ChangeKind::Waiver,
+                subject: format!("waiver #{}", w.index),
+                object: None,
+                summary: if expired {
+                    format!(
+                        "waiver #{} expired on {}",
+                        w.index,
+                        w.expires.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!("waiver #{} matched no finding", w.index)
+                },
+                before: None,
+                after: None,
+                detail: vec![format!("{}, approved by {}", w.reason, w.approved_by)],
+                principals: Vec::new(),
+                findings: Vec::new(),
+                impact: super::changes::Impact::default(),
+            });
             // an expired waiver shows under each principal it names, where the reader
             // looks for it; one that names none of them (and unused ones) stand alone
             let mut placed = false;
@@ -576,6 +674,35 @@ pub(crate) fn finish(
             matched: *n,
         });
     }
+
+    // each finding's causes: the input changes its routes touch (a port has none yet)
+    let changes = match attribution {
+        Some(Attribution { changes, owned }) => {
+            let mut sides_of: FxHashMap<(PrincipalStatus, &str, &str), super::changes::Sides> =
+                FxHashMap::default();
+            for ((st, k, n), w) in &owned {
+                sides_of.insert((*st, k.as_str(), n.as_str()), *w);
+            }
+            let sides: Vec<super::changes::Sides> = diffs
+                .iter()
+                .map(|d| {
+                    sides_of
+                        .get(&(d.status, d.kind.as_str(), d.name.as_str()))
+                        .copied()
+                        .unwrap_or_default()
+                })
+                .collect();
+            changes.attribute(&mut diffs, &sides, &mut general, waiver_changes)
+        }
+        None => {
+            for f in diffs.iter_mut().flat_map(|d| d.findings.iter_mut()) {
+                if f.causes.is_empty() {
+                    f.causes.push("unexplained".to_owned());
+                }
+            }
+            waiver_changes
+        }
+    };
 
     let all = diffs
         .iter()
@@ -610,6 +737,7 @@ pub(crate) fn finish(
         by_service: by_service(catalog, &diffs),
     };
     Outcome {
+        changes,
         principals: diffs,
         general,
         waivers,

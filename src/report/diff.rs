@@ -28,6 +28,11 @@ pub struct DiffReport {
     pub after: SideInfo,
     pub gate: Gate,
     pub summary: Summary,
+    /// The input changes between the sides, ranked by impact (failing first, then
+    /// severity, principals, actions lost), each with the ids of the findings it causes;
+    /// every finding's `causes` names some of them (issue 12).
+    #[serde(default)]
+    pub changes: Vec<crate::diff::changes::Change>,
     /// Principals with at least one finding, sorted by kind then name.
     pub principals: Vec<PrincipalDiff>,
     /// Findings about no single principal: expired waivers (which fail a gate that
@@ -72,6 +77,24 @@ impl DiffReport {
             warnings: s.warnings.clone(),
         };
         let m = catalog.meta();
+        let mut changes = outcome.changes;
+        let at: std::collections::HashMap<String, usize> = changes
+            .iter()
+            .enumerate()
+            .map(|(n, c)| (c.id.clone(), n))
+            .collect();
+        for f in outcome
+            .principals
+            .iter()
+            .flat_map(|p| &p.findings)
+            .chain(&outcome.general)
+        {
+            for c in &f.causes {
+                if let Some(ch) = at.get(c).and_then(|&n| changes.get_mut(n)) {
+                    ch.findings.push(super::json::finding_id(f));
+                }
+            }
+        }
         DiffReport {
             schema: SCHEMA.to_owned(),
             tool: format!("iamdiff {}", env!("CARGO_PKG_VERSION")),
@@ -83,6 +106,7 @@ impl DiffReport {
             after: side(after),
             gate: outcome.gate,
             summary: outcome.summary,
+            changes,
             principals: outcome.principals,
             general: outcome.general,
             waivers: outcome.waivers,
@@ -256,6 +280,13 @@ impl Gate {
             word,
             format!("{what} ({}), {} waived", self.selection(), self.waived),
         )
+    }
+}
+
+impl DiffReport {
+    /// The change with this id.
+    pub fn change(&self, id: &str) -> Option<&crate::diff::changes::Change> {
+        self.changes.iter().find(|c| c.id == id)
     }
 }
 

@@ -271,8 +271,12 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
         rule_id: f.code.as_str(),
         rule_index: Code::ALL.iter().position(|&c| c == f.code).unwrap_or(0),
         level,
+        // the input change(s) behind it, as the other reports lead with them (issue 12)
         message: Text {
-            text: f.message.clone(),
+            text: match super::causes::because(report, f) {
+                c if c.is_empty() => f.message.clone(),
+                c => format!("{} ({c})", f.message),
+            },
         },
         locations: vec![location],
         partial_fingerprints: fingerprints,
@@ -302,6 +306,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             witness: f.witness.as_deref(),
             before: &f.before.status,
             after: &f.after.status,
+            causes: &f.causes,
         },
     }
 }
@@ -593,6 +598,8 @@ struct ResultProperties<'a> {
     witness: Option<&'a str>,
     before: &'a str,
     after: &'a str,
+    /// Ids of the input changes that cause the finding (the JSON report's `changes`).
+    causes: &'a [String],
 }
 
 #[cfg(test)]

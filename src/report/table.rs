@@ -42,6 +42,8 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
             c.lost, c.lost_pairs, c.narrowed, c.conditional, c.gained, c.review
         ))
     )?;
+    // the causes first, ranked by impact; then principals ranked alike (issue 12)
+    super::causes::write_text(report, w)?;
 
     if !report.principals.is_empty() {
         let mut t = Grid::new(&[
@@ -51,7 +53,7 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
             ("Max severity", Align::Left),
             ("Gate", Align::Left),
         ]);
-        for p in &report.principals {
+        for p in super::causes::ranked_principals(report) {
             t.row(vec![
                 principal_cell(p),
                 p.status.as_str().to_owned(),
@@ -194,6 +196,10 @@ fn findings_grid(p: &PrincipalDiff) -> Grid {
             dash(&clean(&f.before.status)),
             dash(&clean(&f.after.status))
         );
+        // the causes' ids (the changes list above says what each is), and a waiver
+        if !f.causes.is_empty() {
+            finding.push_str(&format!("\nwhy: {}", f.causes.join(" ")));
+        }
         if let Some(x) = &f.waived {
             finding.push_str(&format!("\nwaived (#{})", x.index));
         }

@@ -483,6 +483,7 @@ fn finding(
         after,
         waived: None,
         fails_gate: false,
+        causes: Vec::new(),
     }
 }
 
@@ -848,6 +849,7 @@ pub fn compare(port: &Port, inputs: &PortInputs<'_>, opts: &DiffOptions<'_>) -> 
             new,
         },
         opts,
+        None,
     )
 }
 
