@@ -3,6 +3,7 @@
 //! stable codes, waivers and the gate.
 
 pub mod compare;
+pub mod dangling;
 pub mod err;
 pub mod findings;
 pub mod inputs;

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Effect, PolicyId, Principal, PrincipalClause, Resource, ResourceClause, Snapshot, Statement,
+    Effect, Principal, PrincipalClause, Resource, ResourceClause, Snapshot, Statement,
 };
 
 use super::compile::CompiledSnapshot;
@@ -20,7 +20,7 @@ use super::condition::{self, Tri};
 use super::context::RequestContext;
 use super::effective::Rule;
 use super::layers::Via;
-use super::scope::{self, ResourceScope, ScopeFor};
+use super::scope::{self, ResPat, ResourceScope, ScopeFor};
 
 /// How a statement's `Principal` names the principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,13 +184,131 @@ pub struct ResourceRules {
 /// truth, needs the identity allow).
 pub type Applied = (u32, u32, u8, bool);
 
-/// The resource account's RCP chain (issue 8 item 2): the levels that bound what
-/// resource policies can grant on resources of `account`, each as (name, policies).
-/// Resource control policies are read by the organizations reader; until it records
-/// chains on the snapshot this returns none, and resource grants are bounded only by the
-/// principal's boundary and SCPs.
-pub fn rcp_chain(_snapshot: &Snapshot, _account: Option<&str>) -> Vec<(Arc<str>, Vec<PolicyId>)> {
-    Vec::new()
+/// The inventory's resources whose ARN names no account (S3 buckets), with the account
+/// that owns them: RCPs of that account bound requests on them.
+pub type Unowned = Arc<[(ResourceScope, String)]>;
+
+/// [`Unowned`] of a side, built once per evaluation run.
+pub fn unowned(snapshot: &Snapshot) -> Unowned {
+    snapshot
+        .resources
+        .iter()
+        .filter(|r| crate::model::arn_account(&r.arn).is_none())
+        .filter_map(|r| {
+            let account = r.account.clone()?;
+            let scope = scope::static_scope(&ResourceClause::Resource(r.patterns()));
+            Some((scope, account))
+        })
+        .collect()
+}
+
+/// The account whose RCPs bound a request on `resource` by a principal of account `own`
+/// (issue 8): the account its ARN names; for an S3 ARN, which names none, the account of
+/// the inventory's bucket, else the principal's own (a bucket of unknown owner is taken
+/// to be the principal's); `None` for what no member account owns (`*`, AWS-owned ARNs).
+pub fn owner<'a>(resource: &'a str, unowned: &'a Unowned, own: Option<&'a str>) -> Option<&'a str> {
+    let f: Vec<&str> = resource.splitn(6, ':').collect();
+    let [arn, _, service, _, account, _] = f.as_slice() else {
+        return None;
+    };
+    if *arn != "arn" {
+        return None;
+    }
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(account);
+    }
+    if account.is_empty() && *service == "s3" {
+        return unowned
+            .iter()
+            .find(|(s, _)| s.matches(resource))
+            .map(|(_, a)| a.as_str())
+            .or(own);
+    }
+    None
+}
+
+/// An RCP deny with the accounts whose resources it bounds (issue 8).
+#[derive(Debug, Clone)]
+pub struct RcpDeny {
+    pub rule: Rule,
+    /// Sorted account ids.
+    pub accounts: Arc<[String]>,
+}
+
+impl RcpDeny {
+    /// Whether it bounds the resources of `account`.
+    pub fn bounds(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| {
+            self.accounts
+                .binary_search_by(|x| x.as_str().cmp(a))
+                .is_ok()
+        })
+    }
+}
+
+/// The part of an RCP deny's scope that identity grants meet on the resources of
+/// `accounts`: ARNs naming one of them and, when the principal's own account is among
+/// them (`own`), S3 ARNs, which name no account (another account's inventory bucket is
+/// out of an identity grant's reach anyway). `None` when nothing is left. Patterns are
+/// narrowed by their account field; a `NotResource` deny keeps its scope over the own
+/// account's resources and is taken to cover all of another account's.
+pub fn restrict(scope: &ResourceScope, accounts: &[String], own: bool) -> Option<ResourceScope> {
+    let owned = || {
+        let mut v: Vec<ResPat> = accounts
+            .iter()
+            .map(|a| ResPat::parse(&format!("arn:*:*:*:{a}:*")))
+            .collect();
+        if own {
+            v.push(ResPat::parse("arn:*:s3:::*"));
+        }
+        v
+    };
+    let out = match scope {
+        ResourceScope::Any => owned(),
+        ResourceScope::AllExcept(_) if own => return Some(scope.clone()),
+        ResourceScope::AllExcept(_) => owned(),
+        ResourceScope::Only(pats) => {
+            let mut out = Vec::new();
+            for p in pats {
+                let mut f: Vec<&str> = p.text.splitn(6, ':').collect();
+                let Some(acct) = f.get(4).copied().filter(|_| f.len() == 6) else {
+                    // wildcards spanning the fields: the owned patterns it may meet
+                    out.extend(
+                        owned()
+                            .into_iter()
+                            .filter(|o| may_overlap(&p.text, &o.text)),
+                    );
+                    continue;
+                };
+                if acct.is_empty() {
+                    if own {
+                        out.push(p.clone());
+                    }
+                } else if acct == "*" {
+                    for a in accounts {
+                        if let Some(slot) = f.get_mut(4) {
+                            *slot = a;
+                        }
+                        out.push(ResPat::parse(&f.join(":")));
+                    }
+                    if own {
+                        if let Some(slot) = f.get_mut(4) {
+                            *slot = "";
+                        }
+                        out.push(ResPat::parse(&f.join(":")));
+                    }
+                } else if acct.contains(['*', '?']) {
+                    if own || accounts.iter().any(|a| super::wildcard::matches(acct, a)) {
+                        out.push(p.clone());
+                    }
+                } else if accounts.iter().any(|a| a == acct) {
+                    out.push(p.clone());
+                }
+            }
+            out
+        }
+    };
+    (!out.is_empty()).then_some(ResourceScope::Only(out))
 }
 
 /// The resource rules of `p` (with its request context `ctx`).
