@@ -74,20 +74,28 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
                 Cell::new(if p.fails_gate { "FAIL" } else { "pass" }),
             ]);
         }
-        writeln!(w, "{t}\n")?;
+        // on a terminal too narrow for the table (long names: Identity Center roles with
+        // their account), one entry per principal reads better than names cut in pieces
+        let natural = {
+            let mut n = t.clone();
+            n.force_no_tty();
+            n.set_content_arrangement(ContentArrangement::Disabled);
+            n.lines().next().map_or(0, |l| width_of(&l))
+        };
+        match opts.width {
+            Some(width) if natural > usize::from(width) => {
+                for p in &report.principals {
+                    writeln!(w, "{}", summary_entry(p))?;
+                }
+                writeln!(w)?;
+            }
+            _ => writeln!(w, "{t}\n")?,
+        }
     }
 
     for p in &report.principals {
         writeln!(w, "{}", heading(p))?;
         let mut t = new_table(opts);
-        t.set_header(vec![
-            "Service",
-            "Finding",
-            "Actions",
-            "Witness",
-            "Before → after",
-            "Waived",
-        ]);
         let mut rows: Vec<[String; 6]> = Vec::new();
         let mut last_service: Option<&str> = None;
         for f in &p.findings {
@@ -130,8 +138,23 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
                 r[3] = shorten_middle(&r[3], max);
             }
         }
+        // on a terminal, the Waived column only when something is waived
+        let waived = opts.width.is_none() || rows.iter().any(|r| !r[5].is_empty());
+        let n = if waived { 6 } else { 5 };
+        t.set_header(
+            [
+                "Service",
+                "Finding",
+                "Actions",
+                "Witness",
+                "Before → after",
+                "Waived",
+            ]
+            .into_iter()
+            .take(n),
+        );
         for r in rows {
-            t.add_row(r.into_iter().map(Cell::new));
+            t.add_row(r.into_iter().take(n).map(Cell::new));
         }
         // every other column keeps its content's width
         for i in [0, 1, 3, 4, 5] {
@@ -140,7 +163,8 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
             }
         }
         if let Some(col) = t.column_mut(2) {
-            let min = u16::try_from(longest_action).unwrap_or(u16::MAX);
+            // the boundary counts the cell's padding, one space each side
+            let min = u16::try_from(longest_action + 2).unwrap_or(u16::MAX);
             col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(min)));
         }
         writeln!(w, "{t}\n")?;
@@ -210,6 +234,33 @@ fn num(n: usize) -> Cell {
         Cell::new(n)
     };
     cell.set_alignment(CellAlignment::Right)
+}
+
+/// A principal's summary row as two lines, for narrow terminals.
+fn summary_entry(p: &PrincipalDiff) -> String {
+    let n = &p.counts;
+    let mut counts: Vec<String> = [
+        ("lost", n.lost),
+        ("narrowed", n.narrowed),
+        ("conditional", n.conditional),
+        ("gained", n.gained),
+        ("review", n.review),
+    ]
+    .into_iter()
+    .filter(|(_, k)| *k > 0)
+    .map(|(what, k)| format!("{what} {k}"))
+    .collect();
+    if n.lost_pairs > 0 {
+        counts.push(format!("{} pairs lost", n.lost_pairs));
+    }
+    format!(
+        "{} {}\n     {}: {}; max {}",
+        if p.fails_gate { "FAIL" } else { "pass" },
+        principal_label(p),
+        p.status.as_str(),
+        counts.join(", "),
+        p.max_severity.as_str()
+    )
 }
 
 fn principal_label(p: &PrincipalDiff) -> String {
