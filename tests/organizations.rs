@@ -457,3 +457,77 @@ fn malformed_organization_exports_exit_2_with_file_and_place() {
         "{err}"
     );
 }
+
+#[path = "../benches/common/org.rs"]
+#[allow(dead_code)]
+mod org_gen;
+
+// issue 8: the organization benchmark's generator at CI size (10 accounts): every request
+// its mutations break — renames leaving dangling references, OU moves into the
+// restricted OU, resource-policy edits — is reported lost for that principal, and the
+// management account reports nothing
+#[test]
+fn generated_organization_breaks_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let breaks = org_gen::write_pair(org_gen::OrgScale::SMALL, 42, dir.path()).unwrap();
+    let kinds: std::collections::BTreeSet<&str> = breaks
+        .iter()
+        .filter_map(|b| b.mutation.split(' ').nth(1))
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "edit-queue-policy",
+            "edit-secret-policy",
+            "move-account",
+            "rename-role"
+        ]
+    );
+    let side = |s: &str| dir.path().join(s).display().to_string();
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        &side("before"),
+        "--after",
+        &side("after"),
+        "--map",
+        &side("map.yaml"),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r: DiffReport = iamdiff::report::json::from_str(&out).unwrap();
+    assert_eq!(r.summary.removed + r.summary.new, 0, "{:?}", r.summary);
+    let mut missing = Vec::new();
+    for b in &breaks {
+        let name = format!("{}/{}", b.account, b.role);
+        let reported = r
+            .principals
+            .iter()
+            .filter(|p| p.name == name)
+            .flat_map(|p| &p.findings)
+            .any(|f| {
+                matches!(f.code, Code::Lost | Code::Narrowed) && f.actions.contains(&b.action)
+            });
+        if !reported {
+            missing.push(b);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} breaks not reported: {missing:#?}",
+        missing.len(),
+        breaks.len()
+    );
+    let mgmt = org_gen_management();
+    assert!(
+        r.principals
+            .iter()
+            .all(|p| p.account.as_deref() != Some(mgmt.as_str()))
+    );
+}
+
+fn org_gen_management() -> String {
+    format!("{:012}", 100_000_000_000u64)
+}
