@@ -510,6 +510,7 @@ fn effective_inner(
     selected: Option<&[bool]>,
 ) -> Effective {
     let skipped = Arc::new(Evaluation::default());
+    let resource_index = super::resources::ResourceIndex::build(snapshot);
     let mut index: FxHashMap<Key, usize> = FxHashMap::default();
     let mut reps: Vec<(usize, Layers)> = Vec::new();
     let mut of_principal = Vec::with_capacity(snapshot.principals.len());
@@ -523,7 +524,8 @@ fn effective_inner(
             .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
         let resources = (!snapshot.resources.is_empty()).then(|| {
             let ctx = principal_context(&options.context, p);
-            let rules = super::resources::for_principal(snapshot, compiled, p, &ctx);
+            let rules =
+                super::resources::for_principal(snapshot, compiled, &resource_index, p, &ctx);
             (p.account.clone(), rules.signature)
         });
         let key = Key {
@@ -555,6 +557,7 @@ fn effective_inner(
                     &options.context,
                     always,
                     &unowned,
+                    &resource_index,
                 ),
                 None => Evaluation::default(),
             })
@@ -698,6 +701,10 @@ fn live_statements(
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the evaluation state of one principal, and what a run shares"
+)]
 fn evaluate(
     snapshot: &Snapshot,
     compiled: &CompiledSnapshot,
@@ -707,12 +714,13 @@ fn evaluate(
     base: &RequestContext,
     always: Option<ActionId>,
     unowned: &super::resources::Unowned,
+    resource_index: &super::resources::ResourceIndex,
 ) -> Evaluation {
     let ctx = principal_context(base, principal);
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     let mut review = Vec::new();
-    let res = super::resources::for_principal(snapshot, compiled, principal, &ctx);
+    let res = super::resources::for_principal(snapshot, compiled, resource_index, principal, &ctx);
     denies.extend(res.denies.iter().cloned());
     for (id, via) in &layers.identity {
         live_statements(

@@ -311,20 +311,148 @@ pub fn restrict(scope: &ResourceScope, accounts: &[String], own: bool) -> Option
     (!out.is_empty()).then_some(ResourceScope::Only(out))
 }
 
+/// The side's resource statements indexed by whom they may name, and the resources an
+/// identity allow alone does not reach per account, built once per evaluation run: a
+/// principal meets only the statements that may name it, not every resource of the
+/// organization (issue 8: 1,500 resource policies × tens of thousands of principals).
+#[derive(Debug, Default)]
+pub struct ResourceIndex {
+    /// Statements naming an ARN or a unique id, by that value.
+    by_name: rustc_hash::FxHashMap<String, Vec<(u32, u32)>>,
+    /// Statements naming an account (`111122223333`, `arn:aws:iam::111122223333:root`),
+    /// or a session of a role of it, by the account.
+    by_account: rustc_hash::FxHashMap<String, Vec<(u32, u32)>>,
+    /// Statements that may name anyone (`*`, `NotPrincipal`, what is not told apart).
+    anyone: Vec<(u32, u32)>,
+    /// Gated resources by principal account.
+    gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Option<Arc<ResourceScope>>>>,
+}
+
+impl ResourceIndex {
+    pub fn build(snapshot: &Snapshot) -> ResourceIndex {
+        let mut ix = ResourceIndex::default();
+        for (ri, r) in snapshot.resources.iter().enumerate() {
+            let Some(policy) = snapshot.policy(r.policy) else {
+                continue;
+            };
+            for (si, s) in policy.document.statements.iter().enumerate() {
+                let at = (
+                    u32::try_from(ri).unwrap_or(u32::MAX),
+                    u32::try_from(si).unwrap_or(u32::MAX),
+                );
+                let pairs = match &s.principal {
+                    Some(PrincipalClause::Principal(v)) => v,
+                    Some(PrincipalClause::NotPrincipal(_)) => {
+                        ix.anyone.push(at);
+                        continue;
+                    }
+                    None => continue,
+                };
+                for (kind, value) in pairs {
+                    if kind == "*" || value == "*" {
+                        ix.anyone.push(at);
+                    } else if kind != "AWS" {
+                        // services, federated and canonical users name no IAM principal
+                    } else if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+                        ix.by_account.entry(value.clone()).or_default().push(at);
+                    } else if let Some(rest) = value
+                        .strip_prefix("arn:aws:iam::")
+                        .and_then(|r| r.strip_suffix(":root"))
+                    {
+                        ix.by_account.entry(rest.to_owned()).or_default().push(at);
+                    } else if let Some(rest) = value.strip_prefix("arn:aws:sts::") {
+                        let acct = rest.split(':').next().unwrap_or_default();
+                        ix.by_account.entry(acct.to_owned()).or_default().push(at);
+                    } else {
+                        ix.by_name.entry(value.clone()).or_default().push(at);
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// The statements that may name `p`, in resource and statement order.
+    fn candidates(&self, p: &Principal) -> Vec<(u32, u32)> {
+        let mut out: Vec<(u32, u32)> = self.anyone.clone();
+        let own_arn = p.arn.clone().or_else(|| {
+            p.account.as_deref().map(|a| {
+                format!(
+                    "arn:aws:iam::{a}:{}{}{}",
+                    p.kind.as_str(),
+                    p.path.as_deref().unwrap_or("/"),
+                    p.name
+                )
+            })
+        });
+        for key in [own_arn.as_deref(), p.id.as_deref()].into_iter().flatten() {
+            if let Some(v) = self.by_name.get(key) {
+                out.extend(v);
+            }
+        }
+        match p.account.as_deref() {
+            Some(a) => {
+                if let Some(v) = self.by_account.get(a) {
+                    out.extend(v);
+                }
+            }
+            // an unknown account may be any of them
+            None => self.by_account.values().for_each(|v| out.extend(v)),
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The resources `p` does not reach by its identity policies alone.
+    fn gated(&self, snapshot: &Snapshot, p: &Principal) -> Option<Arc<ResourceScope>> {
+        let key = p.account.clone();
+        if let Ok(m) = self.gated.lock()
+            && let Some(g) = m.get(&key)
+        {
+            return g.clone();
+        }
+        let mut gated: Vec<String> = Vec::new();
+        for r in &snapshot.resources {
+            if !identity_suffices(r, p) {
+                gated.extend(r.patterns());
+            }
+        }
+        let g = (!gated.is_empty()).then(|| {
+            gated.sort();
+            gated.dedup();
+            Arc::new(scope::static_scope(&ResourceClause::Resource(gated)))
+        });
+        if let Ok(mut m) = self.gated.lock() {
+            m.insert(key, g.clone());
+        }
+        g
+    }
+}
+
 /// The resource rules of `p` (with its request context `ctx`).
 pub fn for_principal(
     snapshot: &Snapshot,
     compiled: &CompiledSnapshot,
+    index: &ResourceIndex,
     p: &Principal,
     ctx: &RequestContext,
 ) -> ResourceRules {
-    let mut out = ResourceRules::default();
-    let mut gated: Vec<String> = Vec::new();
-    for (ri, r) in snapshot.resources.iter().enumerate() {
-        if !identity_suffices(r, p) {
-            gated.extend(r.patterns());
-        }
+    let mut out = ResourceRules {
+        gated: index.gated(snapshot, p),
+        ..ResourceRules::default()
+    };
+    for (ri, si) in index.candidates(p) {
+        let Some(r) = snapshot.resources.get(ri as usize) else {
+            continue;
+        };
         let Some(policy) = snapshot.policy(r.policy) else {
+            continue;
+        };
+        let (Some(s), Some(c)) = (
+            policy.document.statements.get(si as usize),
+            compiled.statements(r.policy).get(si as usize),
+        ) else {
             continue;
         };
         let cross = r
@@ -333,12 +461,6 @@ pub fn for_principal(
             .zip(p.account.as_deref())
             .is_some_and(|(a, b)| a != b);
         let via = Via::Resource(Arc::from(r.arn.as_str()));
-        for (si, (s, c)) in policy
-            .document
-            .statements
-            .iter()
-            .zip(compiled.statements(r.policy))
-            .enumerate()
         {
             let (named, delegated) = principal_applies(s, p);
             if named == Tri::False {
@@ -368,12 +490,7 @@ pub fn for_principal(
                 }
             }
             let needs_identity = delegated || cross;
-            out.signature.push((
-                u32::try_from(ri).unwrap_or(u32::MAX),
-                u32::try_from(si).unwrap_or(u32::MAX),
-                tri as u8,
-                needs_identity,
-            ));
+            out.signature.push((ri, si, tri as u8, needs_identity));
             let rule = Rule {
                 actions: c.actions.clone(),
                 scope,
@@ -389,13 +506,6 @@ pub fn for_principal(
                 Effect::Deny => out.denies.push(rule),
             }
         }
-    }
-    if !gated.is_empty() {
-        gated.sort();
-        gated.dedup();
-        out.gated = Some(Arc::new(scope::static_scope(&ResourceClause::Resource(
-            gated,
-        ))));
     }
     out
 }
