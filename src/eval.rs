@@ -11,6 +11,7 @@ pub mod context;
 pub mod effective;
 pub mod explain;
 pub mod idset;
+pub mod lint;
 pub mod lang;
 pub mod layers;
 pub mod principal_ctx;

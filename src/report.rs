@@ -8,6 +8,7 @@ pub mod explain;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod lint;
 pub mod markdown;
 pub mod provenance;
 pub mod sarif;
