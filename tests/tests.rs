@@ -18,6 +18,7 @@ mod generator;
 mod hostile_cli;
 mod hostile_eval;
 mod hostile_readers;
+mod lint;
 mod malformed;
 mod oracle;
 mod organizations;

@@ -69,8 +69,14 @@ fn locate(findings: &mut [LintFinding]) {
         }
     }
     for (file, idx) in by_file {
-        let Ok((_, text)) = ingest::read_source(Path::new(&file)) else {
-            continue;
+        // the bytes as they are (as SARIF counts them); a UTF-16 file goes through the
+        // reader's decoding, which also re-checks it (slower: a second YAML outline)
+        let text = match std::fs::read(Path::new(&file)) {
+            Ok(b) if !b.starts_with(&[0xFF, 0xFE]) && !b.starts_with(&[0xFE, 0xFF]) => b,
+            _ => match ingest::read_source(Path::new(&file)) {
+                Ok((_, b)) => b,
+                Err(_) => continue,
+            },
         };
         let pointers: Vec<String> = idx
             .iter()

@@ -27,8 +27,8 @@ use crate::model::{
 use super::actions::ActionMatch;
 use super::idset::IdSet;
 use super::scope::{clause_has_variables, static_scope};
-use super::wildcard;
 
+use arn::Scratch;
 pub use arn::may_match;
 pub use rules::{Rule, Severity};
 
@@ -64,6 +64,7 @@ pub fn lint(snap: &Snapshot, catalog: &Catalog) -> Vec<LintFinding> {
         aws: snap.gcp.is_none(),
         expanded: FxHashMap::default(),
         allow_sets: FxHashMap::default(),
+        scratch: Scratch::default(),
         out: Vec::new(),
     };
     for policy in &snap.policies {
@@ -138,6 +139,9 @@ fn place_in(s: &Statement, suffix: &[&str]) -> Place {
     }
 }
 
+/// A limit's policies, and its SCP level's name (`None`: a permissions boundary).
+type Limit = (Vec<PolicyId>, Option<Arc<str>>);
+
 struct Linter<'a> {
     snap: &'a Snapshot,
     catalog: &'a Catalog,
@@ -146,6 +150,7 @@ struct Linter<'a> {
     expanded: FxHashMap<String, Arc<[ActionId]>>,
     /// Policy → its allow statements' actions (for limits).
     allow_sets: FxHashMap<PolicyId, Arc<Vec<ActionMatch>>>,
+    scratch: Scratch,
     out: Vec<LintFinding>,
 }
 
@@ -258,10 +263,7 @@ impl Linter<'_> {
                 )
             }
             Some(service) if !pattern.contains(['*', '?']) => {
-                let names = service
-                    .actions
-                    .clone()
-                    .filter_map(|id| cat.lower_name(id));
+                let names = service.actions.clone().filter_map(|id| cat.lower_name(id));
                 let close = suggest::closest(pattern, names)
                     .and_then(|n| cat.lookup(n))
                     .and_then(|id| cat.action(id))
@@ -271,14 +273,14 @@ impl Linter<'_> {
                     .map(|c| format!(", did you mean `{c}`?"))
                     .unwrap_or_default();
                 (
-                    format!("`{shown}` is not an action of `{}` in the catalog (a typo or a retired action){tail}", service.prefix),
+                    format!(
+                        "`{shown}` is not an action of `{}` in the catalog (a typo or a retired action){tail}",
+                        service.prefix
+                    ),
                     close,
                 )
             }
-            _ => (
-                format!("`{shown}` matches no action in the catalog"),
-                None,
-            ),
+            _ => (format!("`{shown}` matches no action in the catalog"), None),
         }
     }
 
@@ -298,6 +300,8 @@ impl Linter<'_> {
         // L001: each literally named action against all the statement's resources
         let mut dead_actions = 0usize;
         let mut literal_actions = 0usize;
+        // (resource index, format) → may match: the actions of one service share formats
+        let mut fits: Vec<(usize, *const u8, bool)> = Vec::new();
         for (i, a) in actions.iter().enumerate() {
             if a.contains(['*', '?']) {
                 continue;
@@ -318,9 +322,11 @@ impl Linter<'_> {
                         .map(|t| (t.name.as_str(), t.arn.as_str()))
                 })
                 .collect();
+            let scratch = &mut self.scratch;
             let live = resources
                 .iter()
-                .any(|r| pattern_fits(r, &formats));
+                .enumerate()
+                .any(|(j, r)| fits_cached(scratch, &mut fits, j, r, &formats));
             if live {
                 continue;
             }
@@ -358,10 +364,10 @@ impl Linter<'_> {
         }
         // L002: each resource pattern against every action the statement names, when every
         // action pattern names its service (a `*` action is meant for any resource)
-        if actions
-            .iter()
-            .any(|a| a.split_once(':').is_none_or(|(svc, _)| svc.contains(['*', '?'])))
-        {
+        if actions.iter().any(|a| {
+            a.split_once(':')
+                .is_none_or(|(svc, _)| svc.contains(['*', '?']))
+        }) {
             return;
         }
         if literal_actions == actions.len() && dead_actions == literal_actions {
@@ -382,7 +388,9 @@ impl Linter<'_> {
         let mut formats: Vec<(&str, &str)> = Vec::new();
         let mut any_untyped = false;
         for id in ids {
-            let Some(action) = cat.action(id) else { continue };
+            let Some(action) = cat.action(id) else {
+                continue;
+            };
             let Some(service) = cat.service(&action.service) else {
                 continue;
             };
@@ -401,7 +409,7 @@ impl Linter<'_> {
             if is_all(r) || !r.starts_with("arn:") && !r.starts_with("ARN:") {
                 continue;
             }
-            if pattern_fits(r, &formats) || (any_untyped && is_all(r)) {
+            if pattern_fits(&mut self.scratch, r, &formats) || (any_untyped && is_all(r)) {
                 continue;
             }
             let idx = j.to_string();
@@ -432,10 +440,10 @@ impl Linter<'_> {
         let ActionClause::Action(actions) = &s.action else {
             return;
         };
-        if actions
-            .iter()
-            .any(|a| a.split_once(':').is_none_or(|(svc, _)| svc.contains(['*', '?'])))
-        {
+        if actions.iter().any(|a| {
+            a.split_once(':')
+                .is_none_or(|(svc, _)| svc.contains(['*', '?']))
+        }) {
             return;
         }
         let mut ids: Vec<ActionId> = Vec::new();
@@ -469,7 +477,9 @@ impl Linter<'_> {
                     || a.resource_types.iter().any(|rt| {
                         service
                             .and_then(|svc| svc.resource_types.iter().find(|t| t.name == rt.name))
-                            .is_some_and(|t| t.condition_keys.iter().any(|k| key_matches(k, &c.key)))
+                            .is_some_and(|t| {
+                                t.condition_keys.iter().any(|k| key_matches(k, &c.key))
+                            })
                     })
             });
             if has || !reported.insert(c.key.to_ascii_lowercase()) {
@@ -548,7 +558,10 @@ impl Linter<'_> {
             .collect();
         let matches: Vec<ActionMatch> = stmts.iter().map(|s| self.clause(&s.action)).collect();
         let scopes: Vec<_> = stmts.iter().map(|s| static_scope(&s.resource)).collect();
-        let vars: Vec<bool> = stmts.iter().map(|s| clause_has_variables(&s.resource)).collect();
+        let vars: Vec<bool> = stmts
+            .iter()
+            .map(|s| clause_has_variables(&s.resource))
+            .collect();
         let conds: Vec<Vec<ConditionClause>> = stmts
             .iter()
             .map(|s| super::condition::normalized(&s.condition))
@@ -604,8 +617,13 @@ impl Linter<'_> {
                     s.origin.statement, policy.name, t.origin.statement
                 ),
             };
-            self.out
-                .push(finding(rule, place_in(s, &[]), Some(policy), Some(s), message));
+            self.out.push(finding(
+                rule,
+                place_in(s, &[]),
+                Some(policy),
+                Some(s),
+                message,
+            ));
         }
     }
 
@@ -647,7 +665,12 @@ impl Linter<'_> {
             match r {
                 PolicyRef::Resolved(id) => {
                     let pol = snap.policy(*id)?;
-                    if pol.document.statements.iter().any(|s| !s.unresolved.is_empty()) {
+                    if pol
+                        .document
+                        .statements
+                        .iter()
+                        .any(|s| !s.unresolved.is_empty())
+                    {
                         return None;
                     }
                     ids.push(*id);
@@ -662,7 +685,8 @@ impl Linter<'_> {
 
     fn allows_any(&mut self, identity: &[PolicyId], limit: &[PolicyId]) -> bool {
         let universe = self.catalog.actions().len();
-        let mine: Vec<Arc<Vec<ActionMatch>>> = identity.iter().map(|&i| self.allow_set(i)).collect();
+        let mine: Vec<Arc<Vec<ActionMatch>>> =
+            identity.iter().map(|&i| self.allow_set(i)).collect();
         let theirs: Vec<Arc<Vec<ActionMatch>>> = limit.iter().map(|&i| self.allow_set(i)).collect();
         mine.iter().flat_map(|v| v.iter()).any(|a| {
             theirs
@@ -675,7 +699,7 @@ impl Linter<'_> {
     fn limits(&mut self) {
         let snap = self.snap;
         // (limit, its level name or None for a boundary) → principals it starves
-        let mut starved: BTreeMap<(Vec<PolicyId>, Option<Arc<str>>), Vec<String>> = BTreeMap::new();
+        let mut starved: BTreeMap<Limit, Vec<String>> = BTreeMap::new();
         let mut memo: FxHashMap<(Vec<PolicyId>, Vec<PolicyId>), bool> = FxHashMap::default();
         let management = snap.org.as_ref().and_then(|o| o.management.as_deref());
         for p in &snap.principals {
@@ -694,11 +718,14 @@ impl Linter<'_> {
             if !grants {
                 continue;
             }
-            let mut limits: Vec<(Vec<PolicyId>, Option<Arc<str>>)> = Vec::new();
+            let mut limits: Vec<Limit> = Vec::new();
             if let Some(PolicyRef::Resolved(b)) = &p.boundary {
                 limits.push((vec![*b], None));
             }
-            let service_linked = p.path.as_deref().is_some_and(|x| x.starts_with("/aws-service-role/"));
+            let service_linked = p
+                .path
+                .as_deref()
+                .is_some_and(|x| x.starts_with("/aws-service-role/"));
             if !service_linked && (management.is_none() || p.account.as_deref() != management) {
                 for (name, level) in snap.scp_chain(p.account.as_deref()) {
                     limits.push((level, Some(name)));
@@ -715,7 +742,10 @@ impl Linter<'_> {
                     }
                 };
                 if !any {
-                    starved.entry((limit, name)).or_default().push(p.name.clone());
+                    starved
+                        .entry((limit, name))
+                        .or_default()
+                        .push(p.name.clone());
                 }
             }
         }
@@ -728,9 +758,20 @@ impl Linter<'_> {
                 .statements
                 .first()
                 .map(|s| place_in(s, &[]))
-                .unwrap_or_else(|| Place::file(snap.sources.first().cloned().unwrap_or_else(|| Arc::from(""))));
+                .unwrap_or_else(|| {
+                    Place::file(
+                        snap.sources
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| Arc::from("")),
+                    )
+                });
             let who = if names.len() > 5 {
-                format!("{} and {} more", names.get(..5).unwrap_or_default().join("`, `"), names.len() - 5)
+                format!(
+                    "{} and {} more",
+                    names.get(..5).unwrap_or_default().join("`, `"),
+                    names.len() - 5
+                )
             } else {
                 names.join("`, `")
             };
@@ -779,7 +820,10 @@ impl Linter<'_> {
             return;
         }
         for policy in &snap.policies {
-            if !matches!(policy.kind, PolicyKind::Inline | PolicyKind::CustomerManaged) {
+            if !matches!(
+                policy.kind,
+                PolicyKind::Inline | PolicyKind::CustomerManaged
+            ) {
                 continue;
             }
             for s in &policy.document.statements {
@@ -822,7 +866,7 @@ impl Linter<'_> {
 
 /// Whether a resource pattern may match a resource of one of the formats; with no formats
 /// (the action takes no resource type) only `*` reaches the action.
-fn pattern_fits(pattern: &str, formats: &[(&str, &str)]) -> bool {
+fn pattern_fits(scratch: &mut Scratch, pattern: &str, formats: &[(&str, &str)]) -> bool {
     if is_all(pattern) {
         return true;
     }
@@ -830,14 +874,41 @@ fn pattern_fits(pattern: &str, formats: &[(&str, &str)]) -> bool {
         return false;
     }
     // not an ARN (an unresolved reference kept as text): not judged
-    if !pattern.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("arn:")) {
+    if !pattern
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("arn:"))
+    {
         return true;
     }
-    formats.iter().any(|(_, f)| arn::may_match(pattern, f))
+    formats
+        .iter()
+        .any(|(_, f)| arn::may_match_with(scratch, pattern, f))
+}
+
+/// [`pattern_fits`] one format at a time, remembered per resource of the statement.
+fn fits_cached(
+    scratch: &mut Scratch,
+    memo: &mut Vec<(usize, *const u8, bool)>,
+    j: usize,
+    pattern: &str,
+    formats: &[(&str, &str)],
+) -> bool {
+    if formats.is_empty() {
+        return pattern_fits(scratch, pattern, formats);
+    }
+    formats.iter().any(|(n, f)| {
+        let key = (j, f.as_ptr());
+        if let Some((_, _, v)) = memo.iter().find(|(a, b, _)| (*a, *b) == key) {
+            return *v;
+        }
+        let v = pattern_fits(scratch, pattern, &[(n, f)]);
+        memo.push((key.0, key.1, v));
+        v
+    })
 }
 
 fn is_all(pattern: &str) -> bool {
-    wildcard::matches(pattern, "*") && pattern.chars().all(|c| c == '*')
+    !pattern.is_empty() && pattern.chars().all(|c| c == '*')
 }
 
 /// A catalog key (`s3:ExistingObjectTag/<key>`, `aws:ResourceTag/${TagKey}`) against a

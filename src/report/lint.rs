@@ -131,10 +131,10 @@ impl LintReport<'_> {
                 let mut physical = serde_json::json!({
                     "artifactLocation": { "uri": f.place.file.replace('\\', "/") },
                 });
-                if !region.is_empty() {
-                    if let Some(o) = physical.as_object_mut() {
-                        o.insert("region".into(), serde_json::Value::Object(region));
-                    }
+                if !region.is_empty()
+                    && let Some(o) = physical.as_object_mut()
+                {
+                    o.insert("region".into(), serde_json::Value::Object(region));
                 }
                 let mut props = serde_json::json!({ "rule": f.rule });
                 if let Some(o) = props.as_object_mut() {

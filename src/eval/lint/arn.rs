@@ -27,27 +27,42 @@ enum Tok {
 fn slash_free(name: &str) -> bool {
     matches!(
         name,
-        "Partition" | "Region" | "Account" | "AccountId" | "BucketName" | "FunctionName"
-            | "TableName" | "QueueName" | "TopicName" | "StackName" | "StateMachineName"
-            | "AliasName" | "ClusterName" | "DbInstanceName"
+        "Partition"
+            | "Region"
+            | "Account"
+            | "AccountId"
+            | "BucketName"
+            | "FunctionName"
+            | "TableName"
+            | "QueueName"
+            | "TopicName"
+            | "StackName"
+            | "StateMachineName"
+            | "AliasName"
+            | "ClusterName"
+            | "DbInstanceName"
     ) || (name.ends_with("Id")
         && !matches!(
             name,
-            "SecretId" | "ResourceId" | "ObjectId" | "TenantResourceId" | "PatchBaselineIdResourceId"
+            "SecretId"
+                | "ResourceId"
+                | "ObjectId"
+                | "TenantResourceId"
+                | "PatchBaselineIdResourceId"
         ))
 }
 
-fn pattern_tokens(pattern: &str) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(pattern.len());
+fn pattern_tokens(pattern: &str, out: &mut Vec<Tok>) {
+    out.clear();
     let mut rest = pattern;
     while let Some(c) = rest.chars().next() {
         // a policy variable (`${aws:username}`) may stand for anything
-        if rest.starts_with("${") {
-            if let Some(end) = rest.find('}') {
-                out.push(Tok::Any);
-                rest = rest.get(end + 1..).unwrap_or_default();
-                continue;
-            }
+        if rest.starts_with("${")
+            && let Some(end) = rest.find('}')
+        {
+            out.push(Tok::Any);
+            rest = rest.get(end + 1..).unwrap_or_default();
+            continue;
         }
         out.push(match c {
             '*' => Tok::Any,
@@ -56,25 +71,23 @@ fn pattern_tokens(pattern: &str) -> Vec<Tok> {
         });
         rest = rest.get(c.len_utf8()..).unwrap_or_default();
     }
-    out
 }
 
-fn format_tokens(format: &str) -> Vec<Tok> {
-    let mut out = Vec::with_capacity(format.len());
+fn format_tokens(format: &str, out: &mut Vec<Tok>) {
+    out.clear();
     let mut rest = format;
     while let Some(c) = rest.chars().next() {
-        if rest.starts_with("${") {
-            if let Some(end) = rest.find('}') {
-                let name = rest.get(2..end).unwrap_or_default();
-                out.push(if slash_free(name) { Tok::Seg } else { Tok::Any });
-                rest = rest.get(end + 1..).unwrap_or_default();
-                continue;
-            }
+        if rest.starts_with("${")
+            && let Some(end) = rest.find('}')
+        {
+            let name = rest.get(2..end).unwrap_or_default();
+            out.push(if slash_free(name) { Tok::Seg } else { Tok::Any });
+            rest = rest.get(end + 1..).unwrap_or_default();
+            continue;
         }
         out.push(Tok::Lit(c.to_ascii_lowercase()));
         rest = rest.get(c.len_utf8()..).unwrap_or_default();
     }
-    out
 }
 
 fn star(t: Tok) -> bool {
@@ -90,16 +103,42 @@ fn compatible(a: Tok, b: Tok) -> bool {
     }
 }
 
+/// Buffers reused across [`may_match_with`] calls (a large account asks hundreds of
+/// thousands of times).
+#[derive(Default)]
+pub struct Scratch {
+    p: Vec<Tok>,
+    f: Vec<Tok>,
+    seen: Vec<bool>,
+    stack: Vec<(usize, usize)>,
+}
+
 /// Whether some ARN matches both the policy's `pattern` and the catalog's `format`.
 pub fn may_match(pattern: &str, format: &str) -> bool {
+    may_match_with(&mut Scratch::default(), pattern, format)
+}
+
+/// [`may_match`] with reused buffers.
+pub fn may_match_with(scratch: &mut Scratch, pattern: &str, format: &str) -> bool {
     if pattern.len() > MAX_CHARS || format.len() > MAX_CHARS {
         return true;
     }
-    let p = pattern_tokens(pattern);
-    let f = format_tokens(format);
+    // the service fields, when both are literal, decide most pairs without the table
+    if let (Some(a), Some(b)) = (pattern.split(':').nth(2), format.split(':').nth(2))
+        && !a.contains(['*', '?', '$'])
+        && !b.contains('$')
+        && !a.eq_ignore_ascii_case(b)
+    {
+        return false;
+    }
+    let Scratch { p, f, seen, stack } = scratch;
+    pattern_tokens(pattern, p);
+    format_tokens(format, f);
     let w = f.len() + 1;
-    let mut seen = vec![false; (p.len() + 1) * w];
-    let mut stack = vec![(0usize, 0usize)];
+    seen.clear();
+    seen.resize((p.len() + 1) * w, false);
+    stack.clear();
+    stack.push((0, 0));
     while let Some((i, j)) = stack.pop() {
         let Some(cell) = seen.get_mut(i * w + j) else {
             continue;
@@ -118,13 +157,13 @@ pub fn may_match(pattern: &str, format: &str) -> bool {
         if b.is_some_and(star) {
             stack.push((i, j + 1));
         }
-        if let (Some(a), Some(b)) = (a, b) {
-            if compatible(a, b) {
-                let ni = if star(a) { i } else { i + 1 };
-                let nj = if star(b) { j } else { j + 1 };
-                if (ni, nj) != (i, j) {
-                    stack.push((ni, nj));
-                }
+        if let (Some(a), Some(b)) = (a, b)
+            && compatible(a, b)
+        {
+            let ni = if star(a) { i } else { i + 1 };
+            let nj = if star(b) { j } else { j + 1 };
+            if (ni, nj) != (i, j) {
+                stack.push((ni, nj));
             }
         }
     }

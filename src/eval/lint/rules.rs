@@ -103,10 +103,9 @@ impl Rule {
     /// (`"Principal": "*"` makes L008 an error).
     pub fn severity(self) -> Severity {
         match self {
-            Rule::ActionResourceMismatch
-            | Rule::DeadResource
-            | Rule::LimitAllowsNothing => Severity::Error,
-            Rule::UnknownAction
+            Rule::ActionResourceMismatch | Rule::LimitAllowsNothing => Severity::Error,
+            Rule::DeadResource
+            | Rule::UnknownAction
             | Rule::ShadowedByDeny
             | Rule::InapplicableConditionKey
             | Rule::AccountWideTrust
@@ -125,9 +124,15 @@ impl Rule {
             Rule::DeadResource => {
                 "a resource pattern matches no resource type of any action of its statement"
             }
-            Rule::UnknownAction => "an action the AWS catalog does not know (a typo or a retired action)",
-            Rule::ShadowedByDeny => "an allow statement is entirely denied by a deny of the same policy",
-            Rule::RedundantStatement => "an allow statement is entirely granted by another statement of the same policy",
+            Rule::UnknownAction => {
+                "an action the AWS catalog does not know (a typo or a retired action)"
+            }
+            Rule::ShadowedByDeny => {
+                "an allow statement is entirely denied by a deny of the same policy"
+            }
+            Rule::RedundantStatement => {
+                "an allow statement is entirely granted by another statement of the same policy"
+            }
             Rule::LimitAllowsNothing => {
                 "a permissions boundary or SCP level allows none of the actions the identity policies grant"
             }
@@ -155,9 +160,15 @@ impl Rule {
             Rule::DeadResource => {
                 "write the ARN in the format of a resource type the actions take (a bucket is `arn:aws:s3:::bucket`, its objects `arn:aws:s3:::bucket/*`), or remove it"
             }
-            Rule::UnknownAction => "correct the action's spelling (the closest known action is suggested) or remove it",
-            Rule::ShadowedByDeny => "remove the allow, or narrow the deny if the allow is meant to work",
-            Rule::RedundantStatement => "remove the redundant statement, or give it the narrower scope it was meant to have",
+            Rule::UnknownAction => {
+                "correct the action's spelling (the closest known action is suggested) or remove it"
+            }
+            Rule::ShadowedByDeny => {
+                "remove the allow, or narrow the deny if the allow is meant to work"
+            }
+            Rule::RedundantStatement => {
+                "remove the redundant statement, or give it the narrower scope it was meant to have"
+            }
             Rule::LimitAllowsNothing => {
                 "allow in the boundary or SCP the actions the role or user needs, or detach it if the principal is meant to do nothing"
             }
@@ -167,8 +178,39 @@ impl Rule {
             Rule::AccountWideTrust => {
                 "name the roles or users that may assume it, or add a condition (`aws:PrincipalArn`, `sts:ExternalId`, `aws:PrincipalOrgID`)"
             }
-            Rule::DanglingPrincipal => "remove the reference, or point it at the principal that replaced the deleted one",
-            Rule::DanglingResource => "remove the resource, or name the user, role or group that exists",
+            Rule::DanglingPrincipal => {
+                "remove the reference, or point it at the principal that replaced the deleted one"
+            }
+            Rule::DanglingResource => {
+                "remove the resource, or name the user, role or group that exists"
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rule;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let doc = include_str!("../../../docs/lint.md");
+        let mut codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        let mut names: Vec<&str> = Rule::ALL.iter().map(|r| r.name()).collect();
+        for r in Rule::ALL {
+            assert!(
+                doc.contains(&format!("## {} `{}`", r.code(), r.name())),
+                "docs/lint.md has no section for {}",
+                r.code()
+            );
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            (codes.len(), names.len()),
+            (Rule::ALL.len(), Rule::ALL.len())
+        );
     }
 }
