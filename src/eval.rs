@@ -13,6 +13,7 @@ pub mod explain;
 pub mod idset;
 pub mod lang;
 pub mod layers;
+pub mod lint;
 pub mod principal_ctx;
 pub mod resources;
 pub mod scope;
