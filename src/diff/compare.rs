@@ -663,14 +663,26 @@ fn partition<'e>(
             mask.get(s / 64)
                 .is_some_and(|m| m & (1u64 << (s % 64)) != 0)
         };
-        let mut by_mask: rustc_hash::FxHashMap<&[u64], Vec<ActionId>> =
-            rustc_hash::FxHashMap::default();
+        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+        let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
+        // neighbours (a service's actions) mostly share their mask: skip the hash then
+        let mut last: Option<(&[u64], usize)> = None;
         for (id, mask) in masks.chunks_exact(words).enumerate() {
             // actions held by no grant on either side are no business of the diff
             if mask.iter().all(|m| *m == 0) {
                 continue;
             }
-            by_mask.entry(mask).or_default().push(id as ActionId);
+            let at = match last {
+                Some((m, at)) if m == mask => at,
+                _ => *index.entry(mask).or_insert_with(|| {
+                    by_mask.push((mask, Vec::new()));
+                    by_mask.len() - 1
+                }),
+            };
+            last = Some((mask, at));
+            if let Some((_, ids)) = by_mask.get_mut(at) {
+                ids.push(id as ActionId);
+            }
         }
         let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
         for (mask, ids) in by_mask {
