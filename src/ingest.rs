@@ -21,6 +21,7 @@ mod memberships;
 mod organizations;
 mod platform;
 mod policy_doc;
+mod portal;
 mod provisioner;
 mod raw;
 mod resource_policies;
@@ -434,6 +435,12 @@ fn read_files(
     for (name, bytes, format) in files {
         if *format == Format::Memberships {
             memberships::apply(name, bytes, &mut snap)?;
+        }
+    }
+    // after the dumps: a record whose role a dump has adds none
+    for (name, bytes, format) in files {
+        if *format == Format::Portal {
+            portal::load(name, bytes, &mut snap)?;
         }
     }
     // last: attribution may use the ARNs and accounts of everything else on the side

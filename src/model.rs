@@ -10,6 +10,7 @@ mod origin;
 mod person;
 mod platform;
 mod policy;
+mod portal;
 mod principal;
 mod resource;
 mod snapshot;
@@ -27,6 +28,7 @@ pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,
 };
+pub use portal::{PortalOrigin, PortalRecord, parse_rfc3339};
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
 pub use resource::{Resource, ResourceKind};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

@@ -277,6 +277,7 @@ pub enum SourceFormat {
     AwsIdentityCenter,
     Gcp,
     Platform,
+    Portal,
 }
 
 #[derive(Debug, Args)]
@@ -329,6 +330,10 @@ pub struct LintArgs {
     /// Exit 1 when a finding at or above this severity exists
     #[arg(long, value_enum, default_value_t = LintLevel::Error, value_name = "LEVEL")]
     pub fail_on: LintLevel,
+    /// The time portal records' expiries are judged at (RFC 3339); default
+    /// SOURCE_DATE_EPOCH when set, else the clock
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,

@@ -31,6 +31,7 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
             SourceFormat::AwsIdentityCenter => ingest::Format::IdentityCenter,
             SourceFormat::Gcp => ingest::Format::Gcp,
             SourceFormat::Platform => ingest::Format::Platform,
+            SourceFormat::Portal => ingest::Format::Portal,
         }),
         levels: load.levels.clone(),
         cfn_params: load.cfn_params.clone(),

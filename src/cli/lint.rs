@@ -16,6 +16,7 @@ use super::{CliError, Outcome};
 pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // the context is read so a bad file exits 2 as for `effective`; no rule needs it yet
     let _context = common::context(&a.context)?;
+    let now = now(a.now.as_deref())?;
     let timer = common::Timer::new();
     let snap = common::load(
         &a.sources,
@@ -30,7 +31,7 @@ pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     );
     timer.lap("load");
     let cat = common::catalog_for(&[&snap]);
-    let mut findings = lint::lint(&snap, cat);
+    let mut findings = lint::lint_at(&snap, cat, Some(now));
     timer.lap(&format!("lint ({} findings)", findings.len()));
     locate(&mut findings);
     timer.lap("locate");
@@ -58,6 +59,27 @@ pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The time expiries are judged at: `--now`, else `SOURCE_DATE_EPOCH`, else the clock.
+fn now(arg: Option<&str>) -> Result<i64, CliError> {
+    if let Some(t) = arg {
+        return crate::model::parse_rfc3339(t).ok_or_else(|| {
+            CliError::Usage(format!(
+                "`--now {t}`: expected an RFC 3339 time such as `2026-11-22T00:00:00Z`"
+            ))
+        });
+    }
+    if let Ok(raw) = std::env::var("SOURCE_DATE_EPOCH") {
+        return raw.trim().parse().map_err(|_| {
+            CliError::Usage(format!(
+                "`SOURCE_DATE_EPOCH={raw}`: expected whole seconds since 1970-01-01 UTC"
+            ))
+        });
+    }
+    Ok(std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
 }
 
 /// Fills in line and column from each finding's JSON pointer, one scan per file.

@@ -11,6 +11,7 @@
 //! without a value) are skipped: what they say is not known.
 
 mod arn;
+mod portal;
 mod rules;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -21,7 +22,8 @@ use std::sync::Arc;
 use crate::catalog::{ActionId, Catalog};
 use crate::model::{
     ActionClause, ConditionClause, Effect, Place, Policy, PolicyId, PolicyKind, PolicyRef,
-    PrincipalClause, ResourceClause, Snapshot, Statement, StatementRef, WarningCode, suggest,
+    PortalOrigin, PrincipalClause, ResourceClause, Snapshot, Statement, StatementRef, WarningCode,
+    suggest,
 };
 
 use super::actions::ActionMatch;
@@ -52,12 +54,21 @@ pub struct LintFinding {
     /// The closest known name, for unknown actions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suggestion: Option<String>,
+    /// The portal record the finding is about (issue 11 item 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portal: Option<PortalOrigin>,
     #[serde(skip)]
     pub rule_id: Rule,
 }
 
 /// Lints one side. Findings come sorted by file, pointer, code and message.
 pub fn lint(snap: &Snapshot, catalog: &Catalog) -> Vec<LintFinding> {
+    lint_at(snap, catalog, None)
+}
+
+/// [`lint`] at a time (seconds since the epoch), which decides the portal records that
+/// have expired (none without it).
+pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<LintFinding> {
     let mut l = Linter {
         snap,
         catalog,
@@ -89,6 +100,7 @@ pub fn lint(snap: &Snapshot, catalog: &Catalog) -> Vec<LintFinding> {
         }
     }
     let mut out = l.out;
+    portal::lint(snap, now, &mut out);
     out.sort_by(|a, b| {
         (&a.place.file, &a.place.pointer, a.code, &a.message).cmp(&(
             &b.place.file,
@@ -118,6 +130,7 @@ fn finding(
         statement: statement.map(|s| s.origin.statement.clone()),
         message,
         suggestion: None,
+        portal: None,
         rule_id: rule,
     }
 }

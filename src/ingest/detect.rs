@@ -41,6 +41,8 @@ pub enum Format {
     /// An application platform's organization members and project memberships (a port
     /// target, issue 10 item 5).
     Platform,
+    /// A developer portal's self-service permission records (issue 11 item 3).
+    Portal,
 }
 
 impl Format {
@@ -56,6 +58,7 @@ impl Format {
         Format::Gcp,
         Format::IdentityCenter,
         Format::Platform,
+        Format::Portal,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -72,6 +75,7 @@ impl Format {
             Format::Gcp => "gcp",
             Format::IdentityCenter => "aws-identity-center",
             Format::Platform => "platform",
+            Format::Portal => "portal",
         }
     }
 
@@ -126,6 +130,10 @@ impl Format {
             Format::Platform => {
                 "an application platform's members and project memberships, YAML (top-level \
                  `platform`, `organization`, `members`, `projects`)"
+            }
+            Format::Portal => {
+                "a developer portal's permission records, JSON (top-level `entities` of \
+                 `provisioned_permissions` with `role_arn`, `policy_arn`, `iam_policy`)"
             }
         }
     }
@@ -292,6 +300,10 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         })
     } else if super::resource_policies::recognizes(keys, text) {
         Kind::Iam(Format::ResourcePolicies)
+    } else if has("entities")
+        && (mentions(super::portal::BLUEPRINT) || mentions("\"role_arn\""))
+    {
+        Kind::Iam(Format::Portal)
     } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
         // a policy document, or `aws organizations describe-policy` output
         Kind::Other(Other::Scp)
@@ -565,6 +577,7 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         &["tier", "tags"],
     ),
     ("memberships (memberships)", &["memberships"], &[]),
+    ("a portal's permission records (portal)", &["entities"], &["ok"]),
     (
         "`aws organizations` output (aws-organizations)",
         ORG_KEYS,

@@ -124,6 +124,9 @@ pub struct Snapshot {
     /// target, issue 10 item 5): its principals are the platform's members.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform: Option<super::PlatformSide>,
+    /// Self-service permission records of a developer portal (issue 11 item 3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub portal: Vec<super::PortalRecord>,
 }
 
 /// A group's other name, and the input that gave it.

@@ -52,10 +52,31 @@ pub enum Rule {
     DanglingPrincipal,
     /// An identity policy naming an IAM user, role or group the inputs do not have.
     DanglingResource,
+    // portal records (issue 11 item 3; src/eval/lint/portal.rs)
+    /// A record's role is assumable by more than its requester.
+    PortalTrustNotRequester,
+    /// A record without an expiry.
+    PortalNoExpiry,
+    /// A record past its expiry, still present.
+    PortalExpired,
+    /// A record requesting or granting what its request does not say.
+    PortalOffRequest,
+    /// A record whose role the account dump does not have.
+    PortalRoleMissing,
+    /// A record whose policy the account dump does not have.
+    PortalPolicyMissing,
+    /// A record whose policy differs from the dump's (or is not attached there).
+    PortalPolicyDrift,
+    /// A record whose role's trust differs from the dump's.
+    PortalTrustDrift,
+    /// A portal-named role or policy of the dump that no record accounts for.
+    PortalUnrecorded,
+    /// A principal of the dump that can create any role with any policy.
+    PortalProvisioner,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 10] = [
+    pub const ALL: [Rule; 20] = [
         Rule::ActionResourceMismatch,
         Rule::DeadResource,
         Rule::UnknownAction,
@@ -66,6 +87,16 @@ impl Rule {
         Rule::AccountWideTrust,
         Rule::DanglingPrincipal,
         Rule::DanglingResource,
+        Rule::PortalTrustNotRequester,
+        Rule::PortalNoExpiry,
+        Rule::PortalExpired,
+        Rule::PortalOffRequest,
+        Rule::PortalRoleMissing,
+        Rule::PortalPolicyMissing,
+        Rule::PortalPolicyDrift,
+        Rule::PortalTrustDrift,
+        Rule::PortalUnrecorded,
+        Rule::PortalProvisioner,
     ];
 
     pub fn code(self) -> &'static str {
@@ -80,6 +111,16 @@ impl Rule {
             Rule::AccountWideTrust => "L008",
             Rule::DanglingPrincipal => "L009",
             Rule::DanglingResource => "L010",
+            Rule::PortalTrustNotRequester => "L011",
+            Rule::PortalNoExpiry => "L012",
+            Rule::PortalExpired => "L013",
+            Rule::PortalOffRequest => "L014",
+            Rule::PortalRoleMissing => "L015",
+            Rule::PortalPolicyMissing => "L016",
+            Rule::PortalPolicyDrift => "L017",
+            Rule::PortalTrustDrift => "L018",
+            Rule::PortalUnrecorded => "L019",
+            Rule::PortalProvisioner => "L020",
         }
     }
 
@@ -96,6 +137,16 @@ impl Rule {
             Rule::AccountWideTrust => "account-wide-trust",
             Rule::DanglingPrincipal => "dangling-principal",
             Rule::DanglingResource => "dangling-resource",
+            Rule::PortalTrustNotRequester => "portal-trust-not-requester",
+            Rule::PortalNoExpiry => "portal-no-expiry",
+            Rule::PortalExpired => "portal-expired",
+            Rule::PortalOffRequest => "portal-off-request",
+            Rule::PortalRoleMissing => "portal-role-missing",
+            Rule::PortalPolicyMissing => "portal-policy-missing",
+            Rule::PortalPolicyDrift => "portal-policy-drift",
+            Rule::PortalTrustDrift => "portal-trust-drift",
+            Rule::PortalUnrecorded => "portal-unrecorded",
+            Rule::PortalProvisioner => "portal-provisioner",
         }
     }
 
@@ -103,7 +154,18 @@ impl Rule {
     /// (`"Principal": "*"` makes L008 an error).
     pub fn severity(self) -> Severity {
         match self {
-            Rule::ActionResourceMismatch | Rule::LimitAllowsNothing => Severity::Error,
+            Rule::ActionResourceMismatch
+            | Rule::LimitAllowsNothing
+            | Rule::PortalExpired
+            | Rule::PortalRoleMissing
+            | Rule::PortalPolicyMissing => Severity::Error,
+            Rule::PortalTrustNotRequester
+            | Rule::PortalNoExpiry
+            | Rule::PortalOffRequest
+            | Rule::PortalPolicyDrift
+            | Rule::PortalTrustDrift
+            | Rule::PortalUnrecorded
+            | Rule::PortalProvisioner => Severity::Warning,
             Rule::DeadResource
             | Rule::UnknownAction
             | Rule::ShadowedByDeny
@@ -148,6 +210,30 @@ impl Rule {
             Rule::DanglingResource => {
                 "an identity policy names an IAM user, role or group the inputs do not have"
             }
+            Rule::PortalTrustNotRequester => {
+                "a portal record's role can be assumed by more principals than its requester"
+            }
+            Rule::PortalNoExpiry => "a portal record has no expiry: the temporary grant is permanent",
+            Rule::PortalExpired => {
+                "a portal record is past its expiry and still present (in the export, or its role in the dump)"
+            }
+            Rule::PortalOffRequest => {
+                "a portal record requests an action of another service than its resource, or its policy grants an action it did not request"
+            }
+            Rule::PortalRoleMissing => "a portal record's role is not in the account dump",
+            Rule::PortalPolicyMissing => "a portal record's policy is not in the account dump",
+            Rule::PortalPolicyDrift => {
+                "a portal record's policy differs from the account dump's, or is not attached to its role there"
+            }
+            Rule::PortalTrustDrift => {
+                "a portal record's role trusts other principals in the account dump than the record says"
+            }
+            Rule::PortalUnrecorded => {
+                "a role or policy named as the portal names its grants, that no portal record accounts for"
+            }
+            Rule::PortalProvisioner => {
+                "a principal can create any role and attach any policy to it: grants outside the portal's records"
+            }
         }
     }
 
@@ -183,6 +269,36 @@ impl Rule {
             }
             Rule::DanglingResource => {
                 "remove the resource, or name the user, role or group that exists"
+            }
+            Rule::PortalTrustNotRequester => {
+                "trust the requester only: name their role or user, or add a condition on `aws:PrincipalArn` or `aws:PrincipalTag` naming them"
+            }
+            Rule::PortalNoExpiry => {
+                "set `expiry_time` on the record and let the portal's timer revoke it"
+            }
+            Rule::PortalExpired => {
+                "run the revocation (delete the role and policy), then the record; check why the timer did not"
+            }
+            Rule::PortalOffRequest => {
+                "restrict the workflow to actions of the resource's service and to the requested actions, not only the request form"
+            }
+            Rule::PortalRoleMissing => {
+                "re-run the request or delete the stale record; find out who deleted the role"
+            }
+            Rule::PortalPolicyMissing => {
+                "re-run the request or delete the stale record; find out who deleted the policy"
+            }
+            Rule::PortalPolicyDrift => {
+                "restore the recorded document (or record the change through the portal) and attach the policy to the role"
+            }
+            Rule::PortalTrustDrift => {
+                "restore the recorded trust, or record the change through the portal"
+            }
+            Rule::PortalUnrecorded => {
+                "delete the role or policy (a failed revocation), or record it in the portal"
+            }
+            Rule::PortalProvisioner => {
+                "scope the provisioning identity to `role/Permission-*` and `policy/Permission-*`, give created roles a permissions boundary (`iam:PermissionsBoundary` condition), and keep its keys out of reach"
             }
         }
     }
