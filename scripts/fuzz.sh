@@ -169,6 +169,7 @@ make_seeds() {
     seed gcp fixtures/gcp/before/*.json fixtures/gcp/before/manifest.yaml fixtures/gcp/after/assets.ndjson $m/gcp-*
     printf 'aws:SourceIp: 10.0.0.1\naws:PrincipalTag/team: [a, b]\n' | seed_bytes context yaml
     seed map fixtures/aws/migration/map.yaml fixtures/provisioner/migration/map.yaml
+    seed portal fixtures/portal/*.json fixtures/portal/malformed/*.json ../shared/corpus/seed-systems/port/provisioned_permissions.entities.example.json
     seed port fixtures/ports/*/port.yaml fixtures/ports/aws-to-platform/platform.yaml $m/port-*.yaml $m/platform-*.yaml
     seed waivers fixtures/aws/migration/waivers.yaml
     seed detect fixtures/aws/company/account.json fixtures/aws/cli/complete/*.json \

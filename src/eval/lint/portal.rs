@@ -99,6 +99,16 @@ fn annotate(snap: &Snapshot, out: &mut [LintFinding]) {
             f.place.pointer = Some(role.to_owned());
             f.message.push_str(" (the trust the portal's workflow writes; the record carries none)");
         }
+        // a document given as a JSON string is placed at the string
+        if let Some(doc) = snap
+            .policy(r.policy)
+            .and_then(|p| p.document.statements.first())
+            .and_then(|s| s.origin.pointer.as_deref())
+            .filter(|d| !d.contains("/Statement"))
+            && pointer.starts_with(&format!("{doc}/"))
+        {
+            f.place.pointer = Some(doc.to_owned());
+        }
         f.message.push_str(&format!(" — portal record `{}`", r.identifier));
         if let Some(q) = &r.requester {
             f.message.push_str(&format!(", requested by `{q}`"));
