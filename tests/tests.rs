@@ -25,6 +25,7 @@ mod lint;
 mod malformed;
 mod oracle;
 mod organizations;
+mod portal;
 mod ports;
 mod provisioner;
 mod readme;
