@@ -69,10 +69,22 @@ fn the_corpus_example_gives_every_expected_finding() {
     // dead grants: ec2:StopInstances on instance/i-…/*; s3:ListBucket and
     // s3:DeleteBucket on bucket/* (s3:GetObject, index 1, works)
     let stmt = "/properties/iam_policy/Statement/0/Action";
-    assert!(has(&f, "L001", file, &format!("/entities/1{stmt}")), "{f:?}");
-    assert!(has(&f, "L001", file, &format!("/entities/2{stmt}/0")), "{f:?}");
-    assert!(has(&f, "L001", file, &format!("/entities/2{stmt}/2")), "{f:?}");
-    assert!(!has(&f, "L001", file, &format!("/entities/2{stmt}/1")), "{f:?}");
+    assert!(
+        has(&f, "L001", file, &format!("/entities/1{stmt}")),
+        "{f:?}"
+    );
+    assert!(
+        has(&f, "L001", file, &format!("/entities/2{stmt}/0")),
+        "{f:?}"
+    );
+    assert!(
+        has(&f, "L001", file, &format!("/entities/2{stmt}/2")),
+        "{f:?}"
+    );
+    assert!(
+        !has(&f, "L001", file, &format!("/entities/2{stmt}/1")),
+        "{f:?}"
+    );
     for i in 0..3 {
         let role = format!("/entities/{i}/properties/role_arn");
         // account-root trust with no condition, not bound to the requester
@@ -100,7 +112,14 @@ fn the_corpus_example_gives_every_expected_finding() {
 #[test]
 fn expiry_is_judged_at_now() {
     let out = iamdiff()
-        .args(["lint", EXAMPLE, "--format", "json", "--now", "2026-11-20T00:00:00Z"])
+        .args([
+            "lint",
+            EXAMPLE,
+            "--format",
+            "json",
+            "--now",
+            "2026-11-20T00:00:00Z",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -126,26 +145,68 @@ fn records_against_a_dump_report_missing_drifted_and_unrecorded() {
     let r = "records.json";
     let d = "dump.json";
     // 9876543377: role and policy gone from the dump
-    assert!(has(&f, "L015", r, "/entities/2/properties/role_arn"), "{f:?}");
-    assert!(has(&f, "L016", r, "/entities/2/properties/policy_arn"), "{f:?}");
+    assert!(
+        has(&f, "L015", r, "/entities/2/properties/role_arn"),
+        "{f:?}"
+    );
+    assert!(
+        has(&f, "L016", r, "/entities/2/properties/policy_arn"),
+        "{f:?}"
+    );
     // 9876543210: its policy edited in AWS
-    assert!(has(&f, "L017", r, "/entities/0/properties/iam_policy"), "{f:?}");
+    assert!(
+        has(&f, "L017", r, "/entities/0/properties/iam_policy"),
+        "{f:?}"
+    );
     // 9876543400: policy present but not attached
-    assert!(has(&f, "L017", r, "/entities/3/properties/policy_arn"), "{f:?}");
+    assert!(
+        has(&f, "L017", r, "/entities/3/properties/policy_arn"),
+        "{f:?}"
+    );
     // 9876543299: trust widened to another account, and expired with its role still there
-    assert!(has(&f, "L018", r, "/entities/1/properties/role_arn"), "{f:?}");
-    assert!(has(&f, "L013", r, "/entities/1/properties/expiry_time"), "{f:?}");
+    assert!(
+        has(&f, "L018", r, "/entities/1/properties/role_arn"),
+        "{f:?}"
+    );
+    assert!(
+        has(&f, "L013", r, "/entities/1/properties/expiry_time"),
+        "{f:?}"
+    );
     // a portal-named role and policy no record accounts for
-    assert!(has(&f, "L019", d, "/RoleDetailList/3/AssumeRolePolicyDocument"), "{f:?}");
-    assert!(has(&f, "L019", d, "/Policies/3/PolicyVersionList/0/Document"), "{f:?}");
+    assert!(
+        has(&f, "L019", d, "/RoleDetailList/3/AssumeRolePolicyDocument"),
+        "{f:?}"
+    );
+    assert!(
+        has(&f, "L019", d, "/Policies/3/PolicyVersionList/0/Document"),
+        "{f:?}"
+    );
     // the management user of the guide: any role with any policy, and no CreatePolicy
-    assert!(has(&f, "L020", d, "/UserDetailList/0/UserPolicyList/0/PolicyDocument/Statement/0"), "{f:?}");
+    assert!(
+        has(
+            &f,
+            "L020",
+            d,
+            "/UserDetailList/0/UserPolicyList/0/PolicyDocument/Statement/0"
+        ),
+        "{f:?}"
+    );
     // an action of another service than the requested resource's
-    assert!(has(&f, "L014", r, "/entities/3/relations/permissions/1"), "{f:?}");
+    assert!(
+        has(&f, "L014", r, "/entities/3/relations/permissions/1"),
+        "{f:?}"
+    );
     // a document given as a JSON string is placed at the string
-    assert!(has(&f, "L001", r, "/entities/3/properties/iam_policy"), "{f:?}");
+    assert!(
+        has(&f, "L001", r, "/entities/3/properties/iam_policy"),
+        "{f:?}"
+    );
     // records whose role the dump has are not drift
-    assert!(!f.iter().any(|(c, _, p, _)| (c == "L015" || c == "L016") && !p.starts_with("/entities/2/")), "{f:?}");
+    assert!(
+        !f.iter()
+            .any(|(c, _, p, _)| (c == "L015" || c == "L016") && !p.starts_with("/entities/2/")),
+        "{f:?}"
+    );
 }
 
 // issue 11 item 3: the drift findings in every lint format
@@ -155,7 +216,10 @@ fn drift_findings_in_every_format() {
     let (_, table) = lint(&args, "table");
     assert!(table.contains("L015 portal-role-missing"), "{table}");
     let (_, md) = lint(&args, "md");
-    assert!(md.contains("L017") && md.contains("portal-policy-drift"), "{md}");
+    assert!(
+        md.contains("L017") && md.contains("portal-policy-drift"),
+        "{md}"
+    );
     let (_, sarif) = lint(&args, "sarif");
     let s: Value = serde_json::from_str(&sarif).unwrap();
     let results = s["runs"][0]["results"].as_array().unwrap();
@@ -168,7 +232,10 @@ fn drift_findings_in_every_format() {
 #[test]
 fn clean_records_and_dump_give_no_finding() {
     for args in [
-        vec!["fixtures/portal/clean-records.json", "fixtures/portal/clean-dump.json"],
+        vec![
+            "fixtures/portal/clean-records.json",
+            "fixtures/portal/clean-dump.json",
+        ],
         vec!["fixtures/portal/clean-records.json"],
     ] {
         let (code, f, _) = findings(&[args.as_slice(), &["--fail-on", "note"]].concat());
@@ -180,17 +247,40 @@ fn clean_records_and_dump_give_no_finding() {
 #[test]
 fn records_are_a_source_for_effective_and_diff() {
     let out = iamdiff()
-        .args(["effective", "fixtures/portal/clean-records.json", "--format", "json"])
+        .args([
+            "effective",
+            "fixtures/portal/clean-records.json",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Permission-9876549000") && text.contains("\"service\":\"s3\""), "{text}");
+    assert!(
+        text.contains("Permission-9876549000") && text.contains("\"service\":\"s3\""),
+        "{text}"
+    );
     let out = iamdiff()
-        .args(["diff", "--before", EXAMPLE, "--after", "fixtures/portal/clean-records.json"])
+        .args([
+            "diff",
+            "--before",
+            EXAMPLE,
+            "--after",
+            "fixtures/portal/clean-records.json",
+        ])
         .output()
         .unwrap();
-    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Permission-9876543210"));
 }
 
@@ -201,7 +291,10 @@ fn malformed_exports_exit_2_with_their_place() {
         ("no-identifier.json", ":4:5 (at /entities/0)"),
         ("bad-role-arn.json", "(at /entities/0/properties/role_arn)"),
         ("bad-expiry.json", "(at /entities/0/properties/expiry_time)"),
-        ("bad-policy.json", "(at /entities/0/properties/iam_policy/Statement/0/Effect)"),
+        (
+            "bad-policy.json",
+            "(at /entities/0/properties/iam_policy/Statement/0/Effect)",
+        ),
         ("no-policy.json", "(at /entities/0/properties/iam_policy)"),
         ("truncated.json", "truncated.json:16:32"),
     ];

@@ -300,9 +300,7 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         })
     } else if super::resource_policies::recognizes(keys, text) {
         Kind::Iam(Format::ResourcePolicies)
-    } else if has("entities")
-        && (mentions(super::portal::BLUEPRINT) || mentions("\"role_arn\""))
-    {
+    } else if has("entities") && (mentions(super::portal::BLUEPRINT) || mentions("\"role_arn\"")) {
         Kind::Iam(Format::Portal)
     } else if has("Statement") || (has("Policy") && mentions("PolicySummary")) {
         // a policy document, or `aws organizations describe-policy` output
@@ -577,7 +575,11 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         &["tier", "tags"],
     ),
     ("memberships (memberships)", &["memberships"], &[]),
-    ("a portal's permission records (portal)", &["entities"], &["ok"]),
+    (
+        "a portal's permission records (portal)",
+        &["entities"],
+        &["ok"],
+    ),
     (
         "`aws organizations` output (aws-organizations)",
         ORG_KEYS,

@@ -23,8 +23,8 @@ use super::err::json_message;
 use super::policy_doc::{DocRole, DocSite, OriginBase, attach, parse_raw};
 use super::source::{Text, offset_in};
 use crate::model::{
-    Origin, Place, Policy, PolicyKind, PolicyRef, PortalRecord, Principal, PrincipalKind,
-    Snapshot, parse_rfc3339,
+    Origin, Place, Policy, PolicyKind, PolicyRef, PortalRecord, Principal, PrincipalKind, Snapshot,
+    parse_rfc3339,
 };
 
 /// The blueprint whose entities are permission records.
@@ -88,10 +88,11 @@ pub(crate) fn load(name: &Arc<str>, bytes: &[u8], snap: &mut Snapshot) -> Result
         .with_help(SHAPE)
     })?;
     let Some(entities) = raw.entities else {
-        return Err(
-            IngestError::new(err_place(&text, ""), "expected `entities`, a list of records")
-                .with_help(SHAPE),
-        );
+        return Err(IngestError::new(
+            err_place(&text, ""),
+            "expected `entities`, a list of records",
+        )
+        .with_help(SHAPE));
     };
     if !snap.sources.contains(name) {
         snap.sources.push(name.clone());
@@ -202,7 +203,9 @@ fn record(
                 return Err(missing(
                     text,
                     expiry_ptr,
-                    &format!("record `{identifier}`'s `expiry_time` to be a string or null, found `{raw}`"),
+                    &format!(
+                        "record `{identifier}`'s `expiry_time` to be a string or null, found `{raw}`"
+                    ),
                 ));
             }
         },
@@ -231,13 +234,15 @@ fn record(
             &format!("record `{identifier}`'s `iam_policy`, the policy document it provisioned"),
         ));
     };
-    let policy_doc = document(text, doc, &doc_ptr, DocRole::Identity, |pointer| OriginBase {
-        file: file.clone(),
-        policy: Arc::from(policy_name),
-        policy_arn: Some(Arc::from(policy_arn.as_str())),
-        version: None,
-        kind: PolicyKind::CustomerManaged,
-        pointer,
+    let policy_doc = document(text, doc, &doc_ptr, DocRole::Identity, |pointer| {
+        OriginBase {
+            file: file.clone(),
+            policy: Arc::from(policy_name),
+            policy_arn: Some(Arc::from(policy_arn.as_str())),
+            version: None,
+            kind: PolicyKind::CustomerManaged,
+            pointer,
+        }
     })?;
     // the trust policy: the record's, or the workflow's
     let trust_name: Arc<str> = Arc::from(format!("{role_name} trust policy"));
@@ -259,9 +264,8 @@ fn record(
             let json = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
             );
-            let parsed = parse_raw(&json, DocRole::Trust).map_err(|e| {
-                IngestError::new(place(text, &role_ptr), e.message)
-            })?;
+            let parsed = parse_raw(&json, DocRole::Trust)
+                .map_err(|e| IngestError::new(place(text, &role_ptr), e.message))?;
             let mut d = attach(&parsed, &trust_base(None));
             for s in &mut d.statements {
                 let mut o: Origin = (*s.origin).clone();
@@ -412,12 +416,36 @@ mod tests {
     #[test]
     fn malformed_records_are_placed_errors() {
         let cases = [
-            (ONE.replace(r#""identifier": "Permission-1", "#, ""), "/entities/0", "identifier"),
-            (ONE.replace("role/Permission-1", "user/x"), "/entities/0/properties/role_arn", "role ARN"),
-            (ONE.replace("111122223333:policy", "444455556666:policy"), "/entities/0/properties/policy_arn", "own account"),
-            (ONE.replace(r#""expiry_time": null"#, r#""expiry_time": "soon""#), "/entities/0/properties/expiry_time", "RFC 3339"),
-            (ONE.replace(r#"\"Effect\":\"Allow\","#, ""), "/entities/0/properties/iam_policy", "Effect"),
-            (ONE.replace(r#""requester": "dana@example.com""#, r#""requester": 7"#), "/entities/0/properties/requester", "invalid portal export"),
+            (
+                ONE.replace(r#""identifier": "Permission-1", "#, ""),
+                "/entities/0",
+                "identifier",
+            ),
+            (
+                ONE.replace("role/Permission-1", "user/x"),
+                "/entities/0/properties/role_arn",
+                "role ARN",
+            ),
+            (
+                ONE.replace("111122223333:policy", "444455556666:policy"),
+                "/entities/0/properties/policy_arn",
+                "own account",
+            ),
+            (
+                ONE.replace(r#""expiry_time": null"#, r#""expiry_time": "soon""#),
+                "/entities/0/properties/expiry_time",
+                "RFC 3339",
+            ),
+            (
+                ONE.replace(r#"\"Effect\":\"Allow\","#, ""),
+                "/entities/0/properties/iam_policy",
+                "Effect",
+            ),
+            (
+                ONE.replace(r#""requester": "dana@example.com""#, r#""requester": 7"#),
+                "/entities/0/properties/requester",
+                "invalid portal export",
+            ),
             (r#"{"ok": true}"#.to_owned(), "", "expected `entities`"),
         ];
         for (json, pointer, says) in cases {

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn rfc3339_times_and_not() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-21T09:00:00.000Z"), Some(1_795_251_600));
+        assert_eq!(
+            parse_rfc3339("2026-11-21T09:00:00.000Z"),
+            Some(1_795_251_600)
+        );
         assert_eq!(
             parse_rfc3339("2026-11-21T10:00:00+01:00"),
             parse_rfc3339("2026-11-21T09:00:00Z")

@@ -49,7 +49,8 @@ pub(super) fn lint(snap: &Snapshot, now: Option<i64>, out: &mut Vec<LintFinding>
                 let where_ = if dumps.has(&r.account) {
                     match dump_role(snap, r) {
                         Some(_) => "its role is still in the account dump".to_owned(),
-                        None => "its role is gone from the account dump, but the record remains".to_owned(),
+                        None => "its role is gone from the account dump, but the record remains"
+                            .to_owned(),
                     }
                 } else {
                     "the record and its role are still present".to_owned()
@@ -97,7 +98,8 @@ fn annotate(snap: &Snapshot, out: &mut [LintFinding]) {
             && pointer.starts_with(&format!("{role}/"))
         {
             f.place.pointer = Some(role.to_owned());
-            f.message.push_str(" (the trust the portal's workflow writes; the record carries none)");
+            f.message
+                .push_str(" (the trust the portal's workflow writes; the record carries none)");
         }
         // a document given as a JSON string is placed at the string
         if let Some(doc) = snap
@@ -109,7 +111,8 @@ fn annotate(snap: &Snapshot, out: &mut [LintFinding]) {
         {
             f.place.pointer = Some(doc.to_owned());
         }
-        f.message.push_str(&format!(" — portal record `{}`", r.identifier));
+        f.message
+            .push_str(&format!(" — portal record `{}`", r.identifier));
         if let Some(q) = &r.requester {
             f.message.push_str(&format!(", requested by `{q}`"));
         }
@@ -121,7 +124,11 @@ fn annotate(snap: &Snapshot, out: &mut [LintFinding]) {
 
 /// Whether an allow statement of a record's trust admits only its requester: a condition
 /// value or every principal value names the requester (the e-mail or its local part).
-fn bound_to(requester: &str, principal: Option<&PrincipalClause>, cond: &[ConditionClause]) -> bool {
+fn bound_to(
+    requester: &str,
+    principal: Option<&PrincipalClause>,
+    cond: &[ConditionClause],
+) -> bool {
     let q = requester.to_ascii_lowercase();
     let local = q.split('@').next().unwrap_or(&q).to_owned();
     let names = |v: &str| {
@@ -133,15 +140,25 @@ fn bound_to(requester: &str, principal: Option<&PrincipalClause>, cond: &[Condit
     }
     match principal {
         Some(PrincipalClause::Principal(pairs)) => {
-            !pairs.is_empty() && pairs.iter().all(|(_, v)| v != "*" && !v.ends_with(":root") && names(v))
+            !pairs.is_empty()
+                && pairs
+                    .iter()
+                    .all(|(_, v)| v != "*" && !v.ends_with(":root") && names(v))
         }
         _ => false,
     }
 }
 
 fn trust(snap: &Snapshot, r: &PortalRecord, who: &str, push: &mut dyn FnMut(Rule, &Place, String)) {
-    let Some(t) = snap.policy(r.trust) else { return };
-    for s in t.document.statements.iter().filter(|s| s.effect == Effect::Allow) {
+    let Some(t) = snap.policy(r.trust) else {
+        return;
+    };
+    for s in t
+        .document
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
         let bound = r
             .requester
             .as_deref()
@@ -195,7 +212,9 @@ fn off_request(
     // requested actions of another service than the target resource's
     if let Some(svc) = r.resource.as_deref().and_then(arn_service) {
         for (i, a) in r.permissions.iter().enumerate() {
-            let Some((asvc, _)) = a.split_once(':') else { continue };
+            let Some((asvc, _)) = a.split_once(':') else {
+                continue;
+            };
             if !asvc.eq_ignore_ascii_case(svc) {
                 let mut p = r.permissions_place.clone();
                 p.pointer = p.pointer.map(|x| format!("{x}/{i}"));
@@ -212,11 +231,18 @@ fn off_request(
         }
     }
     // granted actions the record does not list as requested
-    let Some(pol) = snap.policy(r.policy) else { return };
+    let Some(pol) = snap.policy(r.policy) else {
+        return;
+    };
     if r.permissions.is_empty() {
         return;
     }
-    for s in pol.document.statements.iter().filter(|s| s.effect == Effect::Allow) {
+    for s in pol
+        .document
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
         let ActionClause::Action(actions) = &s.action else {
             continue;
         };
@@ -238,7 +264,11 @@ fn off_request(
                 format!(
                     "the policy of record `{}`{who} grants `{a}`, which its `permissions` ({}) do not list",
                     r.identifier,
-                    r.permissions.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                    r.permissions
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -272,14 +302,18 @@ impl Dumps {
 
 fn made_by_record(snap: &Snapshot, p: &Principal) -> bool {
     p.kind == PrincipalKind::Role
-        && p.trust.is_some_and(|t| snap.portal.iter().any(|r| !r.dumped && r.trust == t))
+        && p.trust
+            .is_some_and(|t| snap.portal.iter().any(|r| !r.dumped && r.trust == t))
 }
 
 fn dump_role<'s>(snap: &'s Snapshot, r: &PortalRecord) -> Option<&'s Principal> {
     snap.principals.iter().find(|p| {
         p.kind == PrincipalKind::Role
             && !made_by_record(snap, p)
-            && (p.arn.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&r.role_arn))
+            && (p
+                .arn
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&r.role_arn))
                 || (p.account.as_deref() == Some(r.account.as_str())
                     && p.name.eq_ignore_ascii_case(&r.role_name)))
     })
@@ -291,7 +325,9 @@ fn dump_policy<'s>(snap: &'s Snapshot, r: &PortalRecord) -> Option<(PolicyId, &'
         let id = PolicyId(u32::try_from(i).unwrap_or(u32::MAX));
         (p.kind == PolicyKind::CustomerManaged
             && !record_policies.contains(&id)
-            && p.arn.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&r.policy_arn)))
+            && p.arn
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&r.policy_arn)))
         .then_some((id, p))
     })
 }
@@ -306,7 +342,13 @@ fn normalized(p: &Policy) -> Vec<String> {
             let sorted = |items: &[String], lower: bool| {
                 let mut x: Vec<String> = items
                     .iter()
-                    .map(|i| if lower { i.to_ascii_lowercase() } else { i.clone() })
+                    .map(|i| {
+                        if lower {
+                            i.to_ascii_lowercase()
+                        } else {
+                            i.clone()
+                        }
+                    })
                     .collect();
                 x.sort();
                 x.dedup();
@@ -349,10 +391,14 @@ fn normalized(p: &Policy) -> Vec<String> {
 fn doc_place(p: &Policy) -> Option<Place> {
     let s = p.document.statements.first()?;
     let mut place = Place::file(s.origin.file.clone());
-    place.pointer = s.origin.pointer.as_deref().map(|x| match x.rfind("/Statement") {
-        Some(i) => x.get(..i).unwrap_or(x).to_owned(),
-        None => x.to_owned(),
-    });
+    place.pointer = s
+        .origin
+        .pointer
+        .as_deref()
+        .map(|x| match x.rfind("/Statement") {
+            Some(i) => x.get(..i).unwrap_or(x).to_owned(),
+            None => x.to_owned(),
+        });
     Some(place)
 }
 
@@ -363,7 +409,10 @@ fn drift(
     who: &str,
     push: &mut dyn FnMut(Rule, &Place, String),
 ) {
-    let expired = r.expiry.as_ref().is_some_and(|(_, at)| now.is_some_and(|n| *at <= n));
+    let expired = r
+        .expiry
+        .as_ref()
+        .is_some_and(|(_, at)| now.is_some_and(|n| *at <= n));
     let role = dump_role(snap, r);
     let policy = dump_policy(snap, r);
     match role {
@@ -377,11 +426,16 @@ fn drift(
         ),
         None => {}
         Some(role) => {
-            let (Some(mine), Some(theirs)) = (snap.policy(r.trust), role.trust.and_then(|t| snap.policy(t))) else {
+            let (Some(mine), Some(theirs)) = (
+                snap.policy(r.trust),
+                role.trust.and_then(|t| snap.policy(t)),
+            ) else {
                 return;
             };
             if normalized(mine) != normalized(theirs) {
-                let at = doc_place(theirs).map(|p| format!(" ({p})")).unwrap_or_default();
+                let at = doc_place(theirs)
+                    .map(|p| format!(" ({p})"))
+                    .unwrap_or_default();
                 push(
                     Rule::PortalTrustDrift,
                     &r.role_place,
@@ -404,16 +458,22 @@ fn drift(
         ),
         None => {}
         Some((id, theirs)) => {
-            let at = doc_place(theirs).map(|p| format!(" ({p})")).unwrap_or_default();
+            let at = doc_place(theirs)
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
             if let Some(mine) = snap.policy(r.policy)
                 && normalized(mine) != normalized(theirs)
             {
                 let mut place = r.policy_place.clone();
                 if let Some(d) = mine.document.statements.first() {
-                    place.pointer = d.origin.pointer.as_deref().map(|x| match x.rfind("/Statement") {
-                        Some(i) => x.get(..i).unwrap_or(x).to_owned(),
-                        None => x.to_owned(),
-                    });
+                    place.pointer =
+                        d.origin
+                            .pointer
+                            .as_deref()
+                            .map(|x| match x.rfind("/Statement") {
+                                Some(i) => x.get(..i).unwrap_or(x).to_owned(),
+                                None => x.to_owned(),
+                            });
                 }
                 push(
                     Rule::PortalPolicyDrift,
@@ -427,9 +487,9 @@ fn drift(
             if let Some(role) = role {
                 let attached = role.policies.iter().any(|p| match p {
                     PolicyRef::Resolved(x) => *x == id,
-                    PolicyRef::Unresolved { arn, .. } => {
-                        arn.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&r.policy_arn))
-                    }
+                    PolicyRef::Unresolved { arn, .. } => arn
+                        .as_deref()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(&r.policy_arn)),
                 });
                 if !attached {
                     push(
@@ -462,7 +522,11 @@ fn unrecorded(snap: &Snapshot, dumps: &Dumps, out: &mut Vec<LintFinding>) {
             continue;
         }
         let arn = p.arn.clone().unwrap_or_else(|| p.name.clone());
-        if snap.portal.iter().any(|r| r.role_arn.eq_ignore_ascii_case(&arn)) {
+        if snap
+            .portal
+            .iter()
+            .any(|r| r.role_arn.eq_ignore_ascii_case(&arn))
+        {
             continue;
         }
         let Some(place) = p.trust.and_then(|t| snap.policy(t)).and_then(doc_place) else {
@@ -481,12 +545,18 @@ fn unrecorded(snap: &Snapshot, dumps: &Dumps, out: &mut Vec<LintFinding>) {
     let record_policies: Vec<PolicyId> = snap.portal.iter().map(|x| x.policy).collect();
     for (i, p) in snap.policies.iter().enumerate() {
         let id = PolicyId(u32::try_from(i).unwrap_or(u32::MAX));
-        if p.kind != PolicyKind::CustomerManaged || !portal_named(&p.name) || record_policies.contains(&id) {
+        if p.kind != PolicyKind::CustomerManaged
+            || !portal_named(&p.name)
+            || record_policies.contains(&id)
+        {
             continue;
         }
         let arn = p.arn.as_deref().unwrap_or(&p.name);
         if !crate::model::arn_account(arn).is_some_and(|a| dumps.has(a))
-            || snap.portal.iter().any(|r| r.policy_arn.eq_ignore_ascii_case(arn))
+            || snap
+                .portal
+                .iter()
+                .any(|r| r.policy_arn.eq_ignore_ascii_case(arn))
         {
             continue;
         }
@@ -526,7 +596,9 @@ fn provisioners(snap: &Snapshot, dumps: &Dumps, out: &mut Vec<LintFinding>) {
         let mut creates_policies = false;
         for r in refs {
             let PolicyRef::Resolved(id) = r else { continue };
-            let Some(pol) = snap.policy(*id) else { continue };
+            let Some(pol) = snap.policy(*id) else {
+                continue;
+            };
             for s in &pol.document.statements {
                 let (Effect::Allow, ActionClause::Action(actions), ResourceClause::Resource(res)) =
                     (s.effect, &s.action, &s.resource)
@@ -549,7 +621,9 @@ fn provisioners(snap: &Snapshot, dumps: &Dumps, out: &mut Vec<LintFinding>) {
         if !wanted.iter().all(|w| grants.iter().any(|(g, _)| g == w)) {
             continue;
         }
-        let Some((_, origin)) = grants.first() else { continue };
+        let Some((_, origin)) = grants.first() else {
+            continue;
+        };
         let mut place = Place::file(origin.file.clone());
         place.pointer = origin.pointer.clone();
         let mut f = finding(

@@ -213,7 +213,9 @@ impl Rule {
             Rule::PortalTrustNotRequester => {
                 "a portal record's role can be assumed by more principals than its requester"
             }
-            Rule::PortalNoExpiry => "a portal record has no expiry: the temporary grant is permanent",
+            Rule::PortalNoExpiry => {
+                "a portal record has no expiry: the temporary grant is permanent"
+            }
             Rule::PortalExpired => {
                 "a portal record is past its expiry and still present (in the export, or its role in the dump)"
             }
