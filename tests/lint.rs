@@ -254,7 +254,7 @@ fn sarif_markdown_and_table_formats() {
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 10);
+    assert_eq!(rules.len(), 20, "L001–L010 and the portal rules L011–L020");
     assert!(
         rules
             .iter()
