@@ -6,6 +6,7 @@
 mod key;
 mod org;
 mod origin;
+mod person;
 mod policy;
 mod principal;
 mod resource;
@@ -17,6 +18,7 @@ pub use org::{
     AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
 };
 pub use origin::{Origin, Place, StatementRef};
+pub use person::{Assignment, AssignmentPrincipal, People, Person, PersonRef, PersonSource};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,

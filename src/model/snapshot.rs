@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Group, GroupId, Organization, Place, Policy, PolicyId, Principal, Resource};
+use super::{
+    Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource,
+};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -108,6 +110,14 @@ pub struct Snapshot {
     /// (`edge-prod-b001-group-data-scientists`), so memberships may use either.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_aliases: Vec<GroupAlias>,
+    /// People of this side (issue 9): Identity Center users, assignments and store
+    /// groups from readers; IAM users become people in eval.
+    #[serde(skip_serializing_if = "no_people")]
+    pub people: People,
+}
+
+fn no_people(p: &People) -> bool {
+    p.people.is_empty() && p.assignments.is_empty() && p.store_groups.is_empty()
 }
 
 /// A group's other name, and the input that gave it.
