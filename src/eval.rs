@@ -4,6 +4,7 @@
 //! `explain` decides one request with the statements behind the decision.
 
 pub mod actions;
+pub mod assume;
 pub mod compile;
 pub mod condition;
 pub mod context;
@@ -11,6 +12,7 @@ pub mod effective;
 pub mod explain;
 pub mod idset;
 pub mod lang;
+pub mod people;
 pub mod layers;
 pub mod principal_ctx;
 pub mod resources;
