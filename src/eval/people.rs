@@ -65,6 +65,10 @@ pub struct PersonAccess {
     pub review: Vec<String>,
     /// Their own access and every role session's, combined.
     pub evaluation: Arc<Evaluation>,
+    /// Each IAM user's own evaluation, in the order of `users`.
+    pub own: Vec<Arc<Evaluation>>,
+    /// Each reached role's evaluation, in the order of `roles`.
+    pub role_evaluations: Vec<Arc<Evaluation>>,
 }
 
 /// The people of a side, with the assumption graph they were computed from.
@@ -441,14 +445,120 @@ pub fn people(
             };
             let mut review = reach.review.clone();
             review.extend(assignment_review.iter().cloned());
+            let own_list = users.iter().map(|&u| eval_of(u)).collect();
+            let role_evaluations = reach.roles.iter().map(|r| eval_of(r.role)).collect();
             PersonAccess {
                 person,
                 users,
                 roles,
                 review,
                 evaluation,
+                own: own_list,
+                role_evaluations,
             }
         })
         .collect();
     PeopleView { graph, people }
+}
+
+/// One role session of a person, decided for one request.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionExplanation {
+    #[serde(flatten)]
+    pub path: RolePath,
+    /// The decision for the session: the role's, made conditional by a conditional path.
+    pub decision: super::explain::Decision,
+    pub explanation: super::explain::Explanation,
+}
+
+/// One request decided for a person: on their own and in each role session they reach.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PersonExplanation {
+    pub person: String,
+    pub source: PersonSource,
+    pub decision: super::explain::Decision,
+    /// The path of the session that decides it (absent when it is the person's own access).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The person's own access (each IAM user they are).
+    pub own: Vec<super::explain::Explanation>,
+    pub sessions: Vec<SessionExplanation>,
+    /// What the paths could not follow.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<String>,
+}
+
+/// Decides `action` on `resource` for a person: the best of their own decision and each
+/// reached role's, as `explain` decides one principal's.
+pub fn explain_person(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    person: &PersonAccess,
+    action: &str,
+    resource: Option<&str>,
+    context: &RequestContext,
+) -> PersonExplanation {
+    use super::explain::{Decision, explain};
+    let rank = |d: Decision| match d {
+        Decision::Allowed => 3,
+        Decision::Conditional => 2,
+        Decision::Denied => 1,
+        Decision::NotAllowed => 0,
+    };
+    let several = several_accounts(snapshot);
+    let mut decision = Decision::NotAllowed;
+    let mut path = None;
+    let own: Vec<_> = person
+        .users
+        .iter()
+        .filter_map(|&u| snapshot.principals.get(u))
+        .map(|p| {
+            let mut e = explain(snapshot, catalog, p, action, resource, context);
+            if several {
+                e.principal = p.key().display_name(true);
+            }
+            e
+        })
+        .collect();
+    for e in &own {
+        if rank(e.decision) > rank(decision) {
+            decision = e.decision;
+        }
+    }
+    let sessions: Vec<SessionExplanation> = person
+        .roles
+        .iter()
+        .filter_map(|rp| {
+            let p = snapshot.principals.get(rp.index)?;
+            let mut e = explain(snapshot, catalog, p, action, resource, context);
+            if several {
+                e.principal = p.key().display_name(true);
+            }
+            let d = if rp.status != "allowed" && e.decision == Decision::Allowed {
+                Decision::Conditional
+            } else {
+                e.decision
+            };
+            Some(SessionExplanation {
+                path: rp.clone(),
+                decision: d,
+                explanation: e,
+            })
+        })
+        .collect();
+    for s in &sessions {
+        if rank(s.decision) > rank(decision) {
+            decision = s.decision;
+            path = Some(s.path.path.clone());
+        }
+    }
+    PersonExplanation {
+        person: person.person.key.clone(),
+        source: person.person.source,
+        decision,
+        path,
+        own,
+        sessions,
+        review: person.review.clone(),
+    }
 }
