@@ -8,6 +8,7 @@ pub mod findings;
 pub mod inputs;
 pub mod mapping;
 pub mod outcome;
+pub mod people;
 pub mod run;
 pub mod waivers;
 

@@ -158,10 +158,22 @@ pub struct DiffArgs {
     /// Read every after source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub after_format: Option<SourceFormat>,
+    /// Which view of the principals to report besides each user and role: `people` adds
+    /// each person (IAM user, Identity Center user) with what they reach through roles;
+    /// `auto` does so when people can assume roles of the inputs
+    #[arg(long, value_enum, default_value_t = DiffView::Auto)]
+    pub view: DiffView,
     #[command(flatten)]
     pub load: LoadArgs,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffView {
+    Auto,
+    People,
+    Principals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]

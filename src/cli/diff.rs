@@ -10,7 +10,7 @@ use crate::eval::{self, EvalOptions};
 use crate::ingest;
 use crate::report::{self, diff::DiffReport};
 
-use super::args::{DiffArgs, DiffFormat, FailOn, MinLevel};
+use super::args::{DiffArgs, DiffFormat, DiffView, FailOn, MinLevel};
 use super::common;
 use super::report_set;
 use super::{CliError, Outcome};
@@ -78,7 +78,17 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     progress.say("evaluating both sides");
     // only principals whose inputs may differ between the sides are evaluated
     let matching = diff::match_principals(&before, &after, &renames);
-    let (wb, wa) = diff::worth_evaluating(&before, &after, &matching);
+    let (mut wb, mut wa) = diff::worth_evaluating(&before, &after, &matching);
+    // the person view needs every principal's access: a person's other paths decide
+    // what losing one path costs (issue 9)
+    let people_view = match a.view {
+        DiffView::Principals => false,
+        DiffView::People => true,
+        DiffView::Auto => may_assume(&before) || may_assume(&after),
+    };
+    if people_view {
+        wb.iter_mut().chain(wa.iter_mut()).for_each(|w| *w = true);
+    }
     let (eb, ea) = rayon::join(
         || eval::effective::effective_selected(&before, cat, &opts, &wb),
         || eval::effective::effective_selected(&after, cat, &opts, &wa),
@@ -104,6 +114,37 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             today: &today,
         },
     );
+    let mut outcome = outcome;
+    if people_view {
+        let (pb, pa) = rayon::join(
+            || eval::people::people(&before, &eb, cat, &opts.context),
+            || eval::people::people(&after, &ea, cat, &opts.context),
+        );
+        if a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles() {
+            let (people, summary) = diff::people::diff_people(
+                cat,
+                (&before, &pb),
+                (&after, &pa),
+                &matching,
+                &DiffOptions {
+                    renames: &renames,
+                    waivers: &waivers,
+                    fail_on: &fail_on,
+                    min_level: level(a.min_level),
+                    today: &today,
+                },
+            );
+            let failing: usize = people
+                .iter()
+                .flat_map(|p| &p.diff.findings)
+                .filter(|f| f.fails_gate)
+                .count();
+            outcome.gate.failing += failing;
+            outcome.gate.passed = outcome.gate.failing == 0;
+            outcome.summary.people = Some(summary);
+            outcome.people = people;
+        }
+    }
     timer.lap("compare");
     let mut report = DiffReport::new(outcome, cat, &before, &after);
     report.report_url = a.report_url.clone();
@@ -290,4 +331,19 @@ mod tests {
         assert_eq!(civil_from_days(20_416), (2025, 11, 24));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
+}
+
+/// Whether someone of a side may assume a role of it: a role with a trust policy, and
+/// users or Identity Center people to assume it (issue 9).
+fn may_assume(s: &crate::model::Snapshot) -> bool {
+    let roles = s
+        .principals
+        .iter()
+        .any(|p| p.kind == crate::model::PrincipalKind::Role && p.trust.is_some());
+    let people = !s.people.people.is_empty()
+        || s
+            .principals
+            .iter()
+            .any(|p| p.kind == crate::model::PrincipalKind::User);
+    roles && people
 }

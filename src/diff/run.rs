@@ -41,6 +41,8 @@ pub struct Outcome {
     pub waivers: Vec<WaiverStatus>,
     pub gate: Gate,
     pub summary: Summary,
+    /// The person view (issue 9): filled by [`super::people::diff_people`] when asked.
+    pub people: Vec<super::people::PersonDiff>,
 }
 
 /// The default `--fail-on`.
@@ -572,6 +574,7 @@ pub fn diff(
         new: new.len(),
         counts: total,
         by_service: by_service(catalog, &diffs),
+        people: None,
     };
     Outcome {
         principals: diffs,
@@ -579,6 +582,7 @@ pub fn diff(
         waivers,
         gate,
         summary,
+        people: Vec::new(),
     }
 }
 
@@ -609,7 +613,7 @@ fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
 
 /// Marks waived findings (splitting a finding whose actions a waiver covers only in
 /// part) and decides which fail the gate.
-fn apply_waivers(
+pub(crate) fn apply_waivers(
     catalog: &Catalog,
     findings: Vec<Finding>,
     opts: &DiffOptions<'_>,
@@ -683,7 +687,7 @@ fn apply_waivers(
     out
 }
 
-fn counts(findings: &[Finding]) -> Counts {
+pub(crate) fn counts(findings: &[Finding]) -> Counts {
     let mut c = Counts::default();
     for f in findings {
         let n = f.actions.len();

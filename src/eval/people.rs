@@ -415,33 +415,47 @@ pub fn people(
         .par_iter()
         .map(|first| assume::reach(&graph, first, DEPTH_LIMIT, &names))
         .collect();
+    // people who are no IAM user share the combined evaluation of their starting points
+    let shared: Vec<std::sync::OnceLock<Arc<Evaluation>>> =
+        (0..keys.len()).map(|_| std::sync::OnceLock::new()).collect();
     let people: Vec<PersonAccess> = list
         .into_par_iter()
         .zip(starts.par_iter())
         .map(|((person, users), (first, assignment_review))| {
-            let reach = distinct
-                .get(first.as_slice())
-                .and_then(|&k| reaches.get(k))
-                .cloned()
-                .unwrap_or_default();
+            let k = distinct.get(first.as_slice()).copied();
+            let reach = k.and_then(|k| reaches.get(k)).cloned().unwrap_or_default();
             let roles = role_paths(snapshot, &graph, several, &person.key, &reach);
-            let sessions: Vec<Session> = roles
-                .iter()
-                .zip(&reach.roles)
-                .map(|(rp, r)| Session {
-                    evaluation: eval_of(r.role),
-                    via: Via::Role(Arc::from(rp.path.as_str())),
-                    conditions: rp.steps.iter().flat_map(|s| s.conditions.clone()).collect(),
-                    conditional: r.tri != Tri::True,
-                })
-                .collect();
-            let own = users.first().map_or_else(|| nothing.clone(), |&u| eval_of(u));
-            let others: Vec<Arc<Evaluation>> =
-                users.iter().skip(1).map(|&u| eval_of(u)).collect();
-            let evaluation = if sessions.is_empty() && others.is_empty() {
-                own
-            } else {
-                Arc::new(combine(&own, &others, sessions, universe))
+            let build = || {
+                // the session's route names the roles of the path, not the person, so
+                // people with the same paths have equal evaluations
+                let sessions: Vec<Session> = roles
+                    .iter()
+                    .zip(&reach.roles)
+                    .map(|(rp, r)| Session {
+                        evaluation: eval_of(r.role),
+                        via: Via::Role(Arc::from(
+                            rp.steps
+                                .iter()
+                                .map(|s| s.role.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" → "),
+                        )),
+                        conditions: rp.steps.iter().flat_map(|s| s.conditions.clone()).collect(),
+                        conditional: r.tri != Tri::True,
+                    })
+                    .collect();
+                let own = users.first().map_or_else(|| nothing.clone(), |&u| eval_of(u));
+                let others: Vec<Arc<Evaluation>> =
+                    users.iter().skip(1).map(|&u| eval_of(u)).collect();
+                if sessions.is_empty() && others.is_empty() {
+                    own
+                } else {
+                    Arc::new(combine(&own, &others, sessions, universe))
+                }
+            };
+            let evaluation = match k.and_then(|k| shared.get(k)) {
+                Some(cell) if users.is_empty() => cell.get_or_init(build).clone(),
+                _ => build(),
             };
             let mut review = reach.review.clone();
             review.extend(assignment_review.iter().cloned());

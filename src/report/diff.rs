@@ -30,6 +30,9 @@ pub struct DiffReport {
     pub summary: Summary,
     /// Principals with at least one finding, sorted by kind then name.
     pub principals: Vec<PrincipalDiff>,
+    /// People whose access or paths changed (issue 9), when the person view applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<crate::diff::people::PersonDiff>,
     /// Findings about no single principal: expired waivers (which fail a gate that
     /// includes `review`) and unused ones.
     #[serde(default)]
@@ -84,6 +87,7 @@ impl DiffReport {
             gate: outcome.gate,
             summary: outcome.summary,
             principals: outcome.principals,
+            people: outcome.people,
             general: outcome.general,
             waivers: outcome.waivers,
             provenance: super::provenance::Provenance::default(),

@@ -1,0 +1,310 @@
+//! The person view of a diff (issue 9): people matched across the sides (by user name,
+//! e-mail, or `people:` rules of `--map`), each compared on everything they can do,
+//! directly and through every role they reach. A role no longer reached loses what it
+//! granted only where no other path still grants it (the comparison is of the unions);
+//! each path that is lost, gained or becomes conditional is listed with the person.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{AccessLevel, Catalog};
+use crate::eval::lang::Budget;
+use crate::eval::people::{PeopleView, PersonAccess, RolePath};
+use crate::model::Snapshot;
+
+use super::compare::{self, Who};
+use super::findings::{Code, Finding, Side};
+use super::mapping::Renames;
+use super::outcome::{Counts, PrincipalDiff, PrincipalStatus};
+use super::run::{DiffOptions, Matching};
+
+/// What happened to one path of a person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathChange {
+    /// The role, as the after side names it (before side for a lost role).
+    pub role: String,
+    /// `lost`, `gained`, `conditional` (held unconditionally before, only under
+    /// conditions after), `unconditional`, or `rerouted` (another path).
+    pub change: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// Undecided conditions of the after path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+}
+
+/// The person view's counts, for the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PeopleSummary {
+    pub compared: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub new: usize,
+    pub lost_paths: usize,
+    pub gained_paths: usize,
+    pub conditional_paths: usize,
+}
+
+/// One person's diff, with the paths that changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonDiff {
+    #[serde(flatten)]
+    pub diff: PrincipalDiff,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<PathChange>,
+}
+
+/// Pairs of people (before index, after index), and those on one side only.
+pub fn match_people(
+    before: &PeopleView,
+    after: &PeopleView,
+    renames: &Renames,
+) -> (Vec<(usize, usize)>, Vec<usize>, Vec<usize>) {
+    let mut by_name: FxHashMap<&str, usize> = FxHashMap::default();
+    for (j, p) in after.people.iter().enumerate() {
+        by_name.entry(p.person.key.as_str()).or_insert(j);
+        for n in &p.person.names {
+            by_name.entry(n.as_str()).or_insert(j);
+        }
+    }
+    let mut taken = vec![false; after.people.len()];
+    let mut pairs = Vec::new();
+    let mut removed = Vec::new();
+    for (i, p) in before.people.iter().enumerate() {
+        let mut names: Vec<String> = Vec::new();
+        // a `people:` rule wins over a shared name
+        for n in std::iter::once(&p.person.key).chain(&p.person.names) {
+            if let Some(t) = renames.person(n) {
+                names.push(t.to_lowercase());
+                names.push(t);
+            }
+        }
+        names.push(p.person.key.clone());
+        names.extend(p.person.names.iter().cloned());
+        let hit = names
+            .iter()
+            .filter_map(|n| by_name.get(n.as_str()).copied())
+            .find(|&j| !taken.get(j).copied().unwrap_or(true));
+        match hit {
+            Some(j) => {
+                if let Some(t) = taken.get_mut(j) {
+                    *t = true;
+                }
+                pairs.push((i, j));
+            }
+            None => removed.push(i),
+        }
+    }
+    let new = (0..after.people.len())
+        .filter(|&j| !taken.get(j).copied().unwrap_or(true))
+        .collect();
+    (pairs, removed, new)
+}
+
+fn role_key(snapshot: &Snapshot, i: usize) -> Option<crate::model::PrincipalKey> {
+    snapshot.principals.get(i).map(crate::model::Principal::key)
+}
+
+/// The paths that changed between a person's two sides; roles are paired as the
+/// principal diff pairs them (account, name, renames).
+fn path_changes(
+    matching: &Matching,
+    before: &PersonAccess,
+    after: &PersonAccess,
+) -> Vec<PathChange> {
+    let partner: FxHashMap<usize, usize> = matching.pairs.iter().copied().collect();
+    let mut out = Vec::new();
+    let mut seen_after = vec![false; after.roles.len()];
+    for rb in &before.roles {
+        let j = partner.get(&rb.index).copied();
+        let found = j.and_then(|j| after.roles.iter().position(|ra| ra.index == j));
+        match found.and_then(|k| after.roles.get(k).map(|ra| (k, ra))) {
+            None => out.push(PathChange {
+                role: rb.role.clone(),
+                change: "lost".to_owned(),
+                before: Some(rb.path.clone()),
+                after: None,
+                conditions: Vec::new(),
+            }),
+            Some((k, ra)) => {
+                if let Some(s) = seen_after.get_mut(k) {
+                    *s = true;
+                }
+                let change = match (rb.status.as_str(), ra.status.as_str()) {
+                    ("allowed", "conditional") => "conditional",
+                    ("conditional", "allowed") => "unconditional",
+                    _ if rb.path != ra.path => "rerouted",
+                    _ => continue,
+                };
+                out.push(PathChange {
+                    role: ra.role.clone(),
+                    change: change.to_owned(),
+                    before: Some(rb.path.clone()),
+                    after: Some(ra.path.clone()),
+                    conditions: conditions(ra),
+                });
+            }
+        }
+    }
+    for (ra, seen) in after.roles.iter().zip(seen_after) {
+        if !seen {
+            out.push(PathChange {
+                role: ra.role.clone(),
+                change: "gained".to_owned(),
+                before: None,
+                after: Some(ra.path.clone()),
+                conditions: conditions(ra),
+            });
+        }
+    }
+    out
+}
+
+fn conditions(r: &RolePath) -> Vec<String> {
+    r.steps.iter().flat_map(|s| s.conditions.clone()).collect()
+}
+
+fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {
+    reasons
+        .iter()
+        .map(|r| Finding {
+            code: Code::NeedsReview,
+            category: Code::NeedsReview.category(),
+            severity: AccessLevel::PermissionsManagement,
+            principal_kind: who.kind.clone(),
+            principal: who.name.clone(),
+            service: String::new(),
+            actions: Vec::new(),
+            pairs: 0,
+            witness: None,
+            message: format!("{}: {side}: {r}", who.name),
+            before: Side::default(),
+            after: Side::default(),
+            waived: None,
+            fails_gate: false,
+        })
+        .collect()
+}
+
+fn person_diff(
+    name: String,
+    before_name: Option<String>,
+    status: PrincipalStatus,
+    findings: Vec<Finding>,
+    paths: Vec<PathChange>,
+) -> PersonDiff {
+    PersonDiff {
+        diff: PrincipalDiff {
+            kind: "person".to_owned(),
+            account: None,
+            name,
+            before_name,
+            arn_before: None,
+            arn_after: None,
+            status,
+            counts: Counts::default(),
+            max_severity: AccessLevel::List,
+            fails_gate: false,
+            findings,
+        },
+        paths,
+    }
+}
+
+/// The person view of a diff: every person whose access or paths changed, with waivers
+/// applied and the gate decided as for principals; and the counts.
+pub fn diff_people(
+    catalog: &Catalog,
+    before: (&Snapshot, &PeopleView),
+    after: (&Snapshot, &PeopleView),
+    matching: &Matching,
+    opts: &DiffOptions<'_>,
+) -> (Vec<PersonDiff>, PeopleSummary) {
+    let (pairs, removed, new) = match_people(before.1, after.1, opts.renames);
+    let _ = role_key;
+    let budget = Budget::default().shared_by(pairs.len() + removed.len() + new.len());
+    let who = |name: &str| Who {
+        kind: "person".to_owned(),
+        name: name.to_owned(),
+        account: None,
+    };
+    let mut out: Vec<PersonDiff> = pairs
+        .par_iter()
+        .filter_map(|&(i, j)| {
+            let (pb, pa) = (before.1.people.get(i)?, after.1.people.get(j)?);
+            let w = who(&pa.person.key);
+            let equal = std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
+                || compare::fingerprint(&pb.evaluation) == compare::fingerprint(&pa.evaluation);
+            let mut findings =
+                compare::compare_known(catalog, &w, &pb.evaluation, &pa.evaluation, &budget, equal);
+            findings.extend(review(&w, "before", &pb.review));
+            findings.extend(review(&w, "after", &pa.review));
+            let paths = path_changes(matching, pb, pa);
+            (!findings.is_empty() || !paths.is_empty()).then(|| {
+                person_diff(
+                    pa.person.key.clone(),
+                    (pb.person.key != pa.person.key).then(|| pb.person.key.clone()),
+                    PrincipalStatus::Changed,
+                    findings,
+                    paths,
+                )
+            })
+        })
+        .collect();
+    let changed = out.len();
+    for (side, list, code, status) in [
+        (before.1, &removed, Code::RemovedPrincipal, PrincipalStatus::Removed),
+        (after.1, &new, Code::NewPrincipal, PrincipalStatus::New),
+    ] {
+        for &i in list {
+            let Some(p) = side.people.get(i) else { continue };
+            let w = who(&p.person.key);
+            let findings = compare::whole(catalog, &w, &p.evaluation, code, &budget);
+            let paths = p
+                .roles
+                .iter()
+                .map(|r| PathChange {
+                    role: r.role.clone(),
+                    change: if status == PrincipalStatus::New { "gained" } else { "lost" }.to_owned(),
+                    before: (status == PrincipalStatus::Removed).then(|| r.path.clone()),
+                    after: (status == PrincipalStatus::New).then(|| r.path.clone()),
+                    conditions: Vec::new(),
+                })
+                .collect();
+            out.push(person_diff(p.person.key.clone(), None, status, findings, paths));
+        }
+    }
+    let mut uses = vec![0usize; opts.waivers.len()];
+    let mut summary = PeopleSummary {
+        compared: pairs.len(),
+        changed,
+        removed: removed.len(),
+        new: new.len(),
+        ..PeopleSummary::default()
+    };
+    for d in &mut out {
+        let f = std::mem::take(&mut d.diff.findings);
+        let mut f = super::run::apply_waivers(catalog, f, opts, &mut uses);
+        f.sort_by(|a, b| {
+            (&a.service, a.code, &a.actions, &a.witness)
+                .cmp(&(&b.service, b.code, &b.actions, &b.witness))
+        });
+        d.diff.counts = super::run::counts(&f);
+        d.diff.max_severity = f.iter().map(|x| x.severity).max().unwrap_or(AccessLevel::List);
+        d.diff.fails_gate = f.iter().any(|x| x.fails_gate);
+        d.diff.findings = f;
+        for p in &d.paths {
+            match p.change.as_str() {
+                "lost" => summary.lost_paths += 1,
+                "gained" => summary.gained_paths += 1,
+                "conditional" => summary.conditional_paths += 1,
+                _ => {}
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.diff.name, a.diff.status).cmp(&(&b.diff.name, b.diff.status)));
+    (out, summary)
+}
