@@ -20,6 +20,7 @@ mod hostile_readers;
 mod malformed;
 mod oracle;
 mod organizations;
+mod people;
 mod provisioner;
 mod report_scale;
 mod reports;

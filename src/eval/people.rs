@@ -576,3 +576,123 @@ pub fn explain_person(
         review: person.review.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::catalog;
+    use crate::model::Assignment;
+
+    /// An account dump with one Identity Center role (SAML trust, as AWS provisions it)
+    /// and a role it may chain to, read as the readers would read it.
+    fn side() -> Snapshot {
+        let dump = serde_json::json!({
+            "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+            "RoleDetailList": [
+                {
+                    "Path": "/aws-reserved/sso.amazonaws.com/",
+                    "RoleName": "AWSReservedSSO_DataTeam_0123456789abcdef",
+                    "RoleId": "AROASSODATA000000001",
+                    "Arn": "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataTeam_0123456789abcdef",
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"Federated": "arn:aws:iam::111111111111:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE"},
+                        "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+                        "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}}]},
+                    "RolePolicyList": [{"PolicyName": "data", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"},
+                        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111111111111:role/loader"}]}}],
+                    "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": []
+                },
+                {
+                    "Path": "/", "RoleName": "loader", "RoleId": "AROALOADER0000000001",
+                    "Arn": "arn:aws:iam::111111111111:role/loader",
+                    "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DataTeam_0123456789abcdef"},
+                        "Action": "sts:AssumeRole"}]},
+                    "RolePolicyList": [{"PolicyName": "load", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                        {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}]}}],
+                    "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": []
+                }
+            ]
+        });
+        let path = std::env::temp_dir().join(format!("iamdiff-people-{}.json", std::process::id()));
+        std::fs::write(&path, dump.to_string()).unwrap();
+        let mut snap = crate::ingest::load_side(std::slice::from_ref(&path), &[]).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let place = Place::file(Arc::from("identitystore.list-users.json"));
+        let person = |name: &str| Person {
+            key: name.to_owned(),
+            source: PersonSource::IdentityCenter,
+            names: vec![name.to_owned()],
+            store_id: None,
+            groups: Vec::new(),
+            place: place.clone(),
+        };
+        snap.people.people = vec![person("erin@example.com"), person("omar@example.com")];
+        snap.people.store_groups = vec![("data".to_owned(), vec!["erin@example.com".to_owned()])];
+        snap.people.assignments = vec![Assignment {
+            account: "111111111111".to_owned(),
+            permission_set: "DataTeam".to_owned(),
+            principal_kind: AssignmentPrincipal::Group,
+            principal: "data".to_owned(),
+            role: "AWSReservedSSO_DataTeam".to_owned(),
+            place,
+        }];
+        snap
+    }
+
+    // issue 9: an Identity Center user reaches the roles of their group's assignments
+    // through the SAML entry point, and the roles those chain to
+    #[test]
+    fn identity_center_people_reach_assigned_roles_and_their_chains() {
+        let snap = side();
+        let cat = catalog();
+        let ctx = RequestContext::new(false);
+        let eff = super::super::effective(&snap, cat, &super::super::EvalOptions::default());
+        let view = people(&snap, &eff, cat, &ctx);
+        let erin = view.find("erin@example.com").unwrap();
+        let roles: Vec<(&str, &str, &str)> = erin
+            .roles
+            .iter()
+            .map(|r| (r.role.as_str(), r.status.as_str(), r.path.as_str()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (
+                    "AWSReservedSSO_DataTeam_0123456789abcdef",
+                    "allowed",
+                    "erin@example.com → AWSReservedSSO_DataTeam_0123456789abcdef"
+                ),
+                (
+                    "loader",
+                    "allowed",
+                    "erin@example.com → AWSReservedSSO_DataTeam_0123456789abcdef → loader"
+                ),
+            ]
+        );
+        let put = cat.lookup("dynamodb:PutItem").unwrap();
+        assert_eq!(erin.evaluation.decide(put, "arn:aws:dynamodb:us-east-1:111111111111:table/t").decision, super::super::Decision::Allowed);
+        // omar is in no group: no role, nothing but what AWS allows anyway
+        let omar = view.find("omar@example.com").unwrap();
+        assert!(omar.roles.is_empty());
+        assert!(view.reaches_roles());
+    }
+
+    // issue 9: an IAM user and an Identity Center user sharing an e-mail are one person
+    #[test]
+    fn an_iam_user_with_the_same_email_is_the_same_person() {
+        let mut snap = side();
+        let mut u = crate::model::Principal::new(PrincipalKind::User, "erin");
+        u.account = Some("111111111111".to_owned());
+        u.tags.insert("email".to_owned(), "Erin@example.com".to_owned());
+        snap.principals.push(u);
+        let list = persons(&snap);
+        let erin: Vec<_> = list.iter().filter(|(p, _)| p.names.contains(&"erin".to_owned())).collect();
+        assert_eq!(erin.len(), 1);
+        assert_eq!(erin[0].0.key, "erin@example.com");
+        assert_eq!(erin[0].1.len(), 1);
+    }
+}

@@ -1,0 +1,207 @@
+//! People and the roles they assume (issue 9): the fixture `fixtures/aws/people` (see its
+//! `make.py`) holds a chain erin → role-a (account 1) → role-b (account 2, external id), a
+//! trust policy tightened so the analysts can no longer assume `deployer`, a new MFA
+//! condition on role-a, and gina removed from the group that let her assume `ops-admin`.
+
+use iamdiff::diff::findings::Code;
+use iamdiff::diff::people::PersonDiff;
+use iamdiff::report::diff::DiffReport;
+
+use crate::util::iamdiff;
+
+const BEFORE: &str = "fixtures/aws/people/before";
+const AFTER: &str = "fixtures/aws/people/after";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = iamdiff().args(args).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn diff(extra: &[&str]) -> DiffReport {
+    let mut args = vec![
+        "diff", "--before", BEFORE, "--after", AFTER, "--format", "json", "--quiet",
+    ];
+    args.extend(extra);
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    iamdiff::report::json::from_str(&out).unwrap()
+}
+
+fn person<'a>(r: &'a DiffReport, name: &str) -> Option<&'a PersonDiff> {
+    r.people.iter().find(|p| p.diff.name == name)
+}
+
+fn actions(p: &PersonDiff, code: Code) -> Vec<String> {
+    p.diff
+        .findings
+        .iter()
+        .filter(|f| f.code == code)
+        .flat_map(|f| f.actions.clone())
+        .collect()
+}
+
+fn path<'a>(p: &'a PersonDiff, role: &str) -> Option<&'a iamdiff::diff::people::PathChange> {
+    p.paths.iter().find(|c| c.role == role)
+}
+
+// issue 9: a tightened trust policy loses the analysts the role: everything it granted that
+// they cannot get otherwise (CreateStack), not what their group still grants (DescribeStacks)
+#[test]
+fn losing_the_last_path_to_a_role_loses_only_what_no_other_path_grants() {
+    let r = diff(&[]);
+    for name in ["erin", "hank"] {
+        let p = person(&r, name).unwrap();
+        assert_eq!(actions(p, Code::Lost), ["cloudformation:CreateStack"], "{name}");
+        let lost = path(p, "111111111111/deployer").unwrap();
+        assert_eq!(lost.change, "lost");
+        assert_eq!(lost.before.as_deref(), Some(&*format!("{name} → 111111111111/deployer")));
+        let f = p.diff.findings.iter().find(|f| f.code == Code::Lost).unwrap();
+        assert!(f.message.contains("via role 111111111111/deployer"), "{}", f.message);
+    }
+    // the platform team keeps it: frank has no finding at all
+    assert!(person(&r, "frank").is_none());
+    // the principal view cannot see it: erin's own policies did not change
+    assert!(r.principals.iter().all(|p| !p.name.ends_with("/erin")));
+    let s = r.summary.people.unwrap();
+    assert_eq!((s.compared, s.lost_paths, s.conditional_paths), (4, 3, 2));
+}
+
+// issue 9: a user removed from the group that granted sts:AssumeRole loses the role's access
+#[test]
+fn leaving_the_group_that_could_assume_a_role_loses_the_role() {
+    let r = diff(&[]);
+    let gina = person(&r, "gina").unwrap();
+    assert_eq!(actions(gina, Code::Lost), ["ec2:TerminateInstances"]);
+    assert_eq!(path(gina, "111111111111/ops-admin").unwrap().change, "lost");
+    assert!(gina.diff.fails_gate);
+}
+
+// issue 9: a new MFA condition in a trust policy makes the path, and what it grants, conditional
+#[test]
+fn a_new_mfa_condition_makes_the_path_conditional() {
+    let r = diff(&[]);
+    let erin = person(&r, "erin").unwrap();
+    let c = path(erin, "111111111111/role-a").unwrap();
+    assert_eq!(c.change, "conditional");
+    assert_eq!(c.conditions, ["aws:MultiFactorAuthPresent Bool true"]);
+    assert!(actions(erin, Code::Conditional).contains(&"s3:GetObject".to_owned()));
+}
+
+// issue 9: the chain crosses accounts: role-b trusts role-a (which must allow
+// sts:AssumeRole on it) under an external id, conditional until the context gives it
+#[test]
+fn the_role_chain_crosses_accounts_under_its_external_id() {
+    let people = |extra: &[&str]| {
+        let mut args = vec!["effective", BEFORE, "--people", "--format", "json"];
+        args.extend(extra);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let role_b = |v: &serde_json::Value| {
+        v["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["person"] == "erin")
+            .unwrap()["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["role"] == "222222222222/role-b")
+            .cloned()
+            .unwrap()
+    };
+    let v = people(&[]);
+    let b = role_b(&v);
+    assert_eq!(b["status"], "conditional");
+    assert_eq!(b["path"], "erin → 111111111111/role-a → 222222222222/role-b");
+    let step = &b["steps"][1];
+    assert_eq!(step["conditions"][0], "sts:ExternalId StringEquals erin-ext-42");
+    assert!(step["identity"][0].as_str().unwrap().contains("ChainToRoleB"));
+    assert_eq!(b["actions"][0], "dynamodb:GetItem");
+    // services are external entry points, kept
+    assert_eq!(v["entry_points"][0]["entry"], "service:lambda.amazonaws.com");
+    let v = people(&["--context", "sts:ExternalId=erin-ext-42"]);
+    assert_eq!(role_b(&v)["status"], "allowed");
+}
+
+// issue 9: explain answers for a person with the path as well as the statements
+#[test]
+fn explain_shows_the_path_of_the_deciding_role_session() {
+    let (code, out, err) = run(&[
+        "explain",
+        BEFORE,
+        "--principal",
+        "erin",
+        "--person",
+        "--action",
+        "cloudformation:CreateStack",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("decision: allowed"), "{out}");
+    assert!(out.contains("path: erin → 111111111111/deployer"), "{out}");
+    assert!(out.contains("Sid `AccountRoot`"), "{out}");
+    assert!(out.contains("Stacks"), "{out}");
+    let (_, out, _) = run(&[
+        "explain",
+        AFTER,
+        "--principal",
+        "erin",
+        "--person",
+        "--action",
+        "cloudformation:CreateStack",
+    ]);
+    assert!(out.contains("decision: not-allowed"), "{out}");
+}
+
+// issue 9: `people:` rules of the map say who is who when no name is shared
+#[test]
+fn map_people_rules_match_people_by_another_name() {
+    let dir = std::env::temp_dir().join(format!("iamdiff-people-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let map = dir.join("map.yaml");
+    std::fs::write(
+        &map,
+        "renames:\n  users:\n    - from: hank\n      to: henry\npeople:\n  - from: hank\n    to: henry\n",
+    )
+    .unwrap();
+    // the after side renames hank to henry
+    let after = dir.join("after");
+    std::fs::create_dir_all(&after).unwrap();
+    for f in ["111111111111.json", "222222222222.json"] {
+        let text = std::fs::read_to_string(format!("{AFTER}/{f}")).unwrap();
+        std::fs::write(after.join(f), text.replace("hank", "henry")).unwrap();
+    }
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        BEFORE,
+        "--after",
+        after.to_str().unwrap(),
+        "--map",
+        map.to_str().unwrap(),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r: DiffReport = iamdiff::report::json::from_str(&out).unwrap();
+    let henry = person(&r, "henry").unwrap();
+    assert_eq!(henry.diff.before_name.as_deref(), Some("hank"));
+    assert_eq!(actions(henry, Code::Lost), ["cloudformation:CreateStack"]);
+    assert!(r.people.iter().all(|p| p.diff.status != iamdiff::diff::outcome::PrincipalStatus::Removed));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// issue 9: `--view principals` keeps the report as it was
+#[test]
+fn the_principal_view_alone_has_no_people() {
+    let r = diff(&["--view", "principals"]);
+    assert!(r.people.is_empty());
+    assert!(r.summary.people.is_none());
+}
