@@ -205,3 +205,48 @@ fn the_principal_view_alone_has_no_people() {
     assert!(r.people.is_empty());
     assert!(r.summary.people.is_none());
 }
+
+// issue 9: AWS's rules: a trust naming the user's own ARN in the same account suffices
+// alone; naming the account root needs the user's identity allow; another account's role
+// needs both
+#[test]
+fn trust_by_arn_suffices_in_the_account_root_and_other_accounts_need_the_identity_allow() {
+    let dir = std::env::temp_dir().join(format!("iamdiff-people-rules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let role = |acct: &str, name: &str, principal: &str| {
+        serde_json::json!({
+            "Path": "/", "RoleName": name, "RoleId": format!("AROA{}", name.to_uppercase()),
+            "Arn": format!("arn:aws:iam::{acct}:role/{name}"),
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]},
+            "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}}],
+            "AttachedManagedPolicies": [], "InstanceProfileList": [], "Tags": []
+        })
+    };
+    let ivy = "arn:aws:iam::111111111111:user/ivy";
+    let one = serde_json::json!({
+        "UserDetailList": [{"Path": "/", "UserName": "ivy", "UserId": "AIDAIVY", "Arn": ivy,
+            "GroupList": [], "AttachedManagedPolicies": [], "UserPolicyList": [], "Tags": []}],
+        "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [role("111111111111", "by-arn", ivy),
+                           role("111111111111", "by-root", "arn:aws:iam::111111111111:root")]
+    });
+    let two = serde_json::json!({
+        "UserDetailList": [], "GroupDetailList": [], "Policies": [],
+        "RoleDetailList": [role("222222222222", "other-account", ivy)]
+    });
+    std::fs::write(dir.join("111111111111.json"), one.to_string()).unwrap();
+    std::fs::write(dir.join("222222222222.json"), two.to_string()).unwrap();
+    let (code, out, err) = run(&["effective", dir.to_str().unwrap(), "--people", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let roles: Vec<&str> = v["people"][0]["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["111111111111/by-arn"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

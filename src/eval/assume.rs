@@ -180,17 +180,21 @@ struct Index<'a> {
     snapshot: &'a Snapshot,
     by_arn: FxHashMap<String, Vec<usize>>,
     by_account: FxHashMap<Option<&'a str>, Vec<usize>>,
+    /// Per account, the principals whose identity policies may allow `sts:AssumeRole`
+    /// at all: the only ones a trust naming the account can admit.
+    assumers: FxHashMap<Option<&'a str>, Vec<usize>>,
     by_id: FxHashMap<&'a str, usize>,
     roles_by_name: FxHashMap<&'a str, Vec<usize>>,
     arns: Vec<String>,
 }
 
 impl<'a> Index<'a> {
-    fn new(snapshot: &'a Snapshot) -> Self {
+    fn new(snapshot: &'a Snapshot, effective: &Effective, assume: Option<ActionId>) -> Self {
         let mut ix = Index {
             snapshot,
             by_arn: FxHashMap::default(),
             by_account: FxHashMap::default(),
+            assumers: FxHashMap::default(),
             by_id: FxHashMap::default(),
             roles_by_name: FxHashMap::default(),
             arns: Vec::with_capacity(snapshot.principals.len()),
@@ -200,6 +204,14 @@ impl<'a> Index<'a> {
             ix.by_arn.entry(arn.clone()).or_default().push(i);
             ix.arns.push(arn);
             ix.by_account.entry(p.account.as_deref()).or_default().push(i);
+            let may = effective.principals.get(i).is_some_and(|e| {
+                let r = &e.evaluation.rules;
+                r.unresolved_identity
+                    || assume.is_some_and(|a| r.allows.iter().any(|x| x.actions.ids.contains(a)))
+            });
+            if may {
+                ix.assumers.entry(p.account.as_deref()).or_default().push(i);
+            }
             if let Some(id) = p.id.as_deref() {
                 ix.by_id.insert(id, i);
             }
@@ -219,7 +231,7 @@ impl<'a> Index<'a> {
     fn candidates(&self, value: &str, out: &mut Vec<usize>) -> bool {
         let with_unknown = |out: &mut Vec<usize>, acct: &str| {
             for a in [Some(acct), None] {
-                if let Some(v) = self.by_account.get(&a) {
+                if let Some(v) = self.assumers.get(&a) {
                     out.extend(v);
                 }
             }
@@ -425,6 +437,12 @@ fn edges_into(
     }
     candidates.sort_unstable();
     candidates.dedup();
+    // the caller side depends only on the caller's evaluation: callers sharing one (the
+    // members of a group, say) share the decision
+    type Gate = (Tri, Vec<(Arc<Origin>, Via)>, Vec<String>);
+    let mut gates: FxHashMap<(usize, &'static str, bool), Gate> = FxHashMap::default();
+    let conditional = statements.iter().any(|s| !s.condition.is_empty());
+    let plain = RequestContext::new(false);
     for c in candidates {
         if c == role {
             continue;
@@ -432,7 +450,12 @@ fn edges_into(
         let Some(p) = snapshot.principals.get(c) else {
             continue;
         };
-        let ctx = principal_context(base, p);
+        // a trust policy without conditions needs no request context
+        let ctx = if conditional {
+            principal_context(base, p)
+        } else {
+            plain.clone()
+        };
         let a = admits(statements, p, "sts:AssumeRole", &ctx);
         if a.tri == Tri::False {
             continue;
@@ -459,8 +482,13 @@ fn edges_into(
                 let extra = admits(statements, p, action, &ctx);
                 tri = tri.and(extra.tri);
             }
-            let (t, deciding, conds) =
-                caller_gate(ev, catalog.lookup(action), &role_arn, needs_identity);
+            let key = (std::ptr::from_ref(ev) as usize, action, needs_identity);
+            let (t, deciding, conds) = gates
+                .entry(key)
+                .or_insert_with(|| {
+                    caller_gate(ev, catalog.lookup(action), &role_arn, needs_identity)
+                })
+                .clone();
             tri = tri.and(t);
             identity.extend(deciding);
             conditions.extend(conds);
@@ -523,7 +551,7 @@ pub fn graph(
     catalog: &Catalog,
     context: &RequestContext,
 ) -> Graph {
-    let ix = Index::new(snapshot);
+    let ix = Index::new(snapshot, effective, catalog.lookup("sts:AssumeRole"));
     let roles: Vec<usize> = snapshot
         .principals
         .iter()
@@ -705,5 +733,94 @@ mod tests {
         assert!(!glob("sts:AssumeRole", "sts:AssumeRoleWithSAML"));
         assert!(glob("*", "sts:TagSession"));
         assert!(glob("sts:?agSession", "sts:TagSession"));
+    }
+
+    fn edge(from: usize, to: usize, tri: Tri) -> Edge {
+        Edge {
+            from: Node::Principal(from),
+            to,
+            tri,
+            action: "sts:AssumeRole",
+            trust: Arc::new(Origin {
+                file: Arc::from("f.json"),
+                policy: Arc::from("trust"),
+                policy_arn: None,
+                version: None,
+                kind: crate::model::PolicyKind::Trust,
+                statement: crate::model::StatementRef::Index(0),
+                pointer: None,
+            }),
+            needs_identity: true,
+            identity: Vec::new(),
+            conditions: Vec::new(),
+        }
+    }
+
+    fn graph_of(n: usize, edges: Vec<Edge>) -> Graph {
+        let mut g = Graph {
+            out: vec![Vec::new(); n],
+            ..Graph::default()
+        };
+        for (i, e) in edges.into_iter().enumerate() {
+            if let Node::Principal(p) = e.from {
+                g.out[p].push(i as u32);
+            }
+            g.edges.push(e);
+        }
+        g
+    }
+
+    // issue 9: chains are followed with a depth limit; a cycle ends; past the limit the
+    // start is needs review with the reason
+    #[test]
+    fn chains_stop_at_the_depth_limit_and_cycles_end() {
+        // 0 (a user) → 1 → 2 → … → 7, and 7 → 1 (a cycle)
+        let mut edges: Vec<Edge> = (0..7).map(|i| edge(i, i + 1, Tri::True)).collect();
+        edges.push(edge(7, 1, Tri::True));
+        let g = graph_of(8, edges);
+        let names = |i: usize| format!("r{i}");
+        let r = reach(&g, g.out(0), DEPTH_LIMIT, &names);
+        let roles: Vec<usize> = r.roles.iter().map(|x| x.role).collect();
+        assert_eq!(roles, [1, 2, 3, 4, 5]);
+        assert_eq!(r.roles[4].path, [0, 1, 2, 3, 4]);
+        assert_eq!(
+            r.review,
+            ["role chains longer than 5 assumptions are not followed (from `r5`)"]
+        );
+        // a short cycle ends without review
+        let g = graph_of(3, vec![edge(0, 1, Tri::True), edge(1, 2, Tri::True), edge(2, 1, Tri::True)]);
+        let r = reach(&g, g.out(0), DEPTH_LIMIT, &names);
+        assert_eq!(r.roles.len(), 2);
+        assert!(r.review.is_empty());
+    }
+
+    // issue 9: a role is reached unconditionally when some path holds outright, even if
+    // a shorter one is conditional; conditional only when every path is
+    #[test]
+    fn the_surest_path_wins_then_the_shortest() {
+        // 0 → 2 conditional; 0 → 1 → 2 allowed; 0 → 3 conditional only
+        let g = graph_of(
+            4,
+            vec![
+                edge(0, 2, Tri::Unknown),
+                edge(0, 1, Tri::True),
+                edge(1, 2, Tri::True),
+                edge(0, 3, Tri::Unknown),
+            ],
+        );
+        let r = reach(&g, g.out(0), DEPTH_LIMIT, &|i| format!("r{i}"));
+        let got: Vec<(usize, Tri, Vec<u32>)> = r
+            .roles
+            .iter()
+            .map(|x| (x.role, x.tri, x.path.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, Tri::True, vec![1]),
+                (2, Tri::True, vec![1, 2]),
+                (3, Tri::Unknown, vec![3]),
+            ]
+        );
     }
 }
