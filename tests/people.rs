@@ -55,12 +55,28 @@ fn losing_the_last_path_to_a_role_loses_only_what_no_other_path_grants() {
     let r = diff(&[]);
     for name in ["erin", "hank"] {
         let p = person(&r, name).unwrap();
-        assert_eq!(actions(p, Code::Lost), ["cloudformation:CreateStack"], "{name}");
+        assert_eq!(
+            actions(p, Code::Lost),
+            ["cloudformation:CreateStack"],
+            "{name}"
+        );
         let lost = path(p, "111111111111/deployer").unwrap();
         assert_eq!(lost.change, "lost");
-        assert_eq!(lost.before.as_deref(), Some(&*format!("{name} → 111111111111/deployer")));
-        let f = p.diff.findings.iter().find(|f| f.code == Code::Lost).unwrap();
-        assert!(f.message.contains("via role 111111111111/deployer"), "{}", f.message);
+        assert_eq!(
+            lost.before.as_deref(),
+            Some(&*format!("{name} → 111111111111/deployer"))
+        );
+        let f = p
+            .diff
+            .findings
+            .iter()
+            .find(|f| f.code == Code::Lost)
+            .unwrap();
+        assert!(
+            f.message.contains("via role 111111111111/deployer"),
+            "{}",
+            f.message
+        );
     }
     // the platform team keeps it: frank has no finding at all
     assert!(person(&r, "frank").is_none());
@@ -119,13 +135,27 @@ fn the_role_chain_crosses_accounts_under_its_external_id() {
     let v = people(&[]);
     let b = role_b(&v);
     assert_eq!(b["status"], "conditional");
-    assert_eq!(b["path"], "erin → 111111111111/role-a → 222222222222/role-b");
+    assert_eq!(
+        b["path"],
+        "erin → 111111111111/role-a → 222222222222/role-b"
+    );
     let step = &b["steps"][1];
-    assert_eq!(step["conditions"][0], "sts:ExternalId StringEquals erin-ext-42");
-    assert!(step["identity"][0].as_str().unwrap().contains("ChainToRoleB"));
+    assert_eq!(
+        step["conditions"][0],
+        "sts:ExternalId StringEquals erin-ext-42"
+    );
+    assert!(
+        step["identity"][0]
+            .as_str()
+            .unwrap()
+            .contains("ChainToRoleB")
+    );
     assert_eq!(b["actions"][0], "dynamodb:GetItem");
     // services are external entry points, kept
-    assert_eq!(v["entry_points"][0]["entry"], "service:lambda.amazonaws.com");
+    assert_eq!(
+        v["entry_points"][0]["entry"],
+        "service:lambda.amazonaws.com"
+    );
     let v = people(&["--context", "sts:ExternalId=erin-ext-42"]);
     assert_eq!(role_b(&v)["status"], "allowed");
 }
@@ -194,7 +224,11 @@ fn map_people_rules_match_people_by_another_name() {
     let henry = person(&r, "henry").unwrap();
     assert_eq!(henry.diff.before_name.as_deref(), Some("hank"));
     assert_eq!(actions(henry, Code::Lost), ["cloudformation:CreateStack"]);
-    assert!(r.people.iter().all(|p| p.diff.status != iamdiff::diff::outcome::PrincipalStatus::Removed));
+    assert!(
+        r.people
+            .iter()
+            .all(|p| p.diff.status != iamdiff::diff::outcome::PrincipalStatus::Removed)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -238,7 +272,13 @@ fn trust_by_arn_suffices_in_the_account_root_and_other_accounts_need_the_identit
     });
     std::fs::write(dir.join("111111111111.json"), one.to_string()).unwrap();
     std::fs::write(dir.join("222222222222.json"), two.to_string()).unwrap();
-    let (code, out, err) = run(&["effective", dir.to_str().unwrap(), "--people", "--format", "json"]);
+    let (code, out, err) = run(&[
+        "effective",
+        dir.to_str().unwrap(),
+        "--people",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let roles: Vec<&str> = v["people"][0]["roles"]

@@ -84,7 +84,12 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let people_view = match a.view {
         DiffView::Principals => false,
         DiffView::People => true,
-        DiffView::Auto => may_assume(&before) || may_assume(&after),
+        DiffView::Auto => {
+            (may_assume(&before) || may_assume(&after))
+                && (!before.people.people.is_empty()
+                    || !after.people.people.is_empty()
+                    || before.principals.len() + after.principals.len() <= AUTO_PEOPLE_PRINCIPALS)
+        }
     };
     if people_view {
         wb.iter_mut().chain(wa.iter_mut()).for_each(|w| *w = true);
@@ -321,6 +326,26 @@ impl Progress {
     }
 }
 
+/// `--view auto` adds the person view for IAM users alone up to this many principals
+/// (both sides): it evaluates every principal, not only the changed ones, which a large
+/// account export does not need for its principal view (issue 9; `--view people` asks
+/// for it at any size).
+const AUTO_PEOPLE_PRINCIPALS: usize = 5_000;
+
+/// Whether someone of a side may assume a role of it: a role with a trust policy, and
+/// users or Identity Center people to assume it (issue 9).
+fn may_assume(s: &crate::model::Snapshot) -> bool {
+    let roles = s
+        .principals
+        .iter()
+        .any(|p| p.kind == crate::model::PrincipalKind::Role && p.trust.is_some());
+    let people = !s.people.people.is_empty()
+        || s.principals
+            .iter()
+            .any(|p| p.kind == crate::model::PrincipalKind::User);
+    roles && people
+}
+
 #[cfg(test)]
 mod tests {
     use super::civil_from_days;
@@ -331,19 +356,4 @@ mod tests {
         assert_eq!(civil_from_days(20_416), (2025, 11, 24));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
-}
-
-/// Whether someone of a side may assume a role of it: a role with a trust policy, and
-/// users or Identity Center people to assume it (issue 9).
-fn may_assume(s: &crate::model::Snapshot) -> bool {
-    let roles = s
-        .principals
-        .iter()
-        .any(|p| p.kind == crate::model::PrincipalKind::Role && p.trust.is_some());
-    let people = !s.people.people.is_empty()
-        || s
-            .principals
-            .iter()
-            .any(|p| p.kind == crate::model::PrincipalKind::User);
-    roles && people
 }

@@ -29,7 +29,8 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     if a.people {
         let view = eval::people::people(&snap, &eff, cat, &context_of(a)?);
         timer.lap(&format!("people ({} edges)", view.graph.edges.len()));
-        let report = crate::report::people::PeopleReport::new(&snap, cat, &view, &a.principal, &services);
+        let report =
+            crate::report::people::PeopleReport::new(&snap, cat, &view, &a.principal, &services);
         if report.people.is_empty() && !a.principal.is_empty() {
             return Err(CliError::Usage(format!(
                 "no person matches `--principal {}`",

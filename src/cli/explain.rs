@@ -24,9 +24,21 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     common::print_warnings(&snap.warnings);
     let cat = catalog();
     let found = find_principal(&snap, &a.principal);
-    if a.person || found.is_err() {
+    // a name no principal has may be a person's (an e-mail, an Identity Center user)
+    let unknown = found.is_err()
+        && !snap
+            .principals
+            .iter()
+            .any(|p| p.name == a.principal || p.arn.as_deref() == Some(a.principal.as_str()));
+    if a.person || unknown {
         // a person: their own access and every role session they reach (issue 9)
-        let eff = eval::effective(&snap, cat, &eval::EvalOptions { context: context.clone() });
+        let eff = eval::effective(
+            &snap,
+            cat,
+            &eval::EvalOptions {
+                context: context.clone(),
+            },
+        );
         let view = eval::people::people(&snap, &eff, cat, &context);
         if let Some(person) = view.find(&a.principal) {
             let e = eval::people::explain_person(

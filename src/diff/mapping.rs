@@ -222,12 +222,12 @@ impl Renames {
     /// The after-side name of a before-side person (any of their names), if a `people:`
     /// rule renames it.
     pub fn person(&self, name: &str) -> Option<String> {
-        self.people
-            .iter()
-            .find_map(|r| r.apply(None, "person", name).map(|t| match t.account {
+        self.people.iter().find_map(|r| {
+            r.apply(None, "person", name).map(|t| match t.account {
                 Some(a) => format!("{a}:{}", t.name),
                 None => t.name,
-            }))
+            })
+        })
     }
 
     /// The after-side name (and account, when the rule names one) of a before-side

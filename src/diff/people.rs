@@ -163,6 +163,11 @@ fn path_changes(
     out
 }
 
+/// A person who is one IAM user and reaches no role (and nothing went unfollowed).
+fn only_themselves(p: &PersonAccess) -> bool {
+    p.users.len() == 1 && p.roles.is_empty() && p.review.is_empty()
+}
+
 fn conditions(r: &RolePath) -> Vec<String> {
     r.steps.iter().flat_map(|s| s.conditions.clone()).collect()
 }
@@ -235,6 +240,10 @@ pub fn diff_people(
         .par_iter()
         .filter_map(|&(i, j)| {
             let (pb, pa) = (before.1.people.get(i)?, after.1.people.get(j)?);
+            if only_themselves(pb) && only_themselves(pa) {
+                // one IAM user reaching no role: the principal view says it all
+                return None;
+            }
             let w = who(&pa.person.key);
             let equal = std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
                 || compare::fingerprint(&pb.evaluation) == compare::fingerprint(&pa.evaluation);
@@ -256,11 +265,21 @@ pub fn diff_people(
         .collect();
     let changed = out.len();
     for (side, list, code, status) in [
-        (before.1, &removed, Code::RemovedPrincipal, PrincipalStatus::Removed),
+        (
+            before.1,
+            &removed,
+            Code::RemovedPrincipal,
+            PrincipalStatus::Removed,
+        ),
         (after.1, &new, Code::NewPrincipal, PrincipalStatus::New),
     ] {
         for &i in list {
-            let Some(p) = side.people.get(i) else { continue };
+            let Some(p) = side.people.get(i) else {
+                continue;
+            };
+            if only_themselves(p) {
+                continue;
+            }
             let w = who(&p.person.key);
             let findings = compare::whole(catalog, &w, &p.evaluation, code, &budget);
             let paths = p
@@ -268,13 +287,24 @@ pub fn diff_people(
                 .iter()
                 .map(|r| PathChange {
                     role: r.role.clone(),
-                    change: if status == PrincipalStatus::New { "gained" } else { "lost" }.to_owned(),
+                    change: if status == PrincipalStatus::New {
+                        "gained"
+                    } else {
+                        "lost"
+                    }
+                    .to_owned(),
                     before: (status == PrincipalStatus::Removed).then(|| r.path.clone()),
                     after: (status == PrincipalStatus::New).then(|| r.path.clone()),
                     conditions: Vec::new(),
                 })
                 .collect();
-            out.push(person_diff(p.person.key.clone(), None, status, findings, paths));
+            out.push(person_diff(
+                p.person.key.clone(),
+                None,
+                status,
+                findings,
+                paths,
+            ));
         }
     }
     let mut uses = vec![0usize; opts.waivers.len()];
@@ -293,7 +323,11 @@ pub fn diff_people(
                 .cmp(&(&b.service, b.code, &b.actions, &b.witness))
         });
         d.diff.counts = super::run::counts(&f);
-        d.diff.max_severity = f.iter().map(|x| x.severity).max().unwrap_or(AccessLevel::List);
+        d.diff.max_severity = f
+            .iter()
+            .map(|x| x.severity)
+            .max()
+            .unwrap_or(AccessLevel::List);
         d.diff.fails_gate = f.iter().any(|x| x.fails_gate);
         d.diff.findings = f;
         for p in &d.paths {

@@ -87,7 +87,10 @@ pub struct Graph {
 
 impl Graph {
     pub fn out(&self, principal: usize) -> &[u32] {
-        self.out.get(principal).map(Vec::as_slice).unwrap_or_default()
+        self.out
+            .get(principal)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     pub fn edge(&self, id: u32) -> Option<&Edge> {
@@ -141,7 +144,8 @@ fn glob(pattern: &str, name: &str) -> bool {
             },
         }
     }
-    p.get(i..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
+    p.get(i..)
+        .is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 /// Whether a statement's action element covers `action`.
@@ -203,7 +207,10 @@ impl<'a> Index<'a> {
             let arn = principal_arn(p);
             ix.by_arn.entry(arn.clone()).or_default().push(i);
             ix.arns.push(arn);
-            ix.by_account.entry(p.account.as_deref()).or_default().push(i);
+            ix.by_account
+                .entry(p.account.as_deref())
+                .or_default()
+                .push(i);
             let may = effective.principals.get(i).is_some_and(|e| {
                 let r = &e.evaluation.rules;
                 r.unresolved_identity
@@ -281,6 +288,9 @@ impl<'a> Index<'a> {
     }
 }
 
+/// A caller-side decision: truth, deciding statements, undecided conditions.
+type Gate = (Tri, Vec<(Arc<Origin>, Via)>, Vec<String>);
+
 /// The caller side of an assumption: `True` when AWS lets `ev`'s principal make the
 /// request on `role_arn`, three-valued; with the statements that decide it and their
 /// undecided conditions. Without `needs_identity` only denies and SCP levels bear.
@@ -289,7 +299,7 @@ fn caller_gate(
     action: Option<ActionId>,
     role_arn: &str,
     needs_identity: bool,
-) -> (Tri, Vec<(Arc<Origin>, Via)>, Vec<String>) {
+) -> Gate {
     let Some(action) = action else {
         // an action outside the catalog: nothing can allow it, nothing denies it
         return (Tri::from_bool(!needs_identity), Vec::new(), Vec::new());
@@ -330,7 +340,12 @@ struct Admit {
     statement: Option<usize>,
 }
 
-fn admits(statements: &[Statement], caller: &Principal, action: &str, ctx: &RequestContext) -> Admit {
+fn admits(
+    statements: &[Statement],
+    caller: &Principal,
+    action: &str,
+    ctx: &RequestContext,
+) -> Admit {
     let mut allow = Tri::False;
     let mut delegated = true;
     let mut statement = None;
@@ -399,13 +414,13 @@ fn edges_into(
             Some(PrincipalClause::Principal(pairs)) => {
                 for (kind, value) in pairs {
                     match kind.as_str() {
-                        "AWS" => {
-                            if ix.candidates(value, &mut candidates) && covers(s, "sts:AssumeRole")
-                            {
-                                entries
-                                    .entry((Arc::from(format!("aws:{value}")), "sts:AssumeRole"))
-                                    .or_insert(si);
-                            }
+                        "AWS"
+                            if ix.candidates(value, &mut candidates)
+                                && covers(s, "sts:AssumeRole") =>
+                        {
+                            entries
+                                .entry((Arc::from(format!("aws:{value}")), "sts:AssumeRole"))
+                                .or_insert(si);
                         }
                         "*" => {
                             candidates.extend(0..snapshot.principals.len());
@@ -439,7 +454,6 @@ fn edges_into(
     candidates.dedup();
     // the caller side depends only on the caller's evaluation: callers sharing one (the
     // members of a group, say) share the decision
-    type Gate = (Tri, Vec<(Arc<Origin>, Via)>, Vec<String>);
     let mut gates: FxHashMap<(usize, &'static str, bool), Gate> = FxHashMap::default();
     let conditional = statements.iter().any(|s| !s.condition.is_empty());
     let plain = RequestContext::new(false);
@@ -515,7 +529,9 @@ fn edges_into(
         });
     }
     for ((name, action), si) in entries {
-        let Some(s) = statements.get(si) else { continue };
+        let Some(s) = statements.get(si) else {
+            continue;
+        };
         let mut ctx = base.clone();
         if action == "sts:AssumeRoleWithSAML" {
             ctx.insert("SAML:aud", vec![SAML_AUDIENCE.to_owned()]);
@@ -630,7 +646,11 @@ pub fn reach(g: &Graph, first: &[u32], depth: usize, names: &dyn Fn(usize) -> St
     for sure_only in [true, false] {
         let mut seen: rustc_hash::FxHashSet<usize> = rustc_hash::FxHashSet::default();
         let mut frontier: Vec<(usize, Tri, Vec<u32>)> = Vec::new();
-        let mut take = |id: u32, tri: Tri, path: &[u32], next: &mut Vec<(usize, Tri, Vec<u32>)>, seen: &mut rustc_hash::FxHashSet<usize>| {
+        let mut take = |id: u32,
+                        tri: Tri,
+                        path: &[u32],
+                        next: &mut Vec<(usize, Tri, Vec<u32>)>,
+                        seen: &mut rustc_hash::FxHashSet<usize>| {
             let Some(e) = g.edge(id) else { return };
             let t = tri.and(e.tri);
             if (sure_only && t != Tri::True) || t == Tri::False || !seen.insert(e.to) {
@@ -661,10 +681,11 @@ pub fn reach(g: &Graph, first: &[u32], depth: usize, names: &dyn Fn(usize) -> St
         while !frontier.is_empty() {
             if level >= depth {
                 // what would come next is not followed
-                if let Some((n, _, _)) = frontier
-                    .iter()
-                    .find(|(n, _, _)| g.out(*n).iter().any(|&e| g.edge(e).is_some_and(|e| !seen.contains(&e.to))))
-                {
+                if let Some((n, _, _)) = frontier.iter().find(|(n, _, _)| {
+                    g.out(*n)
+                        .iter()
+                        .any(|&e| g.edge(e).is_some_and(|e| !seen.contains(&e.to)))
+                }) {
                     review.push(format!(
                         "role chains longer than {depth} assumptions are not followed (from `{}`)",
                         names(*n)
@@ -788,7 +809,14 @@ mod tests {
             ["role chains longer than 5 assumptions are not followed (from `r5`)"]
         );
         // a short cycle ends without review
-        let g = graph_of(3, vec![edge(0, 1, Tri::True), edge(1, 2, Tri::True), edge(2, 1, Tri::True)]);
+        let g = graph_of(
+            3,
+            vec![
+                edge(0, 1, Tri::True),
+                edge(1, 2, Tri::True),
+                edge(2, 1, Tri::True),
+            ],
+        );
         let r = reach(&g, g.out(0), DEPTH_LIMIT, &names);
         assert_eq!(r.roles.len(), 2);
         assert!(r.review.is_empty());

@@ -182,7 +182,13 @@ pub fn persons(snapshot: &Snapshot) -> Vec<(Person, Vec<usize>)> {
             names,
             store_id: None,
             groups: Vec::new(),
-            place: Place::file(snapshot.sources.first().cloned().unwrap_or_else(|| Arc::from(""))),
+            place: Place::file(
+                snapshot
+                    .sources
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
+            ),
         };
         add(person, vec![i], &mut out);
     }
@@ -416,8 +422,9 @@ pub fn people(
         .map(|first| assume::reach(&graph, first, DEPTH_LIMIT, &names))
         .collect();
     // people who are no IAM user share the combined evaluation of their starting points
-    let shared: Vec<std::sync::OnceLock<Arc<Evaluation>>> =
-        (0..keys.len()).map(|_| std::sync::OnceLock::new()).collect();
+    let shared: Vec<std::sync::OnceLock<Arc<Evaluation>>> = (0..keys.len())
+        .map(|_| std::sync::OnceLock::new())
+        .collect();
     let people: Vec<PersonAccess> = list
         .into_par_iter()
         .zip(starts.par_iter())
@@ -444,7 +451,9 @@ pub fn people(
                         conditional: r.tri != Tri::True,
                     })
                     .collect();
-                let own = users.first().map_or_else(|| nothing.clone(), |&u| eval_of(u));
+                let own = users
+                    .first()
+                    .map_or_else(|| nothing.clone(), |&u| eval_of(u));
                 let others: Vec<Arc<Evaluation>> =
                     users.iter().skip(1).map(|&u| eval_of(u)).collect();
                 if sessions.is_empty() && others.is_empty() {
@@ -674,7 +683,12 @@ mod tests {
             ]
         );
         let put = cat.lookup("dynamodb:PutItem").unwrap();
-        assert_eq!(erin.evaluation.decide(put, "arn:aws:dynamodb:us-east-1:111111111111:table/t").decision, super::super::Decision::Allowed);
+        assert_eq!(
+            erin.evaluation
+                .decide(put, "arn:aws:dynamodb:us-east-1:111111111111:table/t")
+                .decision,
+            super::super::Decision::Allowed
+        );
         // omar is in no group: no role, nothing but what AWS allows anyway
         let omar = view.find("omar@example.com").unwrap();
         assert!(omar.roles.is_empty());
@@ -687,10 +701,14 @@ mod tests {
         let mut snap = side();
         let mut u = crate::model::Principal::new(PrincipalKind::User, "erin");
         u.account = Some("111111111111".to_owned());
-        u.tags.insert("email".to_owned(), "Erin@example.com".to_owned());
+        u.tags
+            .insert("email".to_owned(), "Erin@example.com".to_owned());
         snap.principals.push(u);
         let list = persons(&snap);
-        let erin: Vec<_> = list.iter().filter(|(p, _)| p.names.contains(&"erin".to_owned())).collect();
+        let erin: Vec<_> = list
+            .iter()
+            .filter(|(p, _)| p.names.contains(&"erin".to_owned()))
+            .collect();
         assert_eq!(erin.len(), 1);
         assert_eq!(erin[0].0.key, "erin@example.com");
         assert_eq!(erin[0].1.len(), 1);

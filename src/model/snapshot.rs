@@ -5,9 +5,7 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{
-    Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource,
-};
+use super::{Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.

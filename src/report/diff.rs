@@ -100,6 +100,7 @@ impl DiffReport {
         self.principals
             .iter()
             .flat_map(|p| p.findings.iter())
+            .chain(self.people.iter().flat_map(|p| p.diff.findings.iter()))
             .chain(self.general.iter())
     }
 }

@@ -81,9 +81,9 @@ impl PeopleReport {
             .iter()
             .filter(|p| {
                 only.is_empty()
-                    || only.iter().any(|n| {
-                        p.person.key == *n || p.person.names.contains(&n.to_lowercase())
-                    })
+                    || only
+                        .iter()
+                        .any(|n| p.person.key == *n || p.person.names.contains(&n.to_lowercase()))
             })
             .map(|p| {
                 let direct = p
@@ -160,7 +160,11 @@ impl PeopleReport {
             if v.len() > TABLE_ACTIONS {
                 s.push_str(&format!(", … ({} in all)", v.len()));
             }
-            if s.is_empty() { "nothing".to_owned() } else { s }
+            if s.is_empty() {
+                "nothing".to_owned()
+            } else {
+                s
+            }
         };
         for p in &self.people {
             let source = match p.source {
@@ -177,7 +181,12 @@ impl PeopleReport {
                 writeln!(w)?;
             }
             if !p.users.is_empty() {
-                writeln!(w, "{li}directly ({}): {}", p.users.join(", "), list(&p.direct))?;
+                writeln!(
+                    w,
+                    "{li}directly ({}): {}",
+                    p.users.join(", "),
+                    list(&p.direct)
+                )?;
             }
             for r in &p.roles {
                 writeln!(
@@ -189,7 +198,8 @@ impl PeopleReport {
                     list(&r.actions)
                 )?;
                 for s in &r.path.steps {
-                    let mut line = format!("{li}  {} → {}: {} by {}", s.from, s.role, s.action, s.trust);
+                    let mut line =
+                        format!("{li}  {} → {}: {} by {}", s.from, s.role, s.action, s.trust);
                     if !s.identity.is_empty() {
                         line.push_str(&format!("; allowed by {}", s.identity.join("; ")));
                     }
@@ -242,7 +252,10 @@ pub fn write_person_text(
             s.path.path
         )?;
         for st in &s.path.steps {
-            let mut line = format!("step: {} → {}: {} by {}", st.from, st.role, st.action, st.trust);
+            let mut line = format!(
+                "step: {} → {}: {} by {}",
+                st.from, st.role, st.action, st.trust
+            );
             if !st.conditions.is_empty() {
                 line.push_str(&format!("; only if {}", st.conditions.join(" and ")));
             }
