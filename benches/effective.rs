@@ -64,6 +64,8 @@ fn bench(c: &mut Criterion) {
                     &Selection {
                         principals: all,
                         services: &[],
+                        // the grants, as this benchmark measured before the summary
+                        detail: true,
                     },
                 );
                 let mut out = Vec::with_capacity(64 << 20);

@@ -6,6 +6,7 @@
 //!
 //! This module is data and lookup only; what a wildcard pattern means is `eval`'s business.
 
+pub mod gcp;
 mod load;
 #[cfg(test)]
 mod tests;
@@ -72,7 +73,12 @@ pub struct Action {
 
 impl Action {
     /// `s3:GetObject`.
+    /// `s3:GetObject`; a GCP permission (`storage.objects.get`, whose name holds its
+    /// service; AWS action names never hold a dot) is its name alone.
     pub fn full_name(&self) -> String {
+        if self.service.is_empty() || self.name.contains('.') {
+            return self.name.clone();
+        }
         format!("{}:{}", self.service, self.name)
     }
 }
@@ -133,6 +139,10 @@ pub struct Catalog {
     pub(crate) policies: load::ManagedPolicies,
     /// Why the actions part could not be decoded; the catalog is then empty.
     pub(crate) error: Option<String>,
+    /// GCP predefined roles as patterns: lowercase role name → its actions, sorted by
+    /// name (empty for AWS). A binding's statement names its role, not its thousands of
+    /// permissions.
+    pub(crate) roles: Vec<(String, Vec<ActionId>)>,
 }
 
 impl Catalog {
@@ -170,6 +180,19 @@ impl Catalog {
             .binary_search_by(|n| n.as_str().cmp(lower.as_str()))
             .ok()
             .and_then(|i| ActionId::try_from(i).ok())
+    }
+
+    /// The actions of a GCP predefined role (`roles/viewer`, any case), if it is one.
+    pub fn role_actions(&self, name: &str) -> Option<&[ActionId]> {
+        if self.roles.is_empty() {
+            return None;
+        }
+        let lower = name.to_ascii_lowercase();
+        self.roles
+            .binary_search_by(|(n, _)| n.as_str().cmp(lower.as_str()))
+            .ok()
+            .and_then(|i| self.roles.get(i))
+            .map(|(_, ids)| ids.as_slice())
     }
 
     /// Finds a service by prefix, case-insensitively.

@@ -2,6 +2,7 @@
 //! compared exactly (resource sets by language inclusion, with witnesses), findings with
 //! stable codes, waivers and the gate.
 
+pub mod changes;
 pub mod compare;
 pub mod err;
 pub mod findings;
@@ -9,6 +10,7 @@ pub mod inputs;
 pub mod mapping;
 pub mod outcome;
 pub mod people;
+pub mod port;
 pub mod run;
 pub mod waivers;
 

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod assume;
+pub mod cel;
 pub mod compile;
 pub mod condition;
 pub mod context;

@@ -14,9 +14,12 @@ mod context;
 mod detect;
 mod documents;
 mod err;
+mod gcp;
+mod identity_center;
 mod locate;
 mod memberships;
 mod organizations;
+mod platform;
 mod policy_doc;
 mod provisioner;
 mod raw;
@@ -39,8 +42,11 @@ pub use aws_auth_details::{
 pub use context::load_context_file;
 pub use detect::{Format, detect};
 pub use err::IngestError;
+pub use gcp::check as check_gcp;
+pub use identity_center::load_identity_center;
 pub use locate::{Attachment, find_attachments, locate_pointers};
 pub use organizations::load_organization;
+pub use platform::read as read_platform;
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use resource_policies::load as load_resource_policies;
 pub use scp::load_scp_level;
@@ -151,7 +157,7 @@ fn expand_dir(
         f.is_file()
             && f.extension()
                 .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e, "json" | "yaml" | "yml" | "txt"))
+                .is_some_and(|e| matches!(e, "json" | "ndjson" | "yaml" | "yml" | "txt"))
     }) {
         out.push((f.clone(), Some(dir)));
     }
@@ -223,7 +229,10 @@ pub fn load_side_with(
         };
         let bytes = if matches!(
             format,
-            Format::AwsAuthDetails | Format::AwsCli | Format::AwsOrganizations
+            Format::AwsAuthDetails
+                | Format::AwsCli
+                | Format::AwsOrganizations
+                | Format::IdentityCenter
         ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
         {
             let json = yaml::to_json(&name, &bytes)?.into_bytes();
@@ -363,10 +372,12 @@ fn read_files(
     // one export per directory (loose files together), in the order first seen
     let mut cli: Vec<(Option<usize>, aws_cli::Exports)> = Vec::new();
     let mut org = organizations::OrgExports::default();
+    let mut ic = identity_center::cli::IcExports::default();
     for ((name, bytes, format), dir) in files.iter().zip(dirs) {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
             Format::AwsOrganizations => org.add(name.clone(), bytes),
+            Format::IdentityCenter => ic.add(name.clone(), bytes),
             Format::AwsCli => {
                 let group = if per_dir { *dir } else { None };
                 let at = match cli.iter().position(|(g, _)| *g == group) {
@@ -395,12 +406,29 @@ fn read_files(
     if !org.is_empty() {
         org.finish(&mut snap)?;
     }
+    // after the account dumps: an assignment's role is matched to the dump's
+    if !ic.is_empty() {
+        ic.finish(&mut snap, resolver)?;
+    }
     for (name, bytes, format) in files {
         match format {
             Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,
             Format::Terraform => terraform::load(name, bytes, &mut snap, opts, resolver)?,
             Format::Provisioner => provisioner::load(name, bytes, &mut snap, opts, resolver)?,
             _ => {}
+        }
+    }
+    let gcp_files: Vec<(&Arc<str>, &[u8])> = files
+        .iter()
+        .filter(|(_, _, f)| *f == Format::Gcp)
+        .map(|(n, b, _)| (n, b.as_slice()))
+        .collect();
+    if !gcp_files.is_empty() {
+        gcp::load(&gcp_files, &mut snap)?;
+    }
+    for (name, bytes, format) in files {
+        if *format == Format::Platform {
+            platform::load(name, bytes, &mut snap)?;
         }
     }
     for (name, bytes, format) in files {

@@ -3,22 +3,26 @@
 //! diff and reports read it. It imports nothing from the other layers, so AWS and (later)
 //! GCP or target configs all land in the same shapes.
 
+mod gcp;
 mod key;
 mod org;
 mod origin;
 mod person;
+mod platform;
 mod policy;
 mod principal;
 mod resource;
 mod snapshot;
 pub mod suggest;
 
+pub use gcp::{CEL_OPERATOR, GcpNode, GcpNodeKind, GcpSide};
 pub use key::{PrincipalKey, arn_account};
 pub use org::{
     AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
 };
 pub use origin::{Origin, Place, StatementRef};
 pub use person::{Assignment, AssignmentPrincipal, People, Person, PersonRef, PersonSource};
+pub use platform::{PlatformMember, PlatformProject, PlatformRole, PlatformSide};
 pub use policy::{
     ActionClause, ConditionClause, Effect, Policy, PolicyDocument, PolicyId, PolicyKind,
     PrincipalClause, ResourceClause, Statement,

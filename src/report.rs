@@ -2,12 +2,15 @@
 //! table, Markdown, HTML, JSON, SARIF, JUnit, text). Nothing here evaluates policies;
 //! sorting for deterministic output happens here, at the boundary.
 
+pub mod access;
+pub mod causes;
 pub mod diff;
 pub mod effective;
 pub mod explain;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod layout;
 pub mod markdown;
 pub mod people;
 pub mod provenance;

@@ -130,7 +130,7 @@ fn two_accounts_per_side_are_compared_account_by_account() {
         .unwrap();
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains(&format!("user {B}/bob")), "{table}");
-    assert!(table.contains("24 principal(s) compared"), "{table}");
+    assert!(table.contains("24 on both sides"), "{table}");
 }
 
 // issue 8: a side given as a folder of account exports reads each account apart

@@ -4,7 +4,10 @@
 use crate::util::{fixture, iamdiff, rel};
 
 fn effective(dir: &str) -> (i32, String, String) {
-    let out = iamdiff().args(["effective", dir]).output().unwrap();
+    let out = iamdiff()
+        .args(["effective", dir, "--detail"])
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

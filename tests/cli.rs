@@ -97,7 +97,7 @@ fn catalog_stats_has_counts_and_date() {
 #[test]
 fn effective_json_follows_the_schema() {
     let out = iamdiff()
-        .args(["effective", ACCOUNT, "--format", "json"])
+        .args(["effective", ACCOUNT, "--format", "json", "--detail"])
         .output()
         .unwrap();
     assert!(
@@ -131,6 +131,7 @@ fn effective_filters_by_principal_and_service() {
             "bob",
             "--service",
             "s3",
+            "--detail",
         ])
         .output()
         .unwrap();
@@ -181,7 +182,7 @@ fn effective_markdown_and_table_render() {
                 .and(predicate::str::contains("<details>")),
         );
     iamdiff()
-        .args(["effective", ACCOUNT])
+        .args(["effective", ACCOUNT, "--detail"])
         .assert()
         .success()
         .stdout(predicate::str::contains("Granted by"));

@@ -35,6 +35,7 @@ fn args(target: &str, file: &str) -> Vec<String> {
             "-q",
         ]),
         "detect" => v(&["effective", file]),
+        "resource_policies" => v(&["effective", file, "--source-format", "resource-policies"]),
         other => panic!("tests/data/fuzz/{other}: no such fuzz target"),
     }
 }

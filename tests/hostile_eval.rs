@@ -112,7 +112,12 @@ Resources:
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("template.yaml");
     std::fs::write(&path, template).unwrap();
-    let out = iamdiff().arg("effective").arg(&path).output().unwrap();
+    let out = iamdiff()
+        .arg("effective")
+        .arg(&path)
+        .arg("--detail")
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

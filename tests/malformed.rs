@@ -31,6 +31,12 @@ fn malformed_inputs_exit_2_with_a_place() {
         } else if file.starts_with("memberships-") {
             // memberships apply to the groups of the migration scenario's provisioner config
             cmd.args(["effective", PROVISIONER, &name]);
+        } else if file.starts_with("port-") {
+            // a port map, against the platform fixture (issue 10 item 5)
+            let platform = rel(&fixture("ports/aws-to-platform/platform.yaml"));
+            cmd.args([
+                "diff", "-q", "--before", &good, "--after", &platform, "--map", &name,
+            ]);
         } else if file.starts_with("levels-") {
             cmd.args(["effective", PROVISIONER, "--levels", &name]);
         } else {

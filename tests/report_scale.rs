@@ -69,12 +69,12 @@ fn markdown_of_a_large_pair_fits_and_includes_the_worst_principal() {
         let cells = line.matches(" | ").count() + 1;
         assert!(cells <= 6, "{cells} columns: {line}");
     }
-    // the worst principal: the first row of the ranking table, with its own section
-    let first = md
-        .lines()
-        .skip_while(|l| !l.starts_with("|---"))
-        .nth(1)
-        .unwrap();
+    // the changes lead, then the people (issue 12 items 1, 2): the worst principal is the
+    // first row of the people ranking table, with its own section
+    let changes = md.find("### Changes by impact").expect("the changes table");
+    let people = md.find("| Principal |").expect("the people table");
+    assert!(changes < people, "the changes come before the people");
+    let first = md[people..].lines().nth(2).unwrap();
     let name = first.trim_start_matches("| ").split(" | ").next().unwrap();
     let label = name.replace('\\', "");
     assert!(

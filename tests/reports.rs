@@ -30,7 +30,15 @@ fn render(report: &DiffReport, f: Render) -> String {
 
 fn render_table(report: &DiffReport) -> String {
     let mut out = Vec::new();
-    table::write_table(report, &table::TableOptions::default(), &mut out).expect("render");
+    table::write_table(
+        report,
+        &table::TableOptions {
+            width: None,
+            detail: true,
+        },
+        &mut out,
+    )
+    .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
 
@@ -92,15 +100,17 @@ fn markdown_escapes_inputs_and_caps_long_lists() {
     // an input `|` cannot end a table cell
     // text between backticks is code, not an escaped backtick shown literally (issue 12)
     assert!(md.contains("\\| <code>*bold*</code> \\[link\\](javascript:alert(3)) &amp; more"));
-    // verdict first, then who is hit hardest (issue 12): failing principals by highest
-    // access level, then actions lost
+    // verdict first, then who is hit hardest, ranked as changes are (issue 12): failing
+    // first, then severity, then actions lost; ci-deploy (Permissions management) leads
     assert!(md.contains(
         "**FAIL** — 7 findings fail the gate (lost, narrowed, removed, review at ≥ Read), 1 waived"
     ));
     let table_start = md.find("| Principal |").expect("summary table");
     let first_row = md[table_start..].lines().nth(2).expect("a row");
     assert!(
-        first_row.contains("| Permissions management |") && first_row.ends_with("| ❌ fail |"),
+        first_row.starts_with("| role ci-deploy |")
+            && first_row.contains("| Permissions management |")
+            && first_row.ends_with("| ❌ fail |"),
         "{first_row}"
     );
 
@@ -297,25 +307,32 @@ fn junit_counts_and_escaping() {
 fn table_fits_a_terminal_without_splitting_arns() {
     let report = sample();
     let mut out = Vec::new();
-    table::write_table(&report, &table::TableOptions { width: Some(120) }, &mut out)
-        .expect("render");
+    table::write_table(
+        &report,
+        &table::TableOptions {
+            width: Some(120),
+            detail: true,
+        },
+        &mut out,
+    )
+    .expect("render");
     let text = String::from_utf8(out).expect("utf-8");
     insta::assert_snapshot!("diff_table_width_120", text);
     assert!(text.starts_with("FAIL: 7 findings fail the gate"));
     for line in text.lines().filter(|l| l.starts_with(['┌', '│', '└', '╞'])) {
         assert!(line.chars().count() <= 120, "{line}");
     }
-    // witnesses stay whole, or are shortened in the middle with an indicator; never
-    // wrapped: every witness line is a whole ARN
-    assert!(text.contains("┆ arn:aws:s3:::examplecorp-ds-projects/raw/x "));
-    assert!(text.contains("┆ arn:aws:s3:::exampl…cts/churn/train.csv ┆"));
-    for line in text.lines() {
-        if let Some(i) = line.find("arn:aws:").filter(|_| line.starts_with('│')) {
-            let cell = line[i..].split(" ┆").next().unwrap_or_default().trim_end();
-            assert!(
-                cell.ends_with(|c: char| c.is_alphanumeric() || c == '_'),
-                "{cell}"
-            );
+    // issue 12 item 9: a witness is whole on its line, or wrapped after `/`, `:` or `-`,
+    // never cut mid-word
+    let witnesses: Vec<&str> = report
+        .findings()
+        .filter_map(|f| f.witness.as_deref())
+        .collect();
+    for line in text.lines().filter(|l| l.starts_with('│')) {
+        for cell in line.split(['│', '┆']).map(str::trim) {
+            if cell.starts_with("arn:") && !witnesses.contains(&cell) {
+                assert!(cell.ends_with(['/', ':', '-', '_', ',', '.']), "{cell}");
+            }
         }
     }
 }
@@ -333,7 +350,50 @@ fn browser_variant() -> DiffReport {
             }
         }
     }
+    with_changes(&mut report);
     report
+}
+
+/// Gives the sample one membership change per principal (the hostile one's summary
+/// hostile too) as the cause of all its findings, ranked by impact, so the browser
+/// drives the changes section, the "Why" column and the cause filter (issue 12).
+fn with_changes(report: &mut DiffReport) {
+    use iamdiff::diff::changes::{Change, ChangeKind, Impact};
+    let mut changes = Vec::new();
+    for (n, p) in report.principals.iter_mut().enumerate() {
+        let id = format!("C{}", n + 1);
+        let mut services = std::collections::BTreeSet::new();
+        let mut impact = Impact {
+            principals: 1,
+            ..Impact::default()
+        };
+        let mut findings = Vec::new();
+        for f in &mut p.findings {
+            f.causes = vec![id.clone()];
+            findings.push(iamdiff::report::json::finding_id(f));
+            impact.findings += 1;
+            impact.failing += usize::from(f.fails_gate);
+            impact.severity = impact.severity.max(Some(f.severity));
+            impact.actions_lost += f.actions.len();
+            services.insert(f.service.clone());
+        }
+        impact.services = services.len();
+        changes.push(Change {
+            id,
+            kind: ChangeKind::MembershipRemoved,
+            subject: format!("user {}", p.name),
+            object: Some("group team".to_owned()),
+            summary: format!("{} removed from group team", p.name),
+            before: None,
+            after: None,
+            detail: vec![format!("{} was in group team before", p.name)],
+            principals: vec![p.name.clone()],
+            findings,
+            impact,
+        });
+    }
+    changes.sort_by_key(|c| c.rank_key());
+    report.changes = changes;
 }
 
 /// Opens the HTML in headless Chromium (playwright-core) and checks escaping, filters,
@@ -377,17 +437,20 @@ fn html_works_in_a_browser() {
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot,
+    // also when a check failed
+    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
+        let keep = Path::new(&keep);
+        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
+        if shot.is_file() {
+            std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
+        }
+    }
     assert!(
         out.status.success(),
         "browser check failed\n{stdout}\n{stderr}"
     );
     assert!(shot.is_file(), "screenshot written");
-    // to look at them: IAMDIFF_KEEP_BROWSER_OUTPUT=DIR keeps the page and its screenshot
-    if let Some(keep) = std::env::var_os("IAMDIFF_KEEP_BROWSER_OUTPUT") {
-        let keep = Path::new(&keep);
-        std::fs::copy(&page, keep.join("report.html")).expect("copy page");
-        std::fs::copy(&shot, keep.join("report.png")).expect("copy screenshot");
-    }
 }
 
 /// Runs `iamdiff diff` on the migration fixture into a temporary directory and returns it

@@ -73,8 +73,9 @@ fn diff_report_validates_against_its_schema() {
     }
 }
 
-/// Issue 12 item 7: the schema is a contract, not a formality — output missing an id,
-/// with an empty string for an absent value or an out-of-range rank is rejected.
+/// Issue 12 items 1 and 7: the schema is a contract, not a formality — output missing an
+/// id, with an empty string for an absent value, an out-of-range rank, a cause that is no
+/// change id or a change without its impact is rejected.
 #[test]
 fn diff_schema_rejects_broken_contracts() {
     let schema = schema("diff");
@@ -102,11 +103,29 @@ fn diff_schema_rejects_broken_contracts() {
     if let Some(i) = sha.pointer_mut("/provenance/inputs/0/sha256") {
         *i = Value::from("");
     }
+    // root causes (issue 12 item 1): a cause is a change id, a change has its impact
+    let mut cause = good.clone();
+    *cause.pointer_mut(&format!("{finding}/causes")).unwrap() = serde_json::json!(["X1"]);
+    let mut no_cause = good.clone();
+    *no_cause.pointer_mut(&format!("{finding}/causes")).unwrap() = serde_json::json!([]);
+    let mut no_impact = good.clone();
+    no_impact
+        .pointer_mut("/changes/0")
+        .unwrap()
+        .as_object_mut()
+        .unwrap()
+        .remove("impact");
+    let mut kind = good.clone();
+    *kind.pointer_mut("/changes/0/kind").unwrap() = Value::from("moved");
     for (what, bad) in [
         ("no id", no_id),
         ("rank 0", rank),
         ("missing null", no_null),
         ("empty digest", sha),
+        ("cause not a change id", cause),
+        ("no cause", no_cause),
+        ("change without impact", no_impact),
+        ("unknown change kind", kind),
     ] {
         assert!(
             !problems(&schema, &bad).is_empty(),

@@ -27,6 +27,8 @@ pub fn iamdiff() -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("iamdiff").expect("binary built");
     c.current_dir(root());
     c.env("NO_COLOR", "1");
+    // tables wrap to COLUMNS when it is set: tests ask for a width explicitly (issue 12)
+    c.env_remove("COLUMNS");
     c
 }
 

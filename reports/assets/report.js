@@ -1,6 +1,7 @@
-// iamdiff diff report: renders the people list, the findings table and each principal's
-// drill-down from the report's data (the JSON in #report-data), a page at a time, so a
-// report with thousands of findings opens at once. Filters, sorting and paging work on
+// iamdiff diff report: renders the changes that cause the findings, the people list, the
+// findings table (with each finding's cause) and each principal's drill-down from the
+// report's data (the JSON in #report-data), a page at a time, so a report with thousands
+// of findings opens at once. Filters, sorting and paging work on
 // the data, not on the DOM. It builds elements with createElement and textContent only,
 // never markup from strings (no innerHTML): text from the inputs is never parsed as HTML.
 (function () {
@@ -8,12 +9,14 @@
   var dataEl = document.getElementById("report-data");
   if (!dataEl) return;
   var D = JSON.parse(dataEl.textContent || "{}");
-  var S = D.s || [], P = D.p || [], F = D.f || [];
+  var S = D.s || [], P = D.p || [], F = D.f || [], C = D.c || [];
   var LEVELS = ["List", "Read", "Tagging", "Write", "Permissions management"];
   var LEVEL_CLASS = ["lv-list", "lv-read", "lv-tagging", "lv-write", "lv-pm"];
   var LEVEL_SHORT = ["List", "Read", "Tagging", "Write", "Perm. mgmt"];
   var GATE = ["passes", "waived", "fails"];
-  var PAGE_ROWS = 100, PAGE_PEOPLE = 50;
+  var PAGE_ROWS = 100, PAGE_PEOPLE = 50, PAGE_CHANGES = 50;
+  // principals listed in an open change before "… N more"
+  var CHANGE_PRINCIPALS = 100;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -23,6 +26,22 @@
   }
   function dash(s) { return s ? s : "—"; }
   function pid(k) { return "p" + k; }
+  function cid(i) { return "change-" + C[i][0]; }
+  // a finding's causes are indexes into C, or the id of a change not listed there
+  function causeId(x) { return typeof x === "number" ? C[x][0] : String(x); }
+  function causeLink(x) {
+    if (typeof x !== "number") return el("span", "c-id", x);
+    var a = el("a", "clink", C[x][0]);
+    a.href = "#" + cid(x);
+    return a;
+  }
+  function principalLink(k) {
+    var a = el("a", "plink");
+    a.href = "#" + pid(k);
+    a.appendChild(el("span", "kind", P[k][0]));
+    a.appendChild(document.createTextNode(" " + P[k][1]));
+    return a;
+  }
 
   // findings of each principal (by rank)
   var byPrincipal = P.map(function () { return []; });
@@ -43,6 +62,77 @@
     nav.appendChild(prev);
     nav.appendChild(el("span", "page-of", "page " + (page + 1) + " of " + pages));
     nav.appendChild(next);
+  }
+
+  // ---- the changes, by impact ----
+  var changes = document.getElementById("changes");
+  var changesPager = document.getElementById("changes-pager");
+  var changesPage = 0;
+
+  function changeDetails(i) {
+    var c = C[i];
+    var d = el("details", "cause" + (c[1] ? " fails" : ""));
+    d.id = cid(i);
+    var sum = el("summary");
+    sum.appendChild(el("span", "gate " + (c[1] ? "gate-fails" : "gate-passes"), c[1] ? "fails" : "passes"));
+    sum.appendChild(el("strong", "c-id", c[0]));
+    sum.appendChild(el("span", "c-summary", c[2]));
+    sum.appendChild(el("span", "c-impact", "→ " + c[3]));
+    if (c[4] !== null && c[4] !== undefined) sum.appendChild(el("span", "level " + LEVEL_CLASS[c[4]], LEVELS[c[4]]));
+    d.appendChild(sum);
+    var built = false;
+    d.addEventListener("toggle", function () {
+      if (d.open && !built) { built = true; d.appendChild(changeBody(i)); }
+    });
+    return d;
+  }
+
+  function changeBody(i) {
+    var c = C[i];
+    var body = el("div", "c-body");
+    if (c[5].length) {
+      var ul = el("ul", "c-detail");
+      c[5].forEach(function (x) { ul.appendChild(el("li", null, x)); });
+      body.appendChild(ul);
+    }
+    var who = el("p", "c-who");
+    who.appendChild(el("span", "muted", c[6].length === 1 ? "Principal: " : "Principals (" + c[6].length + "): "));
+    c[6].slice(0, CHANGE_PRINCIPALS).forEach(function (x, n) {
+      if (n > 0) who.appendChild(document.createTextNode(", "));
+      if (typeof x === "number" && P[x]) who.appendChild(principalLink(x));
+      else who.appendChild(document.createTextNode(String(x)));
+    });
+    if (c[6].length > CHANGE_PRINCIPALS) who.appendChild(el("span", "muted", " … " + (c[6].length - CHANGE_PRINCIPALS) + " more"));
+    body.appendChild(who);
+    if (!c[7]) return body;
+    var show = el("button", "c-show", "Show its " + c[7] + (c[7] === 1 ? " finding" : " findings") + " in the table");
+    show.type = "button";
+    show.addEventListener("click", function () {
+      fCause.value = c[0];
+      applyFilters();
+      table.scrollIntoView({ block: "start" });
+    });
+    body.appendChild(show);
+    return body;
+  }
+
+  function showChanges(page) {
+    var pages = Math.max(1, Math.ceil(C.length / PAGE_CHANGES));
+    changesPage = Math.min(Math.max(0, page), pages - 1);
+    changes.textContent = "";
+    for (var i = changesPage * PAGE_CHANGES; i < Math.min(C.length, (changesPage + 1) * PAGE_CHANGES); i++) {
+      changes.appendChild(changeDetails(i));
+    }
+    pager(changesPager, changesPage, pages, showChanges);
+  }
+
+  function openChange(id) {
+    var i = -1;
+    for (var n = 0; n < C.length; n++) if (C[n][0] === id) { i = n; break; }
+    if (i < 0) return;
+    if (Math.floor(i / PAGE_CHANGES) !== changesPage) showChanges(Math.floor(i / PAGE_CHANGES));
+    var d = document.getElementById(cid(i));
+    if (d) { d.open = true; d.scrollIntoView({ block: "start" }); }
   }
 
   // ---- people ----
@@ -132,6 +222,18 @@
       w.appendChild(wd);
       facts.appendChild(w);
     }
+    if (f[14] && f[14].length) {
+      var cr = el("div");
+      cr.appendChild(el("dt", null, f[14].length === 1 ? "Cause" : "Causes"));
+      var cd = el("dd", "causes");
+      f[14].forEach(function (x, n) {
+        if (n > 0) cd.appendChild(document.createTextNode("; "));
+        cd.appendChild(causeLink(x));
+        if (typeof x === "number") cd.appendChild(document.createTextNode(" " + C[x][2]));
+      });
+      cr.appendChild(cd);
+      facts.appendChild(cr);
+    }
     a.appendChild(facts);
     var sides = el("div", "sides");
     [["Before", f[12]], ["After", f[13]]].forEach(function (x) {
@@ -188,11 +290,13 @@
   var fCategory = document.getElementById("f-category");
   var fLevel = document.getElementById("f-level");
   var fGate = document.getElementById("f-gate");
+  var fCause = document.getElementById("f-cause");
   var count = document.getElementById("f-count");
   var none = document.getElementById("no-match");
   var findingsPager = document.getElementById("findings-pager");
   var shown = F.map(function (_, i) { return i; });
   var tablePage = 0;
+  var lastState = null;
   var sortKey = null, sortAsc = true;
 
   var KEYS = {
@@ -214,13 +318,10 @@
     tr.dataset.category = f[3];
     tr.dataset.level = LEVELS[f[4]];
     tr.dataset.gate = GATE[f[5]];
+    tr.dataset.causes = (f[14] || []).map(causeId).join(" ");
     var td = el("td");
     td.dataset.v = p[0] + " " + p[1];
-    var a = el("a", "plink");
-    a.href = "#" + pid(f[0]);
-    a.appendChild(el("span", "kind", p[0]));
-    a.appendChild(document.createTextNode(" " + p[1]));
-    td.appendChild(a);
+    td.appendChild(principalLink(f[0]));
     tr.appendChild(td);
     var svc = el("td");
     svc.dataset.v = f[1] || "";
@@ -255,6 +356,17 @@
     g.dataset.v = String(f[5]);
     g.appendChild(el("span", "gate gate-" + GATE[f[5]], GATE[f[5]]));
     tr.appendChild(g);
+    // why: the first cause (the changes section says the rest)
+    var why = el("td", "why");
+    var cs = f[14] || [];
+    if (cs.length) {
+      why.appendChild(causeLink(cs[0]));
+      if (typeof cs[0] === "number") why.appendChild(document.createTextNode(" " + C[cs[0]][2]));
+      if (cs.length > 1) why.appendChild(el("span", "muted", " (+" + (cs.length - 1) + " more)"));
+    } else {
+      why.appendChild(el("span", "muted", "—"));
+    }
+    tr.appendChild(why);
     return tr;
   }
 
@@ -273,6 +385,12 @@
     var service = fService.value, category = fCategory.value;
     var level = fLevel.value === "" ? -1 : Number(fLevel.value);
     var gate = fGate.value === "" ? -1 : Number(fGate.value);
+    var cause = fCause.value.trim().toUpperCase();
+    // a text field fires "change" again when it loses focus: rebuilding the rows then
+    // would swallow the click that moved the focus (a link in the table)
+    var state = [text, service, category, level, gate, cause].join("\u0000");
+    if (state === lastState) return;
+    lastState = state;
     shown = [];
     for (var i = 0; i < F.length; i++) {
       var f = F[i];
@@ -281,6 +399,7 @@
       if (category && f[3] !== category) continue;
       if (level >= 0 && f[4] < level) continue;
       if (gate >= 0 && f[5] !== gate) continue;
+      if (cause && !(f[14] || []).some(function (x) { return causeId(x).toUpperCase() === cause; })) continue;
       shown.push(i);
     }
     sortShown();
@@ -316,7 +435,7 @@
     });
   });
 
-  [fPrincipal, fService, fCategory, fLevel, fGate].forEach(function (e) {
+  [fPrincipal, fService, fCategory, fLevel, fCause, fGate].forEach(function (e) {
     e.addEventListener("input", applyFilters);
     e.addEventListener("change", applyFilters);
   });
@@ -324,23 +443,25 @@
   form.addEventListener("submit", function (e) { e.preventDefault(); });
   form.addEventListener("reset", function () { setTimeout(applyFilters, 0); });
 
-  // a link to a principal opens its details, wherever its page is
-  function openTarget() {
-    var m = /^#p(\d+)$/.exec(location.hash);
-    if (m) openPrincipal(Number(m[1]));
+  // a link to a principal or a change opens its details, wherever its page is
+  function follow(hash) {
+    var m = /^#p(\d+)$/.exec(hash);
+    if (m) { openPrincipal(Number(m[1])); return; }
+    var c = /^#change-(.+)$/.exec(hash);
+    if (c) openChange(c[1]);
   }
+  function openTarget() { follow(location.hash); }
   window.addEventListener("hashchange", openTarget);
-  table.addEventListener("click", function (e) {
-    var a = e.target.closest && e.target.closest("a.plink");
-    if (!a) return;
-    var m = /^#p(\d+)$/.exec(a.getAttribute("href"));
-    if (m) openPrincipal(Number(m[1]));
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a.plink, a.clink");
+    if (a) follow(a.getAttribute("href"));
   });
   // a printed report shows the current page's principals open
   window.addEventListener("beforeprint", function () {
     Array.prototype.forEach.call(document.querySelectorAll("details.principal"), function (d) { d.open = true; });
   });
 
+  showChanges(0);
   showPeople(0);
   applyFilters();
   openTarget();

@@ -52,6 +52,7 @@ fn decode(actions_blob: &'static [u8], policies_blob: &'static [u8]) -> Catalog 
             lower_names,
             policies,
             error: None,
+            roles: Vec::new(),
         },
         Err(e) => Catalog {
             meta: CatalogMeta {
@@ -66,6 +67,7 @@ fn decode(actions_blob: &'static [u8], policies_blob: &'static [u8]) -> Catalog 
             lower_names: Vec::new(),
             policies,
             error: Some(format!("embedded action catalog: {e}")),
+            roles: Vec::new(),
         },
     }
 }
@@ -372,6 +374,7 @@ impl Catalog {
             lower_names,
             policies: ManagedPolicies::from(policies),
             error: None,
+            roles: Vec::new(),
         })
     }
 

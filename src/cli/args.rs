@@ -22,13 +22,23 @@ Exit codes:
   2  bad usage or bad input (the message names the file and the place in it)
 A closed stdout or stderr (`| head`) does not change the code.
 
-Examples:
+Tables fit COLUMNS when it is set, else the terminal; in a pipe or a file nothing
+wraps (set COLUMNS to wrap there too).
+
+Examples (lines fit 80 columns, so they run as copied from a terminal):
   iamdiff diff --before fixtures/aws/company/account.json \\
-      --after fixtures/aws/migration/after.json --map fixtures/aws/migration/map.yaml \\
+      --after fixtures/aws/migration/after.json \\
+      --map fixtures/aws/migration/map.yaml \\
       --waivers fixtures/aws/migration/waivers.yaml --out audit/
-  iamdiff effective fixtures/aws/company/account.json --principal 'bob' --service s3
-  iamdiff explain fixtures/aws/company/account.json --principal erin --action s3:PutObject \\
-      --resource arn:aws:s3:::examplecorp-ds-projects/x --context-file fixtures/aws/company/context.json
+  iamdiff diff --before fixtures/aws/company/account.json \\
+      --after fixtures/aws/migration/after.json \\
+      --map fixtures/aws/migration/map.yaml --principal carol --detail
+  iamdiff effective fixtures/aws/company/account.json --principal bob \\
+      --service s3
+  iamdiff explain fixtures/aws/company/account.json --principal erin \\
+      --action s3:PutObject \\
+      --resource arn:aws:s3:::examplecorp-ds-projects/x \\
+      --context-file fixtures/aws/company/context.json
   iamdiff catalog action 's3:Get*'";
 
 /// Offline audit of IAM: effective permissions, decisions with their reasons, and (soon)
@@ -45,8 +55,8 @@ pub enum Command {
     /// Compare two IAM setups person by person: who loses, who gains, and why; with a
     /// gate for CI (exit 1 when findings at or above the threshold are not waived)
     Diff(DiffArgs),
-    /// Who can do what: every user's and role's allowed actions, with resources,
-    /// conditions, access levels and the statements that grant them
+    /// Who can do what: every user's and role's access by service and access level;
+    /// with --detail, the actions, resources, conditions and statements behind it
     Effective(EffectiveArgs),
     /// Decide one request (principal, action, resource, context) and show every
     /// statement that bears on it
@@ -134,6 +144,14 @@ pub struct DiffArgs {
     /// (list < read < tagging < write < permissions)
     #[arg(long, value_enum, default_value_t = MinLevel::List)]
     pub min_level: MinLevel,
+    /// Which findings the reports show: fails (those failing the gate), waived, or all;
+    /// the verdict and the summary always count every finding
+    #[arg(long, value_enum, default_value_t = ShowFindings::All, value_name = "WHICH")]
+    pub show: ShowFindings,
+    /// Show only findings at or above this access level (list < read < tagging < write <
+    /// permissions); the gate keeps --min-level
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_severity: Option<MinLevel>,
     /// The date waivers expire against (YYYY-MM-DD); default today (UTC), or
     /// SOURCE_DATE_EPOCH when set
     #[arg(long, value_name = "DATE")]
@@ -141,6 +159,15 @@ pub struct DiffArgs {
     /// Print nothing to stdout except the requested report; no progress
     #[arg(long, short)]
     pub quiet: bool,
+    /// Only principals whose name or ARN (either side's) matches this glob, in every
+    /// report; the verdict, the counts and the exit code stay the whole comparison's
+    /// (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub principal: Vec<String>,
+    /// Table: each principal's findings action by action, with witnesses (without it,
+    /// one row per principal)
+    #[arg(long)]
+    pub detail: bool,
     /// The directory report paths are relative to (SARIF's `%SRCROOT%`; the repository's
     /// checkout in CI); default: the working directory
     #[arg(long, value_name = "DIR")]
@@ -184,6 +211,14 @@ pub enum DiffFormat {
     Json,
     Sarif,
     Junit,
+}
+
+/// What `diff --show` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFindings {
+    Fails,
+    Waived,
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -245,6 +280,11 @@ pub enum SourceFormat {
     Terraform,
     Provisioner,
     Memberships,
+    AwsOrganizations,
+    ResourcePolicies,
+    AwsIdentityCenter,
+    Gcp,
+    Platform,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +309,10 @@ pub struct EffectiveArgs {
     /// path (`--principal` then selects people by name or e-mail)
     #[arg(long)]
     pub people: bool,
+    /// Every grant's actions, resources, conditions and statements (without it, each
+    /// principal's access by service and access level, in every format)
+    #[arg(long)]
+    pub detail: bool,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,
@@ -347,6 +391,21 @@ pub enum CatalogCommand {
     Policy {
         #[arg(value_name = "NAME|ARN")]
         name: String,
+    },
+    /// A GCP predefined role's permissions (`roles/storage.objectViewer`)
+    Role {
+        #[arg(value_name = "ROLE")]
+        name: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
+    },
+    /// GCP permissions matching a pattern (`storage.objects.*`), with the predefined roles
+    /// that grant them
+    Permission {
+        #[arg(value_name = "PATTERN")]
+        pattern: String,
+        #[arg(long, value_enum, default_value_t = CatalogFormat::Table)]
+        format: CatalogFormat,
     },
     /// Counts and the date and source of the embedded data
     Stats {

@@ -1,9 +1,10 @@
-//! `iamdiff catalog`: look up the embedded AWS reference data.
+//! `iamdiff catalog`: look up the embedded AWS reference data and GCP role catalog.
 
 use comfy_table::{Cell, Table};
 use std::io::Write;
 
 use crate::catalog::catalog;
+use crate::catalog::gcp::{gcp_catalog, gcp_roles};
 use crate::eval::actions;
 
 use super::args::{CatalogCommand, CatalogFormat};
@@ -57,6 +58,8 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
                 }
             }
         }
+        CatalogCommand::Role { name, format } => gcp_role(name, *format, out)?,
+        CatalogCommand::Permission { pattern, format } => gcp_permission(pattern, *format, out)?,
         CatalogCommand::Policy { name } => {
             let Some(p) = cat.managed_policy(name) else {
                 return Err(CliError::Usage(format!(
@@ -81,6 +84,9 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
                 "actions_source": format!("{} {}", m.actions_source, m.actions_version),
                 "policies_source": format!("{} {}", m.policies_source, m.policies_version),
                 "generated": m.generated,
+                "gcp_roles": gcp_roles().roles.len(),
+                "gcp_permissions": gcp_roles().permissions.len(),
+                "gcp_source": gcp_roles().meta.as_ref().map(|g| format!("{} {} ({}; sha256 {})", g.source, g.version, g.licence, g.sha256)),
             });
             match format {
                 CatalogFormat::Json => {
@@ -106,3 +112,98 @@ pub fn run(c: &CatalogCommand, out: &mut dyn Write) -> Result<Outcome, CliError>
     }
     Ok(Outcome::Clean)
 }
+
+/// `catalog role`: a GCP predefined role and its permissions.
+fn gcp_role(name: &str, format: CatalogFormat, out: &mut dyn Write) -> Result<(), CliError> {
+    let roles = gcp_roles();
+    let Some(r) = roles.role(name) else {
+        return Err(CliError::Usage(format!(
+            "no GCP predefined role named `{name}` in the catalog (custom roles are read from `gcloud iam roles describe` output)"
+        )));
+    };
+    let perms: Vec<&str> = roles.permissions_of(r).collect();
+    match format {
+        CatalogFormat::Json => {
+            let v = serde_json::json!({
+                "name": r.name, "title": r.title, "stage": r.stage, "includedPermissions": perms,
+            });
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(crate::report::json_io)?;
+            writeln!(out)?;
+        }
+        CatalogFormat::Table => {
+            writeln!(out, "# {} ({}), stage {}", r.name, r.title, r.stage)?;
+            for p in &perms {
+                writeln!(out, "{p}")?;
+            }
+            writeln!(out, "{} permission(s)", perms.len())?;
+        }
+    }
+    Ok(())
+}
+
+/// `catalog permission`: GCP permissions matching a pattern and the roles granting them.
+fn gcp_permission(
+    pattern: &str,
+    format: CatalogFormat,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let cat = gcp_catalog();
+    let roles = gcp_roles();
+    let ids = actions::expand_pattern(cat, pattern);
+    if ids.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no GCP permission in the catalog matches `{pattern}`"
+        )));
+    }
+    let names: Vec<String> = ids
+        .iter()
+        .filter_map(|&id| cat.action(id))
+        .map(crate::catalog::Action::full_name)
+        .collect();
+    let granting = |perm: &str| -> Vec<&str> {
+        let Ok(i) = roles.permissions.binary_search_by(|p| p.as_str().cmp(perm)) else {
+            return Vec::new();
+        };
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
+        roles
+            .roles
+            .iter()
+            .filter(|r| r.permissions.binary_search(&i).is_ok())
+            .map(|r| r.name.as_str())
+            .collect()
+    };
+    match format {
+        CatalogFormat::Json => {
+            let rows: Vec<_> = names
+                .iter()
+                .map(|n| serde_json::json!({"permission": n, "roles": granting(n)}))
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &rows).map_err(crate::report::json_io)?;
+            writeln!(out)?;
+        }
+        CatalogFormat::Table => {
+            let mut t = Table::new();
+            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+            t.set_header(vec!["Permission", "Predefined roles granting it"]);
+            for n in &names {
+                let r = granting(n);
+                let shown = if r.len() > SHOWN_ROLES {
+                    format!(
+                        "{} … ({} roles)",
+                        r.get(..SHOWN_ROLES).unwrap_or(&[]).join(", "),
+                        r.len()
+                    )
+                } else {
+                    r.join(", ")
+                };
+                t.add_row(vec![Cell::new(n), Cell::new(shown)]);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(out, "{} permission(s)", names.len())?;
+        }
+    }
+    Ok(())
+}
+
+/// Roles named per permission in the table; JSON lists all.
+const SHOWN_ROLES: usize = 8;

@@ -2,6 +2,7 @@
 //! from flags and files, and the principal filter.
 
 use globset::GlobSet;
+use std::io::IsTerminal;
 
 use std::cmp::Ordering;
 use std::io::{self, Write};
@@ -25,6 +26,11 @@ pub fn load_options(load: &LoadArgs, format: Option<SourceFormat>) -> ingest::Lo
             SourceFormat::Terraform => ingest::Format::Terraform,
             SourceFormat::Provisioner => ingest::Format::Provisioner,
             SourceFormat::Memberships => ingest::Format::Memberships,
+            SourceFormat::AwsOrganizations => ingest::Format::AwsOrganizations,
+            SourceFormat::ResourcePolicies => ingest::Format::ResourcePolicies,
+            SourceFormat::AwsIdentityCenter => ingest::Format::IdentityCenter,
+            SourceFormat::Gcp => ingest::Format::Gcp,
+            SourceFormat::Platform => ingest::Format::Platform,
         }),
         levels: load.levels.clone(),
         cfn_params: load.cfn_params.clone(),
@@ -158,6 +164,18 @@ impl PrincipalFilter {
         Ok(PrincipalFilter(Some(set)))
     }
 
+    /// Whether any of the names (a principal's names and ARNs) matches; no globs match all.
+    pub fn matches_any(&self, names: &[&str]) -> bool {
+        match &self.0 {
+            None => true,
+            Some(set) => names.iter().any(|n| set.is_match(n)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
     pub fn matches(&self, p: &Principal) -> bool {
         match &self.0 {
             None => true,
@@ -191,6 +209,25 @@ pub fn services(prefixes: &[String]) -> Result<Vec<String>, CliError> {
         .collect()
 }
 
+/// The width terminal tables fit: `COLUMNS` when set (as `ls` and `git` read it), else
+/// the terminal's when stdout is one; `None` in a pipe or a file, where nothing wraps (as
+/// with ripgrep and cargo: a row stays one line for `grep`). Widths under 40 are taken
+/// as 40: narrower, the tables would be all line breaks.
+pub fn table_width() -> Option<u16> {
+    const NARROWEST: u16 = 40;
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0);
+    let width = columns.or_else(|| {
+        std::io::stdout()
+            .is_terminal()
+            .then(|| comfy_table::Table::new().width())
+            .flatten()
+    });
+    width.map(|w| w.max(NARROWEST))
+}
+
 /// Phase timings on stderr when `IAMDIFF_TIMINGS` is set (for benchmarking; never on by
 /// default, so output stays deterministic).
 pub struct Timer(Option<std::cell::Cell<std::time::Instant>>);
@@ -215,4 +252,27 @@ impl Timer {
             c.set(now);
         }
     }
+}
+
+/// The action catalog a run evaluates with: GCP permissions when a side is a GCP snapshot,
+/// else the AWS actions (a run compares sides in one vocabulary).
+pub fn catalog_for(sides: &[&crate::model::Snapshot]) -> &'static crate::catalog::Catalog {
+    if sides.iter().any(|s| s.gcp.is_some()) {
+        crate::catalog::gcp::gcp_catalog()
+    } else {
+        crate::catalog::catalog()
+    }
+}
+
+/// The resource `explain` decides on: for a GCP snapshot, the scope path of the name given
+/// (`//storage.googleapis.com/projects/_/buckets/b` → `organizations/1/…/buckets/b`); a
+/// name outside the hierarchy is kept as given.
+pub fn resource_for(snap: &crate::model::Snapshot, resource: Option<&str>) -> Option<String> {
+    let r = resource?;
+    Some(
+        snap.gcp
+            .as_ref()
+            .and_then(|g| g.scope_of(r))
+            .unwrap_or_else(|| r.to_owned()),
+    )
 }

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::catalog::{AccessLevel, catalog};
+use crate::catalog::AccessLevel;
 use crate::diff::findings::Category;
 use crate::diff::mapping::Renames;
 use crate::diff::{self, DiffOptions, SideInput};
@@ -16,6 +16,7 @@ use super::report_set;
 use super::{CliError, Outcome};
 
 pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    let only = common::PrincipalFilter::new(&a.principal)?;
     if a.format.len() > 1 && a.out.is_none() {
         return Err(CliError::Usage(
             "several `--format`s need `--out DIR` to write them to".into(),
@@ -31,12 +32,18 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         None => today_utc(),
     };
     let context = common::context(&a.context)?;
-    let (renames, map_file) = match &a.map {
+    // a map file with a `port:` section is a port between vocabularies (issue 10 item 5)
+    let (renames, map_file, port) = match &a.map {
         Some(p) => {
             let (name, text) = ingest::read_yaml_source(p)?;
-            (Renames::parse(&name, &text)?, Some(name))
+            if diff::port::is_port(&text) {
+                let port = diff::port::Port::parse(&name, &text)?;
+                (Renames::default(), None, Some(port))
+            } else {
+                (Renames::parse(&name, &text)?, Some(name), None)
+            }
         }
-        None => (Renames::default(), None),
+        None => (Renames::default(), None, None),
     };
     let waivers = match &a.waivers {
         Some(p) => {
@@ -73,7 +80,11 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // warnings of both sides and of the map file, in one fixed order (issue 7)
     common::print_pair_warnings(&renames, map_file.as_ref(), &before, &after);
     timer.lap("load");
-    let cat = catalog();
+    if let Some(port) = &port {
+        progress.done();
+        return run_port(a, port, &before, &after, context, &waivers, &today, out);
+    }
+    let cat = common::catalog_for(&[&before, &after]);
     let opts = EvalOptions { context };
     progress.say("evaluating both sides");
     // only principals whose inputs may differ between the sides are evaluated
@@ -168,8 +179,113 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         };
         super::provenance::fill(&mut report, &inputs)?;
     }
+    // --principal narrows what every report lists, never the verdict (issue 12 item 9)
+    if !only.is_empty() {
+        let changed = report.principals.len();
+        report.retain_principals(|names| only.matches_any(names));
+        if !a.quiet {
+            eprintln!(
+                "iamdiff: listing {} of {changed} changed principal(s), those matching `--principal {}`; the verdict and counts are the whole comparison's",
+                report.principals.len(),
+                a.principal.join("`, `")
+            );
+        }
+    }
+    // --show and --min-severity narrow what the reports list, never the verdict (issue 12)
+    let show = match a.show {
+        super::args::ShowFindings::Fails => report::causes::Show::Fails,
+        super::args::ShowFindings::Waived => report::causes::Show::Waived,
+        super::args::ShowFindings::All => report::causes::Show::All,
+    };
+    let min = a.min_severity.map_or(AccessLevel::List, level);
+    report::causes::filter(&mut report, show, min);
     progress.done();
+    write_reports(a, &report, out)?;
+    timer.lap("render");
+    let passed = report.gate.passed;
+    // the process ends right after: let the OS reclaim the large structures at once
+    std::mem::forget((report, eb, ea, before, after));
+    Ok(if passed {
+        Outcome::Clean
+    } else {
+        Outcome::GateFailed
+    })
+}
 
+/// `diff --map PORT`: each side evaluated in its own vocabulary, the before side
+/// translated by the port and compared with the after side in the target's terms.
+#[allow(clippy::too_many_arguments)]
+fn run_port(
+    a: &DiffArgs,
+    port: &diff::port::Port,
+    before: &crate::model::Snapshot,
+    after: &crate::model::Snapshot,
+    context: eval::context::RequestContext,
+    waivers: &[diff::waivers::Waiver],
+    today: &str,
+    out: &mut dyn Write,
+) -> Result<Outcome, CliError> {
+    let (scat, tcat) = (
+        common::catalog_for(&[before]),
+        common::catalog_for(&[after]),
+    );
+    let want = match port.to {
+        diff::port::TargetKind::Gcp => after.gcp.is_some(),
+        diff::port::TargetKind::Platform => after.platform.is_some(),
+    };
+    if !want {
+        return Err(CliError::Usage(format!(
+            "the port map {} targets `{}`, and the after side is not a {} input",
+            port.file,
+            port.to.as_str(),
+            port.to.as_str()
+        )));
+    }
+    diff::port::compare::check(port, tcat)?;
+    let opts = EvalOptions { context };
+    let (eb, ea) = rayon::join(
+        || eval::effective::effective(before, scat, &opts),
+        || eval::effective::effective(after, tcat, &opts),
+    );
+    let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
+    let outcome = diff::port::compare(
+        port,
+        &diff::port::PortInputs {
+            source: before,
+            source_eval: &eb,
+            source_catalog: scat,
+            target: after,
+            target_eval: &ea,
+            target_catalog: tcat,
+        },
+        &DiffOptions {
+            renames: &Renames::default(),
+            waivers,
+            fail_on: &fail_on,
+            min_level: level(a.min_level),
+            today,
+        },
+    );
+    let report_cat = match port.to {
+        diff::port::TargetKind::Gcp => tcat,
+        diff::port::TargetKind::Platform => scat,
+    };
+    let mut report = DiffReport::new(outcome, report_cat, before, after);
+    report.report_url = a.report_url.clone();
+    write_reports(a, &report, out)?;
+    Ok(if report.gate.passed {
+        Outcome::Clean
+    } else {
+        Outcome::GateFailed
+    })
+}
+
+/// Writes the reports `--format`/`--out` ask for.
+fn write_reports(a: &DiffArgs, report: &DiffReport, out: &mut dyn Write) -> Result<(), CliError> {
+    let table = report::table::TableOptions {
+        width: common::table_width(),
+        detail: a.detail,
+    };
     match &a.out {
         Some(dir) => {
             let formats: Vec<DiffFormat> = if a.format.iter().any(|f| *f != DiffFormat::Table) {
@@ -189,26 +305,18 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
                     .find(|f| file_name(**f) == name)
                     .copied()
                     .unwrap_or(DiffFormat::Json);
-                render(&report, f, w)
+                render(report, f, w, &table)
             })?;
             if !a.quiet {
-                render(&report, DiffFormat::Table, out)?;
+                render(report, DiffFormat::Table, out, &table)?;
             }
         }
         None => {
             let f = a.format.first().copied().unwrap_or(DiffFormat::Table);
-            render(&report, f, out)?;
+            render(report, f, out, &table)?;
         }
     }
-    timer.lap("render");
-    let passed = report.gate.passed;
-    // the process ends right after: let the OS reclaim the large structures at once
-    std::mem::forget((report, eb, ea, before, after));
-    Ok(if passed {
-        Outcome::Clean
-    } else {
-        Outcome::GateFailed
-    })
+    Ok(())
 }
 
 /// The reports `--out DIR` holds, all of them unless `--format` says which.
@@ -220,17 +328,14 @@ const OUT_FORMATS: [DiffFormat; 5] = [
     DiffFormat::Junit,
 ];
 
-fn render(r: &DiffReport, f: DiffFormat, w: &mut dyn Write) -> std::io::Result<()> {
+fn render(
+    r: &DiffReport,
+    f: DiffFormat,
+    w: &mut dyn Write,
+    table: &report::table::TableOptions,
+) -> std::io::Result<()> {
     match f {
-        DiffFormat::Table => {
-            // wrap to the terminal only when stdout is one; never in files or pipes
-            let width = if std::io::stdout().is_terminal() {
-                comfy_table::Table::new().width()
-            } else {
-                None
-            };
-            report::table::write_table(r, &report::table::TableOptions { width }, w)
-        }
+        DiffFormat::Table => report::table::write_table(r, table, w),
         DiffFormat::Md => report::markdown::write_markdown(r, w),
         DiffFormat::Html => report::html::write_html(r, w),
         DiffFormat::Json => r.write_json(w),

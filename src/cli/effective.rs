@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::catalog::catalog;
 use crate::eval::{self, EvalOptions};
 use crate::report::effective::{EffectiveView, Selection};
 
@@ -22,7 +21,7 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     )?;
     common::print_warnings(&snap.warnings);
     timer.lap("load");
-    let cat = catalog();
+    let cat = common::catalog_for(&[&snap]);
     let eff = eval::effective(&snap, cat, &EvalOptions { context });
     let context_of = |a: &EffectiveArgs| common::context(&a.context);
     timer.lap(&format!("evaluate ({} distinct evaluations)", eff.distinct));
@@ -64,11 +63,12 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
         &Selection {
             principals,
             services: &services,
+            detail: a.detail,
         },
     );
     timer.lap("report model");
     match a.format {
-        EffectiveFormat::Table => view.write_table(out)?,
+        EffectiveFormat::Table => view.write_table(common::table_width(), out)?,
         EffectiveFormat::Json => view.write_json(out)?,
         EffectiveFormat::Md => view.write_markdown(out)?,
     }

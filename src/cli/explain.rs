@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use crate::catalog::catalog;
 use crate::eval;
 use crate::model::Snapshot;
 use crate::report;
@@ -22,7 +21,8 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         &common::load_options(&a.load, a.source_format),
     )?;
     common::print_warnings(&snap.warnings);
-    let cat = catalog();
+    let cat = common::catalog_for(&[&snap]);
+    let resource = common::resource_for(&snap, a.resource.as_deref());
     let found = find_principal(&snap, &a.principal);
     // a name no principal has may be a person's (an e-mail, an Identity Center user)
     let unknown = found.is_err()
@@ -66,7 +66,7 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
     }
     let p = found?;
-    let mut e = eval::explain(&snap, cat, p, &a.action, a.resource.as_deref(), &context);
+    let mut e = eval::explain(&snap, cat, p, &a.action, resource.as_deref(), &context);
     name_account(&mut e, &snap, p);
     match a.format {
         ExplainFormat::Text => report::explain::write_text(&e, cat, out)?,
@@ -180,7 +180,7 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let before = common::load(&a.before, &a.scp, &opts)?;
     let after = common::load(&a.after, &a.scp, &opts)?;
     common::print_pair_warnings(&renames, map_file.as_ref(), &before, &after);
-    let cat = catalog();
+    let cat = common::catalog_for(&[&before, &after]);
     // the after principal is the before one's partner, as the diff matches them (by
     // account and name, through the renames); else the one of that name after
     let matching = crate::diff::match_principals(&before, &after, &renames);
@@ -213,7 +213,8 @@ fn run_both(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let before_name = ib.map_or_else(|| a.principal.clone(), |i| matching.display_name(false, i));
     let explain_one = |snap: &Snapshot, i: usize, name: String| {
         snap.principals.get(i).map(|p| {
-            let mut e = eval::explain(snap, cat, p, &a.action, a.resource.as_deref(), &context);
+            let resource = common::resource_for(snap, a.resource.as_deref());
+            let mut e = eval::explain(snap, cat, p, &a.action, resource.as_deref(), &context);
             if matching.several_accounts {
                 e.principal = name;
             }

@@ -398,6 +398,7 @@ impl Ctx<'_> {
             after,
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         }
     }
 }
@@ -910,6 +911,7 @@ fn uncataloged_findings(
             after: Side::default(),
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         });
     }
 }
@@ -941,6 +943,7 @@ fn review_findings(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: Vec::new(),
             });
         }
     }

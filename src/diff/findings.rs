@@ -32,10 +32,16 @@ pub enum Code {
     ExpiredWaiver,
     /// A waiver matched no finding.
     UnusedWaiver,
+    /// A port (`--map` with a `port:` section): a source permission, identity or resource
+    /// the mapping cannot express in the target's vocabulary.
+    Unmapped,
+    /// A port: the target grants more than the source had (a target role broader than the
+    /// source permissions mapped to it, or a target permission nothing mapped to).
+    PortWidened,
 }
 
 impl Code {
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 12] = [
         Code::Lost,
         Code::Narrowed,
         Code::Conditional,
@@ -46,6 +52,8 @@ impl Code {
         Code::NeedsReview,
         Code::ExpiredWaiver,
         Code::UnusedWaiver,
+        Code::Unmapped,
+        Code::PortWidened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +68,8 @@ impl Code {
             Code::NeedsReview => "needs-review",
             Code::ExpiredWaiver => "expired-waiver",
             Code::UnusedWaiver => "unused-waiver",
+            Code::Unmapped => "unmapped",
+            Code::PortWidened => "port-widened",
         }
     }
 
@@ -69,9 +79,12 @@ impl Code {
             Code::Lost => Category::Lost,
             Code::Narrowed => Category::Narrowed,
             Code::Conditional => Category::Conditional,
-            Code::Gained | Code::Widened | Code::NewPrincipal => Category::Gained,
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => {
+                Category::Gained
+            }
+
             Code::RemovedPrincipal => Category::Removed,
-            Code::NeedsReview | Code::ExpiredWaiver => Category::Review,
+            Code::NeedsReview | Code::ExpiredWaiver | Code::Unmapped => Category::Review,
             Code::UnusedWaiver => Category::Info,
         }
     }
@@ -91,6 +104,8 @@ impl Code {
             Code::NeedsReview => "the change could not be decided offline and needs a person",
             Code::ExpiredWaiver => "a waiver has expired and no longer applies",
             Code::UnusedWaiver => "a waiver matched no finding",
+            Code::Unmapped => "a source permission the port mapping cannot express in the target",
+            Code::PortWidened => "the port target grants more than the source had",
         }
     }
 }
@@ -204,6 +219,10 @@ pub struct Finding {
     pub waived: Option<WaiverRef>,
     /// Whether this finding fails the gate (selected by --fail-on and --min-level, not waived).
     pub fails_gate: bool,
+    /// Ids of the input changes that cause it (`C…`, `W…` for a waiver, `U…` when no
+    /// change explains it): never empty in a finished diff (issue 12).
+    #[serde(default)]
+    pub causes: Vec<String>,
 }
 
 impl Route {

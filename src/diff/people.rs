@@ -190,6 +190,7 @@ fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {
             after: Side::default(),
             waived: None,
             fails_gate: false,
+            causes: Vec::new(),
         })
         .collect()
 }
@@ -329,6 +330,13 @@ pub fn diff_people(
             .max()
             .unwrap_or(AccessLevel::List);
         d.diff.fails_gate = f.iter().any(|x| x.fails_gate);
+        // a person's findings come through role paths, which the changes list does not
+        // name yet (issue 12): said so rather than left without a cause
+        for x in &mut f {
+            if x.causes.is_empty() {
+                x.causes.push("unexplained".to_owned());
+            }
+        }
         d.diff.findings = f;
         for p in &d.paths {
             match p.change.as_str() {

@@ -36,6 +36,9 @@ pub struct DiffOptions<'a> {
 }
 
 pub struct Outcome {
+    /// The input changes between the sides, ranked by impact, each with the principals
+    /// and findings it affects; every finding's `causes` name some of them (issue 12).
+    pub changes: Vec<super::changes::Change>,
     pub principals: Vec<PrincipalDiff>,
     pub general: Vec<Finding>,
     pub waivers: Vec<WaiverStatus>,
@@ -255,6 +258,8 @@ pub fn diff(
 ) -> Outcome {
     let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
+    // the input changes, computed once from the snapshots, independent of evaluation
+    let changes = super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames);
     let Matching {
         pairs,
         removed,
@@ -444,6 +449,112 @@ pub fn diff(
         }
     }
 
+    // each principal diff's index on each side, to read its routes against the inputs
+    let names = |after: bool, i: usize| matching.display_name(after, i);
+    let mut owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)> = Vec::new();
+    let kind_of = |s: &Snapshot, i: usize| {
+        s.principals
+            .get(i)
+            .map(|p| p.kind.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    for &(i, j) in pairs {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: Some(j),
+            },
+        ));
+    }
+    for &i in carried {
+        owned.push((
+            (
+                PrincipalStatus::Changed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &i in removed {
+        owned.push((
+            (
+                PrincipalStatus::Removed,
+                kind_of(before.snapshot, i),
+                names(false, i),
+            ),
+            super::changes::Sides {
+                before: Some(i),
+                after: None,
+            },
+        ));
+    }
+    for &j in new {
+        owned.push((
+            (
+                PrincipalStatus::New,
+                kind_of(after.snapshot, j),
+                names(true, j),
+            ),
+            super::changes::Sides {
+                before: None,
+                after: Some(j),
+            },
+        ));
+    }
+    let (removed, new) = (removed.len(), new.len());
+    finish(
+        catalog,
+        diffs,
+        Tally {
+            compared,
+            changed,
+            removed,
+            new,
+        },
+        opts,
+        Some(Attribution { changes, owned }),
+    )
+}
+
+/// What attributing findings to input changes needs: the changes, and each principal
+/// diff's (status, kind, name) with its index on each side.
+pub(crate) struct Attribution {
+    pub changes: super::changes::ChangeSet,
+    pub owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)>,
+}
+
+/// How many principals a comparison compared, found changed, removed and new.
+pub(crate) struct Tally {
+    pub compared: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub new: usize,
+}
+
+/// Waivers, the gate and the summary over the principals' findings (the diff's and a
+/// port's, `diff::port`).
+pub(crate) fn finish(
+    catalog: &Catalog,
+    mut diffs: Vec<PrincipalDiff>,
+    tally: Tally,
+    opts: &DiffOptions<'_>,
+    attribution: Option<Attribution>,
+) -> Outcome {
+    let Tally {
+        compared,
+        changed,
+        removed,
+        new,
+    } = tally;
     let mut uses = vec![0usize; opts.waivers.len()];
     for d in &mut diffs {
         d.findings = apply_waivers(catalog, std::mem::take(&mut d.findings), opts, &mut uses);
@@ -468,6 +579,7 @@ pub fn diff(
 
     let mut general = Vec::new();
     let mut waivers = Vec::new();
+    let mut waiver_changes = Vec::new();
     for (w, n) in opts.waivers.iter().zip(&uses) {
         let expired = w.is_expired(opts.today);
         let state = if expired {
@@ -508,8 +620,30 @@ pub fn diff(
                 after: Side::default(),
                 waived: None,
                 fails_gate: false,
+                causes: vec![format!("W{}", w.index)],
             };
             f.fails_gate = selected(&f, opts);
+            waiver_changes.push(super::changes::Change {
+                id: format!("W{}", w.index),
+                kind: super::changes::ChangeKind::Waiver,
+                subject: format!("waiver #{}", w.index),
+                object: None,
+                summary: if expired {
+                    format!(
+                        "waiver #{} expired on {}",
+                        w.index,
+                        w.expires.as_deref().unwrap_or("?")
+                    )
+                } else {
+                    format!("waiver #{} matched no finding", w.index)
+                },
+                before: None,
+                after: None,
+                detail: vec![format!("{}, approved by {}", w.reason, w.approved_by)],
+                principals: Vec::new(),
+                findings: Vec::new(),
+                impact: super::changes::Impact::default(),
+            });
             // an expired waiver shows under each principal it names, where the reader
             // looks for it; one that names none of them (and unused ones) stand alone
             let mut placed = false;
@@ -543,6 +677,35 @@ pub fn diff(
         });
     }
 
+    // each finding's causes: the input changes its routes touch (a port has none yet)
+    let changes = match attribution {
+        Some(Attribution { changes, owned }) => {
+            let mut sides_of: FxHashMap<(PrincipalStatus, &str, &str), super::changes::Sides> =
+                FxHashMap::default();
+            for ((st, k, n), w) in &owned {
+                sides_of.insert((*st, k.as_str(), n.as_str()), *w);
+            }
+            let sides: Vec<super::changes::Sides> = diffs
+                .iter()
+                .map(|d| {
+                    sides_of
+                        .get(&(d.status, d.kind.as_str(), d.name.as_str()))
+                        .copied()
+                        .unwrap_or_default()
+                })
+                .collect();
+            changes.attribute(&mut diffs, &sides, &mut general, waiver_changes)
+        }
+        None => {
+            for f in diffs.iter_mut().flat_map(|d| d.findings.iter_mut()) {
+                if f.causes.is_empty() {
+                    f.causes.push("unexplained".to_owned());
+                }
+            }
+            waiver_changes
+        }
+    };
+
     let all = diffs
         .iter()
         .flat_map(|d| d.findings.iter())
@@ -570,13 +733,14 @@ pub fn diff(
     let summary = Summary {
         compared,
         changed,
-        removed: removed.len(),
-        new: new.len(),
+        removed,
+        new,
         counts: total,
         by_service: by_service(catalog, &diffs),
         people: None,
     };
     Outcome {
+        changes,
         principals: diffs,
         general,
         waivers,
@@ -704,11 +868,11 @@ pub(crate) fn counts(findings: &[Finding]) -> Counts {
                 c.conditional += n;
                 c.conditional_pairs += f.pairs;
             }
-            Code::Gained | Code::Widened | Code::NewPrincipal => {
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => {
                 c.gained += n;
                 c.gained_pairs += f.pairs;
             }
-            Code::NeedsReview => c.review += 1,
+            Code::NeedsReview | Code::Unmapped => c.review += 1,
             Code::ExpiredWaiver | Code::UnusedWaiver => {}
         }
     }
@@ -734,7 +898,7 @@ fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCou
             Code::Lost | Code::RemovedPrincipal => 0,
             Code::Narrowed => 1,
             Code::Conditional => 2,
-            Code::Gained | Code::Widened | Code::NewPrincipal => 3,
+            Code::Gained | Code::Widened | Code::NewPrincipal | Code::PortWidened => 3,
             _ => continue,
         };
         for a in &f.actions {

@@ -1,5 +1,6 @@
 //! What action patterns mean: `s3:Get*`, `*`, `NotAction` expanded against the embedded
-//! catalog, case-insensitively. Patterns that match no catalog action are kept as
+//! catalog, case-insensitively (and a GCP predefined role, `roles/viewer`, as its
+//! permissions). Patterns that match no catalog action are kept as
 //! literals and flagged, so a grant for a service the catalog does not know yet is
 //! reported rather than lost.
 
@@ -41,6 +42,10 @@ impl ActionMatch {
 /// Catalog actions matching one pattern, ascending. Uses the service's contiguous range
 /// when the service part is literal.
 pub fn expand_pattern(catalog: &Catalog, pattern: &str) -> Vec<ActionId> {
+    // a GCP predefined role stands for its permissions
+    if let Some(ids) = catalog.role_actions(pattern) {
+        return ids.to_vec();
+    }
     let lower = pattern.to_ascii_lowercase();
     if lower.chars().all(|c| c == '*') {
         let n = ActionId::try_from(catalog.actions().len()).unwrap_or(ActionId::MAX);

@@ -436,6 +436,12 @@ pub fn evaluate(clauses: &[ConditionClause], ctx: &RequestContext) -> Tri {
 
 /// Evaluates one `operator: { key: [values] }` clause.
 pub fn evaluate_clause(clause: &ConditionClause, ctx: &RequestContext) -> Tri {
+    if clause.operator == crate::model::CEL_OPERATOR {
+        return clause
+            .values
+            .first()
+            .map_or(Tri::Unknown, |e| super::cel::evaluate(e, ctx));
+    }
     let Some(op) = parse_operator(&clause.operator) else {
         return Tri::Unknown;
     };

@@ -131,7 +131,7 @@ pub fn explain(
         let mut any_deny = Tri::False;
         let vars = super::compile::variables_enabled(&policy.document);
         for s in &policy.document.statements {
-            if !action_matches(&s.action, action) {
+            if !action_matches_in(catalog, &s.action, action) {
                 continue;
             }
             let scoped = if vars {
@@ -445,6 +445,21 @@ pub fn action_matches(clause: &ActionClause, action: &str) -> bool {
         ActionClause::NotAction(p) => !p
             .iter()
             .any(|p| wildcard::matches_ignore_ascii_case(p, action)),
+    }
+}
+
+/// [`action_matches`], where a pattern naming a GCP predefined role (`roles/viewer`)
+/// matches the role's permissions.
+fn action_matches_in(catalog: &Catalog, clause: &ActionClause, action: &str) -> bool {
+    let one = |p: &String| match catalog.role_actions(p) {
+        Some(ids) => catalog
+            .lookup(action)
+            .is_some_and(|id| ids.binary_search(&id).is_ok()),
+        None => wildcard::matches_ignore_ascii_case(p, action),
+    };
+    match clause {
+        ActionClause::Action(p) => p.iter().any(one),
+        ActionClause::NotAction(p) => !p.iter().any(one),
     }
 }
 

@@ -12,6 +12,9 @@
 //! [`intrinsics`] for what stays unresolved and how it is shown. Resource-based
 //! policies and other grants outside IAM identities are named in a warning, not read.
 //!
+//! `AWS::SSO::PermissionSet` and `AWS::SSO::Assignment` are read by `sso` into the roles
+//! the Identity Center reader makes (issue 9).
+//!
 //! Names: a role, user, group or managed policy without its naming property is named by
 //! CloudFormation at deploy (`{stack}-{logicalId}-{random}`); here it is called by its
 //! logical id, with a warning, and what refers to its name in a policy is unresolved.
@@ -21,6 +24,7 @@
 mod intrinsics;
 mod params;
 mod policy;
+mod sso;
 mod types;
 mod yaml_pos;
 
@@ -68,9 +72,13 @@ pub(crate) fn load(
     let mut env = Env::new(file.clone(), yaml, &tree.locs, pseudo);
     let template = sections(&mut env, &tree.root)?;
     env.params = params::values(&env, template.parameters, &given)?;
+    let ic = sso::collect(&env, &template)?;
     let mut b = Builder::new(&env, snap, resolver, opts.account.clone());
     b.run(&template)?;
     b.finish(&template);
+    if !ic.is_empty() || !ic.warnings.is_empty() {
+        super::identity_center::emit(ic, snap, resolver)?;
+    }
     // `defines_users` stays as it is: a template that creates some users does not list
     // every user of the account, so the users it does not name must not be taken as gone.
     snap.sources.push(file.clone());

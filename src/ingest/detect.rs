@@ -33,6 +33,14 @@ pub enum Format {
     AwsOrganizations,
     /// Resource-based policies: CLI outputs, AWS Config items, the ARN → policy map.
     ResourcePolicies,
+    /// GCP IAM: allow and deny policies, asset exports, custom roles, group memberships,
+    /// the hierarchy manifest.
+    Gcp,
+    /// IAM Identity Center CLI outputs (`sso-admin`, `identitystore`; issue 9).
+    IdentityCenter,
+    /// An application platform's organization members and project memberships (a port
+    /// target, issue 10 item 5).
+    Platform,
 }
 
 impl Format {
@@ -45,6 +53,9 @@ impl Format {
         Format::Memberships,
         Format::AwsOrganizations,
         Format::ResourcePolicies,
+        Format::Gcp,
+        Format::IdentityCenter,
+        Format::Platform,
     ];
 
     /// Short name, as `--before-format`/`--after-format` take it.
@@ -58,6 +69,9 @@ impl Format {
             Format::Memberships => "memberships",
             Format::AwsOrganizations => "aws-organizations",
             Format::ResourcePolicies => "resource-policies",
+            Format::Gcp => "gcp",
+            Format::IdentityCenter => "aws-identity-center",
+            Format::Platform => "platform",
         }
     }
 
@@ -98,6 +112,20 @@ impl Format {
                  get-queue-attributes`, `sns get-topic-attributes`, `lambda get-policy`, \
                  `secretsmanager get-resource-policy`, `ecr get-repository-policy` outputs, AWS \
                  Config items, or a map of resource ARN to policy document"
+            }
+            Format::Gcp => {
+                "GCP IAM JSON (`bindings`, deny `rules`, `includedPermissions`, \
+                 `preferredMemberKey`, asset `iamPolicy`) or a `gcp-hierarchy` manifest"
+            }
+            Format::IdentityCenter => {
+                "IAM Identity Center CLI JSON: `aws sso-admin` (`Instances`, `PermissionSets`, \
+                 `PermissionSet`, `AttachedManagedPolicies`, `CustomerManagedPolicyReferences`, \
+                 `InlinePolicy`, `PermissionsBoundary`, `AccountAssignments`, `AccountIds`) and \
+                 `aws identitystore` (`Users`, `Groups`, `GroupMemberships`) outputs"
+            }
+            Format::Platform => {
+                "an application platform's members and project memberships, YAML (top-level \
+                 `platform`, `organization`, `members`, `projects`)"
             }
         }
     }
@@ -163,6 +191,24 @@ const CLI_KEYS: &[&str] = &[
     "InstanceProfile",
 ];
 
+/// Keys that mark an Identity Center output (`sso-admin`, `identitystore`), or one
+/// object of them keyed by command name.
+const IC_KEYS: &[&str] = &[
+    "Instances",
+    "PermissionSets",
+    "PermissionSet",
+    "AttachedManagedPolicies",
+    "CustomerManagedPolicyReferences",
+    "InlinePolicy",
+    "PermissionsBoundary",
+    "AccountAssignments",
+    "AccountIds",
+    "GroupMemberships",
+    "list-instances",
+    "describe-permission-set",
+    "list-account-assignments",
+];
+
 /// Keys that mark an `aws organizations` output (`Policies` too, when its entries are
 /// organization policies, and `describe-policy` output beside a tree).
 const ORG_KEYS: &[&str] = &[
@@ -216,7 +262,9 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         let k = k.as_bytes();
         text.windows(k.len()).any(|w| w == k)
     };
-    let kind = if keys
+    let kind = if gcp_keys(&has, &mentions) {
+        Kind::Iam(Format::Gcp)
+    } else if keys
         .iter()
         .any(|k| AUTH_KEYS.contains(&k.as_str()) && k != "Policies")
     {
@@ -225,6 +273,12 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Iam(Format::Terraform)
     } else if has("AWSTemplateFormatVersion") || has("Resources") {
         Kind::Iam(Format::CloudFormation)
+    } else if keys.iter().any(|k| IC_KEYS.contains(&k.as_str()))
+        || ((has("Users") || has("Groups")) && mentions("IdentityStoreId"))
+    {
+        // `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`;
+        // every identity-store entry names its store
+        Kind::Iam(Format::IdentityCenter)
     } else if keys.iter().any(|k| ORG_KEYS.contains(&k.as_str()))
         || (has("Policies") && (mentions("CONTROL_POLICY") || mentions(":organizations:")))
     {
@@ -243,6 +297,8 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         Kind::Other(Other::Scp)
     } else if keys.iter().any(|k| CLI_KEYS.contains(&k.as_str())) {
         Kind::Iam(Format::AwsCli)
+    } else if has(super::platform::PLATFORM_KEY) && has("organization") {
+        Kind::Iam(Format::Platform)
     } else if has("security") || (has("client") && has("environment")) {
         Kind::Iam(Format::Provisioner)
     } else if has("waivers") {
@@ -262,6 +318,21 @@ fn by_keys(keys: &[String], text: &[u8]) -> Option<Kind> {
         return None;
     };
     Some(kind)
+}
+
+/// The keys of GCP IAM inputs (see `gcp::read`).
+fn gcp_keys(has: &dyn Fn(&str) -> bool, mentions: &dyn Fn(&str) -> bool) -> bool {
+    has("bindings")
+        || has(super::gcp::MANIFEST_KEY)
+        || (has("rules") && mentions("denyRule"))
+        || has("includedPermissions")
+        || (has("roles") && mentions("includedPermissions"))
+        || has("preferredMemberKey")
+        || has("iamPolicy")
+        || has("iam_policy")
+        || (has("resource") && has("policy"))
+        || (has("policy") && has("id"))
+        || (has("etag") && (has("version") || has("auditConfigs")))
 }
 
 /// `prefix:name`, the shape of a condition key.
@@ -498,6 +569,28 @@ const SIGNATURES: &[(&str, &[&str], &[&str])] = &[
         "`aws organizations` output (aws-organizations)",
         ORG_KEYS,
         &["NextToken", "Policies", "Policy"],
+    ),
+    (
+        "GCP IAM (gcp)",
+        &[
+            "bindings",
+            "rules",
+            "includedPermissions",
+            "iamPolicy",
+            "gcp-hierarchy",
+        ],
+        &[
+            "etag",
+            "version",
+            "preferredMemberKey",
+            "assetType",
+            "ancestors",
+        ],
+    ),
+    (
+        "IAM Identity Center CLI output (aws-identity-center)",
+        IC_KEYS,
+        &["NextToken", "Users", "Groups", "PermissionSetArn"],
     ),
     (
         "a service control policy (read with `--scp`)",
@@ -803,6 +896,26 @@ mod tests {
         let e = det("waivers: []\n").unwrap_err();
         assert_eq!(e.help.as_deref(), Some("pass it with `--waivers`"), "{e}");
         assert!(e.to_string().starts_with("in.json:1:1: "), "{e}");
+    }
+
+    #[test]
+    fn identity_center_outputs_are_told_from_iam_ones() {
+        // issue 9: `identitystore list-users`/`list-groups` share `Users`/`Groups` with `aws iam`
+        let ic = [
+            r#"{"Users": [{"UserName": "a", "UserId": "u-1", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"Groups": [{"GroupId": "g-1", "DisplayName": "devs", "IdentityStoreId": "d-1"}]}"#,
+            r#"{"InlinePolicy": ""}"#,
+            r#"{"AccountAssignments": []}"#,
+            r#"{"list-instances": {"Instances": []}}"#,
+        ];
+        for text in ic {
+            assert_eq!(det(text).unwrap(), Format::IdentityCenter, "{text}");
+        }
+        assert_eq!(
+            det(r#"{"Users": [{"UserName": "a", "UserId": "AIDA1", "Arn": "arn:aws:iam::1:user/a"}]}"#)
+                .unwrap(),
+            Format::AwsCli
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub(crate) mod auth_details;
 pub(crate) mod aws_cli;
 pub(crate) mod cloudformation;
+pub(crate) mod identity_center;
 pub(crate) mod organizations;
 pub(crate) mod provisioner;
 pub(crate) mod scp;

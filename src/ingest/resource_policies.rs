@@ -174,7 +174,8 @@ pub fn load(
     let text = Text::new(file, &bytes);
     if first_byte(&bytes) != Some(b'{') {
         return Err(IngestError::new(
-            text.place_at(first_byte(&bytes).map(|_| 0), None),
+            // placed at the start even when the file is empty (fuzz `resource_policies`)
+            text.place_at(Some(0), None),
             with_help(
                 "expected a JSON object: a resource policy export",
                 SHAPE_HELP,

@@ -22,6 +22,9 @@
 //! only from Terraform keeps the other side's users (with whatever memberships the plan
 //! gives them) instead of reporting every unmanaged user as removed.
 //!
+//! IAM Identity Center resources (`aws_ssoadmin_*`, `aws_identitystore_*`) are read by
+//! `ssoadmin` into the roles and people the Identity Center reader makes (issue 9).
+//!
 //! GCP resources (`google_*`) are out of scope for now: a file of them loads, with one
 //! `unsupported` warning naming them.
 
@@ -29,6 +32,7 @@ mod collect;
 mod docs;
 mod emit;
 mod index;
+mod ssoadmin;
 
 use std::sync::Arc;
 
@@ -48,7 +52,11 @@ pub(crate) fn load(
     let show = parse(file, bytes)?;
     let idx = index::Index::new(file, &show)?;
     let model = collect::collect(&idx, bytes, opts)?;
+    let ic = ssoadmin::collect(&idx, bytes)?;
     emit::emit(file, model, snap, resolver);
+    if !ic.is_empty() || !ic.warnings.is_empty() {
+        super::identity_center::emit(ic, snap, resolver)?;
+    }
     Ok(())
 }
 

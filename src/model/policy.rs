@@ -36,6 +36,10 @@ pub enum PolicyKind {
     Trust,
     /// The policy of a resource (bucket, key, queue, topic, secret, ...).
     Resource,
+    /// A GCP allow-policy binding (a role granted to members at a node of the hierarchy).
+    GcpBinding,
+    /// A rule of a GCP IAM deny policy.
+    GcpDeny,
 }
 
 impl PolicyKind {
@@ -48,6 +52,8 @@ impl PolicyKind {
             PolicyKind::Rcp => "RCP",
             PolicyKind::Trust => "trust policy",
             PolicyKind::Resource => "resource policy",
+            PolicyKind::GcpBinding => "IAM binding",
+            PolicyKind::GcpDeny => "IAM deny rule",
         }
     }
 }

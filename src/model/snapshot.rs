@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
-use super::{Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource};
+use super::{
+    GcpSide, Group, GroupId, Organization, People, Place, Policy, PolicyId, Principal, Resource,
+};
 
 /// The SCPs attached at one level of an organization (root, an OU, the account). Every
 /// level must allow an action for it to be allowed, as in AWS.
@@ -44,6 +46,9 @@ pub enum WarningCode {
     /// or renamed principal's ARN, or the unique id AWS writes in its place): it grants
     /// that reference nothing.
     DanglingPrincipal,
+    /// Two inputs of a side describe the same thing differently: an Identity Center
+    /// permission set and the `AWSReservedSSO_*` role of an account dump (issue 9).
+    Inconsistent,
 }
 
 impl WarningCode {
@@ -59,6 +64,7 @@ impl WarningCode {
             WarningCode::TierLimit => "tier-limit",
             WarningCode::UnusedRename => "unused-rename",
             WarningCode::DanglingPrincipal => "dangling-principal",
+            WarningCode::Inconsistent => "inconsistent",
         }
     }
 }
@@ -108,6 +114,14 @@ pub struct Snapshot {
     /// (`edge-prod-b001-group-data-scientists`), so memberships may use either.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_aliases: Vec<GroupAlias>,
+    /// The GCP hierarchy, when this side was read from GCP inputs (its principals are then
+    /// GCP members and its actions GCP permissions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp: Option<GcpSide>,
+    /// The application platform, when this side was read from a platform file (a port
+    /// target, issue 10 item 5): its principals are the platform's members.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<super::PlatformSide>,
     /// People of this side (issue 9): Identity Center users, assignments and store
     /// groups from readers; IAM users become people in eval.
     #[serde(skip_serializing_if = "no_people")]

@@ -28,6 +28,11 @@ pub struct DiffReport {
     pub after: SideInfo,
     pub gate: Gate,
     pub summary: Summary,
+    /// The input changes between the sides, ranked by impact (failing first, then
+    /// severity, principals, actions lost), each with the ids of the findings it causes;
+    /// every finding's `causes` names some of them (issue 12).
+    #[serde(default)]
+    pub changes: Vec<crate::diff::changes::Change>,
     /// Principals with at least one finding, sorted by kind then name.
     pub principals: Vec<PrincipalDiff>,
     /// People whose access or paths changed (issue 9), when the person view applies.
@@ -75,6 +80,24 @@ impl DiffReport {
             warnings: s.warnings.clone(),
         };
         let m = catalog.meta();
+        let mut changes = outcome.changes;
+        let at: std::collections::HashMap<String, usize> = changes
+            .iter()
+            .enumerate()
+            .map(|(n, c)| (c.id.clone(), n))
+            .collect();
+        for f in outcome
+            .principals
+            .iter()
+            .flat_map(|p| &p.findings)
+            .chain(&outcome.general)
+        {
+            for c in &f.causes {
+                if let Some(ch) = at.get(c).and_then(|&n| changes.get_mut(n)) {
+                    ch.findings.push(super::json::finding_id(f));
+                }
+            }
+        }
         DiffReport {
             schema: SCHEMA.to_owned(),
             tool: format!("iamdiff {}", env!("CARGO_PKG_VERSION")),
@@ -86,6 +109,7 @@ impl DiffReport {
             after: side(after),
             gate: outcome.gate,
             summary: outcome.summary,
+            changes,
             principals: outcome.principals,
             people: outcome.people,
             general: outcome.general,
@@ -93,6 +117,28 @@ impl DiffReport {
             provenance: super::provenance::Provenance::default(),
             report_url: None,
         }
+    }
+
+    /// Keeps only the principals `keep` selects by the names and ARNs they are known by
+    /// (`diff --principal`), with their findings, in every format; the gate, the summary
+    /// and the waivers stay those of the whole comparison, as they decide the exit code
+    /// (issue 12 item 9).
+    pub fn retain_principals(&mut self, keep: impl Fn(&[&str]) -> bool) {
+        self.principals.retain(|p| {
+            let names: Vec<&str> = [
+                Some(p.name.as_str()),
+                p.before_name.as_deref(),
+                p.arn_before.as_deref(),
+                p.arn_after.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            keep(&names)
+        });
+        self.provenance
+            .unchanged
+            .retain(|u| keep(&[u.name.as_str()]));
     }
 
     /// Every finding: each principal's, in report order, then the general ones.
@@ -239,6 +285,13 @@ impl Gate {
             word,
             format!("{what} ({}), {} waived", self.selection(), self.waived),
         )
+    }
+}
+
+impl DiffReport {
+    /// The change with this id.
+    pub fn change(&self, id: &str) -> Option<&crate::diff::changes::Change> {
+        self.changes.iter().find(|c| c.id == id)
     }
 }
 

@@ -1,11 +1,12 @@
 //! The effective-permissions report: a sorted view of [`crate::eval::Effective`] and its
 //! JSON, Markdown and table renderings.
 //!
-//! JSON keeps each distinct grant once, in a `grants` table that principals reference by
-//! id: a 20,000-user account where most users share group policies would otherwise
-//! repeat the same thousands of actions per user.
+//! By default every format shows each principal's access by service and access level
+//! ([`super::access`]); `--detail` adds the grants: their actions, resources, conditions
+//! and statements (issue 12 item 9). JSON keeps each distinct grant once, in a `grants`
+//! table that principals reference by id: a 20,000-user account where most users share
+//! group policies would otherwise repeat the same thousands of actions per user.
 
-use comfy_table::{Cell, ContentArrangement, Table};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -13,6 +14,8 @@ use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 use std::sync::Arc;
 
+use super::access::{self, ServiceAccess};
+use super::layout::{Align, Grid};
 use crate::catalog::{AccessLevel, Catalog};
 use crate::eval::actions::ActionMatch;
 use crate::eval::effective::clauses_text;
@@ -33,6 +36,8 @@ pub struct Selection<'a> {
     pub principals: Vec<usize>,
     /// Only these service prefixes (empty: all).
     pub services: &'a [String],
+    /// The grants, action by action (`--detail`), besides the access summary.
+    pub detail: bool,
 }
 
 /// One grant ready to render: its actions (filtered by `--service`) are `sets[set]`.
@@ -47,6 +52,8 @@ pub struct PrincipalView<'a> {
     pub review: &'a [Review],
     pub action_count: usize,
     pub conditional_count: usize,
+    /// Access by service and level, and whether any action outside the catalog is allowed.
+    pub access: Arc<(Vec<ServiceAccess>, bool)>,
 }
 
 /// The report: principals sorted by kind and name, grants deduplicated.
@@ -57,6 +64,8 @@ pub struct EffectiveView<'a> {
     pub grants: Vec<GrantView<'a>>,
     /// Distinct action sets of the grants.
     pub sets: Vec<Arc<ActionMatch>>,
+    /// The grants are shown (`--detail`).
+    pub detail: bool,
     names: Vec<String>,
 }
 
@@ -133,7 +142,11 @@ impl<'a> EffectiveView<'a> {
         let mut set_by_ptr: FxHashMap<usize, usize> = FxHashMap::default();
         let mut set_by_content: FxHashMap<Arc<ActionMatch>, usize> = FxHashMap::default();
         // per evaluation (shared by principals): its grant ids and counts
-        let mut per_eval: FxHashMap<usize, (Vec<usize>, usize, usize)> = FxHashMap::default();
+        #[allow(clippy::type_complexity)]
+        let mut per_eval: FxHashMap<
+            usize,
+            (Vec<usize>, usize, usize, Arc<(Vec<ServiceAccess>, bool)>),
+        > = FxHashMap::default();
         let mut principals = Vec::with_capacity(order.len());
         for i in order {
             let Some(pp) = effective.principals.get(i) else {
@@ -171,17 +184,20 @@ impl<'a> EffectiveView<'a> {
                         grants.push(GrantView { grant: g, set });
                     }
                     list.push(id);
-                    if filter.is_some() {
-                        kept.push((g, acts));
-                    }
+                    kept.push((g, acts));
                 }
+                let access = Arc::new(access::of(
+                    catalog,
+                    universe,
+                    kept.iter().map(|(g, a)| (*g, &**a)),
+                ));
                 // the evaluation counted its actions; a --service filter needs a recount
                 let counts = if filter.is_some() {
                     count_actions(kept.iter().map(|(g, a)| (*g, &**a)), universe)
                 } else {
                     ev.counts
                 };
-                (list, counts.actions, counts.conditional_only)
+                (list, counts.actions, counts.conditional_only, access)
             });
             principals.push(PrincipalView {
                 index: i,
@@ -189,6 +205,7 @@ impl<'a> EffectiveView<'a> {
                 review: &ev.review,
                 action_count: entry.1,
                 conditional_count: entry.2,
+                access: entry.3.clone(),
             });
         }
         let names = catalog.actions().iter().map(|a| a.full_name()).collect();
@@ -198,6 +215,7 @@ impl<'a> EffectiveView<'a> {
             principals,
             grants,
             sets,
+            detail: selection.detail,
             names,
         }
     }
@@ -260,50 +278,140 @@ impl<'a> EffectiveView<'a> {
                         arn: p.arn.as_deref(),
                         actions: pv.action_count,
                         conditional_only: pv.conditional_count,
-                        grants: pv.grants.iter().map(|g| GrantId(*g)).collect(),
+                        access: pv.access.0.iter().map(JsonAccess::of).collect(),
+                        any_uncataloged_action: pv.access.1,
+                        grants: self
+                            .detail
+                            .then(|| pv.grants.iter().map(|g| GrantId(*g)).collect()),
                         review: pv.review,
                     })
                 })
                 .collect(),
-            grants: GrantsMap(self),
-            action_sets: SetsMap(self),
+            detail: self.detail,
+            grants: self.detail.then_some(GrantsMap(self)),
+            action_sets: self.detail.then_some(SetsMap(self)),
         };
         // compact: the output of a large account is big, and it is read by programs
         serde_json::to_writer(&mut *w, &doc).map_err(crate::report::json_io)?;
         writeln!(w)
     }
 
-    pub fn write_table(&self, w: &mut dyn Write) -> io::Result<()> {
+    /// The table: each principal's access by service and level (with `--detail`, each
+    /// grant), fitted to `width` when given (see [`super::layout`]).
+    pub fn write_table(&self, width: Option<u16>, w: &mut dyn Write) -> io::Result<()> {
+        let text = |s: String| match width {
+            Some(n) => super::layout::wrap_hanging(&s, usize::from(n)),
+            None => s,
+        };
         self.write_warnings_text(w)?;
         for pv in &self.principals {
             let Some(p) = self.snapshot.principals.get(pv.index) else {
                 continue;
             };
-            writeln!(w, "{}", principal_heading(p, pv))?;
+            writeln!(w, "{}", text(principal_heading(p, pv)))?;
             for r in pv.review {
-                writeln!(w, "  needs review: {}", review_text(r))?;
+                writeln!(w, "{}", text(format!("  needs review: {}", review_text(r))))?;
             }
             if pv.grants.is_empty() {
                 writeln!(w, "  (no allowed actions)\n")?;
                 continue;
             }
-            let mut t = Table::new();
-            t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_header(vec![
-                "Service",
-                "Level",
-                "Actions",
-                "Resources",
-                "Status",
-                "Granted by",
+            if !self.detail {
+                for note in self.conditional_notes(pv) {
+                    writeln!(w, "{}", text(format!("  {note}")))?;
+                }
+                writeln!(w, "{}\n", access_grid(&pv.access).render(width))?;
+                continue;
+            }
+            let mut t = Grid::new(&[
+                ("Service", Align::Left),
+                ("Level", Align::Left),
+                ("Actions", Align::Left),
+                ("Resources", Align::Left),
+                ("Status", Align::Left),
+                ("Granted by", Align::Left),
             ]);
             for row in self.rows(pv) {
-                t.add_row(row.into_iter().map(Cell::new));
+                t.row(row);
             }
-            writeln!(w, "{t}\n")?;
+            writeln!(w, "{}\n", t.render(width))?;
+        }
+        if !self.detail && self.principals.iter().any(|pv| !pv.grants.is_empty()) {
+            writeln!(
+                w,
+                "{}",
+                text(
+                    "--detail lists each grant: its actions, resources, conditions and the statement behind it".to_owned()
+                )
+            )?;
         }
         Ok(())
+    }
+
+    /// `conditional (6 action(s)): aws:SourceIp IpAddress 10.0.0.0/8`: the conditions the
+    /// principal's conditional-only actions depend on (a conditional grant of actions
+    /// also allowed without condition changes nothing), the most actions first, at most
+    /// three.
+    fn conditional_notes(&self, pv: &PrincipalView<'_>) -> Vec<String> {
+        const SHOWN: usize = 3;
+        if pv.conditional_count == 0 {
+            return Vec::new();
+        }
+        let universe = self.names.len();
+        let views = || pv.grants.iter().filter_map(|&g| self.grants.get(g));
+        let mut sure = vec![0u64; universe.div_ceil(64)];
+        for gv in views().filter(|gv| gv.grant.status() == Status::Allowed) {
+            if let Some(a) = self.sets.get(gv.set) {
+                a.ids.or_into(&mut sure);
+            }
+        }
+        // per condition, the actions it alone decides (an action under two grants of the
+        // same condition counts once)
+        let mut by: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for gv in views().filter(|gv| gv.grant.status() == Status::Conditional) {
+            let Some(a) = self.sets.get(gv.set) else {
+                continue;
+            };
+            let bits = by
+                .entry(status_text(gv.grant))
+                .or_insert_with(|| vec![0u64; sure.len()]);
+            a.ids.or_into(bits);
+        }
+        let tail = universe % 64;
+        let by: BTreeMap<String, usize> = by
+            .into_iter()
+            .map(|(text, bits)| {
+                let n: usize = bits
+                    .iter()
+                    .zip(&sure)
+                    .enumerate()
+                    .map(|(i, (b, s))| {
+                        let mut w = b & !s;
+                        if i + 1 == bits.len() && tail != 0 {
+                            w &= (1u64 << tail) - 1;
+                        }
+                        w.count_ones() as usize
+                    })
+                    .sum();
+                (text, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let mut v: Vec<(String, usize)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let more = v.len().saturating_sub(SHOWN);
+        let mut out: Vec<String> = v
+            .into_iter()
+            .take(SHOWN)
+            .map(|(t, n)| {
+                let rest = t.strip_prefix("conditional: ").unwrap_or(&t).to_owned();
+                format!("conditional ({n} action(s)): {rest}")
+            })
+            .collect();
+        if more > 0 {
+            out.push(format!("… and {more} other condition(s) (--detail)"));
+        }
+        out
     }
 
     pub fn write_markdown(&self, w: &mut dyn Write) -> io::Result<()> {
@@ -372,6 +480,20 @@ impl<'a> EffectiveView<'a> {
             )?;
             for r in pv.review {
                 writeln!(w, "- **needs review**: {}", md(&review_text(r)))?;
+            }
+            if !self.detail {
+                for note in self.conditional_notes(pv) {
+                    writeln!(w, "- {}", md(&note))?;
+                }
+                let grid = access_grid(&pv.access);
+                writeln!(w, "\n| {} |", grid.headers().join(" | "))?;
+                writeln!(w, "|---{}|", "|--:".repeat(grid.headers().len() - 1))?;
+                for row in grid.rows() {
+                    let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+                    writeln!(w, "| {} |", cells.join(" | "))?;
+                }
+                writeln!(w, "\n</details>\n")?;
+                continue;
             }
             writeln!(
                 w,
@@ -653,8 +775,12 @@ struct JsonDoc<'a> {
     sources: Vec<&'a str>,
     warnings: &'a [Warning],
     principals: Vec<JsonPrincipal<'a>>,
-    grants: GrantsMap<'a>,
-    action_sets: SetsMap<'a>,
+    /// Whether `grants` and `action_sets` are included (`--detail`).
+    detail: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grants: Option<GrantsMap<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_sets: Option<SetsMap<'a>>,
 }
 
 #[derive(Serialize)]
@@ -674,9 +800,88 @@ struct JsonPrincipal<'a> {
     actions: usize,
     /// Of those, how many are allowed only under undecided conditions.
     conditional_only: usize,
-    grants: Vec<GrantId>,
+    /// Access by service and access level.
+    access: Vec<JsonAccess<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    any_uncataloged_action: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grants: Option<Vec<GrantId>>,
     #[serde(skip_serializing_if = "<[Review]>::is_empty")]
     review: &'a [Review],
+}
+
+#[derive(Serialize)]
+struct JsonAccess<'a> {
+    service: &'a str,
+    levels: BTreeMap<&'static str, usize>,
+    conditional: usize,
+    every_action: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    uncataloged: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl<'a> JsonAccess<'a> {
+    fn of(a: &'a ServiceAccess) -> Self {
+        JsonAccess {
+            service: &a.service,
+            levels: a.levels.iter().map(|(l, n)| (l.as_str(), *n)).collect(),
+            conditional: a.conditional,
+            every_action: a.every_action,
+            uncataloged: a.uncataloged,
+        }
+    }
+}
+
+/// A principal's access as a table: one row per service, or per group of alike ones;
+/// the conditional column only when some action is allowed only under conditions.
+fn access_grid(access: &(Vec<ServiceAccess>, bool)) -> Grid {
+    let rows = access::rows(&access.0);
+    let conditional = rows.iter().any(|r| r.conditional > 0);
+    let mut columns = vec![
+        ("Service", Align::Left),
+        ("List", Align::Right),
+        ("Read", Align::Right),
+        ("Tagging", Align::Right),
+        ("Write", Align::Right),
+        ("Permissions management", Align::Right),
+    ];
+    if conditional {
+        columns.push(("Conditional", Align::Right));
+    }
+    let mut t = Grid::new(&columns);
+    let count = |n: usize| {
+        if n == 0 {
+            "·".to_owned()
+        } else {
+            n.to_string()
+        }
+    };
+    for r in rows {
+        let mut label = r.label.clone();
+        if r.uncataloged > 0 {
+            label.push_str(&format!(" (+{} not in the catalog)", r.uncataloged));
+        }
+        let mut cells = vec![label];
+        cells.extend(
+            access::LEVELS
+                .iter()
+                .map(|l| count(r.levels.get(l).copied().unwrap_or(0))),
+        );
+        if conditional {
+            cells.push(count(r.conditional));
+        }
+        t.row(cells);
+    }
+    if access.1 {
+        let mut cells = vec!["any action not in the catalog".to_owned()];
+        cells.extend(std::iter::repeat_n("·".to_owned(), columns.len() - 1));
+        t.row(cells);
+    }
+    t
 }
 
 struct GrantId(usize);

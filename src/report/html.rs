@@ -1,9 +1,11 @@
 //! The diff report as one self-contained HTML page for auditors, usable at any size
 //! (issue 12 item 3): the verdict, the summary cards and an SVG chart of losses (the top
-//! services, the rest summed in one bar) are rendered here; the people ranking, the
-//! findings table and each principal's drill-down are rendered by the page's script, a
-//! page at a time, from the report's data embedded once as JSON. A 20,000-user account
-//! with thousands of findings stays a few megabytes and opens at once.
+//! services, the rest summed in one bar) are rendered here; the changes that cause the
+//! findings (ranked by impact, each opening onto what changed, the principals it touches
+//! and its findings), the people ranking, the findings table with its "Why" column and
+//! each principal's drill-down are rendered by the page's script, a page at a time, from
+//! the report's data embedded once as JSON. A 20,000-user account with thousands of
+//! findings stays a few megabytes and opens at once.
 //!
 //! The page must open from disk with no network, so the tera template, the CSS and the
 //! script are compiled into the binary (`include_str!`) and inlined. Safety rests on
@@ -20,6 +22,7 @@ use std::io::{self, Write};
 
 use super::diff::{DiffReport, PrincipalDiff, SignOff};
 use crate::catalog::AccessLevel;
+use crate::diff::changes::Change;
 use crate::diff::findings::{Category, Finding, Side};
 
 const TEMPLATE: &str = include_str!("../../reports/templates/report.html");
@@ -102,6 +105,9 @@ struct Page<'a> {
     levels: Vec<LevelOption>,
     findings: usize,
     people: usize,
+    /// Changes that cause findings (the script lists them), and those with no effect.
+    changes: usize,
+    changes_idle: usize,
     warnings: Vec<WarningView<'a>>,
     warnings_more: usize,
     waivers: Vec<WaiverView<'a>>,
@@ -288,6 +294,8 @@ impl<'a> Page<'a> {
                 .collect(),
             findings: r.principals.iter().map(|p| p.findings.len()).sum(),
             people: r.principals.len(),
+            changes: super::causes::shown(r).count(),
+            changes_idle: r.changes.iter().filter(|c| c.impact.findings == 0).count(),
             warnings: all_warnings,
             warnings_more: n_warnings.saturating_sub(MAX_WARNINGS),
             waivers,
@@ -367,9 +375,14 @@ struct Data {
     p: Vec<serde_json::Value>,
     /// Findings in report order: `[principal, service, code, category, level rank, gate
     /// (0 passes, 1 waived, 2 fails), actions (count), pairs, witness, message, actions
-    /// (string ids, at most MAX_ACTIONS), waiver text, before side, after side]`; a side is
-    /// `[status, resources, conditions, routes]` with string ids.
+    /// (string ids, at most MAX_ACTIONS), waiver text, before side, after side, causes]`;
+    /// a side is `[status, resources, conditions, routes]` with string ids; causes are
+    /// indexes into `c` (or the change's id when it is not listed there).
     f: Vec<serde_json::Value>,
+    /// The changes that cause findings, ranked by impact (issue 12 item 1): `[id, fails
+    /// (0|1), summary, impact, level rank (null when none), detail lines, principals
+    /// (ranks in `p`, or the name when not listed there), findings (count, in `f`)]`.
+    c: Vec<serde_json::Value>,
 }
 
 #[derive(Default)]
@@ -394,7 +407,7 @@ impl Data {
     fn new(r: &DiffReport) -> Data {
         use serde_json::json;
         let mut t = Interner::default();
-        let order = super::markdown::ranked(r);
+        let order = super::causes::ranked_principals(r);
         // principal index in report order → rank
         let mut rank = vec![0usize; r.principals.len()];
         for (k, p) in order.iter().enumerate() {
@@ -429,14 +442,70 @@ impl Data {
                 ])
             })
             .collect();
+        // a principal's rank by name (the first, most severe, when kinds share a name)
+        let mut by_name: HashMap<&str, usize> = HashMap::new();
+        for (k, p) in order.iter().enumerate() {
+            by_name.entry(p.name.as_str()).or_insert(k);
+        }
+        let shown: Vec<&Change> = super::causes::shown(r).collect();
+        let at: HashMap<&str, usize> = shown
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
+        // the findings of each change the table lists (general findings are not in it)
+        let mut listed = vec![0usize; shown.len()];
+        for x in r.principals.iter().flat_map(|p| &p.findings) {
+            for id in &x.causes {
+                if let Some(n) = at.get(id.as_str()).and_then(|&i| listed.get_mut(i)) {
+                    *n += 1;
+                }
+            }
+        }
+        let c = shown
+            .iter()
+            .zip(&listed)
+            .map(|(c, listed)| {
+                let principals: Vec<serde_json::Value> = c
+                    .principals
+                    .iter()
+                    .map(|n| match by_name.get(n.as_str()) {
+                        Some(&k) => json!(k),
+                        None => json!(n),
+                    })
+                    .collect();
+                json!([
+                    c.id,
+                    u8::from(c.impact.failing > 0),
+                    c.summary,
+                    super::causes::impact_phrase(c),
+                    c.impact.severity.map(level_rank),
+                    c.detail,
+                    principals,
+                    listed
+                ])
+            })
+            .collect();
         let mut f = Vec::new();
         for (i, pd) in r.principals.iter().enumerate() {
             let k = rank.get(i).copied().unwrap_or(0);
             for x in &pd.findings {
-                f.push(finding_data(k, x, &mut t));
+                let mut v = finding_data(k, x, &mut t);
+                let causes: Vec<serde_json::Value> = x
+                    .causes
+                    .iter()
+                    .map(|id| match at.get(id.as_str()) {
+                        Some(&n) => json!(n),
+                        None => json!(id),
+                    })
+                    .collect();
+                if let Some(a) = v.as_array_mut() {
+                    a.push(json!(causes));
+                }
+                f.push(v);
             }
         }
-        Data { s: t.all, p, f }
+        Data { s: t.all, p, f, c }
     }
 }
 

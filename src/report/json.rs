@@ -55,6 +55,15 @@ pub fn to_value(report: &DiffReport) -> serde_json::Result<Value> {
             }
         }
     }
+    if let Some(Value::Array(cs)) = v.get_mut("changes") {
+        for c in cs.iter_mut().filter_map(Value::as_object_mut) {
+            for side in ["before", "after"] {
+                if let Some(Value::Object(p)) = c.get_mut(side) {
+                    nulls(p, PLACE_OPTIONAL);
+                }
+            }
+        }
+    }
     if let Some(Value::Array(ws)) = v.get_mut("waivers") {
         for w in ws.iter_mut().filter_map(Value::as_object_mut) {
             nulls(w, WAIVER_STATUS_OPTIONAL);

@@ -51,7 +51,7 @@ pub fn write_junit(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(w, "    </properties>")?;
     for p in &report.principals {
-        write_case(p, w)?;
+        write_case(report, p, w)?;
     }
     for u in unchanged {
         writeln!(
@@ -127,7 +127,7 @@ fn is_skipped(p: &PrincipalDiff) -> bool {
     !p.findings.iter().any(is_failure) && p.findings.iter().any(|f| f.waived.is_some())
 }
 
-fn write_case(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
+fn write_case(report: &DiffReport, p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         r#"    <testcase classname="{}" name="{}">"#,
@@ -182,6 +182,25 @@ fn write_case(p: &PrincipalDiff, w: &mut dyn Write) -> io::Result<()> {
             n => format!("{n} findings fail the gate"),
         };
         let body: Vec<String> = failing.iter().map(|f| details(f)).collect();
+        // the input changes behind them, as every report leads with them (issue 12)
+        let mut causes: Vec<&str> = failing
+            .iter()
+            .flat_map(|f| f.causes.iter().map(String::as_str))
+            .collect();
+        causes.sort_unstable();
+        causes.dedup();
+        let because: Vec<String> = causes
+            .iter()
+            .map(|id| match report.change(id) {
+                Some(c) => format!("{id} {}", c.summary),
+                None => (*id).to_owned(),
+            })
+            .collect();
+        let summary = if because.is_empty() {
+            summary
+        } else {
+            format!("{summary}; cause: {}", because.join("; "))
+        };
         writeln!(
             w,
             r#"      <failure message="{}" type="{}">{}</failure>"#,

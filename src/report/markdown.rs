@@ -1,14 +1,16 @@
 //! The diff report as GitHub-flavoured Markdown, for a pull-request comment or a CI step
-//! summary: the verdict first, then (with root causes) the changes, the principals ranked
-//! by severity, one collapsible section per principal, and last the sign-off and an
+//! summary: the verdict first, then the changes that cause the findings ranked by impact,
+//! the people (principals) ranked the same way, one collapsible section per principal
+//! whose "Why" column names each finding's causes, and last the sign-off and an
 //! attestation block for the reviewer.
 //!
-//! GitHub rejects a comment over 65,536 characters. The budget is spent in severity order
-//! (failing first, then the highest access level, then the most actions lost): a section
-//! that does not fit is skipped and the next, smaller one tried, never a stop at the first
-//! that does not fit; the worst principal is always shown, cut to the rows that fit. Every
-//! table has at most six columns. Paths are relative to `--source-root`, and
-//! `--report-url` adds a line pointing at the full report.
+//! GitHub rejects a comment over 65,536 characters. The budget is spent in that order —
+//! the verdict, the changes, then the people — and within each list in rank order
+//! (failing first, then the highest access level, then the most people and actions
+//! lost): a row or section that does not fit is skipped and the next, smaller one tried,
+//! never a stop at the first that does not fit; the worst principal is always shown, cut
+//! to the rows that fit. Every table has at most six columns. Paths are relative to
+//! `--source-root`, and `--report-url` adds a line pointing at the full report.
 //!
 //! Everything that comes from inputs is escaped for Markdown (`|`, `*`, `_`, `[`, `]`,
 //! `~`, `\`) and for HTML (`<`, `>`, `&`), since GitHub renders HTML in Markdown; text
@@ -39,24 +41,37 @@ pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> 
 }
 
 /// The whole comment; its length in characters stays within [`COMMENT_BUDGET`].
+///
+/// The verdict and the closing sign-off and attestation are always written; the budget
+/// between them is spent in order: the changes table (at most half of it), the people
+/// ranking (at most half of what is left), then the principals' sections. Each list is
+/// in rank order and a row or section that does not fit is skipped, never a stop.
 pub fn render(report: &DiffReport) -> io::Result<String> {
-    // the verdict, changes and ranking first; the sign-off and attestation last; the
-    // principals' sections fill what the comment limit leaves between them
-    let order = ranked(report);
+    let order = super::causes::ranked_principals(report);
     let mut head = Vec::new();
-    write_head(report, &order, &mut head)?;
+    write_head(report, &mut head)?;
     let mut tail = Vec::new();
     write_warnings(report, &mut tail)?;
     write_waivers(report, &mut tail)?;
     write_sign_off(report, &mut tail)?;
     write_attestation(&mut tail)?;
-    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut out = String::from_utf8_lossy(&head).into_owned();
     let tail = String::from_utf8_lossy(&tail).into_owned();
-    let mut out = head;
-    if !order.is_empty() {
+    // room for the headings and the notes on what was skipped
+    let mut budget = COMMENT_BUDGET.saturating_sub(chars(&out) + chars(&tail) + 600);
+
+    // the changes that cause the findings, ranked by impact (root causes, issue 12)
+    let changes = changes_table(report, budget / 2);
+    budget = budget.saturating_sub(chars(&changes));
+    out.push_str(&changes);
+
+    if order.is_empty() {
+        out.push_str("No principal changed.\n\n");
+    } else {
+        let people = summary_table(&order, budget / 2);
+        budget = budget.saturating_sub(chars(&people));
+        out.push_str(&people);
         out.push_str("### Findings by principal, most severe first\n\n");
-        // room for the heading and the closing note on skipped sections
-        let budget = COMMENT_BUDGET.saturating_sub(chars(&out) + chars(&tail) + 200);
         let mut used = 0;
         let mut skipped = 0;
         for (i, p) in order.iter().enumerate() {
@@ -97,20 +112,24 @@ fn chars(s: &str) -> usize {
     s.chars().count()
 }
 
-/// Principals most severe first: failing, then highest access level, then most actions
-/// lost, then most findings, then by name.
-pub fn ranked(report: &DiffReport) -> Vec<&PrincipalDiff> {
-    let mut order: Vec<&PrincipalDiff> = report.principals.iter().collect();
-    order.sort_by(|a, b| {
-        b.fails_gate
-            .cmp(&a.fails_gate)
-            .then_with(|| b.max_severity.cmp(&a.max_severity))
-            .then_with(|| b.counts.lost_pairs.cmp(&a.counts.lost_pairs))
-            .then_with(|| b.findings.len().cmp(&a.findings.len()))
-            .then_with(|| a.name.cmp(&b.name))
-            .then_with(|| a.kind.cmp(&b.kind))
-    });
-    order
+/// Rows in order while they fit in `budget` characters, at most [`MAX_LIST`]; a row
+/// that does not fit is skipped and the next tried. Returns the rows and how many were
+/// left out.
+fn fit_rows(rows: Vec<String>, budget: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut used = 0;
+    let mut shown = 0;
+    let total = rows.len();
+    for row in rows {
+        let n = chars(&row);
+        if shown == MAX_LIST || used + n > budget {
+            continue;
+        }
+        used += n;
+        shown += 1;
+        out.push_str(&row);
+    }
+    (out, total - shown)
 }
 
 fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
@@ -119,7 +138,7 @@ fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&section).into_owned())
 }
 
-fn write_head(report: &DiffReport, order: &[&PrincipalDiff], w: &mut dyn Write) -> io::Result<()> {
+fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "## iamdiff: IAM migration diff\n")?;
     let (word, text) = report.gate.verdict();
     let icon = if report.gate.passed { "✅" } else { "❌" };
@@ -144,58 +163,94 @@ fn write_head(report: &DiffReport, order: &[&PrincipalDiff], w: &mut dyn Write) 
         c.gained,
         c.gained_pairs,
         c.review
-    )?;
-    // the changes that cause the findings lead here (root causes, issue 12 item 1)
-    if order.is_empty() {
-        writeln!(w, "No principal changed.\n")
-    } else {
-        write_summary_table(order, w)
-    }
+    )
 }
 
-fn write_summary_table(order: &[&PrincipalDiff], w: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        w,
-        "| Principal | Status | Severity | Lost (pairs) | Other changes | Gate |"
-    )?;
-    writeln!(w, "|---|---|---|--:|---|:-:|")?;
-    for p in order.iter().take(MAX_LIST) {
-        let n = &p.counts;
-        let mut other = Vec::new();
-        for (k, v) in [
-            ("narrowed", n.narrowed),
-            ("conditional", n.conditional),
-            ("gained", n.gained),
-            ("review", n.review),
-        ] {
-            if v > 0 {
-                other.push(format!("{v} {k}"));
+/// The changes that cause findings, ranked by impact, in at most `budget` characters
+/// (issue 12 item 1): empty when no change causes a finding.
+fn changes_table(report: &DiffReport, budget: usize) -> String {
+    use super::causes::{impact_phrase, shown};
+    let rows: Vec<String> = shown(report)
+        .map(|c| {
+            format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                md(&c.id),
+                md(&c.summary),
+                md(&impact_phrase(c)),
+                super::causes::severity_text(c),
+                c.impact.principals,
+                if c.impact.failing > 0 {
+                    "❌ fail"
+                } else {
+                    "pass"
+                }
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("### Changes by impact\n\n");
+    out.push_str("| # | Change | Impact | Severity | Principals | Gate |\n");
+    out.push_str("|---|---|---|---|--:|:-:|\n");
+    let (fitted, left) = fit_rows(rows, budget.saturating_sub(chars(&out)));
+    out.push_str(&fitted);
+    if left > 0 {
+        out.push_str(&format!(
+            "\n… {left} more {} in the full report\n",
+            if left == 1 { "change" } else { "changes" }
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// The people ranking (the order every format uses), in at most `budget` characters.
+fn summary_table(order: &[&PrincipalDiff], budget: usize) -> String {
+    let rows: Vec<String> = order
+        .iter()
+        .map(|p| {
+            let n = &p.counts;
+            let mut other = Vec::new();
+            for (k, v) in [
+                ("narrowed", n.narrowed),
+                ("conditional", n.conditional),
+                ("gained", n.gained),
+                ("review", n.review),
+            ] {
+                if v > 0 {
+                    other.push(format!("{v} {k}"));
+                }
             }
-        }
-        writeln!(
-            w,
-            "| {} | {} | {} | {} ({}) | {} | {} |",
-            md(&principal_label(p)),
-            p.status.as_str(),
-            p.max_severity,
-            n.lost,
-            n.lost_pairs,
-            if other.is_empty() {
-                "—".to_owned()
-            } else {
-                other.join(" · ")
-            },
-            if p.fails_gate { "❌ fail" } else { "pass" }
-        )?;
+            format!(
+                "| {} | {} | {} | {} ({}) | {} | {} |\n",
+                md(&principal_label(p)),
+                p.status.as_str(),
+                p.max_severity,
+                n.lost,
+                n.lost_pairs,
+                if other.is_empty() {
+                    "—".to_owned()
+                } else {
+                    other.join(" · ")
+                },
+                if p.fails_gate { "❌ fail" } else { "pass" }
+            )
+        })
+        .collect();
+    let mut out = String::from("### People, most severe first\n\n");
+    out.push_str("| Principal | Status | Severity | Lost (pairs) | Other changes | Gate |\n");
+    out.push_str("|---|---|---|--:|---|:-:|\n");
+    let (fitted, left) = fit_rows(rows, budget.saturating_sub(chars(&out)));
+    out.push_str(&fitted);
+    if left > 0 {
+        out.push_str(&format!(
+            "\n… {left} more {} in the full report\n",
+            if left == 1 { "principal" } else { "principals" }
+        ));
     }
-    if order.len() > MAX_LIST {
-        writeln!(
-            w,
-            "\n… {} more principals in the full report",
-            order.len() - MAX_LIST
-        )?;
-    }
-    writeln!(w)
+    out.push('\n');
+    out
 }
 
 fn write_principal(p: &PrincipalDiff, rows: usize, w: &mut dyn Write) -> io::Result<()> {
@@ -228,10 +283,7 @@ fn write_principal(p: &PrincipalDiff, rows: usize, w: &mut dyn Write) -> io::Res
         writeln!(w, "ARN: {}\n", md(a))?;
     }
     if rows > 0 {
-        writeln!(
-            w,
-            "| Service | Finding | Actions | Before | After | Waiver |"
-        )?;
+        writeln!(w, "| Service | Finding | Actions | Before | After | Why |")?;
         writeln!(w, "|---|---|---|---|---|---|")?;
         // failing findings first, then the most severe
         let mut fs: Vec<&Finding> = p.findings.iter().collect();
@@ -279,6 +331,12 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         ),
         None => String::new(),
     };
+    // the causes' ids, listed under "Changes by impact", then any waiver (issue 12)
+    let why = [md(&f.causes.join(" ")), waiver]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect::<Vec<_>>()
+        .join("<br>");
     let witness = f
         .witness
         .as_deref()
@@ -286,7 +344,7 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         .unwrap_or_default();
     writeln!(
         w,
-        "| {service} | **{}** · {}{gate}<br>{}{witness} | {actions} | {} | {} | {waiver} |",
+        "| {service} | **{}** · {}{gate}<br>{}{witness} | {actions} | {} | {} | {why} |",
         f.code,
         f.severity,
         md(&f.message),

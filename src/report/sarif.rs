@@ -157,9 +157,9 @@ fn help_uri(code: Code) -> Option<String> {
 fn security_severity(code: Code) -> &'static str {
     match code {
         Code::Gained | Code::NewPrincipal => "8.0",
-        Code::Widened => "7.0",
+        Code::Widened | Code::PortWidened => "7.0",
         Code::Lost | Code::RemovedPrincipal => "6.0",
-        Code::Narrowed | Code::NeedsReview => "5.0",
+        Code::Narrowed | Code::NeedsReview | Code::Unmapped => "5.0",
         Code::Conditional | Code::ExpiredWaiver => "4.0",
         Code::UnusedWaiver => "1.0",
     }
@@ -207,6 +207,14 @@ fn guidance(code: Code) -> (&'static str, &'static str) {
         Code::UnusedWaiver => (
             "A waiver matched no finding: it may be stale, or its globs may be mistyped.",
             "Remove the waiver or correct its principal, action or resource globs.",
+        ),
+        Code::Unmapped => (
+            "A port: a permission, identity or resource of the source side that the port mapping cannot express in the target's vocabulary, so the port would silently drop it.",
+            "Add a rule to the port file's `permissions`, `identities` or `resources` (or `drop: true` if the target needs no counterpart), or waive the finding.",
+        ),
+        Code::PortWidened => (
+            "A port: the target grants more than the source had, typically a target role broader than the source permissions mapped to it.",
+            "Confirm the broader target role is acceptable, or use a narrower target role or scope.",
         ),
     }
 }
@@ -263,8 +271,12 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
         rule_id: f.code.as_str(),
         rule_index: Code::ALL.iter().position(|&c| c == f.code).unwrap_or(0),
         level,
+        // the input change(s) behind it, as the other reports lead with them (issue 12)
         message: Text {
-            text: f.message.clone(),
+            text: match super::causes::because(report, f) {
+                c if c.is_empty() => f.message.clone(),
+                c => format!("{} ({c})", f.message),
+            },
         },
         locations: vec![location],
         partial_fingerprints: fingerprints,
@@ -294,6 +306,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             witness: f.witness.as_deref(),
             before: &f.before.status,
             after: &f.after.status,
+            causes: &f.causes,
         },
     }
 }
@@ -341,6 +354,8 @@ fn rule_name(code: Code) -> String {
         Code::NeedsReview => "NeedsReview",
         Code::ExpiredWaiver => "ExpiredWaiver",
         Code::UnusedWaiver => "UnusedWaiver",
+        Code::Unmapped => "UnmappedInPort",
+        Code::PortWidened => "WidenedByPort",
     }
     .to_owned()
 }
@@ -583,6 +598,8 @@ struct ResultProperties<'a> {
     witness: Option<&'a str>,
     before: &'a str,
     after: &'a str,
+    /// Ids of the input changes that cause the finding (the JSON report's `changes`).
+    causes: &'a [String],
 }
 
 #[cfg(test)]

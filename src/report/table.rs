@@ -1,152 +1,88 @@
-//! The diff report as terminal tables (comfy-table): a verdict line, one summary row per
-//! principal, then each principal's findings grouped by service. The default format on a
-//! terminal.
+//! The diff report as terminal tables: a verdict line, the counts, one row per principal
+//! (people first), then with `--detail` each principal's findings grouped by service, and
+//! the sign-off at the end. The default format on a terminal.
 //!
-//! Width is the caller's decision, because only the CLI may look at the terminal: with a
-//! width the tables fit it (`ContentArrangement::Dynamic`); without one nothing wraps, as
-//! in CI logs and tests. Either way an ARN is never split across lines (comfy-table splits
-//! mid-token when it must): the witness column takes its content's width, and on a
-//! terminal an over-long witness is shortened in the middle with `…` instead. The full
-//! value is in the Markdown, HTML and JSON reports.
+//! Width is the caller's decision, because only the CLI may look at the terminal (it
+//! reads `COLUMNS`, then the terminal's width): with a width every table fits it, headers
+//! never break inside a word and long cells wrap at spaces, then after `/`, `:` or `-`
+//! (ARNs), see [`super::layout`]; without one nothing wraps, as in pipes, CI logs and
+//! tests. The full values are in the Markdown, HTML and JSON reports too.
 
-use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 use std::io::{self, Write};
 
-use super::diff::{DiffReport, PrincipalDiff};
+use super::diff::{DiffReport, PrincipalDiff, SignOff, compared_sentence};
+use super::layout::{Align, Grid, wrap_hanging};
 use crate::diff::findings::Finding;
 
 /// How the tables are laid out.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TableOptions {
-    /// Terminal width when stdout is a terminal; `None` renders without wrapping.
+    /// The width to fit (`COLUMNS` or the terminal's); `None` renders without wrapping.
     pub width: Option<u16>,
+    /// Each principal's findings, action by action (`--detail`); without it one row per
+    /// principal.
+    pub detail: bool,
 }
 
 /// How many actions a cell shows before `… (+N more)`.
 const SHOW_ACTIONS: usize = 6;
-/// Longest witness shown on a terminal; longer ones are shortened in the middle.
-const WITNESS_MAX: usize = 64;
-/// Shortest a witness is cut to, however narrow the terminal.
-const WITNESS_MIN: usize = 24;
 
 pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
-    let (word, text) = report.gate.verdict();
-    writeln!(w, "{word}: {text}")?;
+    let text = |s: String| fit(opts, s);
+    let (word, verdict) = report.gate.verdict();
+    writeln!(w, "{}", text(format!("{word}: {verdict}")))?;
     let s = &report.summary;
-    writeln!(
-        w,
-        "{} principal(s) compared: {} changed, {} removed, {} new",
-        s.compared, s.changed, s.removed, s.new
-    )?;
+    writeln!(w, "{}", text(compared_sentence(s)))?;
     let c = &s.counts;
     writeln!(
         w,
-        "actions lost {} ({} pairs), narrowed {}, conditional {}, gained {}, needs review {}\n",
-        c.lost, c.lost_pairs, c.narrowed, c.conditional, c.gained, c.review
+        "{}\n",
+        text(format!(
+            "actions lost {} ({} pairs), narrowed {}, conditional {}, gained {}, needs review {}",
+            c.lost, c.lost_pairs, c.narrowed, c.conditional, c.gained, c.review
+        ))
     )?;
+    // the causes first, ranked by impact; then principals ranked alike (issue 12)
+    super::causes::write_text(report, w)?;
 
     if !report.principals.is_empty() {
-        let mut t = new_table(opts);
-        t.set_header(vec![
-            "Principal",
-            "Status",
-            "Lost",
-            "Narrowed",
-            "Conditional",
-            "Gained",
-            "Review",
-            "Pairs lost",
-            "Max severity",
-            "Gate",
+        let mut t = Grid::new(&[
+            ("Principal", Align::Left),
+            ("Status", Align::Left),
+            ("Changes", Align::Left),
+            ("Max severity", Align::Left),
+            ("Gate", Align::Left),
         ]);
-        for p in &report.principals {
-            let n = &p.counts;
-            t.add_row(vec![
-                Cell::new(principal_label(p)),
-                Cell::new(p.status.as_str()),
-                num(n.lost),
-                num(n.narrowed),
-                num(n.conditional),
-                num(n.gained),
-                num(n.review),
-                num(n.lost_pairs),
-                Cell::new(p.max_severity.as_str()),
-                Cell::new(if p.fails_gate { "FAIL" } else { "pass" }),
+        for p in super::causes::ranked_principals(report) {
+            t.row(vec![
+                principal_cell(p),
+                p.status.as_str().to_owned(),
+                changes_text(p),
+                p.max_severity.to_string(),
+                (if p.fails_gate { "FAIL" } else { "pass" }).to_owned(),
             ]);
         }
-        writeln!(w, "{t}\n")?;
+        writeln!(w, "{}\n", t.render(opts.width))?;
     }
 
-    for p in &report.principals {
-        writeln!(w, "{}", heading(p))?;
-        let mut t = new_table(opts);
-        t.set_header(vec![
-            "Service",
-            "Finding",
-            "Actions",
-            "Witness",
-            "Before → after",
-            "Waived",
-        ]);
-        let mut rows: Vec<[String; 6]> = Vec::new();
-        let mut last_service: Option<&str> = None;
-        for f in &p.findings {
-            let service = if last_service == Some(f.service.as_str()) {
-                String::new()
-            } else if f.service.is_empty() {
-                "—".to_owned()
-            } else {
-                clean(&f.service)
-            };
-            last_service = Some(f.service.as_str());
-            rows.push([
-                service,
-                format!("{}\n{}", code_mark(f), f.severity),
-                clean(&abbreviate(&f.short_actions(), SHOW_ACTIONS)),
-                f.witness.as_deref().map(clean).unwrap_or_default(),
-                format!(
-                    "{}\n→ {}",
-                    dash(&clean(&f.before.status)),
-                    dash(&clean(&f.after.status))
-                ),
-                f.waived
-                    .as_ref()
-                    .map(|x| format!("yes (#{})", x.index))
-                    .unwrap_or_default(),
-            ]);
+    if opts.detail {
+        for p in &report.principals {
+            writeln!(w, "{}", text(heading(p)))?;
+            writeln!(w, "{}\n", findings_grid(p).render(opts.width))?;
         }
-        // the longest action name: the actions column never gets narrower, so names are
-        // never split (comfy-table splits mid-token when squeezed); they wrap at commas
-        let longest_action = rows
-            .iter()
-            .flat_map(|r| r[2].split(' '))
-            .map(width_of)
-            .max()
-            .unwrap_or(0)
-            .max("Actions".len());
-        if let Some(width) = opts.width {
-            let max = witness_budget(width, &rows, longest_action);
-            for r in &mut rows {
-                r[3] = shorten_middle(&r[3], max);
-            }
+        if report.findings().any(|f| f.fails_gate) {
+            writeln!(w, "! marks a finding that fails the gate\n")?;
         }
-        for r in rows {
-            t.add_row(r.into_iter().map(Cell::new));
-        }
-        // every other column keeps its content's width
-        for i in [0, 1, 3, 4, 5] {
-            if let Some(col) = t.column_mut(i) {
-                col.set_constraint(ColumnConstraint::ContentWidth);
-            }
-        }
-        if let Some(col) = t.column_mut(2) {
-            let min = u16::try_from(longest_action).unwrap_or(u16::MAX);
-            col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(min)));
-        }
-        writeln!(w, "{t}\n")?;
-    }
-    if report.findings().any(|f| f.fails_gate) {
-        writeln!(w, "! marks a finding that fails the gate\n")?;
+    } else if !report.principals.is_empty() {
+        let n: usize = report.principals.iter().map(|p| p.findings.len()).sum();
+        writeln!(
+            w,
+            "{}\n",
+            text(format!(
+                "{n} finding(s) of {} principal(s) not listed: --detail lists them action by action, with witnesses",
+                report.principals.len()
+            ))
+        )?;
     }
 
     let warnings: Vec<(&str, String)> = [("before", &report.before), ("after", &report.after)]
@@ -156,15 +92,14 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
     if !warnings.is_empty() {
         writeln!(w, "Input warnings:")?;
         for (side, x) in warnings {
-            writeln!(w, "  {side}: {}", clean(&x))?;
+            writeln!(w, "{}", text(format!("  {side}: {}", clean(&x))))?;
         }
         writeln!(w)?;
     }
     if !report.waivers.is_empty() {
         writeln!(w, "Waivers:")?;
         for x in &report.waivers {
-            writeln!(
-                w,
+            let line = format!(
                 "  #{} {} {}{}: {}, matched {} — {} (approved by {}{})",
                 x.index,
                 clean(&x.principal),
@@ -174,42 +109,137 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
                     .map(|r| format!(" on {}", clean(r)))
                     .unwrap_or_default(),
                 x.state.as_str(),
-                x.matched,
+                report.waiver_matches(x),
                 clean(&x.reason),
                 clean(&x.approved_by),
                 x.expires
                     .as_deref()
                     .map(|e| format!(", expires {}", clean(e)))
                     .unwrap_or_default(),
-            )?;
+            );
+            writeln!(w, "{}", text(line))?;
+        }
+        writeln!(w)?;
+    }
+    write_sign_off(report, opts, w)
+}
+
+/// A line of text wrapped to the width, when there is one.
+fn fit(opts: &TableOptions, s: String) -> String {
+    match opts.width {
+        Some(width) => wrap_hanging(&s, usize::from(width)),
+        None => s,
+    }
+}
+
+/// The sign-off, compactly at the end: what ran, on which inputs (with their SHA-256),
+/// with which gate, when (issue 12 items 8, 9). A digest is never broken, so it can be
+/// copied whole.
+fn write_sign_off(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) -> io::Result<()> {
+    let s = SignOff::of(report);
+    let text = |s: String| fit(opts, s);
+    writeln!(w, "Sign-off:")?;
+    writeln!(
+        w,
+        "{}",
+        text(format!(
+            "  {} · catalog {}",
+            clean(s.tool),
+            clean(s.catalog)
+        ))
+    )?;
+    writeln!(w, "{}", text(format!("  gate: {}", s.gate)))?;
+    writeln!(w, "{}", text(format!("  waivers: {}", s.waivers)))?;
+    writeln!(w, "{}", text(format!("  generated: {}", s.generated)))?;
+    if s.inputs.is_empty() {
+        writeln!(w, "{}", text(format!("  inputs: {}", clean(&s.sources))))?;
+    }
+    for i in s.inputs {
+        let digest = i.sha256.as_deref().unwrap_or("— (not a file)");
+        let line = format!("  {:<7} {}  sha256 {digest}", i.role, clean(&i.uri));
+        match opts.width {
+            // the digest on a line of its own when the path and it do not fit one
+            Some(width) if line.chars().count() > usize::from(width) => {
+                writeln!(w, "{}", text(format!("  {:<7} {}", i.role, clean(&i.uri))))?;
+                writeln!(w, "    sha256 {digest}")?;
+            }
+            _ => writeln!(w, "{line}")?,
         }
     }
     Ok(())
 }
 
-fn new_table(opts: &TableOptions) -> Table {
-    let mut t = Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    match opts.width {
-        Some(width) => {
-            t.set_width(width);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
+/// A principal's findings, one row per service and finding (`--detail`): the finding
+/// cell holds its code, severity, the change of status and the waiver, so that four
+/// columns fit 80 characters with action names whole.
+fn findings_grid(p: &PrincipalDiff) -> Grid {
+    let mut t = Grid::new(&[
+        ("Service", Align::Left),
+        ("Finding", Align::Left),
+        ("Actions", Align::Left),
+        ("Witness", Align::Left),
+    ]);
+    let mut last_service: Option<&str> = None;
+    for f in &p.findings {
+        let service = if last_service == Some(f.service.as_str()) {
+            String::new()
+        } else if f.service.is_empty() {
+            "—".to_owned()
+        } else {
+            clean(&f.service)
+        };
+        last_service = Some(f.service.as_str());
+        let mut finding = format!(
+            "{}\n{}\n{} → {}",
+            code_mark(f),
+            f.severity,
+            dash(&clean(&f.before.status)),
+            dash(&clean(&f.after.status))
+        );
+        // the causes' ids (the changes list above says what each is), and a waiver
+        if !f.causes.is_empty() {
+            finding.push_str(&format!("\nwhy: {}", f.causes.join(" ")));
         }
-        None => {
-            t.force_no_tty();
-            t.set_content_arrangement(ContentArrangement::Disabled);
+        if let Some(x) = &f.waived {
+            finding.push_str(&format!("\nwaived (#{})", x.index));
         }
+        t.row(vec![
+            service,
+            finding,
+            clean(&abbreviate(&f.short_actions(), SHOW_ACTIONS)).replace(", ", "\n"),
+            f.witness.as_deref().map(clean).unwrap_or_default(),
+        ]);
     }
     t
 }
 
-fn num(n: usize) -> Cell {
-    let cell = if n == 0 {
-        Cell::new("·")
+/// `12 lost`, `670 conditional`, ...: the principal's counts that are not zero, a line each.
+fn changes_text(p: &PrincipalDiff) -> String {
+    let n = &p.counts;
+    let parts: Vec<String> = [
+        (n.lost, "lost"),
+        (n.narrowed, "narrowed"),
+        (n.conditional, "conditional"),
+        (n.gained, "gained"),
+        (n.review, "needs review"),
+    ]
+    .into_iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, what)| format!("{k} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "—".to_owned()
     } else {
-        Cell::new(n)
-    };
-    cell.set_alignment(CellAlignment::Right)
+        parts.join("\n")
+    }
+}
+
+/// `role new-name` and `(was old-name)` below it.
+fn principal_cell(p: &PrincipalDiff) -> String {
+    match &p.before_name {
+        Some(b) => format!("{}\n(was {})", principal_label(p), clean(b)),
+        None => principal_label(p),
+    }
 }
 
 fn principal_label(p: &PrincipalDiff) -> String {
@@ -257,47 +287,8 @@ fn code_mark(f: &Finding) -> String {
     }
 }
 
-/// How long a witness may be on a terminal: what the other columns leave of its width
-/// (the actions column at its narrowest), within `WITNESS_MIN..=WITNESS_MAX`.
-fn witness_budget(width: u16, rows: &[[String; 6]], actions_min: usize) -> usize {
-    let col = |i: usize, header: &str| {
-        rows.iter()
-            .filter_map(|r| r.get(i))
-            .flat_map(|c| c.lines())
-            .map(width_of)
-            .chain([width_of(header)])
-            .max()
-            .unwrap_or(0)
-    };
-    // each column has one space of padding either side, and there are 7 borders
-    let fixed = col(0, "Service") + col(1, "Finding") + col(4, "Before → after") + col(5, "Waived");
-    let used = fixed + actions_min + 6 * 2 + 7;
-    usize::from(width)
-        .saturating_sub(used)
-        .clamp(WITNESS_MIN, WITNESS_MAX)
-}
-
-/// Characters, as the terminal counts them for the text iamdiff prints (no wide glyphs).
-fn width_of(s: &str) -> usize {
-    s.chars().count()
-}
-
 fn dash(s: &str) -> &str {
     if s.is_empty() { "—" } else { s }
-}
-
-/// `arn:aws:s3:::bucket/very/…/key`: keeps both ends, which identify an ARN best.
-fn shorten_middle(s: &str, max: usize) -> String {
-    let n = s.chars().count();
-    if n <= max {
-        return s.to_owned();
-    }
-    let keep = max.saturating_sub(1);
-    let head = keep / 2;
-    let tail = keep - head;
-    let start: String = s.chars().take(head).collect();
-    let end: String = s.chars().skip(n - tail).collect();
-    format!("{start}…{end}")
 }
 
 /// `GetObject, PutObject, … (+3 more)`.
@@ -321,12 +312,6 @@ pub(crate) fn abbreviate(names: &[&str], show: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shortens_in_the_middle() {
-        assert_eq!(shorten_middle("abcdef", 6), "abcdef");
-        assert_eq!(shorten_middle("abcdefgh", 5), "ab…gh");
-    }
 
     #[test]
     fn control_characters_cannot_reach_the_terminal() {

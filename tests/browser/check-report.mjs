@@ -1,6 +1,7 @@
 // Drives an iamdiff HTML diff report in headless Chromium and checks what a reader relies
-// on: hostile names show as text (no element, no script run), the filters hide rows, a
-// header click sorts, the chart has bars. Writes a screenshot for a person to look at.
+// on: hostile names show as text (no element, no script run), the changes lead and open
+// onto their principals and findings, each row says why, the filters (text, category,
+// gate, level at or above, cause) hide rows, a header click sorts, the chart has bars. Writes a screenshot for a person to look at.
 //
 // usage: node check-report.mjs REPORT.html SCREENSHOT.png
 // Run by tests/reports.rs; needs /usr/bin/chromium and `npm ci` here. The machine may have
@@ -130,6 +131,60 @@ try {
     const body = await page.locator(`details#${id}`).innerText();
     assert.ok(body.includes("arn:aws:s3:::examplecorp-ds-projects/churn/train.csv"), "witness shown");
     assert.ok(body.includes("ProjectBucketReadWrite"), "statement shown");
+  });
+
+  await check("the changes lead, ranked, hostile text shown as text", async () => {
+    const changes = page.locator("#changes details.cause");
+    assert.ok((await changes.count()) > 1, "changes listed");
+    const y = async (sel) => (await page.locator(sel).boundingBox()).y;
+    assert.ok((await y("#changes-h")) < (await y("#people-h")), "changes before people");
+    const text = await page.locator("#changes").innerText();
+    assert.ok(text.includes('<img src=x onerror="window.__xss=1"> removed from group team'), "hostile summary as text");
+    // failing changes first
+    const fails = await changes.evaluateAll((ds) => ds.map((d) => d.classList.contains("fails")));
+    assert.deepEqual(fails, [...fails].sort((a, b) => Number(b) - Number(a)));
+  });
+
+  await check("a change opens onto its principals, and shows its findings in the table", async () => {
+    const change = page.locator("#changes details.cause", { hasText: "carol removed from group team" });
+    await change.locator("summary").click();
+    // the body is built when the change first opens
+    await change.locator(".c-body").waitFor();
+    const body = await change.innerText();
+    assert.ok(body.includes("carol was in group team before"), "detail shown");
+    assert.equal(await change.locator("a.plink").count(), 1, "principal linked");
+    const id = await change.locator(".c-id").innerText();
+    await change.locator("button.c-show").click();
+    assert.equal(await page.inputValue("#f-cause"), id);
+    const causes = await visible().evaluateAll((trs) => trs.map((tr) => tr.dataset.causes));
+    assert.ok(causes.length > 0 && causes.length < total, `shown ${causes.length} of ${total}`);
+    assert.ok(causes.every((c) => c.split(" ").includes(id)), causes.join(","));
+    assert.ok((await change.locator("button.c-show").innerText()).includes(`${causes.length} finding`));
+    await page.fill("#f-cause", "");
+    assert.equal(await visible().count(), total);
+  });
+
+  await check("each finding row says why, and its cause opens", async () => {
+    const why = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector("td.why").innerText));
+    assert.ok(why.every((w) => /^C\d+ .+ removed from group team/.test(w)), why.join(" | "));
+    assert.equal(await page.locator("#findings thead th").last().evaluate((th) => th.textContent), "Why");
+    const link = page.locator("#findings td.why a.clink").first();
+    const target = (await link.getAttribute("href")).slice(1);
+    await link.click();
+    await page.waitForFunction((x) => document.getElementById(x) && document.getElementById(x).open, target, { timeout: 5000 });
+  });
+
+  await check("the gate and level filters keep fails, and that level and above", async () => {
+    await page.selectOption("#f-gate", "2");
+    const gates = await visible().evaluateAll((trs) => trs.map((tr) => tr.dataset.gate));
+    assert.ok(gates.length > 0 && gates.length < total && gates.every((g) => g === "fails"), gates.join(","));
+    await page.selectOption("#f-gate", "");
+    await page.selectOption("#f-level", { label: "≥ Write" });
+    const levels = await visible().evaluateAll((trs) => trs.map((tr) => tr.dataset.level));
+    assert.ok(levels.length > 0 && levels.length < total, `shown ${levels.length} of ${total}`);
+    assert.ok(levels.every((l) => l === "Write" || l === "Permissions management"), levels.join(","));
+    await page.selectOption("#f-level", "");
+    assert.equal(await visible().count(), total);
   });
 
   // the screenshot: the top of the page, with one principal open below

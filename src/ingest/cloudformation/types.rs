@@ -284,6 +284,8 @@ pub(crate) fn not_read(ty: &str, props: &[(String, super::Node)]) -> Option<&'st
         t if t.starts_with("AWS::Serverless::") => {
             Some("a SAM resource, whose IAM roles the transform creates")
         }
+        // read by `sso` (issue 9)
+        "AWS::SSO::PermissionSet" | "AWS::SSO::Assignment" => None,
         t if t.starts_with("AWS::SSO::") => Some("IAM Identity Center, not IAM identities"),
         _ => props
             .iter()

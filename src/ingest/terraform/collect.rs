@@ -213,7 +213,13 @@ pub(super) fn collect(
         }
     }
     let file = idx.file.clone();
-    if c.m.ents.is_empty() && c.m.pols.is_empty() && gcp.is_empty() && unsupported.is_empty() {
+    let sso = idx.managed.iter().any(|i| super::ssoadmin::is_sso(&i.kind));
+    if c.m.ents.is_empty()
+        && c.m.pols.is_empty()
+        && gcp.is_empty()
+        && unsupported.is_empty()
+        && !sso
+    {
         c.warn(
             Place::file(file.clone()),
             "the file manages no IAM users, groups, roles or policies".to_owned(),
