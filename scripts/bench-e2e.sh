@@ -3,7 +3,11 @@
 # peak RSS per scale, for `iamdiff effective` (and `iamdiff diff` with --diff), with the
 # machine they ran on. The accounts are generated once into bench-data/ (git-ignored).
 #
-# Usage: scripts/bench-e2e.sh [--diff] [--runs N] [--scales "small medium large"] [--seed N]
+# Usage: scripts/bench-e2e.sh [--diff] [--org] [--runs N] [--scales "small medium large"] [--seed N]
+#
+# --org also times `iamdiff diff` of the generated organization pair (issue 8: 300 accounts
+# in an OU tree of depth 3, 20–200 roles each, 1,500 resource policies, SCPs and RCPs,
+# ~300 mutations) writing every format, generated once into bench-data/org.
 #
 # Uses hyperfine when present (installed from Debian when missing and run as root), else a
 # loop of N runs taking the median; peak RSS from GNU time (`/usr/bin/time -v`, Debian
@@ -14,12 +18,14 @@ cd "$(dirname "$0")/.."
 
 runs=10
 diff=0
+org=0
 scales="small medium large"
 seed=42
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --diff) diff=1 ;;
+        --org) org=1 ;;
         --runs) runs="$2"; shift ;;
         --scales) scales="$2"; shift ;;
         --seed) seed="$2"; shift ;;
@@ -56,7 +62,7 @@ fi
 [ -x /usr/bin/time ] || echo "peak RSS: not measured (/usr/bin/time missing)"
 
 echo "== build"
-cargo build --release --quiet --bin iamdiff --example gen_account
+cargo build --release --quiet --bin iamdiff --example gen_account --example gen_org
 bin=target/release/iamdiff
 gen=target/release/examples/gen_account
 
@@ -68,6 +74,9 @@ for scale in $scales; do
     fi
     printf '%s: before.json %s bytes\n' "$scale" "$(wc -c < "$dir/before.json")"
 done
+if [ "$org" = 1 ] && [ ! -f bench-data/org/expected-breaks.json ]; then
+    target/release/examples/gen_org --scale full --seed "$seed" --out bench-data/org
+fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -133,3 +142,9 @@ for scale in $scales; do
             --today 2026-11-24 --out "$tmp/out-$scale"
     fi
 done
+if [ "$org" = 1 ]; then
+    mkdir -p "$tmp/out-org"
+    measure diff org "$bin" diff --before bench-data/org/before --after bench-data/org/after \
+        --map bench-data/org/map.yaml --format json --format md --format html --format sarif \
+        --format junit --out "$tmp/out-org"
+fi

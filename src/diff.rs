@@ -4,6 +4,7 @@
 
 pub mod changes;
 pub mod compare;
+pub mod dangling;
 pub mod err;
 pub mod findings;
 pub mod inputs;

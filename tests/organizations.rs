@@ -147,32 +147,215 @@ fn the_ou_move_cuts_dynamodb_for_data_loader_naming_the_scp() {
     }
 }
 
-// issue 8: the RCP EnforceSecureTransport attached to Workloads makes prod's S3 access
-// conditional on `aws:SecureTransport`; other services of prod are untouched
+// issue 8: the RCP EnforceSecureTransport attached to Workloads makes S3 conditional on
+// `aws:SecureTransport` on the resources of prod (a bucket of unknown owner is taken to be
+// the principal's account's); other services of prod are untouched
 #[test]
 fn the_rcp_makes_prods_s3_conditional() {
     let r = diff();
-    for name in [
-        format!("222222222222/{ADMIN}"),
-        "222222222222/orders-service".to_owned(),
-    ] {
+    for role in [ADMIN, "AWSReservedSSO_ReadOnlyAccess_1b2c3d4e5f6a7b8c"] {
+        let name = format!("222222222222/{role}");
         let f = findings(&r, &name);
-        assert!(!f.is_empty(), "{name}");
-        for f in f {
-            assert_eq!(
-                (f.code, f.service.as_str()),
-                (Code::Conditional, "s3"),
-                "{name}: {f:#?}"
-            );
-            assert_eq!(
-                f.after.conditions,
-                ["aws:SecureTransport BoolIfExists false"]
-            );
-            assert!(f.after.routes.iter().any(|r| r.kind == "rcp"
-                && r.policy == "EnforceSecureTransport"
-                && r.via == "rcp Workloads (ou-a1b2-workload1)"));
-        }
+        assert_eq!(f.len(), 1, "{name}: {f:#?}");
+        let f = f[0];
+        assert_eq!((f.code, f.service.as_str()), (Code::Conditional, "s3"));
+        assert_eq!(
+            f.after.conditions,
+            ["aws:SecureTransport BoolIfExists false"]
+        );
+        assert!(f.after.routes.iter().any(|r| r.kind == "rcp"
+            && r.policy == "EnforceSecureTransport"
+            && r.via == "rcp Workloads (ou-a1b2-workload1)"));
     }
+}
+
+// issue 8: the rename of orders-app loses what the bucket policy (dev) and the secret
+// policy (prod) granted: both still name the old role (as its unique id, as AWS rewrites
+// it); each finding names the before grant and, on its after side, the statement still
+// naming the old identity with its file. The bucket is dev's: prod's RCP does not bound it.
+#[test]
+fn the_rename_loses_the_bucket_and_the_secret_naming_the_dangling_statements() {
+    let r = diff();
+    let p = r
+        .principals
+        .iter()
+        .find(|p| p.name == "222222222222/orders-service")
+        .unwrap();
+    assert_eq!(p.before_name.as_deref(), Some("222222222222/orders-app"));
+    let f = &p.findings;
+    assert_eq!(f.len(), 2, "{f:#?}");
+    let cases = [
+        (
+            "s3",
+            vec!["s3:GetObject", "s3:PutObject"],
+            "arn:aws:s3:::dev-shared-data",
+            "OrdersAppReadWrite",
+            "resources/333333333333.s3api.get-bucket-policy.dev-shared-data.json",
+        ),
+        (
+            "secretsmanager",
+            vec!["secretsmanager:GetSecretValue"],
+            "arn:aws:secretsmanager:us-east-1:222222222222:secret:orders-db-AbCdEf",
+            "OrdersAppRead",
+            "resources/secretsmanager.get-resource-policy.orders-db.json",
+        ),
+    ];
+    for (service, actions, resource, sid, file) in cases {
+        let f = f.iter().find(|f| f.service == service).unwrap();
+        assert_eq!(f.code, Code::Lost);
+        assert_eq!(f.actions, actions);
+        assert_eq!(
+            (f.before.status.as_str(), f.after.status.as_str()),
+            ("allowed", "not-allowed")
+        );
+        assert!(
+            f.before
+                .routes
+                .iter()
+                .any(|r| r.kind == "resource" && r.policy == resource && r.statement == sid),
+            "{f:#?}"
+        );
+        assert!(f.before.routes.iter().all(|r| r.kind != "rcp"), "{f:#?}");
+        let d = f
+            .after
+            .routes
+            .iter()
+            .find(|r| r.kind == "dangling")
+            .expect("the statement still naming the old identity");
+        assert_eq!((d.policy.as_str(), d.statement.as_str()), (resource, sid));
+        assert_eq!(d.file, format!("{AFTER}/{file}"));
+        assert!(d.via.contains("`AROAORDERSAPP0000001`"), "{}", d.via);
+        assert!(
+            f.message.contains("still names the old identity"),
+            "{}",
+            f.message
+        );
+    }
+}
+
+// issue 8: every finding of the organization migration, and nothing else: DynamoDB cut
+// by the OU move for dev's three roles, S3 conditional for prod's Identity Center roles,
+// the two dangling losses of orders-service; the management account reports nothing
+#[test]
+fn the_organization_migration_reports_exactly_its_findings() {
+    let r = diff();
+    let mut got: Vec<(String, Code, String, String)> = r
+        .principals
+        .iter()
+        .flat_map(|p| {
+            p.findings.iter().map(|f| {
+                (
+                    p.name.clone(),
+                    f.code,
+                    f.service.clone(),
+                    f.after.status.clone(),
+                )
+            })
+        })
+        .collect();
+    got.sort();
+    let ro = "AWSReservedSSO_ReadOnlyAccess_1b2c3d4e5f6a7b8c";
+    let want = |n: &str, c, s: &str, a: &str| (n.to_owned(), c, s.to_owned(), a.to_owned());
+    let mut expected = vec![
+        want(
+            &format!("222222222222/{ADMIN}"),
+            Code::Conditional,
+            "s3",
+            "conditional",
+        ),
+        want(
+            &format!("222222222222/{ro}"),
+            Code::Conditional,
+            "s3",
+            "conditional",
+        ),
+        want(
+            "222222222222/orders-service",
+            Code::Lost,
+            "s3",
+            "not-allowed",
+        ),
+        want(
+            "222222222222/orders-service",
+            Code::Lost,
+            "secretsmanager",
+            "not-allowed",
+        ),
+        want(
+            &format!("333333333333/{ADMIN}"),
+            Code::Lost,
+            "dynamodb",
+            "denied",
+        ),
+        want(
+            &format!("333333333333/{ro}"),
+            Code::Lost,
+            "dynamodb",
+            "denied",
+        ),
+        want("333333333333/data-loader", Code::Lost, "dynamodb", "denied"),
+    ];
+    expected.sort();
+    assert_eq!(got, expected);
+    assert_eq!((r.summary.compared, r.summary.changed), (8, 6));
+}
+
+// issue 8: RCPs bound the resources of the accounts under their level, whoever asks: a
+// bucket of dev is not bounded by the RCP over prod, a prod S3 access point is, even for a
+// principal of another account or of the management account; the management account's
+// own resources are exempt
+#[test]
+fn rcps_bound_the_resources_of_their_accounts_whoever_asks() {
+    let rcp = "RCP level `Workloads (ou-a1b2-workload1)`";
+    let explain_on = |principal: &str, resource: &str| {
+        let (code, out, err) = run(&[
+            "explain",
+            AFTER,
+            "--principal",
+            principal,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            resource,
+        ]);
+        assert!(code == 0 || code == 1, "{err}");
+        out
+    };
+    let prod_admin =
+        format!("arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/{ADMIN}");
+    let dev_admin =
+        format!("arn:aws:iam::333333333333:role/aws-reserved/sso.amazonaws.com/{ADMIN}");
+    let mgmt_admin =
+        format!("arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/{ADMIN}");
+    // a bucket of unknown owner is the principal's account's
+    let out = explain_on(&prod_admin, "arn:aws:s3:::prod-logs/x");
+    assert!(
+        out.contains("decision: conditional") && out.contains(rcp),
+        "{out}"
+    );
+    let out = explain_on(&dev_admin, "arn:aws:s3:::dev-logs/x");
+    assert!(
+        out.contains("decision: allowed") && !out.contains(rcp),
+        "{out}"
+    );
+    // the inventory's bucket of dev: dev's chain, not prod's
+    let out = explain_on(
+        "arn:aws:iam::222222222222:role/orders-service",
+        "arn:aws:s3:::dev-shared-data/x",
+    );
+    assert!(!out.contains(rcp), "{out}");
+    // a resource ARN naming prod: prod's chain, whoever asks
+    let ap = "arn:aws:s3:us-east-1:222222222222:accesspoint/orders";
+    for who in [&dev_admin, &mgmt_admin, &prod_admin] {
+        let out = explain_on(who, ap);
+        assert!(out.contains(rcp), "{who}: {out}");
+    }
+    // the management account's resources are exempt
+    let out = explain_on(
+        &prod_admin,
+        "arn:aws:s3:us-east-1:111111111111:accesspoint/m",
+    );
+    assert!(!out.contains(rcp), "{out}");
 }
 
 // issue 8: Identity Center roles have the same name in every account and are compared
@@ -273,4 +456,78 @@ fn malformed_organization_exports_exit_2_with_file_and_place() {
         err.contains("describe-policy --policy-id p-custom1"),
         "{err}"
     );
+}
+
+#[path = "../benches/common/org.rs"]
+#[allow(dead_code)]
+mod org_gen;
+
+// issue 8: the organization benchmark's generator at CI size (10 accounts): every request
+// its mutations break — renames leaving dangling references, OU moves into the
+// restricted OU, resource-policy edits — is reported lost for that principal, and the
+// management account reports nothing
+#[test]
+fn generated_organization_breaks_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let breaks = org_gen::write_pair(org_gen::OrgScale::SMALL, 42, dir.path()).unwrap();
+    let kinds: std::collections::BTreeSet<&str> = breaks
+        .iter()
+        .filter_map(|b| b.mutation.split(' ').nth(1))
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        [
+            "edit-queue-policy",
+            "edit-secret-policy",
+            "move-account",
+            "rename-role"
+        ]
+    );
+    let side = |s: &str| dir.path().join(s).display().to_string();
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        &side("before"),
+        "--after",
+        &side("after"),
+        "--map",
+        &side("map.yaml"),
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let r: DiffReport = iamdiff::report::json::from_str(&out).unwrap();
+    assert_eq!(r.summary.removed + r.summary.new, 0, "{:?}", r.summary);
+    let mut missing = Vec::new();
+    for b in &breaks {
+        let name = format!("{}/{}", b.account, b.role);
+        let reported = r
+            .principals
+            .iter()
+            .filter(|p| p.name == name)
+            .flat_map(|p| &p.findings)
+            .any(|f| {
+                matches!(f.code, Code::Lost | Code::Narrowed) && f.actions.contains(&b.action)
+            });
+        if !reported {
+            missing.push(b);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} breaks not reported: {missing:#?}",
+        missing.len(),
+        breaks.len()
+    );
+    let mgmt = org_gen_management();
+    assert!(
+        r.principals
+            .iter()
+            .all(|p| p.account.as_deref() != Some(mgmt.as_str()))
+    );
+}
+
+fn org_gen_management() -> String {
+    format!("{:012}", 100_000_000_000u64)
 }

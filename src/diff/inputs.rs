@@ -66,6 +66,25 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
         }
         h.finish()
     });
+    // every RCP level bounds the resources of the accounts under it, whoever asks
+    let mut reach_specific = false;
+    let rcp_reach: Option<u64> = (!snap.rcp_reach().is_empty()).then(|| {
+        let mut h = FxHasher::default();
+        for level in snap.rcp_reach() {
+            let mut ids: Vec<Option<u64>> = level
+                .policies
+                .iter()
+                .map(|id| {
+                    let got = policies.get(id.0 as usize);
+                    reach_specific |= got.is_some_and(|x| x.1);
+                    got.map(|x| x.0)
+                })
+                .collect();
+            ids.sort_unstable();
+            (ids, &level.accounts).hash(&mut h);
+        }
+        h.finish()
+    });
     snap.principals
         .par_iter()
         .map(|p| {
@@ -113,6 +132,10 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             }
             p.kind.hash(&mut h);
             resources.hash(&mut h);
+            if layers.rcp_bound {
+                rcp_reach.hash(&mut h);
+                specific |= reach_specific;
+            }
             if specific || resources.is_some() {
                 principal_facts(p, &mut h);
             }

@@ -350,7 +350,7 @@ pub fn diff(
                 matching.display_name(false, i),
                 matching.display_name(true, j),
             );
-            let findings = compare::compare_known(
+            let mut findings = compare::compare_known(
                 catalog,
                 &who(pa, name_a.clone()),
                 &eval_of(before.effective, i),
@@ -358,6 +358,7 @@ pub fn diff(
                 &budget,
                 equal,
             );
+            super::dangling::annotate(&mut findings, pb, pa, after.snapshot);
             (!findings.is_empty()).then(|| PrincipalDiff {
                 kind: pa.kind.as_str().to_owned(),
                 account: account_of(true, j),

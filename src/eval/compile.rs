@@ -81,9 +81,12 @@ impl CompiledSnapshot {
                     .flat_map(|(_, v)| v.iter())
                     .for_each(|id| mark(*id));
             }
-            // resource policies may bear on any principal
+            // resource policies may bear on any principal, and so may every RCP level
             for r in &snapshot.resources {
                 mark(r.policy);
+            }
+            for level in snapshot.rcp_reach() {
+                level.policies.iter().for_each(|id| mark(*id));
             }
             need
         });

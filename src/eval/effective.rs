@@ -215,8 +215,14 @@ pub struct Rules {
     pub resource_allows: Vec<(Rule, bool)>,
     /// Resources an identity allow alone does not reach (another account's, KMS keys).
     pub gated: Option<Arc<ResourceScope>>,
-    /// The RCP levels of the resources' accounts: each must allow a resource grant.
-    pub resource_levels: Vec<(Via, Vec<Rule>)>,
+    /// RCP denies (issue 8), each over the resources of the accounts under its level:
+    /// a request is bounded by those of its resource's owner (see
+    /// [`super::resources::owner`]).
+    pub rcp_denies: Vec<super::resources::RcpDeny>,
+    /// The inventory's S3 buckets with their owner, and the principal's account: what
+    /// decides a resource's owner.
+    pub unowned: Option<super::resources::Unowned>,
+    pub own_account: Option<String>,
 }
 
 /// The decision on one request, with the statements that decide it.
@@ -344,11 +350,19 @@ impl Evaluation {
             if *needs_identity {
                 t = t.and(identity);
             }
-            for (_, level) in &r.resource_levels {
-                t = t.and(Tri::any(level.iter().map(|l| l.applies(action, resource))));
-            }
             bearing.push((a, t, 0));
             allow = allow.or(t);
+        }
+        // RCPs: those of the levels over the resource's owner, whoever asks
+        if !r.rcp_denies.is_empty() {
+            let empty: super::resources::Unowned = Arc::from(Vec::new());
+            let unowned = r.unowned.as_ref().unwrap_or(&empty);
+            let owner = super::resources::owner(resource, unowned, r.own_account.as_deref());
+            for d in r.rcp_denies.iter().filter(|d| d.bounds(owner)) {
+                let t = d.rule.applies(action, resource);
+                bearing.push((&d.rule, t, 1));
+                deny = deny.or(t);
+            }
         }
         if unresolved_identity || unresolved_boundary {
             deny = deny.or(Tri::Unknown);
@@ -546,6 +560,7 @@ fn effective_inner(
     selected: Option<&[bool]>,
 ) -> Effective {
     let skipped = Arc::new(Evaluation::default());
+    let resource_index = super::resources::ResourceIndex::build(snapshot);
     let mut index: FxHashMap<Key, usize> = FxHashMap::default();
     let mut reps: Vec<(usize, Layers)> = Vec::new();
     let mut of_principal = Vec::with_capacity(snapshot.principals.len());
@@ -559,7 +574,8 @@ fn effective_inner(
             .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
         let resources = (!snapshot.resources.is_empty()).then(|| {
             let ctx = principal_context(&options.context, p);
-            let rules = super::resources::for_principal(snapshot, compiled, p, &ctx);
+            let rules =
+                super::resources::for_principal(snapshot, compiled, &resource_index, p, &ctx);
             (p.account.clone(), rules.signature)
         });
         let key = Key {
@@ -576,6 +592,7 @@ fn effective_inner(
     }
     let universe = catalog.actions().len();
     let always = catalog.lookup(ALWAYS_ALLOWED);
+    let unowned = super::resources::unowned(snapshot);
     let evaluations: Vec<Arc<Evaluation>> = reps
         .par_iter()
         .map(|(i, layers)| {
@@ -589,6 +606,8 @@ fn effective_inner(
                     layers,
                     &options.context,
                     always,
+                    &unowned,
+                    &resource_index,
                 ),
                 None => Evaluation::default(),
             })
@@ -732,6 +751,10 @@ fn live_statements(
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the evaluation state of one principal, and what a run shares"
+)]
 fn evaluate(
     snapshot: &Snapshot,
     compiled: &CompiledSnapshot,
@@ -740,12 +763,14 @@ fn evaluate(
     layers: &Layers,
     base: &RequestContext,
     always: Option<ActionId>,
+    unowned: &super::resources::Unowned,
+    resource_index: &super::resources::ResourceIndex,
 ) -> Evaluation {
     let ctx = principal_context(base, principal);
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     let mut review = Vec::new();
-    let res = super::resources::for_principal(snapshot, compiled, principal, &ctx);
+    let res = super::resources::for_principal(snapshot, compiled, resource_index, principal, &ctx);
     denies.extend(res.denies.iter().cloned());
     for (id, via) in &layers.identity {
         live_statements(
@@ -792,42 +817,49 @@ fn evaluate(
         }
         levels.push((via, a));
     }
-    // An RCP level allows every action: `RCPFullAWSAccess` is attached to every root, OU
-    // and account and cannot be detached (AWS Organizations User Guide, "Resource control
-    // policies"), so RCPs act by their denies, and those only on the services RCPs govern.
-    let (governed, every) = compiled.rcp_sets();
-    for (name, ids) in &layers.rcps {
-        let via = Via::Rcp(name.clone());
-        let (mut a, mut d) = (Vec::new(), Vec::new());
-        for id in ids {
-            live_statements(
-                snapshot,
-                compiled,
-                *id,
-                &via,
-                &ctx,
-                &mut a,
-                &mut d,
-                &mut review,
-            );
+    // RCPs (issue 8): an RCP level allows every action (`RCPFullAWSAccess` is attached
+    // to every root, OU and account and cannot be detached: AWS Organizations User Guide,
+    // "Resource control policies"), so RCPs act by their denies, only on the services
+    // RCPs govern, and over the resources of the accounts under the level, whoever asks
+    let own = principal.account.as_deref();
+    let mut rcp_denies: Vec<super::resources::RcpDeny> = Vec::new();
+    if layers.rcp_bound {
+        let (governed, _) = compiled.rcp_sets();
+        for level in snapshot.rcp_reach() {
+            let via = Via::Rcp(level.name.clone());
+            let (mut a, mut d) = (Vec::new(), Vec::new());
+            for id in &level.policies {
+                live_statements(
+                    snapshot,
+                    compiled,
+                    *id,
+                    &via,
+                    &ctx,
+                    &mut a,
+                    &mut d,
+                    &mut review,
+                );
+            }
+            rcp_denies.extend(d.into_iter().filter_map(|mut r| {
+                let (inside, _) = split(&r.actions, governed, universe)?;
+                r.actions = inside;
+                Some(super::resources::RcpDeny {
+                    rule: r,
+                    accounts: level.accounts.clone(),
+                })
+            }));
         }
-        denies.extend(d.into_iter().filter_map(|mut r| {
-            let (inside, _) = split(&r.actions, governed, universe)?;
-            r.actions = inside;
-            Some(r)
-        }));
-        let pass = Rule {
-            actions: every.clone(),
-            scope: Arc::new(ResourceScope::Any),
-            tri: Tri::True,
-            resource_unknown: false,
-            clauses: Vec::new(),
-            unknown_variables: Vec::new(),
-            source: rcp_full_access_origin(),
-            via: via.clone(),
-        };
-        levels.push((via, vec![pass]));
     }
+    // what identity grants meet of them: the deny narrowed to its accounts' ARNs
+    let identity_rcp: Vec<Rule> = rcp_denies
+        .iter()
+        .filter_map(|d| {
+            let scope = super::resources::restrict(&d.rule.scope, &d.accounts, d.bounds(own))?;
+            let mut r = d.rule.clone();
+            r.scope = Arc::new(scope);
+            Some(r)
+        })
+        .collect();
 
     let mut grants: Vec<Grant> = Vec::new();
     let mut denied: Vec<Denied> = Vec::new();
@@ -848,7 +880,7 @@ fn evaluate(
                 .flat_map(|g| limit(g, via, level, universe))
                 .collect();
         }
-        for d in &denies {
+        for d in denies.iter().chain(&identity_rcp) {
             pieces = pieces
                 .into_iter()
                 .flat_map(|g| subtract(g, d, universe, &mut denied))
@@ -859,27 +891,8 @@ fn evaluate(
         }
         grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
     }
-    // resource grants: resource-specific pieces with the resource statement as source
-    let mut resource_levels: Vec<(Via, Vec<Rule>)> = Vec::new();
-    for r in &snapshot.resources {
-        for (name, ids) in super::resources::rcp_chain(snapshot, r.account.as_deref()) {
-            let via = Via::Scp(name);
-            let mut a = Vec::new();
-            for id in ids {
-                live_statements(
-                    snapshot,
-                    compiled,
-                    id,
-                    &via,
-                    &ctx,
-                    &mut a,
-                    &mut denies,
-                    &mut review,
-                );
-            }
-            resource_levels.push((via, a));
-        }
-    }
+    // resource grants: resource-specific pieces with the resource statement as source,
+    // bounded by the RCPs of the resource's owner
     for (a, needs_identity) in &res.allows {
         let mut pieces = vec![Grant {
             conditions: cond_note(a),
@@ -898,13 +911,21 @@ fn evaluate(
                 .map(|g| name_identity(g, &allows, universe))
                 .collect();
         }
-        for (via, level) in levels.iter().chain(&resource_levels) {
+        for (via, level) in &levels {
             pieces = pieces
                 .into_iter()
                 .flat_map(|g| limit(g, via, level, universe))
                 .collect();
         }
-        for d in &denies {
+        let owner = match &a.via {
+            Via::Resource(arn) => super::resources::owner(arn, unowned, own),
+            _ => own,
+        };
+        let rcp = rcp_denies
+            .iter()
+            .filter(|d| d.bounds(owner))
+            .map(|d| &d.rule);
+        for d in denies.iter().chain(rcp) {
             pieces = pieces
                 .into_iter()
                 .flat_map(|g| subtract(g, d, universe, &mut denied))
@@ -941,28 +962,12 @@ fn evaluate(
             always,
             resource_allows: res.allows,
             gated: res.gated,
-            resource_levels,
+            unowned: (!rcp_denies.is_empty()).then(|| unowned.clone()),
+            rcp_denies,
+            own_account: own.map(str::to_owned),
         }),
         sessions: Vec::new(),
     }
-}
-
-/// Where an RCP level's allow comes from: `RCPFullAWSAccess`, on every level.
-fn rcp_full_access_origin() -> Arc<Origin> {
-    static ORIGIN: std::sync::OnceLock<Arc<Origin>> = std::sync::OnceLock::new();
-    ORIGIN
-        .get_or_init(|| {
-            Arc::new(Origin {
-                file: Arc::from("(AWS Organizations)"),
-                policy: Arc::from("RCPFullAWSAccess (attached to every level, cannot be detached)"),
-                policy_arn: None,
-                version: None,
-                kind: crate::model::PolicyKind::Rcp,
-                statement: crate::model::StatementRef::Index(0),
-                pointer: None,
-            })
-        })
-        .clone()
 }
 
 /// Takes the gated resources (another account's, KMS keys) out of an identity grant:

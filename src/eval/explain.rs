@@ -356,16 +356,35 @@ pub fn explain(
         allow = allow.and(level.allows());
     }
     // RCP levels allow everything (`RCPFullAWSAccess` cannot be detached) and deny only
-    // on the services RCPs govern
+    // on the services RCPs govern, over the resources of the accounts under them, whoever
+    // asks (issue 8): those over the resource's owner; without a resource, the
+    // principal's own account's
     let governed = super::compile::RCP_SERVICES
         .iter()
         .any(|p| wildcard::matches_ignore_ascii_case(p, action));
-    for (name, ids) in layers.rcps.iter().filter(|_| governed) {
-        let via = Via::Rcp(name.clone());
-        let mut level = Layer::default();
-        for id in ids {
-            let d = visit(*id, &via, "rcp", &mut level);
-            deny = deny.or(d);
+    if governed && layers.rcp_bound {
+        let own = principal.account.as_deref();
+        let unowned = super::resources::unowned(snapshot);
+        let owner = match resource {
+            Some(r) => super::resources::owner(r, &unowned, own),
+            None => own,
+        };
+        for level in snapshot.rcp_reach() {
+            let bounds = owner.is_some_and(|o| {
+                level
+                    .accounts
+                    .binary_search_by(|x| x.as_str().cmp(o))
+                    .is_ok()
+            });
+            if !bounds {
+                continue;
+            }
+            let via = Via::Rcp(level.name.clone());
+            let mut l = Layer::default();
+            for id in &level.policies {
+                let d = visit(*id, &via, "rcp", &mut l);
+                deny = deny.or(d);
+            }
         }
     }
 

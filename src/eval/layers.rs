@@ -19,7 +19,7 @@ pub enum Via {
     Boundary,
     /// An SCP level of the organization.
     Scp(Arc<str>),
-    /// An RCP level over the resources of the principal's account.
+    /// An RCP level over the resources of the accounts under it.
     Rcp(Arc<str>),
     /// The policy of this resource (its ARN).
     Resource(Arc<str>),
@@ -61,9 +61,13 @@ pub struct Layers {
     /// `None`: no boundary. `Some(None)`: a boundary whose document is unknown.
     pub boundary: Option<Option<PolicyId>>,
     pub scps: Vec<(Arc<str>, Vec<PolicyId>)>,
-    /// The RCP levels of the principal's account: they bound its requests on resources of
-    /// its account (evaluation takes unowned ARNs, S3's, as its account's too).
+    /// The RCP levels of the principal's account: they bound requests on its account's
+    /// resources (and on S3 buckets of unknown owner, taken to be its account's).
     pub rcps: Vec<(Arc<str>, Vec<PolicyId>)>,
+    /// Whether RCPs bound the principal's requests at all: every level of the
+    /// organization bounds the resources of the accounts under it, whoever asks, except
+    /// for service-linked roles.
+    pub rcp_bound: bool,
     pub unresolved: Vec<Unresolved>,
 }
 
@@ -115,6 +119,7 @@ impl Layers {
         let account = principal.account.as_deref();
         layers.scps = snapshot.scp_chain(account);
         layers.rcps = snapshot.rcp_chain(account);
+        layers.rcp_bound = !snapshot.rcp_reach().is_empty();
         layers
     }
 }

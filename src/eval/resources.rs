@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Effect, PolicyId, Principal, PrincipalClause, Resource, ResourceClause, Snapshot, Statement,
+    Effect, Principal, PrincipalClause, Resource, ResourceClause, Snapshot, Statement,
 };
 
 use super::compile::CompiledSnapshot;
@@ -20,7 +20,7 @@ use super::condition::{self, Tri};
 use super::context::RequestContext;
 use super::effective::Rule;
 use super::layers::Via;
-use super::scope::{self, ResourceScope, ScopeFor};
+use super::scope::{self, ResPat, ResourceScope, ScopeFor};
 
 /// How a statement's `Principal` names the principal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,29 +184,275 @@ pub struct ResourceRules {
 /// truth, needs the identity allow).
 pub type Applied = (u32, u32, u8, bool);
 
-/// The resource account's RCP chain (issue 8 item 2): the levels that bound what
-/// resource policies can grant on resources of `account`, each as (name, policies).
-/// Resource control policies are read by the organizations reader; until it records
-/// chains on the snapshot this returns none, and resource grants are bounded only by the
-/// principal's boundary and SCPs.
-pub fn rcp_chain(_snapshot: &Snapshot, _account: Option<&str>) -> Vec<(Arc<str>, Vec<PolicyId>)> {
-    Vec::new()
+/// The inventory's resources whose ARN names no account (S3 buckets), with the account
+/// that owns them: RCPs of that account bound requests on them.
+pub type Unowned = Arc<[(ResourceScope, String)]>;
+
+/// [`Unowned`] of a side, built once per evaluation run.
+pub fn unowned(snapshot: &Snapshot) -> Unowned {
+    snapshot
+        .resources
+        .iter()
+        .filter(|r| crate::model::arn_account(&r.arn).is_none())
+        .filter_map(|r| {
+            let account = r.account.clone()?;
+            let scope = scope::static_scope(&ResourceClause::Resource(r.patterns()));
+            Some((scope, account))
+        })
+        .collect()
+}
+
+/// The account whose RCPs bound a request on `resource` by a principal of account `own`
+/// (issue 8): the account its ARN names; for an S3 ARN, which names none, the account of
+/// the inventory's bucket, else the principal's own (a bucket of unknown owner is taken
+/// to be the principal's); `None` for what no member account owns (`*`, AWS-owned ARNs).
+pub fn owner<'a>(resource: &'a str, unowned: &'a Unowned, own: Option<&'a str>) -> Option<&'a str> {
+    let f: Vec<&str> = resource.splitn(6, ':').collect();
+    let [arn, _, service, _, account, _] = f.as_slice() else {
+        return None;
+    };
+    if *arn != "arn" {
+        return None;
+    }
+    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(account);
+    }
+    if account.is_empty() && *service == "s3" {
+        return unowned
+            .iter()
+            .find(|(s, _)| s.matches(resource))
+            .map(|(_, a)| a.as_str())
+            .or(own);
+    }
+    None
+}
+
+/// An RCP deny with the accounts whose resources it bounds (issue 8).
+#[derive(Debug, Clone)]
+pub struct RcpDeny {
+    pub rule: Rule,
+    /// Sorted account ids.
+    pub accounts: Arc<[String]>,
+}
+
+impl RcpDeny {
+    /// Whether it bounds the resources of `account`.
+    pub fn bounds(&self, account: Option<&str>) -> bool {
+        account.is_some_and(|a| {
+            self.accounts
+                .binary_search_by(|x| x.as_str().cmp(a))
+                .is_ok()
+        })
+    }
+}
+
+/// The part of an RCP deny's scope that identity grants meet on the resources of
+/// `accounts`: ARNs naming one of them and, when the principal's own account is among
+/// them (`own`), S3 ARNs, which name no account (another account's inventory bucket is
+/// out of an identity grant's reach anyway). `None` when nothing is left. Patterns are
+/// narrowed by their account field; a `NotResource` deny keeps its scope over the own
+/// account's resources and is taken to cover all of another account's.
+pub fn restrict(scope: &ResourceScope, accounts: &[String], own: bool) -> Option<ResourceScope> {
+    let owned = || {
+        let mut v: Vec<ResPat> = accounts
+            .iter()
+            .map(|a| ResPat::parse(&format!("arn:*:*:*:{a}:*")))
+            .collect();
+        if own {
+            v.push(ResPat::parse("arn:*:s3:::*"));
+        }
+        v
+    };
+    let out = match scope {
+        ResourceScope::Any => owned(),
+        ResourceScope::AllExcept(_) if own => return Some(scope.clone()),
+        ResourceScope::AllExcept(_) => owned(),
+        ResourceScope::Only(pats) => {
+            let mut out = Vec::new();
+            for p in pats {
+                let mut f: Vec<&str> = p.text.splitn(6, ':').collect();
+                let Some(acct) = f.get(4).copied().filter(|_| f.len() == 6) else {
+                    // wildcards spanning the fields: the owned patterns it may meet
+                    out.extend(
+                        owned()
+                            .into_iter()
+                            .filter(|o| may_overlap(&p.text, &o.text)),
+                    );
+                    continue;
+                };
+                if acct.is_empty() {
+                    if own {
+                        out.push(p.clone());
+                    }
+                } else if acct == "*" {
+                    for a in accounts {
+                        if let Some(slot) = f.get_mut(4) {
+                            *slot = a;
+                        }
+                        out.push(ResPat::parse(&f.join(":")));
+                    }
+                    if own {
+                        if let Some(slot) = f.get_mut(4) {
+                            *slot = "";
+                        }
+                        out.push(ResPat::parse(&f.join(":")));
+                    }
+                } else if acct.contains(['*', '?']) {
+                    if own || accounts.iter().any(|a| super::wildcard::matches(acct, a)) {
+                        out.push(p.clone());
+                    }
+                } else if accounts.iter().any(|a| a == acct) {
+                    out.push(p.clone());
+                }
+            }
+            out
+        }
+    };
+    (!out.is_empty()).then_some(ResourceScope::Only(out))
+}
+
+/// The side's resource statements indexed by whom they may name, and the resources an
+/// identity allow alone does not reach per account, built once per evaluation run: a
+/// principal meets only the statements that may name it, not every resource of the
+/// organization (issue 8: 1,500 resource policies × tens of thousands of principals).
+#[derive(Debug, Default)]
+pub struct ResourceIndex {
+    /// Statements naming an ARN or a unique id, by that value.
+    by_name: rustc_hash::FxHashMap<String, Vec<(u32, u32)>>,
+    /// Statements naming an account (`111122223333`, `arn:aws:iam::111122223333:root`),
+    /// or a session of a role of it, by the account.
+    by_account: rustc_hash::FxHashMap<String, Vec<(u32, u32)>>,
+    /// Statements that may name anyone (`*`, `NotPrincipal`, what is not told apart).
+    anyone: Vec<(u32, u32)>,
+    /// Gated resources by principal account.
+    gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Option<Arc<ResourceScope>>>>,
+}
+
+impl ResourceIndex {
+    pub fn build(snapshot: &Snapshot) -> ResourceIndex {
+        let mut ix = ResourceIndex::default();
+        for (ri, r) in snapshot.resources.iter().enumerate() {
+            let Some(policy) = snapshot.policy(r.policy) else {
+                continue;
+            };
+            for (si, s) in policy.document.statements.iter().enumerate() {
+                let at = (
+                    u32::try_from(ri).unwrap_or(u32::MAX),
+                    u32::try_from(si).unwrap_or(u32::MAX),
+                );
+                let pairs = match &s.principal {
+                    Some(PrincipalClause::Principal(v)) => v,
+                    Some(PrincipalClause::NotPrincipal(_)) => {
+                        ix.anyone.push(at);
+                        continue;
+                    }
+                    None => continue,
+                };
+                for (kind, value) in pairs {
+                    if kind == "*" || value == "*" {
+                        ix.anyone.push(at);
+                    } else if kind != "AWS" {
+                        // services, federated and canonical users name no IAM principal
+                    } else if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+                        ix.by_account.entry(value.clone()).or_default().push(at);
+                    } else if let Some(rest) = value
+                        .strip_prefix("arn:aws:iam::")
+                        .and_then(|r| r.strip_suffix(":root"))
+                    {
+                        ix.by_account.entry(rest.to_owned()).or_default().push(at);
+                    } else if let Some(rest) = value.strip_prefix("arn:aws:sts::") {
+                        let acct = rest.split(':').next().unwrap_or_default();
+                        ix.by_account.entry(acct.to_owned()).or_default().push(at);
+                    } else {
+                        ix.by_name.entry(value.clone()).or_default().push(at);
+                    }
+                }
+            }
+        }
+        ix
+    }
+
+    /// The statements that may name `p`, in resource and statement order.
+    fn candidates(&self, p: &Principal) -> Vec<(u32, u32)> {
+        let mut out: Vec<(u32, u32)> = self.anyone.clone();
+        let own_arn = p.arn.clone().or_else(|| {
+            p.account.as_deref().map(|a| {
+                format!(
+                    "arn:aws:iam::{a}:{}{}{}",
+                    p.kind.as_str(),
+                    p.path.as_deref().unwrap_or("/"),
+                    p.name
+                )
+            })
+        });
+        for key in [own_arn.as_deref(), p.id.as_deref()].into_iter().flatten() {
+            if let Some(v) = self.by_name.get(key) {
+                out.extend(v);
+            }
+        }
+        match p.account.as_deref() {
+            Some(a) => {
+                if let Some(v) = self.by_account.get(a) {
+                    out.extend(v);
+                }
+            }
+            // an unknown account may be any of them
+            None => self.by_account.values().for_each(|v| out.extend(v)),
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The resources `p` does not reach by its identity policies alone.
+    fn gated(&self, snapshot: &Snapshot, p: &Principal) -> Option<Arc<ResourceScope>> {
+        let key = p.account.clone();
+        if let Ok(m) = self.gated.lock()
+            && let Some(g) = m.get(&key)
+        {
+            return g.clone();
+        }
+        let mut gated: Vec<String> = Vec::new();
+        for r in &snapshot.resources {
+            if !identity_suffices(r, p) {
+                gated.extend(r.patterns());
+            }
+        }
+        let g = (!gated.is_empty()).then(|| {
+            gated.sort();
+            gated.dedup();
+            Arc::new(scope::static_scope(&ResourceClause::Resource(gated)))
+        });
+        if let Ok(mut m) = self.gated.lock() {
+            m.insert(key, g.clone());
+        }
+        g
+    }
 }
 
 /// The resource rules of `p` (with its request context `ctx`).
 pub fn for_principal(
     snapshot: &Snapshot,
     compiled: &CompiledSnapshot,
+    index: &ResourceIndex,
     p: &Principal,
     ctx: &RequestContext,
 ) -> ResourceRules {
-    let mut out = ResourceRules::default();
-    let mut gated: Vec<String> = Vec::new();
-    for (ri, r) in snapshot.resources.iter().enumerate() {
-        if !identity_suffices(r, p) {
-            gated.extend(r.patterns());
-        }
+    let mut out = ResourceRules {
+        gated: index.gated(snapshot, p),
+        ..ResourceRules::default()
+    };
+    for (ri, si) in index.candidates(p) {
+        let Some(r) = snapshot.resources.get(ri as usize) else {
+            continue;
+        };
         let Some(policy) = snapshot.policy(r.policy) else {
+            continue;
+        };
+        let (Some(s), Some(c)) = (
+            policy.document.statements.get(si as usize),
+            compiled.statements(r.policy).get(si as usize),
+        ) else {
             continue;
         };
         let cross = r
@@ -215,12 +461,6 @@ pub fn for_principal(
             .zip(p.account.as_deref())
             .is_some_and(|(a, b)| a != b);
         let via = Via::Resource(Arc::from(r.arn.as_str()));
-        for (si, (s, c)) in policy
-            .document
-            .statements
-            .iter()
-            .zip(compiled.statements(r.policy))
-            .enumerate()
         {
             let (named, delegated) = principal_applies(s, p);
             if named == Tri::False {
@@ -250,12 +490,7 @@ pub fn for_principal(
                 }
             }
             let needs_identity = delegated || cross;
-            out.signature.push((
-                u32::try_from(ri).unwrap_or(u32::MAX),
-                u32::try_from(si).unwrap_or(u32::MAX),
-                tri as u8,
-                needs_identity,
-            ));
+            out.signature.push((ri, si, tri as u8, needs_identity));
             let rule = Rule {
                 actions: c.actions.clone(),
                 scope,
@@ -271,13 +506,6 @@ pub fn for_principal(
                 Effect::Deny => out.denies.push(rule),
             }
         }
-    }
-    if !gated.is_empty() {
-        gated.sort();
-        gated.dedup();
-        out.gated = Some(Arc::new(scope::static_scope(&ResourceClause::Resource(
-            gated,
-        ))));
     }
     out
 }

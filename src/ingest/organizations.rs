@@ -675,6 +675,7 @@ impl Builder {
             attachments,
             enabled,
             chains: BTreeMap::new(),
+            rcp_reach: Vec::new(),
         };
         org.derive();
         Ok(org)

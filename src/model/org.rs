@@ -92,6 +92,20 @@ pub struct Organization {
     /// Derived by [`Organization::derive`]: each account's chains.
     #[serde(skip)]
     pub chains: BTreeMap<String, AccountChains>,
+    /// Derived by [`Organization::derive`]: each RCP level with the accounts under it.
+    #[serde(skip)]
+    pub rcp_reach: Vec<RcpReach>,
+}
+
+/// One RCP level (a root, OU or account with RCPs attached) and the member accounts
+/// whose resources it bounds, whoever the principal is (issue 8). The management account
+/// is under no level.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct RcpReach {
+    pub name: Arc<str>,
+    pub policies: Vec<PolicyId>,
+    /// Sorted account ids.
+    pub accounts: Arc<[String]>,
 }
 
 impl Organization {
@@ -173,6 +187,23 @@ impl Organization {
             })
             .collect();
         self.chains = chains;
+        let mut reach: BTreeMap<(Arc<str>, Vec<PolicyId>), Vec<String>> = BTreeMap::new();
+        for (account, c) in &self.chains {
+            for (name, ids) in &c.rcp {
+                reach
+                    .entry((name.clone(), ids.clone()))
+                    .or_default()
+                    .push(account.clone());
+            }
+        }
+        self.rcp_reach = reach
+            .into_iter()
+            .map(|((name, policies), accounts)| RcpReach {
+                name,
+                policies,
+                accounts: accounts.into(),
+            })
+            .collect();
     }
 }
 
@@ -194,6 +225,12 @@ impl Snapshot {
         self.org_chains(account)
             .map(|c| c.rcp.clone())
             .unwrap_or_default()
+    }
+
+    /// Every RCP level of the side's organization with the accounts whose resources it
+    /// bounds (none outside an organization).
+    pub fn rcp_reach(&self) -> &[RcpReach] {
+        self.org.as_ref().map_or(&[], |o| o.rcp_reach.as_slice())
     }
 
     fn org_chains(&self, account: Option<&str>) -> Option<&AccountChains> {
@@ -245,6 +282,7 @@ mod tests {
             ],
             enabled: vec![OrgPolicyType::Scp, OrgPolicyType::Rcp],
             chains: BTreeMap::new(),
+            rcp_reach: Vec::new(),
         };
         o.derive();
         o
