@@ -8,6 +8,7 @@ mod diff;
 mod effective;
 mod explain;
 mod generate;
+mod lint;
 mod provenance;
 mod report_set;
 mod schema;
@@ -75,6 +76,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Explain(a) => explain::run(a, &mut out)?,
         Command::Catalog(a) => catalog::run(a, &mut out)?,
         Command::Diff(a) => diff::run(a, &mut out)?,
+        Command::Lint(a) => lint::run(a, &mut out)?,
         Command::Generate { what } => generate::run(*what, &mut out)?,
         Command::Schema { what } => schema::run(*what, &mut out)?,
     };

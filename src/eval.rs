@@ -14,6 +14,7 @@ pub mod explain;
 pub mod idset;
 pub mod lang;
 pub mod layers;
+pub mod lint;
 pub mod people;
 pub mod principal_ctx;
 pub mod resources;

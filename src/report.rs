@@ -11,6 +11,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod layout;
+pub mod lint;
 pub mod markdown;
 pub mod people;
 pub mod provenance;

@@ -20,6 +20,7 @@ mod hostile_cli;
 mod hostile_eval;
 mod hostile_readers;
 mod identity_center;
+mod lint;
 mod malformed;
 mod oracle;
 mod organizations;

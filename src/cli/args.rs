@@ -61,6 +61,10 @@ pub enum Command {
     /// Decide one request (principal, action, resource, context) and show every
     /// statement that bears on it
     Explain(ExplainArgs),
+    /// Find grants that can never work and policies that say less than they seem to:
+    /// actions on resource types they do not take, unknown actions, shadowed statements,
+    /// account-wide trust, dangling references (rules: docs/lint.md)
+    Lint(LintArgs),
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -327,6 +331,43 @@ pub enum EffectiveFormat {
     Table,
     Json,
     Md,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Input files (exports of one IAM setup, merged)
+    #[arg(required = true, value_name = "SRC")]
+    pub sources: Vec<PathBuf>,
+    /// SCPs of one organization level; repeat per level
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LintFormat::Table)]
+    pub format: LintFormat,
+    /// Exit 1 when a finding at or above this severity exists
+    #[arg(long, value_enum, default_value_t = LintLevel::Error, value_name = "LEVEL")]
+    pub fail_on: LintLevel,
+    /// Read every source as this format instead of detecting it
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub source_format: Option<SourceFormat>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Table,
+    Json,
+    Sarif,
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintLevel {
+    Note,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Args)]

@@ -1,0 +1,94 @@
+//! `iamdiff lint`: load one side, run the lint rules, locate each finding's pointer to a
+//! line and column in its file, render, and gate on `--fail-on`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use crate::eval::lint::{self, LintFinding, Severity};
+use crate::ingest;
+use crate::report::lint::LintReport;
+
+use super::args::{LintArgs, LintFormat, LintLevel};
+use super::common;
+use super::{CliError, Outcome};
+
+pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
+    // the context is read so a bad file exits 2 as for `effective`; no rule needs it yet
+    let _context = common::context(&a.context)?;
+    let timer = common::Timer::new();
+    let snap = common::load(
+        &a.sources,
+        &a.scp,
+        &common::load_options(&a.load, a.source_format),
+    )?;
+    // dangling principals are findings here; the other warnings still go to stderr
+    common::print_warnings(
+        snap.warnings
+            .iter()
+            .filter(|w| w.code != crate::model::WarningCode::DanglingPrincipal),
+    );
+    timer.lap("load");
+    let cat = common::catalog_for(&[&snap]);
+    let mut findings = lint::lint(&snap, cat);
+    timer.lap(&format!("lint ({} findings)", findings.len()));
+    locate(&mut findings);
+    timer.lap("locate");
+    let report = LintReport {
+        findings: &findings,
+        sources: a.sources.iter().map(|p| p.display().to_string()).collect(),
+    };
+    match a.format {
+        LintFormat::Table => report.write_table(out)?,
+        LintFormat::Json => report.write_json(out)?,
+        LintFormat::Sarif => report.write_sarif(out)?,
+        LintFormat::Md => report.write_markdown(out)?,
+    }
+    timer.lap("write");
+    let threshold = match a.fail_on {
+        LintLevel::Note => Severity::Note,
+        LintLevel::Warning => Severity::Warning,
+        LintLevel::Error => Severity::Error,
+    };
+    let failed = findings.iter().any(|f| f.severity >= threshold);
+    // the process ends right after; the OS reclaims the snapshot faster than drop would
+    std::mem::forget(snap);
+    Ok(if failed {
+        Outcome::GateFailed
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Fills in line and column from each finding's JSON pointer, one scan per file.
+fn locate(findings: &mut [LintFinding]) {
+    let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.place.pointer.is_some() {
+            by_file.entry(f.place.file.to_string()).or_default().push(i);
+        }
+    }
+    for (file, idx) in by_file {
+        // the bytes as they are (as SARIF counts them); a UTF-16 file goes through the
+        // reader's decoding, which also re-checks it (slower: a second YAML outline)
+        let text = match std::fs::read(Path::new(&file)) {
+            Ok(b) if !b.starts_with(&[0xFF, 0xFE]) && !b.starts_with(&[0xFE, 0xFF]) => b,
+            _ => match ingest::read_source(Path::new(&file)) {
+                Ok((_, b)) => b,
+                Err(_) => continue,
+            },
+        };
+        let pointers: Vec<String> = idx
+            .iter()
+            .filter_map(|&i| findings.get(i).and_then(|f| f.place.pointer.clone()))
+            .collect();
+        let refs: Vec<&str> = pointers.iter().map(String::as_str).collect();
+        let places = ingest::locate_pointers(&text, &refs);
+        for (&i, at) in idx.iter().zip(places) {
+            if let (Some(f), Some((line, column))) = (findings.get_mut(i), at) {
+                f.place.line = Some(line);
+                f.place.column = Some(column);
+            }
+        }
+    }
+}
