@@ -228,7 +228,9 @@ fn every_report_leads_with_the_changes() {
     assert!(table.starts_with("FAIL: "));
     assert!(at(&table, "Changes, by impact:") < at(&table, "│ Principal"));
     assert!(table.contains("ci-deploy removed → loses 12 actions in 4 services"));
-    assert!(table.contains("┆ Why"));
+    // with --detail each finding names its causes in the table (issue 12 item 9 moved the
+    // per-action rows behind --detail)
+    assert!(output(&["--detail"]).contains("why: C"));
     let md = output(&["--format", "md"]);
     assert!(at(&md, "**FAIL**") < at(&md, "### Changes by impact"));
     assert!(at(&md, "### Changes by impact") < at(&md, "### Findings by principal"));

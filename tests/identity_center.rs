@@ -308,6 +308,7 @@ fn effective(side: &str, principal: &str) -> String {
             principal,
             "--service",
             "s3",
+            "--detail",
         ])
         .output()
         .unwrap();

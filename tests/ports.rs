@@ -14,6 +14,7 @@ fn port(after: &str, map: &str, format: &str) -> (Option<i32>, String) {
     let out = iamdiff()
         .args([
             "diff", "-q", "--before", COMPANY, "--after", after, "--map", map, "--format", format,
+            "--detail",
         ])
         .output()
         .unwrap();

@@ -15,6 +15,7 @@ mod diff_props;
 mod examples;
 mod fuzz_regressions;
 mod gcp;
+mod gcp_losses;
 mod generator;
 mod hostile_cli;
 mod hostile_eval;

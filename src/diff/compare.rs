@@ -475,101 +475,22 @@ fn compare_changed(
         before,
         after,
     };
-    // Partition the actions by the grants that hold them on each side, refining one grant
-    // at a time: a handful of set operations instead of one map entry per action. Tags
-    // number before-grants from 0 and after-grants down from u32::MAX - 1.
-    let tagged: Vec<(u32, &IdSet)> = before
-        .grants
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (i as u32, &g.actions.ids))
-        .chain(
-            after
-                .grants
-                .iter()
-                .enumerate()
-                .map(|(i, g)| (u32::MAX - 1 - i as u32, &g.actions.ids)),
+    let groups = partition(universe, before, after);
+    // grants' resource sets, blind to actions and provenance: a group whose grants are the
+    // same on both sides has the same resources on both, so nothing to report (most of a
+    // changed principal's groups: one binding changed among dozens)
+    let exact = !(before.rules.unresolved_identity
+        || before.rules.unresolved_boundary
+        || after.rules.unresolved_identity
+        || after.rules.unresolved_boundary);
+    let (hb, ha) = if exact {
+        (
+            before.grants.iter().map(resources_hash).collect(),
+            after.grants.iter().map(resources_hash).collect(),
         )
-        .collect();
-    // part[action] indexes `keys`; part 0 is "held by no grant"
-    let mut part: Vec<u32> = vec![0; universe];
-    let mut keys: Vec<Vec<u32>> = vec![Vec::new()];
-    for (tag, ids) in &tagged {
-        let mut remap: Vec<u32> = vec![u32::MAX; keys.len()];
-        // move action `id` from its part to the part with one more (or, for a complement,
-        // one fewer) tag, creating that part on first use
-        let mut move_to =
-            |id: ActionId, keys: &mut Vec<Vec<u32>>, make: &dyn Fn(&[u32]) -> Vec<u32>| {
-                let Some(slot) = part.get_mut(id as usize) else {
-                    return;
-                };
-                let p = *slot as usize;
-                let np = match remap.get(p).copied() {
-                    Some(np) if np != u32::MAX => np,
-                    _ => {
-                        let k = make(keys.get(p).map(Vec::as_slice).unwrap_or_default());
-                        keys.push(k);
-                        let np = u32::try_from(keys.len() - 1).unwrap_or(u32::MAX);
-                        if let Some(r) = remap.get_mut(p) {
-                            *r = np;
-                        }
-                        np
-                    }
-                };
-                *slot = np;
-            };
-        match ids.excluded() {
-            // a complement (`*`, `NotAction`): every part gains the tag in place, and only
-            // the few excluded actions move back to a part without it
-            Some(excluded) => {
-                for k in keys.iter_mut() {
-                    k.push(*tag);
-                }
-                for &id in excluded {
-                    move_to(id, &mut keys, &|k| {
-                        k.get(..k.len().saturating_sub(1))
-                            .unwrap_or_default()
-                            .to_vec()
-                    });
-                }
-            }
-            None => {
-                for id in ids.iter(universe) {
-                    move_to(id, &mut keys, &|k| {
-                        let mut k = k.to_vec();
-                        k.push(*tag);
-                        k
-                    });
-                }
-            }
-        }
-    }
-    let mut members: Vec<Vec<ActionId>> = vec![Vec::new(); keys.len()];
-    // most of the universe is held by no grant: skip those actions early
-    let held: Vec<bool> = keys.iter().map(|k| !k.is_empty()).collect();
-    for (id, p) in part.iter().enumerate() {
-        if held.get(*p as usize).copied().unwrap_or(false)
-            && let Some(m) = members.get_mut(*p as usize)
-        {
-            m.push(id as ActionId);
-        }
-    }
-    // key: before indices, u32::MAX, after indices
-    let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
-    for (tags, ids) in keys.into_iter().zip(members) {
-        // actions held by no grant on either side are no business of the diff
-        if ids.is_empty() || tags.is_empty() {
-            continue;
-        }
-        let mut key: Vec<u32> = tags.iter().copied().filter(|t| *t < u32::MAX / 2).collect();
-        key.push(u32::MAX);
-        key.extend(
-            tags.iter()
-                .filter(|t| **t >= u32::MAX / 2)
-                .map(|t| u32::MAX - 1 - t),
-        );
-        groups.entry(key).or_default().extend(ids);
-    }
+    } else {
+        (Vec::new(), Vec::new())
+    };
     for (key, mut ids) in groups {
         ids.sort_unstable();
         let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
@@ -585,6 +506,13 @@ fn compare_changed(
             .iter()
             .filter_map(|&i| after.grants.get(i as usize))
             .collect();
+        let (kb, ka) = (
+            key.get(..split).unwrap_or_default(),
+            key.get(split + 1..).unwrap_or_default(),
+        );
+        if exact && same_resources((kb, &b, &hb), (ka, &a, &ha)) {
+            continue;
+        }
         // one finding per service within the group
         let mut by_service: BTreeMap<&str, Vec<ActionId>> = BTreeMap::new();
         for id in &ids {
@@ -595,46 +523,299 @@ fn compare_changed(
                     .push(*id);
             }
         }
-        // both sides' description is the same for every service of the group
-        let sides = std::cell::OnceCell::new();
+        // both sides' description, resource sets and answers about them are the same for
+        // every service of the group
+        let group = Group::new(&ctx, &b, &a);
         for (_, ids) in by_service {
-            compare_group(&ctx, &ids, &b, &a, &sides, &mut out);
+            compare_group(&ctx, &ids, &group, &mut out);
         }
     }
     uncataloged_findings(who, before, after, &mut out);
     out
 }
 
-fn compare_group(
-    ctx: &Ctx<'_>,
-    ids: &[ActionId],
-    b: &[&Grant],
-    a: &[&Grant],
-    sides: &std::cell::OnceCell<(Side, Side)>,
-    out: &mut Vec<Finding>,
-) {
+/// A hash of what decides a grant's resource sets (see [`grant_sets`]): its scope, limits,
+/// exceptions and whether it is conditional.
+fn resources_hash(g: &Grant) -> u64 {
+    let mut h = FxHasher::default();
+    g.scope.hash(&mut h);
+    for l in &g.limits {
+        l.scopes.hash(&mut h);
+    }
+    for e in &g.exceptions {
+        e.scope.hash(&mut h);
+        e.conditions.hash(&mut h);
+    }
+    for c in &g.conditions {
+        c.clauses.hash(&mut h);
+    }
+    g.unknown_variables.hash(&mut h);
+    h.finish()
+}
+
+/// Whether two grants cover the same resources under the same conditions, compared as
+/// [`resources_hash`] hashes them.
+fn same_grant_resources(x: &Grant, y: &Grant) -> bool {
+    x.scope == y.scope
+        && x.limits.len() == y.limits.len()
+        && x.limits
+            .iter()
+            .zip(&y.limits)
+            .all(|(l, m)| l.scopes == m.scopes)
+        && x.exceptions.len() == y.exceptions.len()
+        && x.exceptions
+            .iter()
+            .zip(&y.exceptions)
+            .all(|(e, f)| e.scope == f.scope && e.conditions == f.conditions)
+        && x.conditions.len() == y.conditions.len()
+        && x.conditions
+            .iter()
+            .zip(&y.conditions)
+            .all(|(c, d)| c.clauses == d.clauses)
+        && x.unknown_variables == y.unknown_variables
+}
+
+/// Whether a group's grants before and after are the same but for their provenance (so
+/// its resource sets and conditions are equal on both sides): sorted by hash and checked
+/// pair by pair. `false` when unsure.
+fn same_resources(
+    (kb, b, hb): (&[u32], &[&Grant], &[u64]),
+    (ka, a, ha): (&[u32], &[&Grant], &[u64]),
+) -> bool {
+    if b.len() != a.len() || b.len() != kb.len() || a.len() != ka.len() {
+        return false;
+    }
+    // (hash, position in the group) by hash
+    let sorted = |keys: &[u32], hashes: &[u64]| -> Option<Vec<(u64, usize)>> {
+        let mut v = Vec::with_capacity(keys.len());
+        for (n, &k) in keys.iter().enumerate() {
+            v.push((*hashes.get(k as usize)?, n));
+        }
+        v.sort_unstable();
+        Some(v)
+    };
+    let (Some(sb), Some(sa)) = (sorted(kb, hb), sorted(ka, ha)) else {
+        return false;
+    };
+    sb.iter().zip(&sa).all(|(&(x, i), &(y, j))| {
+        x == y
+            && match (b.get(i), a.get(j)) {
+                (Some(g), Some(h)) => same_grant_resources(g, h),
+                _ => false,
+            }
+    })
+}
+
+thread_local! {
+    /// The per-action masks of [`partition`], kept between principals of one thread: a
+    /// diff partitions the whole universe once per changed principal.
+    static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The actions held by some grant, grouped by the grants that hold them on each side:
+/// key = before grant indices, `u32::MAX`, after grant indices; actions ascending.
+///
+/// Grants share their action sets (one per distinct clause, a GCP role's permissions once
+/// for all its bindings), so the actions are partitioned by the distinct sets: each action
+/// gets a bit mask of the sets holding it, and actions with equal masks form a group.
+fn partition<'e>(
+    universe: usize,
+    before: &'e Evaluation,
+    after: &'e Evaluation,
+) -> BTreeMap<Vec<u32>, Vec<ActionId>> {
+    // distinct action sets, by address
+    let mut index: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, usize> =
+        rustc_hash::FxHashMap::default();
+    let mut sets: Vec<&IdSet> = Vec::new();
+    let mut set_of = |g: &'e Grant| -> usize {
+        *index
+            .entry(std::sync::Arc::as_ptr(&g.actions))
+            .or_insert_with(|| {
+                sets.push(&g.actions.ids);
+                sets.len() - 1
+            })
+    };
+    let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
+    let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
+    let words = sets.len().div_ceil(64).max(1);
+    MASKS.with(|cell| {
+        let mut masks = cell.borrow_mut();
+        masks.clear();
+        masks.resize(universe * words, 0);
+        for (s, ids) in sets.iter().enumerate() {
+            let (w, bit) = (s / 64, 1u64 << (s % 64));
+            let mut set = |id: usize, on: bool| {
+                if let Some(m) = masks.get_mut(id * words + w) {
+                    if on {
+                        *m |= bit;
+                    } else {
+                        *m &= !bit;
+                    }
+                }
+            };
+            match ids.excluded() {
+                Some(excluded) => {
+                    (0..universe).for_each(|id| set(id, true));
+                    excluded.iter().for_each(|&id| set(id as usize, false));
+                }
+                None => ids.iter(universe).for_each(|id| set(id as usize, true)),
+            }
+        }
+        let has = |mask: &[u64], s: usize| {
+            mask.get(s / 64)
+                .is_some_and(|m| m & (1u64 << (s % 64)) != 0)
+        };
+        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+        let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
+        // neighbours (a service's actions) mostly share their mask: skip the hash then
+        let mut last: Option<(&[u64], usize)> = None;
+        for (id, mask) in masks.chunks_exact(words).enumerate() {
+            // actions held by no grant on either side are no business of the diff
+            if mask.iter().all(|m| *m == 0) {
+                continue;
+            }
+            let at = match last {
+                Some((m, at)) if m == mask => at,
+                _ => *index.entry(mask).or_insert_with(|| {
+                    by_mask.push((mask, Vec::new()));
+                    by_mask.len() - 1
+                }),
+            };
+            last = Some((mask, at));
+            if let Some((_, ids)) = by_mask.get_mut(at) {
+                ids.push(id as ActionId);
+            }
+        }
+        let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
+        for (mask, ids) in by_mask {
+            let mut key: Vec<u32> = (0..set_before.len())
+                .filter(|&i| set_before.get(i).is_some_and(|&s| has(mask, s)))
+                .map(|i| i as u32)
+                .collect();
+            key.push(u32::MAX);
+            key.extend(
+                (0..set_after.len())
+                    .filter(|&i| set_after.get(i).is_some_and(|&s| has(mask, s)))
+                    .map(|i| i as u32),
+            );
+            groups.entry(key).or_default().extend(ids);
+        }
+        groups
+    })
+}
+
+/// Which two resource sets of a group a witness question compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    /// possibly after, and not before (when nothing was allowed before)
+    AfterMaybe,
+    /// surely before (when nothing is allowed after)
+    BeforeSure,
+    /// possibly before (when nothing is allowed after)
+    BeforeMaybe,
+    /// possibly before, not possibly after
+    Lost,
+    /// surely before, not surely after
+    LessSure,
+    /// possibly after, not possibly before
+    Widened,
+}
+
+type Answer = Result<Option<String>, LangError>;
+
+/// What every service of one group shares: the grants on each side, their description and
+/// resource sets, and the answers about those sets (a GCP role spans a hundred services,
+/// whose actions have no resource types and so ask the very same questions).
+struct Group<'g> {
+    b: &'g [&'g Grant],
+    a: &'g [&'g Grant],
+    sides: (Side, Side),
+    before: Sets,
+    after: Sets,
+    answers: std::cell::RefCell<Vec<(Question, BTreeSet<String>, Answer)>>,
+    before_empty: std::cell::OnceCell<bool>,
+    after_empty: std::cell::OnceCell<bool>,
+}
+
+impl<'g> Group<'g> {
+    fn new(ctx: &Ctx<'_>, b: &'g [&'g Grant], a: &'g [&'g Grant]) -> Self {
+        Group {
+            b,
+            a,
+            sides: (side(b), side(a)),
+            before: side_sets(b, ctx.before),
+            after: side_sets(a, ctx.after),
+            answers: std::cell::RefCell::new(Vec::new()),
+            before_empty: std::cell::OnceCell::new(),
+            after_empty: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// A resource in one set of the question and not in the other, asked once per group
+    /// and templates.
+    fn witness(&self, ctx: &Ctx<'_>, q: Question, templates: &BTreeSet<String>) -> Answer {
+        if let Some((_, _, known)) = self
+            .answers
+            .borrow()
+            .iter()
+            .find(|(kq, kt, _)| *kq == q && kt == templates)
+        {
+            return known.clone();
+        }
+        let empty = SetExpr::Empty;
+        let (x, y) = match q {
+            Question::AfterMaybe => (&self.after.maybe, &empty),
+            Question::BeforeSure => (&self.before.sure, &empty),
+            Question::BeforeMaybe => (&self.before.maybe, &empty),
+            Question::Lost => (&self.before.maybe, &self.after.maybe),
+            Question::LessSure => (&self.before.sure, &self.after.sure),
+            Question::Widened => (&self.after.maybe, &self.before.maybe),
+        };
+        let answer = ctx.witness(templates, x, y);
+        self.answers
+            .borrow_mut()
+            .push((q, templates.clone(), answer.clone()));
+        answer
+    }
+
+    /// Nothing possibly allowed before (the group is new).
+    fn before_empty(&self, ctx: &Ctx<'_>) -> bool {
+        *self
+            .before_empty
+            .get_or_init(|| lang::is_empty(&self.before.maybe, ctx.budget).unwrap_or(false))
+    }
+
+    /// Nothing possibly allowed after (the group is gone).
+    fn after_empty(&self, ctx: &Ctx<'_>) -> bool {
+        *self
+            .after_empty
+            .get_or_init(|| lang::is_empty(&self.after.maybe, ctx.budget).unwrap_or(false))
+    }
+}
+
+fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut Vec<Finding>) {
     let templates = ctx.templates(ids);
-    let (sb, sa) = sides.get_or_init(|| (side(b), side(a))).clone();
-    let review = |out: &mut Vec<Finding>, sb: Side, sa: Side, why: LangError| {
+    // the sides are cloned into findings only
+    let (sb, sa) = (&group.sides.0, &group.sides.1);
+    let review = |out: &mut Vec<Finding>, sb: &Side, sa: &Side, why: LangError| {
         out.push(ctx.finding(
             Code::NeedsReview,
             ids,
             None,
-            sb,
-            sa,
+            sb.clone(),
+            sa.clone(),
             format!(
                 "{}: the resource sets are too complex to compare offline ({why})",
                 group_what(ctx, ids, "may have changed")
             ),
         ))
     };
-    let before = side_sets(b, ctx.before);
-    let after = side_sets(a, ctx.after);
+    let (b, a) = (group.b, group.a);
     let emit = |out: &mut Vec<Finding>, w: String| {
-        out.extend(ctx.at_witness(ids, &w, &sb, &sa, &before, &after));
+        out.extend(ctx.at_witness(ids, &w, group));
     };
     if b.is_empty() {
-        match ctx.witness(&templates, &after.maybe, &SetExpr::Empty) {
+        match group.witness(ctx, Question::AfterMaybe, &templates) {
             Ok(Some(w)) => emit(out, w),
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
@@ -644,14 +825,14 @@ fn compare_group(
     }
     if a.is_empty() {
         // prefer a resource that was allowed whatever the context
-        let sure = ctx
-            .witness(&templates, &before.sure, &SetExpr::Empty)
+        let sure = group
+            .witness(ctx, Question::BeforeSure, &templates)
             .ok()
             .flatten()
             .filter(|w| w.starts_with("arn:") || w == "*");
         let found = match sure {
             Some(w) => Ok(Some(w)),
-            None => ctx.witness(&templates, &before.maybe, &SetExpr::Empty),
+            None => group.witness(ctx, Question::BeforeMaybe, &templates),
         };
         match found {
             // the before grant covered nothing (every resource denied): nothing is lost
@@ -662,27 +843,27 @@ fn compare_group(
                 let msg = format!(
                     "{}: allowed before by {}, not allowed after",
                     group_what(ctx, ids, "loses"),
-                    routes_text(&sb)
+                    routes_text(sb)
                 );
-                out.push(ctx.finding(Code::Lost, ids, None, sb, sa, msg));
+                out.push(ctx.finding(Code::Lost, ids, None, sb.clone(), sa.clone(), msg));
             }
         }
         return;
     }
     // lost or narrowed: resources possibly allowed before, certainly not after
-    match ctx.witness(&templates, &before.maybe, &after.maybe) {
+    match group.witness(ctx, Question::Lost, &templates) {
         Err(why) => return review(out, sb, sa, why),
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {
             // same or more resources; did certainty drop?
-            match ctx.witness(&templates, &before.sure, &after.sure) {
+            match group.witness(ctx, Question::LessSure, &templates) {
                 Err(why) => return review(out, sb, sa, why),
                 Ok(Some(w)) => emit(out, w),
                 Ok(None) => {
                     if sb.conditions != sa.conditions
                         && !sa.conditions.is_empty()
                         && sb.status != "allowed"
-                        && !lang::is_empty(&before.maybe, ctx.budget).unwrap_or(false)
+                        && !group.before_empty(ctx)
                     {
                         let msg = format!(
                             "{}: conditions changed from ({}) to ({})",
@@ -704,7 +885,7 @@ fn compare_group(
         }
     }
     // widened: resources allowed after, not before
-    match ctx.witness(&templates, &after.maybe, &before.maybe) {
+    match group.witness(ctx, Question::Widened, &templates) {
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {}
         Err(why) => review(out, sb, sa, why),
@@ -741,15 +922,7 @@ impl Ctx<'_> {
     /// The actions of a group have the same grants, but a deny or a level may still tell
     /// them apart on the witness: actions are split by their two decisions (and the
     /// statements behind them), one finding per part.
-    fn at_witness(
-        &self,
-        ids: &[ActionId],
-        w: &str,
-        group_before: &Side,
-        group_after: &Side,
-        before: &Sets,
-        after: &Sets,
-    ) -> Vec<Finding> {
+    fn at_witness(&self, ids: &[ActionId], w: &str, group: &Group<'_>) -> Vec<Finding> {
         let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
         for &id in ids {
             let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
@@ -760,31 +933,22 @@ impl Ctx<'_> {
         }
         parts
             .into_iter()
-            .filter_map(|(pb, pa, part)| {
-                self.at_witness_part(&part, w, pb, pa, group_before, group_after, before, after)
-            })
+            .filter_map(|(pb, pa, part)| self.at_witness_part(&part, w, pb, pa, group))
             .collect()
     }
 
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one part of a group, on both sides"
-    )]
     fn at_witness_part(
         &self,
         ids: &[ActionId],
         w: &str,
         pb: Point,
         pa: Point,
-        group_before: &Side,
-        group_after: &Side,
-        before: &Sets,
-        after: &Sets,
+        group: &Group<'_>,
     ) -> Option<Finding> {
         let action = *ids.first()?;
         let (db, da) = (pb.decision, pa.decision);
-        let gone = || lang::is_empty(&after.maybe, self.budget).unwrap_or(false);
-        let new = || lang::is_empty(&before.maybe, self.budget).unwrap_or(false);
+        let gone = || group.after_empty(self);
+        let new = || group.before_empty(self);
         let code = if maybe(db) && !maybe(da) {
             if gone() { Code::Lost } else { Code::Narrowed }
         } else if !maybe(db) && maybe(da) {
@@ -814,7 +978,7 @@ impl Ctx<'_> {
                 r
             },
         };
-        let (sb, sa) = (pointed(group_before, &pb), pointed(group_after, &pa));
+        let (sb, sa) = (pointed(&group.sides.0, &pb), pointed(&group.sides.1, &pa));
         let unknown_after = {
             let r = &self.after.rules;
             r.unresolved_identity || r.unresolved_boundary

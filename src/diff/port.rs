@@ -4,7 +4,7 @@
 //! application platform's two roles), and compares it with the target side, evaluated
 //! natively. Besides losses it reports `unmapped` (what the map cannot express) and
 //! `port-widened` (what the target grants beyond what the source had). The file format is
-//! documented in `docs/ports.md`; the comparison is in [`compare`].
+//! documented in `docs/ports.md`; the comparison is in [`mod@compare`].
 
 pub mod compare;
 

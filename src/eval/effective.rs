@@ -452,7 +452,14 @@ pub fn count_actions<'a>(
     let mut sure = vec![0u64; words];
     let mut cond = vec![0u64; words];
     let mut uncataloged = std::collections::BTreeSet::new();
+    // grants share their action sets (a GCP role's permissions for all its bindings):
+    // each set is added once per status
+    let mut seen: rustc_hash::FxHashSet<(*const ActionMatch, Status)> =
+        rustc_hash::FxHashSet::default();
     for (g, acts) in grants {
+        if !seen.insert((std::ptr::from_ref(acts), g.status())) {
+            continue;
+        }
         acts.ids.or_into(&mut all);
         match g.status() {
             Status::Allowed => acts.ids.or_into(&mut sure),

@@ -153,8 +153,13 @@ pub fn filter(report: &mut DiffReport, show: Show, min: AccessLevel) {
         .retain(|c| c.impact.findings == 0 || !c.findings.is_empty());
 }
 
-/// The terminal's changes section: one line per change that causes findings.
-pub fn write_text(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
+/// The terminal's changes section: one line per change that causes findings, each
+/// wrapped to `width` when there is one (a terminal), with a hanging indent.
+pub fn write_text(report: &DiffReport, width: Option<u16>, w: &mut dyn Write) -> io::Result<()> {
+    let fit = |s: String| match width {
+        Some(width) => super::layout::wrap_hanging(&s, usize::from(width)),
+        None => s,
+    };
     let changes: Vec<&Change> = shown(report).collect();
     if changes.is_empty() {
         return Ok(());
@@ -163,14 +168,17 @@ pub fn write_text(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     for c in changes {
         writeln!(
             w,
-            "  {:<4} {:<4} {:<22} {}",
-            c.id,
-            gate_word(c),
-            severity_text(c),
-            clean(&headline(c))
+            "{}",
+            fit(format!(
+                "  {:<4} {:<4} {:<22} {}",
+                c.id,
+                gate_word(c),
+                severity_text(c),
+                clean(&headline(c))
+            ))
         )?;
         for d in c.detail.iter().take(3) {
-            writeln!(w, "       {}", clean(d))?;
+            writeln!(w, "{}", fit(format!("       {}", clean(d))))?;
         }
     }
     let idle = report
@@ -181,8 +189,11 @@ pub fn write_text(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     if idle > 0 {
         writeln!(
             w,
-            "  ({} with no effect on access: see the JSON report)",
-            plural(idle, "other change", "other changes")
+            "{}",
+            fit(format!(
+                "  ({} with no effect on access: see the JSON report)",
+                plural(idle, "other change", "other changes")
+            ))
         )?;
     }
     writeln!(w)

@@ -139,6 +139,14 @@ impl DiffReport {
         self.provenance
             .unchanged
             .retain(|u| keep(&[u.name.as_str()]));
+        // the changes list names only what causes the findings still listed
+        let ids: std::collections::HashSet<String> =
+            self.findings().map(super::json::finding_id).collect();
+        for c in &mut self.changes {
+            c.findings.retain(|id| ids.contains(id));
+        }
+        self.changes
+            .retain(|c| c.impact.findings == 0 || !c.findings.is_empty());
     }
 
     /// Every finding: each principal's, in report order, then the general ones.

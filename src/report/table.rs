@@ -43,7 +43,7 @@ pub fn write_table(report: &DiffReport, opts: &TableOptions, w: &mut dyn Write) 
         ))
     )?;
     // the causes first, ranked by impact; then principals ranked alike (issue 12)
-    super::causes::write_text(report, w)?;
+    super::causes::write_text(report, opts.width, w)?;
 
     if !report.principals.is_empty() {
         let mut t = Grid::new(&[
