@@ -3,6 +3,7 @@
 //! stable codes, waivers and the gate.
 
 pub mod changes;
+pub mod changes_people;
 pub mod compare;
 pub mod dangling;
 pub mod err;
@@ -16,6 +17,7 @@ pub mod run;
 pub mod waivers;
 
 pub use run::{
-    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, match_principals,
+    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, diff_with_people,
+    match_principals,
     worth_evaluating,
 };

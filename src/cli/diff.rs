@@ -112,7 +112,17 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     timer.lap("evaluate");
     progress.say("comparing");
     let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
-    let outcome = diff::diff(
+    let views = if people_view {
+        let (pb, pa) = rayon::join(
+            || eval::people::people(&before, &eb, cat, &opts.context),
+            || eval::people::people(&after, &ea, cat, &opts.context),
+        );
+        (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles())
+            .then_some((pb, pa))
+    } else {
+        None
+    };
+    let outcome = diff::diff_with_people(
         cat,
         &SideInput {
             snapshot: &before,
@@ -129,38 +139,8 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             min_level: level(a.min_level),
             today: &today,
         },
+        views.as_ref().map(|(pb, pa)| (pb, pa)),
     );
-    let mut outcome = outcome;
-    if people_view {
-        let (pb, pa) = rayon::join(
-            || eval::people::people(&before, &eb, cat, &opts.context),
-            || eval::people::people(&after, &ea, cat, &opts.context),
-        );
-        if a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles() {
-            let (people, summary) = diff::people::diff_people(
-                cat,
-                (&before, &pb),
-                (&after, &pa),
-                &matching,
-                &DiffOptions {
-                    renames: &renames,
-                    waivers: &waivers,
-                    fail_on: &fail_on,
-                    min_level: level(a.min_level),
-                    today: &today,
-                },
-            );
-            let failing: usize = people
-                .iter()
-                .flat_map(|p| &p.diff.findings)
-                .filter(|f| f.fails_gate)
-                .count();
-            outcome.gate.failing += failing;
-            outcome.gate.passed = outcome.gate.failing == 0;
-            outcome.summary.people = Some(summary);
-            outcome.people = people;
-        }
-    }
     timer.lap("compare");
     let mut report = DiffReport::new(outcome, cat, &before, &after);
     report.report_url = a.report_url.clone();

@@ -55,6 +55,9 @@ pub struct PersonDiff {
     pub diff: PrincipalDiff,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<PathChange>,
+    /// The person's index in each side's people, for attribution.
+    #[serde(skip)]
+    pub sides: (Option<usize>, Option<usize>),
 }
 
 /// Pairs of people (before index, after index), and those on one side only.
@@ -217,16 +220,33 @@ fn person_diff(
             findings,
         },
         paths,
+        sides: (None, None),
     }
 }
 
-/// The person view of a diff: every person whose access or paths changed, with waivers
-/// applied and the gate decided as for principals; and the counts.
+/// Whether two findings say the same thing of the same actions.
+fn same_finding(a: &Finding, b: &Finding) -> bool {
+    a.code == b.code
+        && a.service == b.service
+        && a.actions == b.actions
+        && a.witness == b.witness
+        && a.before.status == b.before.status
+        && a.after.status == b.after.status
+        // a review without actions is its message (after the name it starts with)
+        && (!a.actions.is_empty()
+            || a.message.split_once(": ").map(|x| x.1) == b.message.split_once(": ").map(|x| x.1))
+}
+
+/// The person view of a diff: every person whose access or paths changed, with the
+/// findings their own IAM user's principal diff does not already say (a person who is
+/// one IAM user would otherwise count the same finding twice); waivers and the gate are
+/// applied with the principals' by [`finish_people`]. And the counts.
 pub fn diff_people(
     catalog: &Catalog,
     before: (&Snapshot, &PeopleView),
     after: (&Snapshot, &PeopleView),
     matching: &Matching,
+    principals: &[PrincipalDiff],
     opts: &DiffOptions<'_>,
 ) -> (Vec<PersonDiff>, PeopleSummary) {
     let (pairs, removed, new) = match_people(before.1, after.1, opts.renames);
@@ -236,6 +256,29 @@ pub fn diff_people(
         kind: "person".to_owned(),
         name: name.to_owned(),
         account: None,
+    };
+    // the principal findings of each IAM user, by the name reports give it
+    let by_name: FxHashMap<(&str, &str), &[Finding]> = principals
+        .iter()
+        .map(|d| ((d.kind.as_str(), d.name.as_str()), d.findings.as_slice()))
+        .collect();
+    let own_findings = |pb: Option<&PersonAccess>, pa: Option<&PersonAccess>| -> &[Finding] {
+        let one = |p: Option<&PersonAccess>| p.is_none_or(|p| p.users.len() == 1);
+        if !(one(pb) && one(pa)) {
+            return &[];
+        }
+        let name = match (pa.and_then(|p| p.users.first()), pb.and_then(|p| p.users.first())) {
+            (Some(&j), _) => matching.display_name(true, j),
+            (None, Some(&i)) => matching.display_name(false, i),
+            (None, None) => return &[],
+        };
+        by_name.get(&("user", name.as_str())).copied().unwrap_or(&[])
+    };
+    let keep_new = |own: &[Finding], findings: Vec<Finding>| -> Vec<Finding> {
+        findings
+            .into_iter()
+            .filter(|f| !own.iter().any(|o| same_finding(o, f)))
+            .collect()
     };
     let mut out: Vec<PersonDiff> = pairs
         .par_iter()
@@ -252,15 +295,18 @@ pub fn diff_people(
                 compare::compare_known(catalog, &w, &pb.evaluation, &pa.evaluation, &budget, equal);
             findings.extend(review(&w, "before", &pb.review));
             findings.extend(review(&w, "after", &pa.review));
+            let findings = keep_new(own_findings(Some(pb), Some(pa)), findings);
             let paths = path_changes(matching, pb, pa);
             (!findings.is_empty() || !paths.is_empty()).then(|| {
-                person_diff(
+                let mut d = person_diff(
                     pa.person.key.clone(),
                     (pb.person.key != pa.person.key).then(|| pb.person.key.clone()),
                     PrincipalStatus::Changed,
                     findings,
                     paths,
-                )
+                );
+                d.sides = (Some(i), Some(j));
+                d
             })
         })
         .collect();
@@ -283,6 +329,12 @@ pub fn diff_people(
             }
             let w = who(&p.person.key);
             let findings = compare::whole(catalog, &w, &p.evaluation, code, &budget);
+            let own = if status == PrincipalStatus::New {
+                own_findings(None, Some(p))
+            } else {
+                own_findings(Some(p), None)
+            };
+            let findings = keep_new(own, findings);
             let paths = p
                 .roles
                 .iter()
@@ -299,16 +351,15 @@ pub fn diff_people(
                     conditions: Vec::new(),
                 })
                 .collect();
-            out.push(person_diff(
-                p.person.key.clone(),
-                None,
-                status,
-                findings,
-                paths,
-            ));
+            let mut d = person_diff(p.person.key.clone(), None, status, findings, paths);
+            d.sides = if status == PrincipalStatus::New {
+                (None, Some(i))
+            } else {
+                (Some(i), None)
+            };
+            out.push(d);
         }
     }
-    let mut uses = vec![0usize; opts.waivers.len()];
     let mut summary = PeopleSummary {
         compared: pairs.len(),
         changed,
@@ -316,28 +367,7 @@ pub fn diff_people(
         new: new.len(),
         ..PeopleSummary::default()
     };
-    for d in &mut out {
-        let f = std::mem::take(&mut d.diff.findings);
-        let mut f = super::run::apply_waivers(catalog, f, opts, &mut uses);
-        f.sort_by(|a, b| {
-            (&a.service, a.code, &a.actions, &a.witness)
-                .cmp(&(&b.service, b.code, &b.actions, &b.witness))
-        });
-        d.diff.counts = super::run::counts(&f);
-        d.diff.max_severity = f
-            .iter()
-            .map(|x| x.severity)
-            .max()
-            .unwrap_or(AccessLevel::List);
-        d.diff.fails_gate = f.iter().any(|x| x.fails_gate);
-        // a person's findings come through role paths, which the changes list does not
-        // name yet (issue 12): said so rather than left without a cause
-        for x in &mut f {
-            if x.causes.is_empty() {
-                x.causes.push("unexplained".to_owned());
-            }
-        }
-        d.diff.findings = f;
+    for d in &out {
         for p in &d.paths {
             match p.change.as_str() {
                 "lost" => summary.lost_paths += 1,
@@ -349,4 +379,30 @@ pub fn diff_people(
     }
     out.sort_by(|a, b| (&a.diff.name, a.diff.status).cmp(&(&b.diff.name, b.diff.status)));
     (out, summary)
+}
+
+/// Waivers (counted with the principals', so a waiver used only by people is used),
+/// order, counts and the gate of each person diff.
+pub fn finish_people(
+    catalog: &Catalog,
+    people: &mut [PersonDiff],
+    opts: &DiffOptions<'_>,
+    uses: &mut [usize],
+) {
+    for d in people {
+        let f = std::mem::take(&mut d.diff.findings);
+        let mut f = super::run::apply_waivers(catalog, f, opts, uses);
+        f.sort_by(|a, b| {
+            (&a.service, a.code, &a.actions, &a.witness)
+                .cmp(&(&b.service, b.code, &b.actions, &b.witness))
+        });
+        d.diff.counts = super::run::counts(&f);
+        d.diff.max_severity = f
+            .iter()
+            .map(|x| x.severity)
+            .max()
+            .unwrap_or(AccessLevel::List);
+        d.diff.fails_gate = f.iter().any(|x| x.fails_gate);
+        d.diff.findings = f;
+    }
 }

@@ -52,6 +52,9 @@ pub struct RolePath {
     /// The path as text: `erin → 111122223333/role-a → 444455556666/role-b`.
     pub path: String,
     pub steps: Vec<Step>,
+    /// The path's edges in the side's assumption graph, first to last.
+    #[serde(skip)]
+    pub edges: Vec<u32>,
 }
 
 /// One person of a side and their access.
@@ -308,6 +311,7 @@ fn role_paths(
                 },
                 path,
                 steps,
+                edges: r.path.clone(),
             }
         })
         .collect()
