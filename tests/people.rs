@@ -290,3 +290,86 @@ fn trust_by_arn_suffices_in_the_account_root_and_other_accounts_need_the_identit
     assert_eq!(roles, ["111111111111/by-arn"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn cause_summaries<'a>(r: &'a DiffReport, f: &iamdiff::diff::findings::Finding) -> Vec<&'a str> {
+    f.causes
+        .iter()
+        .map(|c| r.change(c).unwrap().summary.as_str())
+        .collect()
+}
+
+// issue 9 (with issue 12): every person finding names the input change behind its path —
+// the tightened trust, the new MFA condition, the group that granted sts:AssumeRole
+#[test]
+fn person_findings_name_the_change_that_broke_their_path() {
+    let r = diff(&[]);
+    for name in ["erin", "hank"] {
+        let p = person(&r, name).unwrap();
+        for f in &p.diff.findings {
+            let want = if f.code == Code::Lost {
+                "trust policy of 111111111111/deployer changed"
+            } else {
+                "trust policy of 111111111111/role-a changed"
+            };
+            assert_eq!(cause_summaries(&r, f), [want], "{name}: {f:?}");
+        }
+    }
+    let gina = person(&r, "gina").unwrap();
+    for f in &gina.diff.findings {
+        assert_eq!(
+            cause_summaries(&r, f),
+            ["111111111111/gina removed from group ops"]
+        );
+    }
+    assert!(
+        !r.changes
+            .iter()
+            .any(|c| c.kind == iamdiff::diff::changes::ChangeKind::Unexplained),
+        "{:#?}",
+        r.changes
+    );
+}
+
+// issue 9: IAM users moved to Identity Center are matched to their store users by the
+// e-mail's local part; the person left out of the store group loses the group's access
+// through the membership change, and the gained roles name their assignment
+#[test]
+fn identity_center_migration_findings_name_memberships_and_assignments() {
+    let out = iamdiff()
+        .args([
+            "diff",
+            "--before",
+            "fixtures/aws/identity-center/before",
+            "--after",
+            "fixtures/aws/identity-center/after",
+            "--format",
+            "json",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let r = iamdiff::report::json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let s = r.summary.people.unwrap();
+    assert_eq!((s.compared, s.removed, s.new), (4, 0, 0), "{s:?}");
+    let frank = person(&r, "frank@example.com").unwrap();
+    assert!(!actions(frank, Code::Lost).is_empty());
+    for f in &frank.diff.findings {
+        assert_eq!(
+            cause_summaries(&r, f),
+            ["frank is not in identity-store group developers that replaces IAM group developers"]
+        );
+    }
+    let heidi = person(&r, "heidi@example.com").unwrap();
+    for f in heidi.diff.findings.iter().filter(|f| f.code == Code::Gained) {
+        assert!(
+            cause_summaries(&r, f)
+                .contains(&"permission set ReadOnly in 111111111111 assigned to group readonly"),
+            "{f:?}"
+        );
+    }
+    for p in &r.people {
+        for f in &p.diff.findings {
+            assert!(!f.causes.is_empty() && !f.causes.iter().any(|c| c.starts_with('U')));
+        }
+    }
+}

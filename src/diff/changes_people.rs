@@ -109,14 +109,25 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
     let place_b = super::changes::source_place(before);
     let place_a = super::changes::source_place(after);
 
-    // identity-store users: a person of one side only
+    // identity-store users: a person of one side only (an IAM user of the other side
+    // with the same name, or the local part of their e-mail, is the same person)
     let names_of = |s: &Snapshot| -> FxHashSet<String> {
-        s.people
-            .people
+        let mut out = FxHashSet::default();
+        let store = s.people.people.iter().flat_map(|p| {
+            std::iter::once(p.key.to_lowercase()).chain(p.names.iter().map(|n| n.to_lowercase()))
+        });
+        let users = s
+            .principals
             .iter()
-            .flat_map(|p| std::iter::once(p.key.to_lowercase()).chain(p.names.iter().cloned()))
-            .map(|n| n.to_lowercase())
-            .collect()
+            .filter(|p| p.kind == PrincipalKind::User)
+            .map(|p| p.name.to_lowercase());
+        for n in store.chain(users) {
+            if let Some((l, _)) = n.split_once('@') {
+                out.insert(l.to_owned());
+            }
+            out.insert(n);
+        }
+        out
     };
     let (all_b, all_a) = (names_of(before), names_of(after));
     let renamed = |n: &str| renames.person(n).map(|t| t.to_lowercase());
@@ -127,6 +138,10 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
         for p in &s.people.people {
             let names: Vec<String> = std::iter::once(p.key.to_lowercase())
                 .chain(p.names.iter().map(|n| n.to_lowercase()))
+                .flat_map(|n| {
+                    let local = n.split_once('@').map(|(l, _)| l.to_owned());
+                    std::iter::once(n).chain(local)
+                })
                 .collect();
             let known = names.iter().any(|n| {
                 other.contains(n)
@@ -202,6 +217,79 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
             BTreeSet::new(),
             Vec::new(),
         );
+    }
+
+    // IAM groups replaced by identity-store groups of the same name (or back): a user
+    // of one kind not in the other kind's group is a membership removed (or added), found
+    // by the IAM side's membership key
+    let store_b: FxHashSet<(String, String)> = mb.iter().cloned().collect();
+    let store_a: FxHashSet<(String, String)> = ma.iter().cloned().collect();
+    let store_groups = |s: &Snapshot| -> FxHashSet<String> {
+        s.people.store_groups.iter().map(|(g, _)| g.clone()).collect()
+    };
+    let (sg_b, sg_a) = (store_groups(before), store_groups(after));
+    let iam_groups = |s: &Snapshot| -> FxHashSet<String> {
+        s.groups.iter().map(|g| g.name.clone()).collect()
+    };
+    let (ig_b, ig_a) = (iam_groups(before), iam_groups(after));
+    for (side, s, other_store, other_groups, other_iam) in [
+        (SideOf::Before, before, &store_a, &sg_a, &ig_a),
+        (SideOf::After, after, &store_b, &sg_b, &ig_b),
+    ] {
+        for (i, u) in s.principals.iter().enumerate() {
+            if u.kind != PrincipalKind::User {
+                continue;
+            }
+            let name = u.name.to_lowercase();
+            let mut names = vec![name.clone()];
+            for (k, v) in &u.tags {
+                if k.eq_ignore_ascii_case("email") {
+                    names.push(v.to_lowercase());
+                }
+            }
+            for g in u.groups.iter().filter_map(|g| s.group(*g)) {
+                if other_iam.contains(&g.name) || !other_groups.contains(&g.name) {
+                    continue;
+                }
+                let member = other_store.iter().any(|(og, m)| {
+                    og == &g.name
+                        && (names.contains(m)
+                            || m.split_once('@').is_some_and(|(l, _)| l == name))
+                });
+                if member {
+                    continue;
+                }
+                let (kind, summary, key) = match side {
+                    SideOf::Before => (
+                        ChangeKind::MembershipRemoved,
+                        format!(
+                            "{} is not in identity-store group {} that replaces IAM group {}",
+                            u.name, g.name, g.name
+                        ),
+                        Key::MemberOut(i, g.name.clone()),
+                    ),
+                    SideOf::After => (
+                        ChangeKind::MembershipAdded,
+                        format!(
+                            "{} is in IAM group {} and was not in the identity-store group it replaces",
+                            u.name, g.name
+                        ),
+                        Key::MemberIn(i, g.name.clone()),
+                    ),
+                };
+                b.push(
+                    kind,
+                    format!("user {}", u.name),
+                    Some(format!("group {}", g.name)),
+                    summary,
+                    (place_b.clone(), place_a.clone()),
+                    Vec::new(),
+                    vec![key],
+                    BTreeSet::new(),
+                    vec![(side, i)],
+                );
+            }
+        }
     }
 
     // account assignments

@@ -101,10 +101,89 @@ pub fn match_people(
             None => removed.push(i),
         }
     }
+    // an IAM user `erin` and an Identity Center user `erin@example.com` are one person
+    // when nobody else could be: the e-mail's local part names exactly one of each
+    let removed = local_part_pairs(before, after, removed, &mut taken, &mut pairs);
     let new = (0..after.people.len())
         .filter(|&j| !taken.get(j).copied().unwrap_or(true))
         .collect();
     (pairs, removed, new)
+}
+
+/// The local parts of a person's e-mail-like names, and their plain names.
+fn local_parts(p: &PersonAccess) -> (Vec<&str>, Vec<&str>) {
+    let names = std::iter::once(p.person.key.as_str()).chain(p.person.names.iter().map(String::as_str));
+    let mut local = Vec::new();
+    let mut plain = Vec::new();
+    for n in names {
+        match n.split_once('@') {
+            Some((l, _)) => local.push(l),
+            None if !n.contains('/') => plain.push(n),
+            None => {}
+        }
+    }
+    (local, plain)
+}
+
+/// Pairs left-over people whose plain name is the local part of the other's e-mail,
+/// where exactly one person on each side fits; returns the before people still unpaired.
+fn local_part_pairs(
+    before: &PeopleView,
+    after: &PeopleView,
+    removed: Vec<usize>,
+    taken: &mut [bool],
+    pairs: &mut Vec<(usize, usize)>,
+) -> Vec<usize> {
+    let key = |p: &PersonAccess| -> Vec<String> {
+        let (local, plain) = local_parts(p);
+        local
+            .into_iter()
+            .chain(plain)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let mut after_by: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    for (j, p) in after.people.iter().enumerate() {
+        if taken.get(j).copied().unwrap_or(true) {
+            continue;
+        }
+        let mut k = key(p);
+        k.sort();
+        k.dedup();
+        for n in k {
+            after_by.entry(n).or_default().push(j);
+        }
+    }
+    let mut before_count: FxHashMap<String, usize> = FxHashMap::default();
+    for &i in &removed {
+        if let Some(p) = before.people.get(i) {
+            let mut k = key(p);
+            k.sort();
+            k.dedup();
+            for n in k {
+                *before_count.entry(n).or_default() += 1;
+            }
+        }
+    }
+    let mut left = Vec::new();
+    for i in removed {
+        let hit = before.people.get(i).and_then(|p| {
+            key(p).into_iter().find_map(|n| match after_by.get(&n).map(Vec::as_slice) {
+                Some([j]) if before_count.get(&n) == Some(&1) => Some(*j),
+                _ => None,
+            })
+        });
+        match hit.filter(|&j| !taken.get(j).copied().unwrap_or(true)) {
+            Some(j) => {
+                if let Some(t) = taken.get_mut(j) {
+                    *t = true;
+                }
+                pairs.push((i, j));
+            }
+            None => left.push(i),
+        }
+    }
+    left
 }
 
 fn role_key(snapshot: &Snapshot, i: usize) -> Option<crate::model::PrincipalKey> {
