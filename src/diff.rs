@@ -18,6 +18,5 @@ pub mod waivers;
 
 pub use run::{
     DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, diff_with_people,
-    match_principals,
-    worth_evaluating,
+    match_principals, worth_evaluating,
 };

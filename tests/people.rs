@@ -360,7 +360,12 @@ fn identity_center_migration_findings_name_memberships_and_assignments() {
         );
     }
     let heidi = person(&r, "heidi@example.com").unwrap();
-    for f in heidi.diff.findings.iter().filter(|f| f.code == Code::Gained) {
+    for f in heidi
+        .diff
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::Gained)
+    {
         assert!(
             cause_summaries(&r, f)
                 .contains(&"permission set ReadOnly in 111111111111 assigned to group readonly"),

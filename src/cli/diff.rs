@@ -117,8 +117,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             || eval::people::people(&before, &eb, cat, &opts.context),
             || eval::people::people(&after, &ea, cat, &opts.context),
         );
-        (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles())
-            .then_some((pb, pa))
+        (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles()).then_some((pb, pa))
     } else {
         None
     };

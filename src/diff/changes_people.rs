@@ -181,10 +181,8 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
     let (mb, ma) = (store_memberships(before), store_memberships(after));
     let map_member = |n: &str| renamed(n).unwrap_or_else(|| n.to_owned());
     let ma_mapped: BTreeSet<(String, String)> = ma.clone();
-    let mb_mapped: BTreeSet<(String, String)> = mb
-        .iter()
-        .map(|(g, n)| (g.clone(), map_member(n)))
-        .collect();
+    let mb_mapped: BTreeSet<(String, String)> =
+        mb.iter().map(|(g, n)| (g.clone(), map_member(n))).collect();
     for (g, n) in &mb {
         let to = map_member(n);
         if ma_mapped.contains(&(g.clone(), to.clone())) || !all_a.contains(&to) {
@@ -225,12 +223,15 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
     let store_b: FxHashSet<(String, String)> = mb.iter().cloned().collect();
     let store_a: FxHashSet<(String, String)> = ma.iter().cloned().collect();
     let store_groups = |s: &Snapshot| -> FxHashSet<String> {
-        s.people.store_groups.iter().map(|(g, _)| g.clone()).collect()
+        s.people
+            .store_groups
+            .iter()
+            .map(|(g, _)| g.clone())
+            .collect()
     };
     let (sg_b, sg_a) = (store_groups(before), store_groups(after));
-    let iam_groups = |s: &Snapshot| -> FxHashSet<String> {
-        s.groups.iter().map(|g| g.name.clone()).collect()
-    };
+    let iam_groups =
+        |s: &Snapshot| -> FxHashSet<String> { s.groups.iter().map(|g| g.name.clone()).collect() };
     let (ig_b, ig_a) = (iam_groups(before), iam_groups(after));
     for (side, s, other_store, other_groups, other_iam) in [
         (SideOf::Before, before, &store_a, &sg_a, &ig_a),
@@ -253,8 +254,7 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
                 }
                 let member = other_store.iter().any(|(og, m)| {
                     og == &g.name
-                        && (names.contains(m)
-                            || m.split_once('@').is_some_and(|(l, _)| l == name))
+                        && (names.contains(m) || m.split_once('@').is_some_and(|(l, _)| l == name))
                 });
                 if member {
                     continue;
@@ -450,7 +450,11 @@ pub(super) fn extend(b: &mut Builder<'_>, m: &Matching, renames: &Renames) {
     }
 }
 
-fn all_b_mapped(all_b: &FxHashSet<String>, n: &str, renamed: &dyn Fn(&str) -> Option<String>) -> bool {
+fn all_b_mapped(
+    all_b: &FxHashSet<String>,
+    n: &str,
+    renamed: &dyn Fn(&str) -> Option<String>,
+) -> bool {
     all_b.contains(n) || all_b.iter().any(|b| renamed(b).as_deref() == Some(n))
 }
 
@@ -605,10 +609,7 @@ impl Ctx<'_> {
             }
             let k = assignment_key(a);
             if !other_keys.contains(&k) {
-                out.extend(
-                    self.set
-                        .find(&Key::People(PeopleKey::Assignment(s, k))),
-                );
+                out.extend(self.set.find(&Key::People(PeopleKey::Assignment(s, k))));
                 continue;
             }
             if a.principal_kind == AssignmentPrincipal::Group
@@ -655,10 +656,7 @@ impl Ctx<'_> {
                 continue;
             }
             let at = out.len();
-            out.extend(
-                self.set
-                    .find(&Key::People(PeopleKey::Trust(s, e.to))),
-            );
+            out.extend(self.set.find(&Key::People(PeopleKey::Trust(s, e.to))));
             match &e.from {
                 Node::Principal(c) => {
                     // the statements that let the caller in, on either side
@@ -710,9 +708,9 @@ impl Ctx<'_> {
             return true;
         };
         // the same role reached alike on the other side: its own policies changed
-        let there = self.partner(s, rp.index).and_then(|o| {
-            them.and_then(|t| t.roles.iter().find(|x| x.index == o))
-        });
+        let there = self
+            .partner(s, rp.index)
+            .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
         let at = out.len();
         match there {
             Some(x) if x.status == rp.status => {
@@ -781,9 +779,9 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
         for (s, me, them) in [(SideOf::Before, pb, pa), (SideOf::After, pa, pb)] {
             let Some(me) = me else { continue };
             for rp in &me.roles {
-                let alike = ctx.partner(s, rp.index).and_then(|o| {
-                    them.and_then(|t| t.roles.iter().find(|x| x.index == o))
-                });
+                let alike = ctx
+                    .partner(s, rp.index)
+                    .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
                 if alike.is_none_or(|x| x.status != rp.status) {
                     ctx.path(s, me, rp, &mut paths);
                 }
@@ -855,7 +853,10 @@ mod tests {
             permission_set_of(&sets, "AWSReservedSSO_Data_Team_0123456789abcdef"),
             Some("Data_Team")
         );
-        assert_eq!(permission_set_of(&sets, "AWSReservedSSO_Data"), Some("Data"));
+        assert_eq!(
+            permission_set_of(&sets, "AWSReservedSSO_Data"),
+            Some("Data")
+        );
         assert_eq!(permission_set_of(&sets, "AWSReservedSSO_Other_01"), None);
         assert_eq!(permission_set_of(&sets, "ops-admin"), None);
     }

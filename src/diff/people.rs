@@ -112,7 +112,8 @@ pub fn match_people(
 
 /// The local parts of a person's e-mail-like names, and their plain names.
 fn local_parts(p: &PersonAccess) -> (Vec<&str>, Vec<&str>) {
-    let names = std::iter::once(p.person.key.as_str()).chain(p.person.names.iter().map(String::as_str));
+    let names =
+        std::iter::once(p.person.key.as_str()).chain(p.person.names.iter().map(String::as_str));
     let mut local = Vec::new();
     let mut plain = Vec::new();
     for n in names {
@@ -168,10 +169,12 @@ fn local_part_pairs(
     let mut left = Vec::new();
     for i in removed {
         let hit = before.people.get(i).and_then(|p| {
-            key(p).into_iter().find_map(|n| match after_by.get(&n).map(Vec::as_slice) {
-                Some([j]) if before_count.get(&n) == Some(&1) => Some(*j),
-                _ => None,
-            })
+            key(p)
+                .into_iter()
+                .find_map(|n| match after_by.get(&n).map(Vec::as_slice) {
+                    Some([j]) if before_count.get(&n) == Some(&1) => Some(*j),
+                    _ => None,
+                })
         });
         match hit.filter(|&j| !taken.get(j).copied().unwrap_or(true)) {
             Some(j) => {
@@ -346,17 +349,36 @@ pub fn diff_people(
         if !(one(pb) && one(pa)) {
             return &[];
         }
-        let name = match (pa.and_then(|p| p.users.first()), pb.and_then(|p| p.users.first())) {
+        let name = match (
+            pa.and_then(|p| p.users.first()),
+            pb.and_then(|p| p.users.first()),
+        ) {
             (Some(&j), _) => matching.display_name(true, j),
             (None, Some(&i)) => matching.display_name(false, i),
             (None, None) => return &[],
         };
-        by_name.get(&("user", name.as_str())).copied().unwrap_or(&[])
+        by_name
+            .get(&("user", name.as_str()))
+            .copied()
+            .unwrap_or(&[])
     };
+    // a finding whose actions the user's own findings already say, alike, is theirs
     let keep_new = |own: &[Finding], findings: Vec<Finding>| -> Vec<Finding> {
         findings
             .into_iter()
-            .filter(|f| !own.iter().any(|o| same_finding(o, f)))
+            .filter(|f| {
+                let covered = !f.actions.is_empty()
+                    && f.actions.iter().all(|a| {
+                        own.iter().any(|o| {
+                            o.code == f.code
+                                && o.service == f.service
+                                && o.before.status == f.before.status
+                                && o.after.status == f.after.status
+                                && o.actions.contains(a)
+                        })
+                    });
+                !covered && !own.iter().any(|o| same_finding(o, f))
+            })
             .collect()
     };
     let mut out: Vec<PersonDiff> = pairs

@@ -90,6 +90,7 @@ impl DiffReport {
             .principals
             .iter()
             .flat_map(|p| &p.findings)
+            .chain(outcome.people.iter().flat_map(|p| &p.diff.findings))
             .chain(&outcome.general)
         {
             for c in &f.causes {
@@ -134,6 +135,13 @@ impl DiffReport {
             .into_iter()
             .flatten()
             .collect();
+            keep(&names)
+        });
+        self.people.retain(|p| {
+            let names: Vec<&str> = [Some(p.diff.name.as_str()), p.diff.before_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
             keep(&names)
         });
         self.provenance
