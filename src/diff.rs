@@ -3,6 +3,7 @@
 //! stable codes, waivers and the gate.
 
 pub mod changes;
+pub mod changes_people;
 pub mod compare;
 pub mod dangling;
 pub mod err;
@@ -10,11 +11,12 @@ pub mod findings;
 pub mod inputs;
 pub mod mapping;
 pub mod outcome;
+pub mod people;
 pub mod port;
 pub mod run;
 pub mod waivers;
 
 pub use run::{
-    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, match_principals,
-    worth_evaluating,
+    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, diff_with_people,
+    match_principals, worth_evaluating,
 };

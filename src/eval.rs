@@ -4,6 +4,7 @@
 //! `explain` decides one request with the statements behind the decision.
 
 pub mod actions;
+pub mod assume;
 pub mod cel;
 pub mod compile;
 pub mod condition;
@@ -14,6 +15,7 @@ pub mod idset;
 pub mod lang;
 pub mod layers;
 pub mod lint;
+pub mod people;
 pub mod principal_ctx;
 pub mod resources;
 pub mod scope;

@@ -13,6 +13,7 @@ pub mod junit;
 pub mod layout;
 pub mod lint;
 pub mod markdown;
+pub mod people;
 pub mod provenance;
 pub mod sarif;
 pub mod table;

@@ -25,6 +25,7 @@ mod lint;
 mod malformed;
 mod oracle;
 mod organizations;
+mod people;
 mod portal;
 mod ports;
 mod provisioner;

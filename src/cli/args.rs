@@ -189,10 +189,22 @@ pub struct DiffArgs {
     /// Read every after source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub after_format: Option<SourceFormat>,
+    /// Which view of the principals to report besides each user and role: `people` adds
+    /// each person (IAM user, Identity Center user) with what they reach through roles;
+    /// `auto` does so when people can assume roles of the inputs
+    #[arg(long, value_enum, default_value_t = DiffView::Auto)]
+    pub view: DiffView,
     #[command(flatten)]
     pub load: LoadArgs,
     #[command(flatten)]
     pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffView {
+    Auto,
+    People,
+    Principals,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ValueEnum)]
@@ -297,6 +309,11 @@ pub struct EffectiveArgs {
     pub service: Vec<String>,
     #[arg(long, value_enum, default_value_t = EffectiveFormat::Table)]
     pub format: EffectiveFormat,
+    /// Show people instead of principals: each IAM user and Identity Center user with
+    /// what they can do directly and through each role they can assume, and by which
+    /// path (`--principal` then selects people by name or e-mail)
+    #[arg(long)]
+    pub people: bool,
     /// Every grant's actions, resources, conditions and statements (without it, each
     /// principal's access by service and access level, in every format)
     #[arg(long)]
@@ -375,9 +392,15 @@ pub struct ExplainArgs {
     /// SCPs of one organization level; repeat per level
     #[arg(long, value_name = "FILE")]
     pub scp: Vec<PathBuf>,
-    /// The user or role, by name or ARN
+    /// The user or role, by name or ARN; with --person, a person (IAM user name,
+    /// Identity Center user name or e-mail)
     #[arg(long, value_name = "NAME|ARN")]
     pub principal: String,
+    /// Decide the request for the person `--principal` names: on their own and in every
+    /// role session they can reach, with the path (also used when no user or role has
+    /// that name but a person does)
+    #[arg(long)]
+    pub person: bool,
     /// The action, e.g. `s3:GetObject` (case-insensitive)
     #[arg(long, value_name = "ACTION")]
     pub action: String,

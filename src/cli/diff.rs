@@ -10,7 +10,7 @@ use crate::eval::{self, EvalOptions};
 use crate::ingest;
 use crate::report::{self, diff::DiffReport};
 
-use super::args::{DiffArgs, DiffFormat, FailOn, MinLevel};
+use super::args::{DiffArgs, DiffFormat, DiffView, FailOn, MinLevel};
 use super::common;
 use super::report_set;
 use super::{CliError, Outcome};
@@ -89,7 +89,22 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     progress.say("evaluating both sides");
     // only principals whose inputs may differ between the sides are evaluated
     let matching = diff::match_principals(&before, &after, &renames);
-    let (wb, wa) = diff::worth_evaluating(&before, &after, &matching);
+    let (mut wb, mut wa) = diff::worth_evaluating(&before, &after, &matching);
+    // the person view needs every principal's access: a person's other paths decide
+    // what losing one path costs (issue 9)
+    let people_view = match a.view {
+        DiffView::Principals => false,
+        DiffView::People => true,
+        DiffView::Auto => {
+            (may_assume(&before) || may_assume(&after))
+                && (!before.people.people.is_empty()
+                    || !after.people.people.is_empty()
+                    || before.principals.len() + after.principals.len() <= AUTO_PEOPLE_PRINCIPALS)
+        }
+    };
+    if people_view {
+        wb.iter_mut().chain(wa.iter_mut()).for_each(|w| *w = true);
+    }
     let (eb, ea) = rayon::join(
         || eval::effective::effective_selected(&before, cat, &opts, &wb),
         || eval::effective::effective_selected(&after, cat, &opts, &wa),
@@ -97,7 +112,16 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     timer.lap("evaluate");
     progress.say("comparing");
     let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
-    let outcome = diff::diff(
+    let views = if people_view {
+        let (pb, pa) = rayon::join(
+            || eval::people::people(&before, &eb, cat, &opts.context),
+            || eval::people::people(&after, &ea, cat, &opts.context),
+        );
+        (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles()).then_some((pb, pa))
+    } else {
+        None
+    };
+    let outcome = diff::diff_with_people(
         cat,
         &SideInput {
             snapshot: &before,
@@ -114,6 +138,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             min_level: level(a.min_level),
             today: &today,
         },
+        views.as_ref().map(|(pb, pa)| (pb, pa)),
     );
     timer.lap("compare");
     let mut report = DiffReport::new(outcome, cat, &before, &after);
@@ -383,6 +408,26 @@ impl Progress {
             pb.finish_and_clear();
         }
     }
+}
+
+/// `--view auto` adds the person view for IAM users alone up to this many principals
+/// (both sides): it evaluates every principal, not only the changed ones, which a large
+/// account export does not need for its principal view (issue 9; `--view people` asks
+/// for it at any size).
+const AUTO_PEOPLE_PRINCIPALS: usize = 5_000;
+
+/// Whether someone of a side may assume a role of it: a role with a trust policy, and
+/// users or Identity Center people to assume it (issue 9).
+fn may_assume(s: &crate::model::Snapshot) -> bool {
+    let roles = s
+        .principals
+        .iter()
+        .any(|p| p.kind == crate::model::PrincipalKind::Role && p.trust.is_some());
+    let people = !s.people.people.is_empty()
+        || s.principals
+            .iter()
+            .any(|p| p.kind == crate::model::PrincipalKind::User);
+    roles && people
 }
 
 #[cfg(test)]

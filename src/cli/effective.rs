@@ -23,7 +23,26 @@ pub fn run(a: &EffectiveArgs, out: &mut dyn Write) -> Result<Outcome, CliError> 
     timer.lap("load");
     let cat = common::catalog_for(&[&snap]);
     let eff = eval::effective(&snap, cat, &EvalOptions { context });
+    let context_of = |a: &EffectiveArgs| common::context(&a.context);
     timer.lap(&format!("evaluate ({} distinct evaluations)", eff.distinct));
+    if a.people {
+        let view = eval::people::people(&snap, &eff, cat, &context_of(a)?);
+        timer.lap(&format!("people ({} edges)", view.graph.edges.len()));
+        let report =
+            crate::report::people::PeopleReport::new(&snap, cat, &view, &a.principal, &services);
+        if report.people.is_empty() && !a.principal.is_empty() {
+            return Err(CliError::Usage(format!(
+                "no person matches `--principal {}`",
+                a.principal.join("`, `")
+            )));
+        }
+        match a.format {
+            EffectiveFormat::Table => report.write_text(out, false)?,
+            EffectiveFormat::Md => report.write_text(out, true)?,
+            EffectiveFormat::Json => report.write_json(out)?,
+        }
+        return Ok(Outcome::Clean);
+    }
     let principals: Vec<usize> = snap
         .principals
         .iter()

@@ -21,9 +21,51 @@ pub fn run(a: &ExplainArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         &common::load_options(&a.load, a.source_format),
     )?;
     common::print_warnings(&snap.warnings);
-    let p = find_principal(&snap, &a.principal)?;
     let cat = common::catalog_for(&[&snap]);
     let resource = common::resource_for(&snap, a.resource.as_deref());
+    let found = find_principal(&snap, &a.principal);
+    // a name no principal has may be a person's (an e-mail, an Identity Center user)
+    let unknown = found.is_err()
+        && !snap
+            .principals
+            .iter()
+            .any(|p| p.name == a.principal || p.arn.as_deref() == Some(a.principal.as_str()));
+    if a.person || unknown {
+        // a person: their own access and every role session they reach (issue 9)
+        let eff = eval::effective(
+            &snap,
+            cat,
+            &eval::EvalOptions {
+                context: context.clone(),
+            },
+        );
+        let view = eval::people::people(&snap, &eff, cat, &context);
+        if let Some(person) = view.find(&a.principal) {
+            let e = eval::people::explain_person(
+                &snap,
+                cat,
+                person,
+                &a.action,
+                a.resource.as_deref(),
+                &context,
+            );
+            match a.format {
+                ExplainFormat::Text => report::people::write_person_text(&e, cat, out)?,
+                ExplainFormat::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &e).map_err(report::json_io)?;
+                    writeln!(out)?;
+                }
+            }
+            return Ok(Outcome::Clean);
+        }
+        if a.person {
+            return Err(CliError::Usage(format!(
+                "no person named `{}`",
+                a.principal
+            )));
+        }
+    }
+    let p = found?;
     let mut e = eval::explain(&snap, cat, p, &a.action, resource.as_deref(), &context);
     name_account(&mut e, &snap, p);
     match a.format {

@@ -52,6 +52,12 @@ pub enum ChangeKind {
     Waiver,
     /// No input change explains the findings of this principal: review them directly.
     Unexplained,
+    /// An Identity Center account assignment removed (issue 9, [`super::changes_people`]).
+    AssignmentRemoved,
+    /// An Identity Center account assignment added.
+    AssignmentAdded,
+    /// A permission set's policies changed (its roles in every account alike).
+    PermissionSetChanged,
 }
 
 impl ChangeKind {
@@ -71,6 +77,9 @@ impl ChangeKind {
             ChangeKind::RenamedWithoutMapping => "renamed-without-mapping",
             ChangeKind::Waiver => "waiver",
             ChangeKind::Unexplained => "unexplained",
+            ChangeKind::AssignmentRemoved => "assignment-removed",
+            ChangeKind::AssignmentAdded => "assignment-added",
+            ChangeKind::PermissionSetChanged => "permission-set-changed",
         }
     }
 }
@@ -155,14 +164,14 @@ fn id_order(id: &str) -> (u8, usize) {
 // ---- computing the changes ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum SideOf {
+pub(super) enum SideOf {
     Before,
     After,
 }
 
 /// Who holds a policy, on one side: a principal (by index) or a group (by name).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Holder {
+pub(super) enum Holder {
     Principal(usize),
     Group(String),
 }
@@ -170,7 +179,7 @@ enum Holder {
 /// A policy as routes and attachments name it: managed (global by name) or inline (by
 /// name, within its holder).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum PolicyName {
+pub(super) enum PolicyName {
     Managed(String),
     Inline(String),
 }
@@ -205,7 +214,7 @@ impl PolicyName {
 
 /// What attribution looks a change up by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(super) enum Key {
     /// Before principal left before group.
     MemberOut(usize, String),
     /// After principal joined after group.
@@ -220,16 +229,18 @@ enum Key {
     Scp(SideOf, String),
     Gone(usize),
     New(usize),
+    /// Trust, Identity Center and identity-store changes ([`super::changes_people`]).
+    People(super::changes_people::PeopleKey),
 }
 
 /// A change while it is being built: its sort key, and the keys attribution finds it by.
-struct Draft {
-    change: Change,
-    keys: Vec<Key>,
+pub(super) struct Draft {
+    pub(super) change: Change,
+    pub(super) keys: Vec<Key>,
     /// Statement labels (Sid or `#N`) a policy change touches on either side.
-    statements: BTreeSet<String>,
+    pub(super) statements: BTreeSet<String>,
     /// Principals (side, index) whose inputs it touches, for the fallback.
-    touches: Vec<(SideOf, usize)>,
+    pub(super) touches: Vec<(SideOf, usize)>,
 }
 
 /// The changes between two sides, with what attribution needs to find them.
@@ -250,7 +261,7 @@ pub struct ChangeSet {
     by_group: FxHashMap<(SideOf, String), Vec<usize>>,
 }
 
-fn source_place(snap: &Snapshot) -> Option<Place> {
+pub(super) fn source_place(snap: &Snapshot) -> Option<Place> {
     snap.sources.first().map(|s| Place::file(s.clone()))
 }
 
@@ -269,7 +280,7 @@ fn same_statement(a: &Statement, b: &Statement) -> bool {
         && a.unresolved == b.unresolved
 }
 
-fn same_document(a: &Policy, b: &Policy) -> bool {
+pub(super) fn same_document(a: &Policy, b: &Policy) -> bool {
     a.document.statements.len() == b.document.statements.len()
         && a.document
             .statements
@@ -447,7 +458,7 @@ pub fn statement_difference(before: &Policy, after: &Policy) -> (Vec<String>, BT
 }
 
 /// The place of a policy's first statement whose label is in `labels` (else its first).
-fn policy_place(p: &Policy, labels: &BTreeSet<String>) -> Option<Place> {
+pub(super) fn policy_place(p: &Policy, labels: &BTreeSet<String>) -> Option<Place> {
     let st = &p.document.statements;
     let s = st
         .iter()
@@ -481,17 +492,17 @@ fn resolved<'a>(snap: &'a Snapshot, r: &PolicyRef) -> Option<&'a Policy> {
     }
 }
 
-struct Builder<'a> {
-    before: &'a Snapshot,
-    after: &'a Snapshot,
+pub(super) struct Builder<'a> {
+    pub(super) before: &'a Snapshot,
+    pub(super) after: &'a Snapshot,
     names_b: Vec<String>,
     names_a: Vec<String>,
-    drafts: Vec<Draft>,
+    pub(super) drafts: Vec<Draft>,
 }
 
 impl Builder<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(super) fn push(
         &mut self,
         kind: ChangeKind,
         subject: String,
@@ -824,7 +835,7 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
                     format!("trust policy of {name} changed"),
                     (policy_place(x, &labels), policy_place(y, &labels)),
                     detail,
-                    Vec::new(),
+                    super::changes_people::trust_keys(i, j),
                     BTreeSet::new(),
                     touches.clone(),
                 );
@@ -840,7 +851,7 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
                         trust(after, pa).and_then(|p| policy_place(p, &BTreeSet::new())),
                     ),
                     vec!["a trust policy on one side only".to_owned()],
-                    Vec::new(),
+                    super::changes_people::trust_keys(i, j),
                     BTreeSet::new(),
                     touches.clone(),
                 );
@@ -1069,6 +1080,9 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         );
     }
 
+    // trust, Identity Center and identity-store changes (issue 9)
+    super::changes_people::extend(&mut b, m, renames);
+
     // deterministic ids: by kind, subject, object, summary
     let mut drafts = b.drafts;
     drafts.sort_by(|x, y| {
@@ -1150,7 +1164,7 @@ impl ChangeSet {
         &self.changes
     }
 
-    fn find(&self, key: &Key) -> &[usize] {
+    pub(super) fn find(&self, key: &Key) -> &[usize] {
         self.keys.get(key).map(Vec::as_slice).unwrap_or(&[])
     }
 
@@ -1161,7 +1175,13 @@ impl ChangeSet {
     }
 
     /// The changes one route of one side points at.
-    fn route_causes(&self, side: SideOf, who: Sides, r: &Route, out: &mut BTreeSet<usize>) {
+    pub(super) fn route_causes(
+        &self,
+        side: SideOf,
+        who: Sides,
+        r: &Route,
+        out: &mut BTreeSet<usize>,
+    ) {
         let me = match side {
             SideOf::Before => who.before,
             SideOf::After => who.after,
@@ -1222,7 +1242,7 @@ impl ChangeSet {
     }
 
     /// Every change that touches a principal's inputs (the sound fallback).
-    fn touching(&self, who: Sides) -> BTreeSet<usize> {
+    pub(super) fn touching(&self, who: Sides) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
         if let Some(i) = who.before {
             out.extend(
@@ -1279,7 +1299,7 @@ impl ChangeSet {
     }
 
     /// The change indexes that cause one finding.
-    fn causes_of(&self, f: &Finding, who: Sides) -> BTreeSet<usize> {
+    pub(super) fn causes_of(&self, f: &Finding, who: Sides) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
         match f.code {
             Code::RemovedPrincipal => {
@@ -1334,7 +1354,8 @@ impl ChangeSet {
                     Via::Boundary => out.extend(self.find(&Key::Boundary(SideOf::After, j))),
                     // organization and resource policies are not yet among the changes
                     // computed here: such findings fall back to what touches the principal
-                    Via::Scp(_) | Via::Rcp(_) | Via::Resource(_) | Via::Identity => {}
+                    Via::Scp(_) | Via::Rcp(_) | Via::Resource(_) | Via::Identity | Via::Role(_) => {
+                    }
                 }
             }
         }

@@ -177,6 +177,7 @@ pub fn route(o: &Origin, via: &Via) -> Route {
             Via::Rcp(l) => format!("rcp {l}"),
             Via::Resource(r) => format!("resource {r}"),
             Via::Identity => "identity".into(),
+            Via::Role(p) => format!("role {p}"),
         },
         pointer: o.pointer.clone(),
     }

@@ -29,6 +29,17 @@
 //! ```
 //!
 //! A rule without an account part matches the name in any account, and keeps it there.
+//!
+//! People (issue 9) are matched across the sides by any name they share (IAM user name,
+//! identity-store user name, e-mail); `people:` rules say who is who otherwise:
+//!
+//! ```yaml
+//! people:
+//!   - from: erin
+//!     to: erin@example.com
+//!   - pattern: "(.*)"
+//!     to: "$1@example.com"
+//! ```
 //! A rule that renames nothing on the before side is a warning: it is how swapped
 //! `--before`/`--after` show themselves (issue 7).
 
@@ -118,6 +129,8 @@ pub struct Renames {
     users: Vec<Rule>,
     roles: Vec<Rule>,
     groups: Vec<Rule>,
+    /// `people:` rules: a before-side person's name → the after side's (issue 9).
+    people: Vec<Rule>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +138,8 @@ pub struct Renames {
 struct RawFile {
     #[serde(default)]
     renames: RawRenames,
+    #[serde(default)]
+    people: Vec<RawRule>,
 }
 
 #[derive(Deserialize, Default)]
@@ -154,7 +169,12 @@ impl Renames {
             list.into_iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let place = Place::pointer(file.clone(), format!("/renames/{section}/{i}"));
+                    let pointer = if section == "people" {
+                        format!("/people/{i}")
+                    } else {
+                        format!("/renames/{section}/{i}")
+                    };
+                    let place = Place::pointer(file.clone(), pointer);
                     match (r.from, r.pattern) {
                         (Some(from), None) => Ok(Rule {
                             keyed: from.contains(':'),
@@ -195,6 +215,18 @@ impl Renames {
             users: conv(raw.renames.users, "users")?,
             roles: conv(raw.renames.roles, "roles")?,
             groups: conv(raw.renames.groups, "groups")?,
+            people: conv(raw.people, "people")?,
+        })
+    }
+
+    /// The after-side name of a before-side person (any of their names), if a `people:`
+    /// rule renames it.
+    pub fn person(&self, name: &str) -> Option<String> {
+        self.people.iter().find_map(|r| {
+            r.apply(None, "person", name).map(|t| match t.account {
+                Some(a) => format!("{a}:{}", t.name),
+                None => t.name,
+            })
         })
     }
 

@@ -57,6 +57,10 @@ pub struct Summary {
     pub counts: Counts,
     /// Per service and access level, sorted by service then level (for the chart).
     pub by_service: Vec<ServiceLevelCount>,
+    /// The person view's counts, when the inputs hold roles people can assume (issue 9):
+    /// then it is the summary to read first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub people: Option<super::people::PeopleSummary>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -44,6 +44,8 @@ pub struct Outcome {
     pub waivers: Vec<WaiverStatus>,
     pub gate: Gate,
     pub summary: Summary,
+    /// The person view (issue 9): filled by [`super::people::diff_people`] when asked.
+    pub people: Vec<super::people::PersonDiff>,
 }
 
 /// The default `--fail-on`.
@@ -253,6 +255,21 @@ pub fn diff(
     before: &SideInput<'_>,
     after: &SideInput<'_>,
     opts: &DiffOptions<'_>,
+) -> Outcome {
+    diff_with_people(catalog, before, after, opts, None)
+}
+
+/// [`diff`] with the person view (issue 9): each side's people, compared after the
+/// principals, their findings attributed to the input changes with the principals'.
+pub fn diff_with_people(
+    catalog: &Catalog,
+    before: &SideInput<'_>,
+    after: &SideInput<'_>,
+    opts: &DiffOptions<'_>,
+    people: Option<(
+        &crate::eval::people::PeopleView,
+        &crate::eval::people::PeopleView,
+    )>,
 ) -> Outcome {
     let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
@@ -510,6 +527,28 @@ pub fn diff(
         ));
     }
     let (removed, new) = (removed.len(), new.len());
+    let people = people.map(|(pb, pa)| {
+        let (diffs, summary) = super::people::diff_people(
+            catalog,
+            (before.snapshot, pb),
+            (after.snapshot, pa),
+            &matching,
+            &diffs,
+            opts,
+        );
+        let inputs = super::changes_people::PeopleInputs {
+            before: super::changes_people::PeopleSide {
+                snapshot: before.snapshot,
+                view: pb,
+            },
+            after: super::changes_people::PeopleSide {
+                snapshot: after.snapshot,
+                view: pa,
+            },
+            matching: &matching,
+        };
+        (diffs, summary, inputs)
+    });
     finish(
         catalog,
         diffs,
@@ -520,15 +559,25 @@ pub fn diff(
             new,
         },
         opts,
-        Some(Attribution { changes, owned }),
+        Some(Attribution {
+            changes,
+            owned,
+            people,
+        }),
     )
 }
 
 /// What attributing findings to input changes needs: the changes, and each principal
 /// diff's (status, kind, name) with its index on each side.
-pub(crate) struct Attribution {
+pub(crate) struct Attribution<'a> {
     pub changes: super::changes::ChangeSet,
     pub owned: Vec<((PrincipalStatus, String, String), super::changes::Sides)>,
+    /// The person view's diffs, counts and inputs, when asked (issue 9).
+    pub people: Option<(
+        Vec<super::people::PersonDiff>,
+        super::people::PeopleSummary,
+        super::changes_people::PeopleInputs<'a>,
+    )>,
 }
 
 /// How many principals a comparison compared, found changed, removed and new.
@@ -546,7 +595,7 @@ pub(crate) fn finish(
     mut diffs: Vec<PrincipalDiff>,
     tally: Tally,
     opts: &DiffOptions<'_>,
-    attribution: Option<Attribution>,
+    attribution: Option<Attribution<'_>>,
 ) -> Outcome {
     let Tally {
         compared,
@@ -570,6 +619,24 @@ pub(crate) fn finish(
             .unwrap_or(AccessLevel::List);
         d.fails_gate = d.findings.iter().any(|f| f.fails_gate);
     }
+    let (attribution, mut people) = match attribution {
+        Some(Attribution {
+            changes,
+            owned,
+            people: Some((mut p, summary, inputs)),
+        }) => {
+            super::people::finish_people(catalog, &mut p, opts, &mut uses);
+            (
+                Some(Attribution {
+                    changes,
+                    owned,
+                    people: None,
+                }),
+                Some((p, summary, inputs)),
+            )
+        }
+        other => (other, None),
+    };
     // by account first when there are several (single-account runs have none), so
     // reports group principals by account
     diffs.sort_by(|a, b| {
@@ -678,7 +745,7 @@ pub(crate) fn finish(
 
     // each finding's causes: the input changes its routes touch (a port has none yet)
     let changes = match attribution {
-        Some(Attribution { changes, owned }) => {
+        Some(Attribution { changes, owned, .. }) => {
             let mut sides_of: FxHashMap<(PrincipalStatus, &str, &str), super::changes::Sides> =
                 FxHashMap::default();
             for ((st, k, n), w) in &owned {
@@ -693,7 +760,34 @@ pub(crate) fn finish(
                         .unwrap_or_default()
                 })
                 .collect();
-            changes.attribute(&mut diffs, &sides, &mut general, waiver_changes)
+            match &mut people {
+                None => changes.attribute(&mut diffs, &sides, &mut general, waiver_changes),
+                Some((p, _, inputs)) => {
+                    // person findings go through the same changes, and count in their impact
+                    super::changes_people::attribute(&changes, inputs, p);
+                    let n = diffs.len();
+                    let (mut all, paths): (Vec<PrincipalDiff>, Vec<_>) = std::mem::take(p)
+                        .into_iter()
+                        .map(|d| (d.diff, (d.paths, d.sides)))
+                        .unzip();
+                    all.splice(0..0, diffs.drain(..));
+                    let mut sides = sides;
+                    sides.resize(all.len(), super::changes::Sides::default());
+                    let ranked = changes.attribute(&mut all, &sides, &mut general, waiver_changes);
+                    let persons = all.split_off(n);
+                    diffs = all;
+                    *p = persons
+                        .into_iter()
+                        .zip(paths)
+                        .map(|(diff, (paths, sides))| super::people::PersonDiff {
+                            diff,
+                            paths,
+                            sides,
+                        })
+                        .collect();
+                    ranked
+                }
+            }
         }
         None => {
             for f in diffs.iter_mut().flat_map(|d| d.findings.iter_mut()) {
@@ -708,6 +802,11 @@ pub(crate) fn finish(
     let all = diffs
         .iter()
         .flat_map(|d| d.findings.iter())
+        .chain(
+            people
+                .iter()
+                .flat_map(|(p, _, _)| p.iter().flat_map(|d| d.diff.findings.iter())),
+        )
         .chain(general.iter());
     let (mut failing, mut waived) = (0, 0);
     for f in all {
@@ -736,6 +835,7 @@ pub(crate) fn finish(
         new,
         counts: total,
         by_service: by_service(catalog, &diffs),
+        people: people.as_ref().map(|(_, s, _)| *s),
     };
     Outcome {
         changes,
@@ -744,6 +844,7 @@ pub(crate) fn finish(
         waivers,
         gate,
         summary,
+        people: people.map(|(p, _, _)| p).unwrap_or_default(),
     }
 }
 
@@ -774,7 +875,7 @@ fn selected(f: &Finding, opts: &DiffOptions<'_>) -> bool {
 
 /// Marks waived findings (splitting a finding whose actions a waiver covers only in
 /// part) and decides which fail the gate.
-fn apply_waivers(
+pub(crate) fn apply_waivers(
     catalog: &Catalog,
     findings: Vec<Finding>,
     opts: &DiffOptions<'_>,
@@ -848,7 +949,7 @@ fn apply_waivers(
     out
 }
 
-fn counts(findings: &[Finding]) -> Counts {
+pub(crate) fn counts(findings: &[Finding]) -> Counts {
     let mut c = Counts::default();
     for f in findings {
         let n = f.actions.len();

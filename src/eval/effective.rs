@@ -145,6 +145,19 @@ pub struct Evaluation {
     /// The statements decided for the principal, layer by layer: what [`Evaluation::decide`]
     /// reads to answer one request exactly as `explain` does.
     pub rules: Arc<Rules>,
+    /// A person's role sessions (issue 9): each role the person reaches, decided on its
+    /// own (a session holds one role at a time) and combined by union.
+    pub sessions: Vec<Session>,
+}
+
+/// One role session of a person: the role's evaluation, the path as a [`Via::Role`], and
+/// whether the path holds only under undecided conditions (which it then names).
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub evaluation: Arc<Evaluation>,
+    pub via: Via,
+    pub conditions: Vec<String>,
+    pub conditional: bool,
 }
 
 /// One statement with its condition and scope decided for the principal.
@@ -262,6 +275,43 @@ impl Evaluation {
     }
 
     fn decide_with(&self, action: ActionId, resource: &str, unknown_docs: bool) -> Point {
+        let own = self.decide_own(action, resource, unknown_docs);
+        if self.sessions.is_empty() {
+            return own;
+        }
+        // a person: the best of their own request and every role session's
+        let rank = |d: Decision| match d {
+            Decision::Allowed => 3,
+            Decision::Conditional => 2,
+            Decision::Denied => 1,
+            Decision::NotAllowed => 0,
+        };
+        let mut best = own;
+        for s in &self.sessions {
+            let mut p = s.evaluation.decide_own(action, resource, unknown_docs);
+            for d in &mut p.deciding {
+                d.1 = s.via.clone();
+            }
+            if s.conditional && p.decision == Decision::Allowed {
+                p.decision = Decision::Conditional;
+                p.conditions.extend(s.conditions.iter().cloned());
+            }
+            let (rb, rp) = (rank(best.decision), rank(p.decision));
+            if rp > rb {
+                best = p;
+            } else if rp == rb && rp >= 2 {
+                best.deciding.extend(p.deciding);
+                best.deciding.sort();
+                best.deciding.dedup();
+                best.conditions.extend(p.conditions);
+                best.conditions.sort();
+                best.conditions.dedup();
+            }
+        }
+        best
+    }
+
+    fn decide_own(&self, action: ActionId, resource: &str, unknown_docs: bool) -> Point {
         let r = &self.rules;
         let unresolved_identity = unknown_docs && r.unresolved_identity;
         let unresolved_boundary = unknown_docs && r.unresolved_boundary;
@@ -923,6 +973,7 @@ fn evaluate(
             rcp_denies,
             own_account: own.map(str::to_owned),
         }),
+        sessions: Vec::new(),
     }
 }
 
@@ -1146,6 +1197,7 @@ impl Evaluation {
                 always,
                 ..Rules::default()
             }),
+            sessions: Vec::new(),
         }
     }
 

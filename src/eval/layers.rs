@@ -26,6 +26,9 @@ pub enum Via {
     /// The principal's identity policies, needed beside a resource policy (another
     /// account's resource, or a key policy delegating to IAM).
     Identity,
+    /// A session of a role the person reaches by this path (issue 9), as text
+    /// (`erin → 111122223333/role-a → 444455556666/role-b`).
+    Role(Arc<str>),
 }
 
 impl std::fmt::Display for Via {
@@ -38,6 +41,7 @@ impl std::fmt::Display for Via {
             Via::Rcp(l) => write!(f, "RCP level `{l}`"),
             Via::Resource(r) => write!(f, "resource policy of `{r}`"),
             Via::Identity => f.write_str("identity policies"),
+            Via::Role(p) => write!(f, "role session `{p}`"),
         }
     }
 }

@@ -118,8 +118,6 @@ pub struct Snapshot {
     /// GCP members and its actions GCP permissions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp: Option<GcpSide>,
-    /// People, Identity Center assignments and identity-store groups (issue 9).
-    pub people: People,
     /// The application platform, when this side was read from a platform file (a port
     /// target, issue 10 item 5): its principals are the platform's members.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,6 +125,14 @@ pub struct Snapshot {
     /// Self-service permission records of a developer portal (issue 11 item 3).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub portal: Vec<super::PortalRecord>,
+    /// People of this side (issue 9): Identity Center users, assignments and store
+    /// groups from readers; IAM users become people in eval.
+    #[serde(skip_serializing_if = "no_people")]
+    pub people: People,
+}
+
+fn no_people(p: &People) -> bool {
+    p.people.is_empty() && p.assignments.is_empty() && p.store_groups.is_empty()
 }
 
 /// A group's other name, and the input that gave it.

@@ -142,6 +142,12 @@ pub fn filter(report: &mut DiffReport, show: Show, min: AccessLevel) {
         p.findings.retain(|f| keep(f));
     }
     report.principals.retain(|p| !p.findings.is_empty());
+    for p in &mut report.people {
+        p.diff.findings.retain(|f| keep(f));
+    }
+    report
+        .people
+        .retain(|p| !p.diff.findings.is_empty() || (show == Show::All && !p.paths.is_empty()));
     report.general.retain(|f| keep(f));
     let ids: std::collections::HashSet<String> =
         report.findings().map(super::json::finding_id).collect();

@@ -35,6 +35,9 @@ pub struct DiffReport {
     pub changes: Vec<crate::diff::changes::Change>,
     /// Principals with at least one finding, sorted by kind then name.
     pub principals: Vec<PrincipalDiff>,
+    /// People whose access or paths changed (issue 9), when the person view applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<crate::diff::people::PersonDiff>,
     /// Findings about no single principal: expired waivers (which fail a gate that
     /// includes `review`) and unused ones.
     #[serde(default)]
@@ -87,6 +90,7 @@ impl DiffReport {
             .principals
             .iter()
             .flat_map(|p| &p.findings)
+            .chain(outcome.people.iter().flat_map(|p| &p.diff.findings))
             .chain(&outcome.general)
         {
             for c in &f.causes {
@@ -108,6 +112,7 @@ impl DiffReport {
             summary: outcome.summary,
             changes,
             principals: outcome.principals,
+            people: outcome.people,
             general: outcome.general,
             waivers: outcome.waivers,
             provenance: super::provenance::Provenance::default(),
@@ -132,6 +137,13 @@ impl DiffReport {
             .collect();
             keep(&names)
         });
+        self.people.retain(|p| {
+            let names: Vec<&str> = [Some(p.diff.name.as_str()), p.diff.before_name.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            keep(&names)
+        });
         self.provenance
             .unchanged
             .retain(|u| keep(&[u.name.as_str()]));
@@ -150,6 +162,7 @@ impl DiffReport {
         self.principals
             .iter()
             .flat_map(|p| p.findings.iter())
+            .chain(self.people.iter().flat_map(|p| p.diff.findings.iter()))
             .chain(self.general.iter())
     }
 }
