@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end timing of iamdiff on the generated benchmark accounts: median wall time and
-# peak RSS per scale, for `iamdiff effective` (and `iamdiff diff` with --diff), with the
-# machine they ran on. The accounts are generated once into bench-data/ (git-ignored).
+# peak RSS per scale, for `iamdiff effective` (and `iamdiff diff` with --diff, `iamdiff
+# lint` with --lint), with the machine they ran on. The accounts are generated once into
+# bench-data/ (git-ignored).
 #
-# Usage: scripts/bench-e2e.sh [--diff] [--org] [--runs N] [--scales "small medium large"] [--seed N]
+# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--runs N] [--scales "small medium large"] [--seed N]
 #
 # --org also times `iamdiff diff` of the generated organization pair (issue 8: 300 accounts
 # in an OU tree of depth 3, 20–200 roles each, 1,500 resource policies, SCPs and RCPs,
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 
 runs=10
 diff=0
+lint=0
 org=0
 scales="small medium large"
 seed=42
@@ -25,11 +27,12 @@ seed=42
 while [ $# -gt 0 ]; do
     case "$1" in
         --diff) diff=1 ;;
+        --lint) lint=1 ;;
         --org) org=1 ;;
         --runs) runs="$2"; shift ;;
         --scales) scales="$2"; shift ;;
         --seed) seed="$2"; shift ;;
-        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown argument \`$1\`" >&2; exit 2 ;;
     esac
     shift
@@ -135,6 +138,10 @@ printf '%-10s %-7s %12s %14s\n' command scale "median (s)" "peak RSS (MiB)"
 for scale in $scales; do
     dir="bench-data/$scale"
     measure effective "$scale" "$bin" effective --format json "$dir/before.json"
+    if [ "$lint" = 1 ]; then
+        # the findings as JSON on stdout (exit 1 when a finding reaches the gate)
+        measure lint "$scale" "$bin" lint --format json "$dir/before.json"
+    fi
     if [ "$diff" = 1 ]; then
         mkdir -p "$tmp/out-$scale"
         # all six formats: five files under --out, and the table on stdout

@@ -372,13 +372,16 @@ fn read_files(
     let per_dir = cli_dirs.len() > 1;
     // one export per directory (loose files together), in the order first seen
     let mut cli: Vec<(Option<usize>, aws_cli::Exports)> = Vec::new();
-    let mut org = organizations::OrgExports::default();
-    let mut ic = identity_center::cli::IcExports::default();
+    // files read together once all are known, because they refer to each other
+    let mut org = source::Deferred::default();
+    let mut ic = source::Deferred::default();
+    let mut gcp_files = source::Deferred::default();
     for ((name, bytes, format), dir) in files.iter().zip(dirs) {
         match format {
             Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
             Format::AwsOrganizations => org.add(name.clone(), bytes),
             Format::IdentityCenter => ic.add(name.clone(), bytes),
+            Format::Gcp => gcp_files.add(name.clone(), bytes),
             Format::AwsCli => {
                 let group = if per_dir { *dir } else { None };
                 let at = match cli.iter().position(|(g, _)| *g == group) {
@@ -404,13 +407,9 @@ fn read_files(
     for (_, e) in cli {
         e.finish(&mut snap, opts, resolver)?;
     }
-    if !org.is_empty() {
-        org.finish(&mut snap)?;
-    }
+    organizations::finish(&org, &mut snap)?;
     // after the account dumps: an assignment's role is matched to the dump's
-    if !ic.is_empty() {
-        ic.finish(&mut snap, resolver)?;
-    }
+    identity_center::cli::finish(&ic, &mut snap, resolver)?;
     for (name, bytes, format) in files {
         match format {
             Format::CloudFormation => cloudformation::load(name, bytes, &mut snap, opts, resolver)?,
@@ -419,11 +418,6 @@ fn read_files(
             _ => {}
         }
     }
-    let gcp_files: Vec<(&Arc<str>, &[u8])> = files
-        .iter()
-        .filter(|(_, _, f)| *f == Format::Gcp)
-        .map(|(n, b, _)| (n, b.as_slice()))
-        .collect();
     if !gcp_files.is_empty() {
         gcp::load(&gcp_files, &mut snap)?;
     }

@@ -14,6 +14,7 @@ mod arn;
 mod portal;
 mod rules;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,22 +69,30 @@ pub fn lint(snap: &Snapshot, catalog: &Catalog) -> Vec<LintFinding> {
 
 /// [`lint`] at a time (seconds since the epoch), which decides the portal records that
 /// have expired (none without it).
+///
+/// Each policy's statements are walked once, every per-statement rule run on each, and
+/// policies are linted in parallel (each worker with its own pattern cache); the
+/// findings are then gathered in policy order, so the output does not depend on the
+/// threads.
 pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<LintFinding> {
-    let mut l = Linter {
-        snap,
-        catalog,
-        aws: snap.gcp.is_none(),
-        expanded: FxHashMap::default(),
-        allow_sets: FxHashMap::default(),
-        scratch: Scratch::default(),
-        out: Vec::new(),
-    };
-    for policy in &snap.policies {
-        if policy.kind == PolicyKind::AwsManaged {
-            continue;
-        }
-        l.policy(policy);
-    }
+    let linted: Vec<&Policy> = snap
+        .policies
+        .iter()
+        .filter(|p| p.kind != PolicyKind::AwsManaged)
+        .collect();
+    let per_policy: Vec<Vec<LintFinding>> = linted
+        .par_iter()
+        .with_min_len(64)
+        .map_init(
+            || Linter::new(snap, catalog),
+            |l, policy| {
+                l.policy(policy);
+                std::mem::take(&mut l.out)
+            },
+        )
+        .collect();
+    let mut l = Linter::new(snap, catalog);
+    l.out = per_policy.concat();
     if l.aws {
         l.limits();
         l.dangling_resources();
@@ -159,22 +168,35 @@ struct Linter<'a> {
     snap: &'a Snapshot,
     catalog: &'a Catalog,
     aws: bool,
-    /// Lowercase action pattern → the catalog actions it names.
-    expanded: FxHashMap<String, Arc<[ActionId]>>,
+    /// Action pattern (as written) → the catalog actions it names.
+    expanded: FxHashMap<Box<str>, Arc<[ActionId]>>,
     /// Policy → its allow statements' actions (for limits).
     allow_sets: FxHashMap<PolicyId, Arc<Vec<ActionMatch>>>,
     scratch: Scratch,
     out: Vec<LintFinding>,
 }
 
-impl Linter<'_> {
+impl<'a> Linter<'a> {
+    fn new(snap: &'a Snapshot, catalog: &'a Catalog) -> Self {
+        Linter {
+            snap,
+            catalog,
+            aws: snap.gcp.is_none(),
+            expanded: FxHashMap::default(),
+            allow_sets: FxHashMap::default(),
+            scratch: Scratch::default(),
+            out: Vec::new(),
+        }
+    }
+
     fn expand(&mut self, pattern: &str) -> Arc<[ActionId]> {
-        let key = pattern.to_ascii_lowercase();
-        if let Some(v) = self.expanded.get(&key) {
+        // keyed by the pattern as written (no lowercase copy per look-up): spellings
+        // differing in case expand alike and get an entry each
+        if let Some(v) = self.expanded.get(pattern) {
             return v.clone();
         }
         let v: Arc<[ActionId]> = super::actions::expand_pattern(self.catalog, pattern).into();
-        self.expanded.insert(key, v.clone());
+        self.expanded.insert(pattern.into(), v.clone());
         v
     }
 
@@ -895,7 +917,7 @@ fn pattern_fits(scratch: &mut Scratch, pattern: &str, formats: &[(&str, &str)]) 
     }
     formats
         .iter()
-        .any(|(_, f)| arn::may_match_with(scratch, pattern, f))
+        .any(|(_, f)| arn::may_match_memo(scratch, pattern, f))
 }
 
 /// [`pattern_fits`] one format at a time, remembered per resource of the statement.

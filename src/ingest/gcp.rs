@@ -36,15 +36,16 @@ mod read;
 use std::sync::Arc;
 
 use super::IngestError;
+use super::source::Deferred;
 use crate::model::Snapshot;
 
 pub use read::MANIFEST_KEY;
 
 /// Reads every GCP file of a side into `snap`.
-pub(crate) fn load(files: &[(&Arc<str>, &[u8])], snap: &mut Snapshot) -> Result<(), IngestError> {
-    let mut all = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
-        all.push(((*name).clone(), read::read(name, bytes)?));
+pub(crate) fn load(files: &Deferred<'_>, snap: &mut Snapshot) -> Result<(), IngestError> {
+    let mut all = Vec::with_capacity(files.files().len());
+    for (name, bytes) in files.files() {
+        all.push((name.clone(), read::read(name, bytes)?));
     }
     build::build(all, snap)
 }

@@ -30,16 +30,12 @@ pub fn locate_pointers(text: &[u8], pointers: &[&str]) -> Vec<Option<(u32, u32)>
             want: &mut want,
         };
         s.ws();
-        s.value(0);
-        let lines = Lines::new(text);
-        pointers
+        s.value(0, true);
+        let offsets: Vec<Option<usize>> = pointers
             .iter()
-            .map(|p| {
-                prefixes(p)
-                    .find_map(|q| want.get(q).copied().flatten())
-                    .map(|o| lines.line_col(o))
-            })
-            .collect()
+            .map(|p| prefixes(p).find_map(|q| want.get(q).copied().flatten()))
+            .collect();
+        line_cols(text, &offsets)
     } else {
         pointers
             .iter()
@@ -168,34 +164,34 @@ fn is_json(text: &[u8]) -> bool {
     matches!(super::source::first_byte(text), Some(b'{' | b'['))
 }
 
-/// Line starts, to turn byte offsets into line:column.
-struct Lines<'t> {
-    text: &'t [u8],
-    starts: Vec<usize>,
-}
-
-impl<'t> Lines<'t> {
-    fn new(text: &'t [u8]) -> Self {
-        let mut starts = vec![0];
-        starts.extend(
-            text.iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Lines { text, starts }
-    }
-
-    fn line_col(&self, offset: usize) -> (u32, u32) {
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts.get(line - 1).copied().unwrap_or(0);
-        let chars = self
-            .text
+/// Line and column (in code points) of each offset: one pass over the text up to the
+/// last of them, counting line breaks, with no table of every line's start.
+fn line_cols(text: &[u8], offsets: &[Option<usize>]) -> Vec<Option<(u32, u32)>> {
+    let mut order: Vec<(usize, usize)> = offsets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| o.map(|o| (o.min(text.len()), i)))
+        .collect();
+    order.sort_unstable();
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut out = vec![None; offsets.len()];
+    // the line (1-based) and its start, at `upto`
+    let (mut line, mut start, mut upto) = (1usize, 0usize, 0usize);
+    for (offset, i) in order {
+        let span = text.get(upto..offset).unwrap_or_default();
+        line += span.iter().filter(|&&b| b == b'\n').count();
+        if let Some(last) = span.iter().rposition(|&b| b == b'\n') {
+            start = upto + last + 1;
+        }
+        upto = offset;
+        let chars = text
             .get(start..offset)
             .map_or(0, |b| b.iter().filter(|&&c| (c & 0xC0) != 0x80).count());
-        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (clamp(line), clamp(chars + 1))
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some((clamp(line), clamp(chars + 1)));
+        }
     }
+    out
 }
 
 /// A one-pass JSON scanner recording the offset of each wanted pointer's value. Tolerant:
@@ -218,11 +214,19 @@ impl Scan<'_, '_, '_> {
         }
     }
 
-    /// Scans the value at `self.at`; false when the text is not as expected.
-    fn value(&mut self, depth: usize) -> bool {
-        if let Some(slot) = self.want.get_mut(self.pointer.as_str()) {
-            *slot = Some(self.at);
-        }
+    /// Scans the value at `self.at`; false when the text is not as expected. With
+    /// `track`, `self.pointer` is the value's pointer; a value no wanted pointer goes
+    /// through is only stepped over, with no pointers built (the same checks, so the
+    /// scan stops at the same places).
+    fn value(&mut self, depth: usize, track: bool) -> bool {
+        let track = track
+            && match self.want.get_mut(self.pointer.as_str()) {
+                Some(slot) => {
+                    *slot = Some(self.at);
+                    true
+                }
+                None => false,
+            };
         if depth > MAX_DEPTH {
             return false;
         }
@@ -236,7 +240,12 @@ impl Scan<'_, '_, '_> {
                 }
                 loop {
                     self.ws();
-                    let Some(key) = self.string() else {
+                    let key = if track {
+                        self.string()
+                    } else {
+                        self.skip_string().then(String::new)
+                    };
+                    let Some(key) = key else {
                         return false;
                     };
                     self.ws();
@@ -246,10 +255,12 @@ impl Scan<'_, '_, '_> {
                     self.at += 1;
                     self.ws();
                     let len = self.pointer.len();
-                    self.pointer.push('/');
-                    self.pointer
-                        .push_str(&key.replace('~', "~0").replace('/', "~1"));
-                    let ok = self.value(depth + 1);
+                    if track {
+                        self.pointer.push('/');
+                        self.pointer
+                            .push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    }
+                    let ok = self.value(depth + 1, track);
                     self.pointer.truncate(len);
                     if !ok || !self.next_or_end(b'}') {
                         return ok && self.text.get(self.at - 1) == Some(&b'}');
@@ -267,9 +278,11 @@ impl Scan<'_, '_, '_> {
                 loop {
                     self.ws();
                     let len = self.pointer.len();
-                    self.pointer.push('/');
-                    self.pointer.push_str(&i.to_string());
-                    let ok = self.value(depth + 1);
+                    if track {
+                        self.pointer.push('/');
+                        self.pointer.push_str(&i.to_string());
+                    }
+                    let ok = self.value(depth + 1, track);
                     self.pointer.truncate(len);
                     i += 1;
                     if !ok || !self.next_or_end(b']') {
@@ -277,7 +290,7 @@ impl Scan<'_, '_, '_> {
                     }
                 }
             }
-            Some(b'"') => self.string().is_some(),
+            Some(b'"') => self.skip_string(),
             Some(_) => {
                 while let Some(b) = self.peek() {
                     if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
@@ -309,6 +322,21 @@ impl Scan<'_, '_, '_> {
 
     /// A string token, unescaped.
     fn string(&mut self) -> Option<String> {
+        let (start, i, escaped) = self.string_end()?;
+        let raw = self.text.get(start..i)?;
+        if !escaped {
+            return Some(String::from_utf8_lossy(raw).into_owned());
+        }
+        let mut quoted = Vec::with_capacity(raw.len() + 2);
+        quoted.push(b'"');
+        quoted.extend_from_slice(raw);
+        quoted.push(b'"');
+        serde_json::from_slice(&quoted).ok()
+    }
+
+    /// Moves past a string token: the start and end of its content and whether it has
+    /// escapes, or `None` (not a string, or cut off in an escape) as [`Self::string`].
+    fn string_end(&mut self) -> Option<(usize, usize, bool)> {
         if self.peek() != Some(b'"') {
             return None;
         }
@@ -325,16 +353,24 @@ impl Scan<'_, '_, '_> {
                 _ => i += 1,
             }
         }
-        let raw = self.text.get(start..i)?;
+        self.text.get(start..i)?;
         self.at = i + 1;
-        if !escaped {
-            return Some(String::from_utf8_lossy(raw).into_owned());
+        Some((start, i, escaped))
+    }
+
+    /// [`Self::string`] without building the string: whether it would give one.
+    fn skip_string(&mut self) -> bool {
+        match self.string_end() {
+            Some((_, _, false)) => true,
+            Some((start, i, true)) => {
+                let mut quoted = Vec::with_capacity(i - start + 2);
+                quoted.push(b'"');
+                quoted.extend_from_slice(self.text.get(start..i).unwrap_or_default());
+                quoted.push(b'"');
+                serde_json::from_slice::<String>(&quoted).is_ok()
+            }
+            None => false,
         }
-        let mut quoted = Vec::with_capacity(raw.len() + 2);
-        quoted.push(b'"');
-        quoted.extend_from_slice(raw);
-        quoted.push(b'"');
-        serde_json::from_slice(&quoted).ok()
     }
 }
 

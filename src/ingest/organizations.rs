@@ -30,7 +30,7 @@ use super::err::{json_message, split_help};
 use super::locate::locate_pointers;
 use super::policy_doc::{DocRole, DocSite, OriginBase, attach, parse_raw};
 use super::raw::organizations::RawOrgOutput;
-use super::source::{Text, line_col, offset_in};
+use super::source::{Deferred, Text, line_col, offset_in};
 use crate::model::{
     OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization, Place, Policy, PolicyId,
     PolicyKind, Snapshot, Warning, WarningCode,
@@ -54,40 +54,25 @@ const FULL_ACCESS: &[(&str, OrgPolicyType, &str)] = &[
 const NAMING_HELP: &str = "name the file as the command and its argument: \
     `organizations.<command>.<ID>.json` (`organizations.list-accounts-for-parent.ou-a1b2-workload1.json`)";
 
-/// The organization files of one side, read together because they refer to each other.
-#[derive(Default)]
-pub(crate) struct OrgExports {
-    files: Vec<(Arc<str>, Vec<u8>)>,
-}
-
-impl OrgExports {
-    pub(crate) fn add(&mut self, name: Arc<str>, bytes: &[u8]) {
-        self.files.push((name, bytes.to_vec()));
+/// Reads the organization files of one side, together because they refer to each other,
+/// into `snap.org` (and the policies into `snap.policies`).
+pub(crate) fn finish(files: &Deferred<'_>, snap: &mut Snapshot) -> Result<(), IngestError> {
+    if files.is_empty() {
+        return Ok(());
     }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    /// Reads every file into `snap.org` (and the policies into `snap.policies`).
-    pub(crate) fn finish(self, snap: &mut Snapshot) -> Result<(), IngestError> {
-        if self.files.is_empty() {
-            return Ok(());
+    let mut b = Builder::default();
+    for (name, bytes) in files.files() {
+        let docs: Vec<Doc<RawOrgOutput<'_>>> =
+            documents::read(name, bytes, "outputs", output_error)?;
+        for doc in &docs {
+            b.item(name, bytes, doc, snap)?;
         }
-        let mut b = Builder::default();
-        for (name, bytes) in &self.files {
-            let docs: Vec<Doc<RawOrgOutput<'_>>> =
-                documents::read(name, bytes, "outputs", output_error)?;
-            for doc in &docs {
-                b.item(name, bytes, doc, snap)?;
-            }
-        }
-        snap.sources
-            .extend(self.files.iter().map(|(n, _)| n.clone()));
-        let org = b.build(&self.files, snap)?;
-        snap.org = Some(org);
-        Ok(())
     }
+    snap.sources
+        .extend(files.files().iter().map(|(n, _)| n.clone()));
+    let org = b.build(files, snap)?;
+    snap.org = Some(org);
+    Ok(())
 }
 
 fn output_error(
@@ -167,9 +152,9 @@ impl Loc {
         Place::pointer(self.file.clone(), self.pointer.clone())
     }
 
-    fn placed(&self, files: &[(Arc<str>, Vec<u8>)]) -> Place {
+    fn placed(&self, files: &Deferred<'_>) -> Place {
         let mut place = self.place();
-        let Some((_, bytes)) = files.iter().find(|(n, _)| *n == self.file) else {
+        let Some(bytes) = files.bytes_of(&self.file) else {
             return place;
         };
         let at = match self.start {
@@ -227,7 +212,7 @@ impl Builder {
             let l = loc(suffix);
             let place = match l.start {
                 Some(s) => text.place_at(Some(s), Some(l.pointer.clone())),
-                None => l.placed(&[(file.clone(), bytes.to_vec())]),
+                None => l.placed(&Deferred::one(file, bytes)),
             };
             IngestError::new(place, message)
         };
@@ -500,7 +485,7 @@ impl Builder {
     /// and type known.
     fn build(
         mut self,
-        files: &[(Arc<str>, Vec<u8>)],
+        files: &Deferred<'_>,
         snap: &mut Snapshot,
     ) -> Result<Organization, IngestError> {
         let placed = |l: &Loc, message: String, help: &str| {
@@ -727,9 +712,7 @@ pub fn load_organization(
     bytes: &[u8],
     snap: &mut Snapshot,
 ) -> Result<(), IngestError> {
-    let mut e = OrgExports::default();
-    e.add(file.clone(), bytes);
-    e.finish(snap)
+    finish(&Deferred::one(file, bytes), snap)
 }
 
 /// Whether a `--scp`-style `describe-policy` output is in these bytes (it then belongs to

@@ -32,13 +32,57 @@ pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     let bytes = std::fs::read(path).map_err(|e| {
         IngestError::in_file(&name, format!("cannot read `{name}`: {}", io_reason(&e)))
     })?;
-    let bytes = match decode(&name, &bytes)? {
-        Cow::Borrowed(text) if text.len() == bytes.len() => bytes,
-        Cow::Borrowed(text) => text.to_vec(),
-        Cow::Owned(text) => text,
+    let decoded = match decode(&name, &bytes)? {
+        // the text itself, or past a UTF-8 BOM: that prefix is dropped in place, no copy
+        Cow::Borrowed(text) => Err(bytes.len() - text.len()),
+        Cow::Owned(text) => Ok(text),
+    };
+    let bytes = match decoded {
+        Ok(text) => text,
+        Err(bom) => {
+            let mut bytes = bytes;
+            bytes.drain(..bom);
+            bytes
+        }
     };
     super::yaml::check_nesting(&name, &bytes)?;
     Ok((name, bytes))
+}
+
+/// Files of one side that a reader takes together because they refer to each other — the
+/// per-call outputs of an organization or of Identity Center, the GCP files — collected
+/// while the side's files are dispatched and read once all are known. The bytes are
+/// borrowed from the side's loaded files, never copied.
+#[derive(Default)]
+pub(crate) struct Deferred<'a> {
+    files: Vec<(Arc<str>, &'a [u8])>,
+}
+
+impl<'a> Deferred<'a> {
+    /// Files of one text (what the fuzz targets and single-file readers use).
+    pub(crate) fn one(name: &Arc<str>, bytes: &'a [u8]) -> Self {
+        Deferred {
+            files: vec![(name.clone(), bytes)],
+        }
+    }
+
+    pub(crate) fn add(&mut self, name: Arc<str>, bytes: &'a [u8]) {
+        self.files.push((name, bytes));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The files, in the order added.
+    pub(crate) fn files(&self) -> &[(Arc<str>, &'a [u8])] {
+        &self.files
+    }
+
+    /// The text of the file of this name.
+    pub(crate) fn bytes_of(&self, name: &Arc<str>) -> Option<&'a [u8]> {
+        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| *b)
+    }
 }
 
 /// Lowercase reason of an I/O error, without the `(os error N)` noise.
@@ -89,7 +133,9 @@ pub fn decode<'a>(file: &Arc<str>, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, Ing
 
 /// The text with every CRLF made LF, or `None` when it has none.
 fn crlf_to_lf(text: &[u8]) -> Option<Vec<u8>> {
-    let first = text.windows(2).position(|w| w == b"\r\n")?;
+    // a byte search for CR first (vectorized), the pair only from there
+    let cr = text.iter().position(|&b| b == b'\r')?;
+    let first = cr + text.get(cr..)?.windows(2).position(|w| w == b"\r\n")?;
     let mut out = Vec::with_capacity(text.len());
     out.extend_from_slice(text.get(..first).unwrap_or(&[]));
     let mut rest = text.get(first..).unwrap_or(&[]).iter().peekable();

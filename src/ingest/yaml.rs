@@ -26,7 +26,13 @@ pub(crate) use scan::MAX_DEPTH;
 /// goes past, in time linear in its length. Every YAML text is checked before the YAML
 /// parser sees it, whose cost grows with the square of the nesting; JSON nests the same
 /// way, so [`read_source`](super::read_source) checks every input with it.
+///
+/// JSON-shaped text takes a fast path ([`scan::json_within_limit`]); only when that cannot
+/// vouch for the text does the full YAML outline run, so its errors are unchanged.
 pub(crate) fn check_nesting(file: &Arc<str>, bytes: &[u8]) -> Result<(), IngestError> {
+    if scan::json_within_limit(bytes) {
+        return Ok(());
+    }
     outline(file, bytes).map(|_| ())
 }
 

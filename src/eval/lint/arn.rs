@@ -7,6 +7,8 @@
 //! `arn:aws:ec2:…:instance/i-1/*` no instance. Matching ignores ASCII case, so the
 //! answer "no match" is never caused by case alone.
 
+use rustc_hash::FxHashMap;
+
 /// Patterns longer than this are taken to match (never a finding): a bounded table.
 const MAX_CHARS: usize = 2048;
 
@@ -104,13 +106,31 @@ fn compatible(a: Tok, b: Tok) -> bool {
 }
 
 /// Buffers reused across [`may_match_with`] calls (a large account asks hundreds of
-/// thousands of times).
+/// thousands of times), and the answers given so far ([`may_match_memo`]).
 #[derive(Default)]
 pub struct Scratch {
     p: Vec<Tok>,
     f: Vec<Tok>,
     seen: Vec<bool>,
     stack: Vec<(usize, usize)>,
+    /// Format (by address: the catalog's strings live as long as the run) → pattern →
+    /// answer. Accounts repeat the same resource patterns in thousands of policies.
+    memo: FxHashMap<usize, FxHashMap<Box<str>, bool>>,
+}
+
+/// [`may_match_with`], remembered per (pattern, format).
+pub(super) fn may_match_memo(scratch: &mut Scratch, pattern: &str, format: &str) -> bool {
+    let key = format.as_ptr() as usize;
+    if let Some(&v) = scratch.memo.get(&key).and_then(|m| m.get(pattern)) {
+        return v;
+    }
+    let v = may_match_with(scratch, pattern, format);
+    scratch
+        .memo
+        .entry(key)
+        .or_default()
+        .insert(pattern.into(), v);
+    v
 }
 
 /// Whether some ARN matches both the policy's `pattern` and the catalog's `format`.
@@ -131,7 +151,9 @@ pub fn may_match_with(scratch: &mut Scratch, pattern: &str, format: &str) -> boo
     {
         return false;
     }
-    let Scratch { p, f, seen, stack } = scratch;
+    let Scratch {
+        p, f, seen, stack, ..
+    } = scratch;
     pattern_tokens(pattern, p);
     format_tokens(format, f);
     let w = f.len() + 1;

@@ -32,7 +32,7 @@ use crate::ingest::err::{escape_token, json_message, split_help};
 use crate::ingest::locate::locate_pointers;
 use crate::ingest::policy_doc::{DocRole, DocSite, OriginBase, attach, parse_raw};
 use crate::ingest::raw::identity_center::RawIcOutput;
-use crate::ingest::source::{Text, line_col, offset_in};
+use crate::ingest::source::{Deferred, Text, line_col, offset_in};
 use crate::ingest::{IngestError, Resolver};
 use crate::model::{AssignmentPrincipal, Place, PolicyDocument, PolicyKind, Snapshot, WarningCode};
 
@@ -40,49 +40,34 @@ const NAMING_HELP: &str = "name the file as the command and the permission set i
     `sso-admin.<command>.<ps-id>.json` (`sso-admin.list-managed-policies-in-permission-set.ps-0a1b2c3d4e5f6a7b.json`), \
     or add `\"PermissionSetArn\"` beside the output";
 
-/// The Identity Center files of one side, read together because they refer to each other.
-#[derive(Default)]
-pub(crate) struct IcExports {
-    files: Vec<(Arc<str>, Vec<u8>)>,
-}
-
-impl IcExports {
-    pub(crate) fn add(&mut self, name: Arc<str>, bytes: &[u8]) {
-        self.files.push((name, bytes.to_vec()));
+/// Reads the Identity Center files of one side, together because they refer to each other.
+pub(crate) fn finish(
+    files: &Deferred<'_>,
+    snap: &mut Snapshot,
+    resolver: Resolver<'_>,
+) -> Result<(), IngestError> {
+    if files.is_empty() {
+        return Ok(());
     }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub(crate) fn finish(
-        self,
-        snap: &mut Snapshot,
-        resolver: Resolver<'_>,
-    ) -> Result<(), IngestError> {
-        if self.files.is_empty() {
-            return Ok(());
+    let mut g = Gather::default();
+    for (name, bytes) in files.files() {
+        let docs: Vec<Doc<RawIcOutput<'_>>> =
+            documents::read(name, bytes, "outputs", output_error)?;
+        for doc in &docs {
+            let at = At {
+                file: name,
+                bytes,
+                prefix: doc.prefix.clone(),
+                start: doc.start,
+            };
+            let combined_set = combined_set(&doc.raw);
+            g.output(&at, &doc.raw, combined_set.as_deref(), true)?;
         }
-        let mut g = Gather::default();
-        for (name, bytes) in &self.files {
-            let docs: Vec<Doc<RawIcOutput<'_>>> =
-                documents::read(name, bytes, "outputs", output_error)?;
-            for doc in &docs {
-                let at = At {
-                    file: name,
-                    bytes,
-                    prefix: doc.prefix.clone(),
-                    start: doc.start,
-                };
-                let combined_set = combined_set(&doc.raw);
-                g.output(&at, &doc.raw, combined_set.as_deref(), true)?;
-            }
-        }
-        snap.sources
-            .extend(self.files.iter().map(|(n, _)| n.clone()));
-        let ic = g.build();
-        super::emit(ic, snap, resolver)
     }
+    snap.sources
+        .extend(files.files().iter().map(|(n, _)| n.clone()));
+    let ic = g.build();
+    super::emit(ic, snap, resolver)
 }
 
 /// Reads one file as a whole Identity Center export (what the fuzz target and tools
@@ -92,9 +77,11 @@ pub fn load_identity_center(
     bytes: &[u8],
     snap: &mut Snapshot,
 ) -> Result<(), IngestError> {
-    let mut e = IcExports::default();
-    e.add(file.clone(), bytes);
-    e.finish(snap, &crate::ingest::catalog_resolver)
+    finish(
+        &Deferred::one(file, bytes),
+        snap,
+        &crate::ingest::catalog_resolver,
+    )
 }
 
 fn output_error(

@@ -27,12 +27,12 @@ fn samples() -> Option<PathBuf> {
 }
 
 fn read(files: &[(String, Vec<u8>)]) -> Result<Snapshot, IngestError> {
-    let mut e = OrgExports::default();
+    let mut e = Deferred::default();
     for (n, b) in files {
         e.add(Arc::from(n.as_str()), b);
     }
     let mut snap = Snapshot::default();
-    e.finish(&mut snap)?;
+    finish(&e, &mut snap)?;
     Ok(snap)
 }
 

@@ -51,6 +51,72 @@ pub(crate) fn scan(text: &[u8]) -> Result<Outline, TooDeep> {
     Ok(s.outline)
 }
 
+/// Whether `text` is JSON-shaped and certainly nests at most [`MAX_DEPTH`] deep, so that
+/// [`scan`] would find nothing too deep in it: one pass over the bytes, many times faster
+/// than [`scan`], for the large JSON exports that make up most input. `false` means "not
+/// known": the caller runs [`scan`], which gives the exact answer (and place).
+///
+/// Text is taken only within a strict JSON subset where both scans count the same
+/// brackets: `{...}` or `[...]` values (one, or several one after the other, as
+/// concatenated CLI outputs come) with only whitespace around them; outside
+/// double-quoted strings, nothing but JSON punctuation and the letters, digits, `+`, `-`
+/// and `.` of numbers, `true`, `false` and `null`, and after such a bare word only
+/// `,`, `]`, `}` (a quote or a `:` there would make libyaml read one longer plain scalar
+/// than JSON does). Strings end at the first unescaped `"`, as for libyaml. Where libyaml
+/// would stop early (a control character, invalid UTF-8), [`scan`] reports nothing too
+/// deep from there on, so counting further here only makes the answer more cautious.
+pub(crate) fn json_within_limit(text: &[u8]) -> bool {
+    let is_ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let start = text.iter().position(|&b| !is_ws(b));
+    if !matches!(start.and_then(|i| text.get(i)), Some(b'{' | b'[')) {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut after_bare = false;
+    let mut i = start.unwrap_or(0);
+    while let Some(&b) = text.get(i) {
+        i += 1;
+        // between values: nothing but whitespace (a block collection would open here)
+        if depth == 0 && !matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[') {
+            return false;
+        }
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'{' | b'[' => {
+                if after_bare {
+                    return false;
+                }
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b'}' | b']' => {
+                after_bare = false;
+                depth -= 1;
+            }
+            b',' => after_bare = false,
+            b':' | b'"' if after_bare => return false,
+            b':' => {}
+            b'"' => loop {
+                let rest = text.get(i..).unwrap_or_default();
+                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                    Some(n) if rest.get(n) == Some(&b'"') => {
+                        i += n + 1;
+                        break;
+                    }
+                    // an escape: the next byte is part of it
+                    Some(n) => i += n + 2,
+                    None => return false,
+                }
+            },
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'-' | b'.' => after_bare = true,
+            _ => return false,
+        }
+    }
+    depth == 0
+}
+
 struct Scanner<'a> {
     text: &'a [u8],
     pos: usize,
@@ -569,6 +635,41 @@ mod tests {
         assert!(!depth_ok(&t));
         let t = "a:\n  b:\n    - c: 1\n      d: [1, {e: f}]\n";
         assert!(depth_ok(t));
+    }
+
+    /// The JSON fast path never says "within the limit" where the full scan finds nesting
+    /// too deep (issue 11: JSON inputs skip the YAML outline).
+    #[test]
+    fn the_json_fast_path_agrees_with_the_scan() {
+        let deep = "[".repeat(MAX_DEPTH + 1);
+        let close = "]".repeat(MAX_DEPTH + 1);
+        let fine = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(json_within_limit(fine.as_bytes()) && depth_ok(&fine));
+        for t in [
+            format!("{deep}1{close}"),
+            // brackets in a string are not nesting, for both
+            format!("{{\"a\": \"{deep}\\\"{deep}\", \"b\": [1, 2.5e3, true, null]}}\n"),
+            // a plain scalar swallowing a quote in YAML: the brackets after it are real
+            format!("[a\"{deep}\"]"),
+            format!("[1 \"{deep}\"]"),
+            format!("[1:\"{deep}\"]"),
+            // YAML comments, single quotes and directives are left to the full scan
+            format!("[1, # {deep}\n]"),
+            format!("['{deep}']"),
+            format!("%YAML 1.2\n---\n[{deep}]"),
+            // block collections after the JSON value
+            format!("{{}}\n{}x\n", "- ".repeat(200)),
+            format!("[\"\u{1}{deep}\"]"),
+        ] {
+            assert!(!json_within_limit(t.as_bytes()) || depth_ok(&t), "{t}");
+        }
+        assert!(json_within_limit(
+            b" {\"a\": [{\"b\": \"x]\\\\\"}, -1.5]}\n"
+        ));
+        assert!(json_within_limit(b"{\"a\": 1}\n[2]\n{}"));
+        assert!(!json_within_limit(b"{}\n- 1\n"));
+        assert!(!json_within_limit(b"a: 1\n"));
+        assert!(!json_within_limit(b"{\"a\": 1"));
     }
 
     #[test]
