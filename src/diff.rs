@@ -3,6 +3,7 @@
 //! stable codes, waivers and the gate.
 
 pub mod changes;
+mod changes_org;
 pub mod compare;
 pub mod dangling;
 pub mod err;

@@ -180,6 +180,11 @@ pub struct DiffArgs {
     /// report links to it
     #[arg(long, value_name = "URL")]
     pub report_url: Option<String>,
+    /// The base URL under which this repository's `docs/` are served (its web page, or
+    /// a mirror): SARIF rules link to `URL/docs/findings.md#CODE` (`helpUri`); without
+    /// it SARIF rules carry no `helpUri`
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
     /// JUnit: list every compared principal, unchanged ones as passing test cases
     #[arg(long)]
     pub junit_all: bool,
@@ -329,6 +334,10 @@ pub struct LintArgs {
     /// Exit 1 when a finding at or above this severity exists
     #[arg(long, value_enum, default_value_t = LintLevel::Error, value_name = "LEVEL")]
     pub fail_on: LintLevel,
+    /// The base URL under which this repository's `docs/` are served: SARIF rules link
+    /// to `URL/docs/lint.md#RULE` (`helpUri`); without it they carry no `helpUri`
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,

@@ -52,6 +52,21 @@ pub enum ChangeKind {
     Waiver,
     /// No input change explains the findings of this principal: review them directly.
     Unexplained,
+    /// An account moved to another OU (issue 8): it left the SCP/RCP levels of the old
+    /// parent and came under the new one's.
+    OuMoved,
+    /// An SCP or RCP attached to a root, an OU or an account.
+    OrgPolicyAttached,
+    /// An SCP or RCP detached from a root, an OU or an account.
+    OrgPolicyDetached,
+    /// An SCP's or RCP's document changed; `detail` has the statement difference.
+    OrgPolicyChanged,
+    /// A resource (by ARN) has a resource policy after and none before.
+    ResourcePolicyAdded,
+    /// A resource's policy is gone after.
+    ResourcePolicyRemoved,
+    /// A resource's policy changed; `detail` has the statement difference.
+    ResourcePolicyChanged,
 }
 
 impl ChangeKind {
@@ -71,6 +86,13 @@ impl ChangeKind {
             ChangeKind::RenamedWithoutMapping => "renamed-without-mapping",
             ChangeKind::Waiver => "waiver",
             ChangeKind::Unexplained => "unexplained",
+            ChangeKind::OuMoved => "ou-moved",
+            ChangeKind::OrgPolicyAttached => "org-policy-attached",
+            ChangeKind::OrgPolicyDetached => "org-policy-detached",
+            ChangeKind::OrgPolicyChanged => "org-policy-changed",
+            ChangeKind::ResourcePolicyAdded => "resource-policy-added",
+            ChangeKind::ResourcePolicyRemoved => "resource-policy-removed",
+            ChangeKind::ResourcePolicyChanged => "resource-policy-changed",
         }
     }
 }
@@ -155,14 +177,14 @@ fn id_order(id: &str) -> (u8, usize) {
 // ---- computing the changes ----
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum SideOf {
+pub(super) enum SideOf {
     Before,
     After,
 }
 
 /// Who holds a policy, on one side: a principal (by index) or a group (by name).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Holder {
+pub(super) enum Holder {
     Principal(usize),
     Group(String),
 }
@@ -170,7 +192,7 @@ enum Holder {
 /// A policy as routes and attachments name it: managed (global by name) or inline (by
 /// name, within its holder).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum PolicyName {
+pub(super) enum PolicyName {
     Managed(String),
     Inline(String),
 }
@@ -205,7 +227,7 @@ impl PolicyName {
 
 /// What attribution looks a change up by.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
+pub(super) enum Key {
     /// Before principal left before group.
     MemberOut(usize, String),
     /// After principal joined after group.
@@ -220,6 +242,8 @@ enum Key {
     Scp(SideOf, String),
     Gone(usize),
     New(usize),
+    /// Organization and resource-policy changes ([`super::changes_org`]).
+    Org(super::changes_org::OrgKey),
 }
 
 /// A change while it is being built: its sort key, and the keys attribution finds it by.
@@ -248,6 +272,8 @@ pub struct ChangeSet {
     groups_after: Vec<Vec<String>>,
     /// Changes of a group's attachments and inline documents, per side.
     by_group: FxHashMap<(SideOf, String), Vec<usize>>,
+    /// Each principal's account, for organization changes.
+    org: super::changes_org::OrgIndex,
 }
 
 fn source_place(snap: &Snapshot) -> Option<Place> {
@@ -255,7 +281,7 @@ fn source_place(snap: &Snapshot) -> Option<Place> {
 }
 
 /// The statement's label as routes give it: its Sid or `#N`.
-fn label(s: &Statement, i: usize) -> String {
+pub(super) fn label(s: &Statement, i: usize) -> String {
     s.sid.clone().unwrap_or_else(|| format!("#{i}"))
 }
 
@@ -269,7 +295,7 @@ fn same_statement(a: &Statement, b: &Statement) -> bool {
         && a.unresolved == b.unresolved
 }
 
-fn same_document(a: &Policy, b: &Policy) -> bool {
+pub(super) fn same_document(a: &Policy, b: &Policy) -> bool {
     a.document.statements.len() == b.document.statements.len()
         && a.document
             .statements
@@ -287,7 +313,7 @@ fn patterns(c: &crate::model::ResourceClause) -> (bool, BTreeSet<&str>) {
     }
 }
 
-fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
+pub(super) fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
     use crate::model::ActionClause as A;
     match c {
         A::Action(v) => (false, v.iter().map(String::as_str).collect()),
@@ -295,14 +321,14 @@ fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
     }
 }
 
-fn effect(s: &Statement) -> &'static str {
+pub(super) fn effect(s: &Statement) -> &'static str {
     match s.effect {
         crate::model::Effect::Allow => "Allow",
         crate::model::Effect::Deny => "Deny",
     }
 }
 
-fn list(items: &BTreeSet<&str>) -> String {
+pub(super) fn list(items: &BTreeSet<&str>) -> String {
     const SHOWN: usize = 4;
     let v: Vec<&str> = items.iter().copied().take(SHOWN).collect();
     let more = items.len().saturating_sub(SHOWN);
@@ -327,13 +353,7 @@ pub fn statement_difference(before: &Policy, after: &Policy) -> (Vec<String>, BT
     let (b, a) = (index(before), index(after));
     let mut lines = Vec::new();
     let mut labels = BTreeSet::new();
-    let name = |l: &str| {
-        if l.starts_with('#') {
-            format!("statement {l}")
-        } else {
-            format!("Sid {l}")
-        }
-    };
+    let name = statement_name;
     for (l, s) in &b {
         if !a.contains_key(l) {
             let (_, acts) = actions(&s.action);
@@ -446,8 +466,17 @@ pub fn statement_difference(before: &Policy, after: &Policy) -> (Vec<String>, BT
     (lines, labels)
 }
 
+/// `Sid Read` or `statement #0`.
+pub(super) fn statement_name(l: &str) -> String {
+    if l.starts_with('#') {
+        format!("statement {l}")
+    } else {
+        format!("Sid {l}")
+    }
+}
+
 /// The place of a policy's first statement whose label is in `labels` (else its first).
-fn policy_place(p: &Policy, labels: &BTreeSet<String>) -> Option<Place> {
+pub(super) fn policy_place(p: &Policy, labels: &BTreeSet<String>) -> Option<Place> {
     let st = &p.document.statements;
     let s = st
         .iter()
@@ -481,9 +510,9 @@ fn resolved<'a>(snap: &'a Snapshot, r: &PolicyRef) -> Option<&'a Policy> {
     }
 }
 
-struct Builder<'a> {
-    before: &'a Snapshot,
-    after: &'a Snapshot,
+pub(super) struct Builder<'a> {
+    pub(super) before: &'a Snapshot,
+    pub(super) after: &'a Snapshot,
     names_b: Vec<String>,
     names_a: Vec<String>,
     drafts: Vec<Draft>,
@@ -491,7 +520,7 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     #[allow(clippy::too_many_arguments)]
-    fn push(
+    pub(super) fn push(
         &mut self,
         kind: ChangeKind,
         subject: String,
@@ -993,6 +1022,9 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         );
     }
 
+    // the organization (OU moves, SCP/RCP attachments and documents) and resource policies
+    let org = super::changes_org::compute(&mut b);
+
     // principals removed, added, or renamed without a mapping
     let mut renamed_new = FxHashSet::default();
     let gone: Vec<usize> = m.removed.iter().chain(&m.carried).copied().collect();
@@ -1104,6 +1136,7 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
             .map(|p| group_names(after, p))
             .collect(),
         by_group: FxHashMap::default(),
+        org,
     };
     for (n, d) in drafts.into_iter().enumerate() {
         let mut c = d.change;
@@ -1167,6 +1200,13 @@ impl ChangeSet {
             SideOf::After => who.after,
         };
         let Some(me) = me else { return };
+        // organization and resource-policy routes: their level, policy, resource
+        if let Some(keys) = super::changes_org::route_keys(&self.org, side, me, r) {
+            for k in keys {
+                let found = self.find(&Key::Org(k));
+                out.extend(found.iter().copied().filter(|&c| self.statement_ok(c, r)));
+            }
+        }
         let name = PolicyName::of_route(r);
         let holder = if r.via == "direct" {
             Some(Holder::Principal(me))
@@ -1224,6 +1264,12 @@ impl ChangeSet {
     /// Every change that touches a principal's inputs (the sound fallback).
     fn touching(&self, who: Sides) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
+        for (side, me) in [(SideOf::Before, who.before), (SideOf::After, who.after)] {
+            if let Some(k) = me.and_then(|me| super::changes_org::account_keys(&self.org, side, me))
+            {
+                out.extend(self.find(&Key::Org(k)));
+            }
+        }
         if let Some(i) = who.before {
             out.extend(
                 self.touching

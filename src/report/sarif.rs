@@ -41,7 +41,8 @@ fn repository() -> Option<&'static str> {
 }
 
 fn build(report: &DiffReport) -> Log<'_> {
-    let rules = Code::ALL.iter().map(|&code| rule(code)).collect();
+    let docs = report.docs_url.as_deref();
+    let rules = Code::ALL.iter().map(|&code| rule(code, docs)).collect();
     let results = report
         .findings()
         .filter(|f| f.code != Code::UnusedWaiver)
@@ -72,7 +73,7 @@ fn build(report: &DiffReport) -> Log<'_> {
                     name: "iamdiff",
                     version,
                     semantic_version: version,
-                    information_uri: repository(),
+                    information_uri: docs.or(repository()),
                     rules,
                     properties: DriverProperties {
                         catalog: &report.catalog,
@@ -110,7 +111,7 @@ fn build(report: &DiffReport) -> Log<'_> {
     }
 }
 
-fn rule(code: Code) -> Rule {
+fn rule(code: Code, docs: Option<&str>) -> Rule {
     let (full, what_to_do) = guidance(code);
     let anchor = code.as_str();
     let doc = format!("{FINDINGS_DOC}#{anchor}");
@@ -129,10 +130,10 @@ fn rule(code: Code) -> Rule {
                 "**{}** (`{}`): {full}\n\n**What to do:** {what_to_do}\n\nSee [{doc}]({}).",
                 rule_name(code),
                 code.as_str(),
-                help_uri(code).unwrap_or_else(|| doc.clone())
+                help_uri(code, docs).unwrap_or_else(|| doc.clone())
             ),
         },
-        help_uri: help_uri(code),
+        help_uri: help_uri(code, docs),
         default_configuration: RuleConfig {
             level: if counts_as_loss(code.category()) {
                 "warning"
@@ -148,8 +149,14 @@ fn rule(code: Code) -> Rule {
     }
 }
 
-fn help_uri(code: Code) -> Option<String> {
-    repository().map(|r| format!("{r}/blob/main/{FINDINGS_DOC}#{}", code.as_str()))
+/// The rule's page: under `--docs-url` when given (the base the repository's `docs/` are
+/// served under), else under the crate's repository when Cargo.toml names one; otherwise
+/// none (no address is invented).
+fn help_uri(code: Code, docs: Option<&str>) -> Option<String> {
+    match docs {
+        Some(d) => Some(format!("{d}/{FINDINGS_DOC}#{}", code.as_str())),
+        None => repository().map(|r| format!("{r}/blob/main/{FINDINGS_DOC}#{}", code.as_str())),
+    }
 }
 
 /// GitHub's scale: 9.0+ critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. Gains are
@@ -472,7 +479,7 @@ struct Driver<'a> {
     version: &'a str,
     semantic_version: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    information_uri: Option<&'static str>,
+    information_uri: Option<&'a str>,
     rules: Vec<Rule>,
     properties: DriverProperties<'a>,
 }
