@@ -9,6 +9,7 @@ pub mod dangling;
 pub mod err;
 pub mod findings;
 pub mod inputs;
+mod lint_causes;
 pub mod mapping;
 pub mod outcome;
 pub mod port;

@@ -1668,6 +1668,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            lint: Vec::new(),
         };
         let who = Sides {
             before: Some(0),
@@ -1729,6 +1730,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            lint: Vec::new(),
         };
         let mut diffs = vec![PrincipalDiff {
             kind: "user".into(),
