@@ -286,6 +286,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             },
         },
         locations: vec![location],
+        related_locations: related(report, f),
         partial_fingerprints: fingerprints,
         suppressions: f
             .waived
@@ -314,8 +315,57 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             before: &f.before.status,
             after: &f.after.status,
             causes: &f.causes,
+            lint: f.lint.iter().map(|n| n.code.as_str()).collect(),
         },
     }
+}
+
+/// The places of the finding's causes (each change's before and after place) and of the
+/// lint findings that explain it, as SARIF related locations (issue 12, issue 11).
+fn related(report: &DiffReport, f: &Finding) -> Vec<RelatedLocation> {
+    let prov = &report.provenance;
+    let mut out = Vec::new();
+    let mut push = |file: &str, line: Option<u32>, column: Option<u32>, text: String| {
+        if !provenance::is_file(file) {
+            return;
+        }
+        out.push(RelatedLocation {
+            id: out.len(),
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri(&prov.uri_of(file)),
+                    uri_base_id: SRCROOT,
+                },
+                region: Region {
+                    start_line: line.unwrap_or(1),
+                    start_column: line.and(column),
+                },
+            },
+            message: Text { text },
+        });
+    };
+    for id in &f.causes {
+        let Some(c) = report.change(id) else { continue };
+        for (side, p) in [("before", &c.before), ("after", &c.after)] {
+            if let Some(p) = p {
+                push(
+                    &p.file,
+                    p.line,
+                    p.column,
+                    format!("cause {id} ({side}): {}", c.summary),
+                );
+            }
+        }
+    }
+    for n in &f.lint {
+        push(
+            &n.file,
+            n.line,
+            n.column,
+            format!("lint {} {} ({}): {}", n.code, n.rule, n.side, n.message),
+        );
+    }
+    out
 }
 
 /// Without a placed statement: the waivers file for waiver findings, else the side's first
@@ -537,6 +587,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -551,6 +603,14 @@ struct Location<'a> {
     logical_locations: Vec<LogicalLocation<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -607,6 +667,10 @@ struct ResultProperties<'a> {
     after: &'a str,
     /// Ids of the input changes that cause the finding (the JSON report's `changes`).
     causes: &'a [String],
+    /// Codes of the lint findings that explain it (`iamdiff lint`), placed among the
+    /// related locations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lint: Vec<&'a str>,
 }
 
 #[cfg(test)]
