@@ -3,12 +3,14 @@
 //! stable codes, waivers and the gate.
 
 pub mod changes;
+mod changes_org;
 pub mod changes_people;
 pub mod compare;
 pub mod dangling;
 pub mod err;
 pub mod findings;
 pub mod inputs;
+mod lint_causes;
 pub mod mapping;
 pub mod outcome;
 pub mod people;

@@ -641,7 +641,8 @@ fn sarif_passes_the_sarif_multitool() {
         eprintln!("skipped: {msg}");
         return;
     }
-    let dir = migration_reports(&[]);
+    // with `--docs-url`, so the rules' helpUri is validated too (issue 12 item 5)
+    let dir = migration_reports(&["--docs-url", "https://example.org/iamdiff"]);
     let log = dir.path().join("validation.sarif");
     let out = Command::new(&tool)
         .arg("validate")

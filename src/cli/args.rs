@@ -180,6 +180,11 @@ pub struct DiffArgs {
     /// report links to it
     #[arg(long, value_name = "URL")]
     pub report_url: Option<String>,
+    /// The base URL under which this repository's `docs/` are served (its web page, or
+    /// a mirror): SARIF rules link to `URL/docs/findings.md#CODE` (`helpUri`); without
+    /// it SARIF rules carry no `helpUri`
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
     /// JUnit: list every compared principal, unchanged ones as passing test cases
     #[arg(long)]
     pub junit_all: bool,
@@ -351,6 +356,10 @@ pub struct LintArgs {
     /// SOURCE_DATE_EPOCH when set, else the clock
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
+    /// The base URL under which this repository's `docs/` are served: SARIF rules link
+    /// to `URL/docs/lint.md#RULE` (`helpUri`); without it they carry no `helpUri`
+    #[arg(long, value_name = "URL")]
+    pub docs_url: Option<String>,
     /// Read every source as this format instead of detecting it
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub source_format: Option<SourceFormat>,

@@ -185,6 +185,24 @@ impl PrincipalFilter {
     }
 }
 
+/// Checks `--docs-url`: an absolute `http(s)` URL, returned without its final `/`, so
+/// `URL/docs/findings.md#lost` is the page SARIF links to (issue 12). Nothing is fetched.
+pub fn docs_url(url: Option<&str>) -> Result<Option<String>, CliError> {
+    let Some(u) = url else { return Ok(None) };
+    let ok = (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() <= 2048
+        && !u
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '#' || c == '?');
+    if !ok {
+        return Err(CliError::Usage(format!(
+            "`--docs-url {}`: expected an absolute http(s) URL without spaces, query or fragment (the base the repository's docs/ are served under)",
+            shorten(u)
+        )));
+    }
+    Ok(Some(u.trim_end_matches('/').to_owned()))
+}
+
 /// Service prefixes are short (`elasticmapreduce`); a longer `--service` is not echoed whole.
 const MAX_SERVICE_CHARS: usize = 64;
 

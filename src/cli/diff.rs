@@ -143,6 +143,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     timer.lap("compare");
     let mut report = DiffReport::new(outcome, cat, &before, &after);
     report.report_url = a.report_url.clone();
+    report.docs_url = super::common::docs_url(a.docs_url.as_deref())?;
     // the sign-off and statement places, for every format (issue 12)
     {
         let compared = (matching.pairs.iter().map(|&(_, j)| after.principals.get(j)))
@@ -251,6 +252,7 @@ fn run_port(
     };
     let mut report = DiffReport::new(outcome, report_cat, before, after);
     report.report_url = a.report_url.clone();
+    report.docs_url = super::common::docs_url(a.docs_url.as_deref())?;
     write_reports(a, &report, out)?;
     Ok(if report.gate.passed {
         Outcome::Clean

@@ -36,6 +36,7 @@ pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     locate(&mut findings);
     timer.lap("locate");
     let report = LintReport {
+        docs_url: common::docs_url(a.docs_url.as_deref())?,
         findings: &findings,
         sources: a.sources.iter().map(|p| p.display().to_string()).collect(),
     };

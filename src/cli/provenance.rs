@@ -67,6 +67,7 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
         });
     }
     locate(report, inputs, &mut prov);
+    place_changes(report);
     if a.junit_all {
         let listed: BTreeSet<(&str, &str)> = report
             .principals
@@ -169,6 +170,138 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
                 }
             }
             left = still;
+        }
+    }
+}
+
+/// Where each change is on each side, with line and column (issue 12: a change says
+/// where it is as a finding does), and the line and column of each lint note. A
+/// membership or an attachment is placed at the entry naming the group or the policy
+/// under its holder in the side's files; anything else at its pointer.
+fn place_changes(report: &mut DiffReport) {
+    use crate::diff::changes::ChangeKind as K;
+    // (side, change index, holder, name) of memberships and attachments to find
+    let mut entries: Vec<(usize, usize, String, String)> = Vec::new();
+    for (n, c) in report.changes.iter().enumerate() {
+        let side = match c.kind {
+            K::MembershipRemoved | K::PolicyDetached => 0,
+            K::MembershipAdded | K::PolicyAttached => 1,
+            _ => continue,
+        };
+        let Some(name) = c.object.as_deref().and_then(|o| {
+            o.strip_prefix("group ")
+                .or_else(|| o.strip_prefix("policy "))
+        }) else {
+            continue;
+        };
+        let Some(holder) = c.subject.split_once(' ').map(|(_, h)| h) else {
+            continue;
+        };
+        let holder = holder.rsplit('/').next().unwrap_or(holder);
+        entries.push((side, n, holder.to_owned(), name.to_owned()));
+    }
+    let mut texts: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+    let mut text_of = |file: &str| -> Option<Vec<u8>> {
+        texts
+            .entry(file.to_owned())
+            .or_insert_with(|| ingest::read_source(Path::new(file)).ok().map(|(_, b)| b))
+            .clone()
+    };
+    for side in 0..2 {
+        let sources = if side == 0 {
+            report.before.sources.clone()
+        } else {
+            report.after.sources.clone()
+        };
+        let mut left: Vec<&(usize, usize, String, String)> =
+            entries.iter().filter(|e| e.0 == side).collect();
+        for file in sources.iter().filter(|s| provenance::is_file(s)) {
+            if left.is_empty() {
+                break;
+            }
+            let Some(text) = text_of(file) else { continue };
+            let wanted: Vec<Attachment<'_>> = left
+                .iter()
+                .map(|e| Attachment {
+                    arn: None,
+                    name: &e.3,
+                    holder: &e.2,
+                })
+                .collect();
+            let found = ingest::find_attachments(&text, &wanted);
+            let mut still = Vec::new();
+            for (e, ptr) in left.into_iter().zip(found) {
+                let Some(ptr) = ptr else {
+                    still.push(e);
+                    continue;
+                };
+                if let Some(c) = report.changes.get_mut(e.1) {
+                    let place = crate::model::Place {
+                        file: file.as_str().into(),
+                        line: None,
+                        column: None,
+                        pointer: Some(ptr),
+                    };
+                    if side == 0 {
+                        c.before = Some(place);
+                    } else {
+                        c.after = Some(place);
+                    }
+                }
+            }
+            left = still;
+        }
+    }
+    // every pointer of a change place or a lint note, by file
+    let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in &report.changes {
+        for p in [&c.before, &c.after].into_iter().flatten() {
+            if let (Some(ptr), true) = (&p.pointer, provenance::is_file(&p.file)) {
+                wanted
+                    .entry(p.file.to_string())
+                    .or_default()
+                    .insert(ptr.clone());
+            }
+        }
+    }
+    for f in report.principals.iter().flat_map(|p| &p.findings) {
+        for n in &f.lint {
+            if let Some(ptr) = &n.pointer {
+                wanted
+                    .entry(n.file.clone())
+                    .or_default()
+                    .insert(ptr.clone());
+            }
+        }
+    }
+    let mut at: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
+    for (file, ptrs) in &wanted {
+        let Some(text) = text_of(file) else { continue };
+        let ps: Vec<&str> = ptrs.iter().map(String::as_str).collect();
+        for (p, found) in ps.iter().zip(ingest::locate_pointers(&text, &ps)) {
+            if let Some(lc) = found {
+                at.insert((file.clone(), (*p).to_owned()), lc);
+            }
+        }
+    }
+    let find = |file: &str, ptr: &Option<String>| {
+        ptr.as_ref()
+            .and_then(|p| at.get(&(file.to_owned(), p.clone())).copied())
+    };
+    for c in &mut report.changes {
+        for p in [&mut c.before, &mut c.after].into_iter().flatten() {
+            if let Some((l, col)) = find(&p.file, &p.pointer) {
+                p.line = Some(l);
+                p.column = Some(col);
+            }
+        }
+    }
+    for f in report.principals.iter_mut().flat_map(|p| &mut p.findings) {
+        for n in &mut f.lint {
+            if let Some((l, col)) = find(&n.file, &n.pointer) {
+                n.line = Some(l);
+                n.column = Some(col);
+            }
         }
     }
 }

@@ -58,6 +58,21 @@ pub enum ChangeKind {
     AssignmentAdded,
     /// A permission set's policies changed (its roles in every account alike).
     PermissionSetChanged,
+    /// An account moved to another OU (issue 8): it left the SCP/RCP levels of the old
+    /// parent and came under the new one's.
+    OuMoved,
+    /// An SCP or RCP attached to a root, an OU or an account.
+    OrgPolicyAttached,
+    /// An SCP or RCP detached from a root, an OU or an account.
+    OrgPolicyDetached,
+    /// An SCP's or RCP's document changed; `detail` has the statement difference.
+    OrgPolicyChanged,
+    /// A resource (by ARN) has a resource policy after and none before.
+    ResourcePolicyAdded,
+    /// A resource's policy is gone after.
+    ResourcePolicyRemoved,
+    /// A resource's policy changed; `detail` has the statement difference.
+    ResourcePolicyChanged,
 }
 
 impl ChangeKind {
@@ -80,6 +95,13 @@ impl ChangeKind {
             ChangeKind::AssignmentRemoved => "assignment-removed",
             ChangeKind::AssignmentAdded => "assignment-added",
             ChangeKind::PermissionSetChanged => "permission-set-changed",
+            ChangeKind::OuMoved => "ou-moved",
+            ChangeKind::OrgPolicyAttached => "org-policy-attached",
+            ChangeKind::OrgPolicyDetached => "org-policy-detached",
+            ChangeKind::OrgPolicyChanged => "org-policy-changed",
+            ChangeKind::ResourcePolicyAdded => "resource-policy-added",
+            ChangeKind::ResourcePolicyRemoved => "resource-policy-removed",
+            ChangeKind::ResourcePolicyChanged => "resource-policy-changed",
         }
     }
 }
@@ -231,6 +253,8 @@ pub(super) enum Key {
     New(usize),
     /// Trust, Identity Center and identity-store changes ([`super::changes_people`]).
     People(super::changes_people::PeopleKey),
+    /// Organization and resource-policy changes ([`super::changes_org`]).
+    Org(super::changes_org::OrgKey),
 }
 
 /// A change while it is being built: its sort key, and the keys attribution finds it by.
@@ -259,6 +283,8 @@ pub struct ChangeSet {
     groups_after: Vec<Vec<String>>,
     /// Changes of a group's attachments and inline documents, per side.
     by_group: FxHashMap<(SideOf, String), Vec<usize>>,
+    /// Each principal's account, for organization changes.
+    org: super::changes_org::OrgIndex,
 }
 
 pub(super) fn source_place(snap: &Snapshot) -> Option<Place> {
@@ -266,7 +292,7 @@ pub(super) fn source_place(snap: &Snapshot) -> Option<Place> {
 }
 
 /// The statement's label as routes give it: its Sid or `#N`.
-fn label(s: &Statement, i: usize) -> String {
+pub(super) fn label(s: &Statement, i: usize) -> String {
     s.sid.clone().unwrap_or_else(|| format!("#{i}"))
 }
 
@@ -298,7 +324,7 @@ fn patterns(c: &crate::model::ResourceClause) -> (bool, BTreeSet<&str>) {
     }
 }
 
-fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
+pub(super) fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
     use crate::model::ActionClause as A;
     match c {
         A::Action(v) => (false, v.iter().map(String::as_str).collect()),
@@ -306,14 +332,14 @@ fn actions(c: &crate::model::ActionClause) -> (bool, BTreeSet<&str>) {
     }
 }
 
-fn effect(s: &Statement) -> &'static str {
+pub(super) fn effect(s: &Statement) -> &'static str {
     match s.effect {
         crate::model::Effect::Allow => "Allow",
         crate::model::Effect::Deny => "Deny",
     }
 }
 
-fn list(items: &BTreeSet<&str>) -> String {
+pub(super) fn list(items: &BTreeSet<&str>) -> String {
     const SHOWN: usize = 4;
     let v: Vec<&str> = items.iter().copied().take(SHOWN).collect();
     let more = items.len().saturating_sub(SHOWN);
@@ -338,13 +364,7 @@ pub fn statement_difference(before: &Policy, after: &Policy) -> (Vec<String>, BT
     let (b, a) = (index(before), index(after));
     let mut lines = Vec::new();
     let mut labels = BTreeSet::new();
-    let name = |l: &str| {
-        if l.starts_with('#') {
-            format!("statement {l}")
-        } else {
-            format!("Sid {l}")
-        }
-    };
+    let name = statement_name;
     for (l, s) in &b {
         if !a.contains_key(l) {
             let (_, acts) = actions(&s.action);
@@ -455,6 +475,15 @@ pub fn statement_difference(before: &Policy, after: &Policy) -> (Vec<String>, BT
         lines.push("statements reordered".to_owned());
     }
     (lines, labels)
+}
+
+/// `Sid Read` or `statement #0`.
+pub(super) fn statement_name(l: &str) -> String {
+    if l.starts_with('#') {
+        format!("statement {l}")
+    } else {
+        format!("Sid {l}")
+    }
 }
 
 /// The place of a policy's first statement whose label is in `labels` (else its first).
@@ -1004,6 +1033,9 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         );
     }
 
+    // the organization (OU moves, SCP/RCP attachments and documents) and resource policies
+    let org = super::changes_org::compute(&mut b);
+
     // principals removed, added, or renamed without a mapping
     let mut renamed_new = FxHashSet::default();
     let gone: Vec<usize> = m.removed.iter().chain(&m.carried).copied().collect();
@@ -1118,6 +1150,7 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
             .map(|p| group_names(after, p))
             .collect(),
         by_group: FxHashMap::default(),
+        org,
     };
     for (n, d) in drafts.into_iter().enumerate() {
         let mut c = d.change;
@@ -1187,6 +1220,13 @@ impl ChangeSet {
             SideOf::After => who.after,
         };
         let Some(me) = me else { return };
+        // organization and resource-policy routes: their level, policy, resource
+        if let Some(keys) = super::changes_org::route_keys(&self.org, side, me, r) {
+            for k in keys {
+                let found = self.find(&Key::Org(k));
+                out.extend(found.iter().copied().filter(|&c| self.statement_ok(c, r)));
+            }
+        }
         let name = PolicyName::of_route(r);
         let holder = if r.via == "direct" {
             Some(Holder::Principal(me))
@@ -1244,6 +1284,12 @@ impl ChangeSet {
     /// Every change that touches a principal's inputs (the sound fallback).
     pub(super) fn touching(&self, who: Sides) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
+        for (side, me) in [(SideOf::Before, who.before), (SideOf::After, who.after)] {
+            if let Some(k) = me.and_then(|me| super::changes_org::account_keys(&self.org, side, me))
+            {
+                out.extend(self.find(&Key::Org(k)));
+            }
+        }
         if let Some(i) = who.before {
             out.extend(
                 self.touching
@@ -1643,6 +1689,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            lint: Vec::new(),
         };
         let who = Sides {
             before: Some(0),
@@ -1704,6 +1751,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            lint: Vec::new(),
         };
         let mut diffs = vec![PrincipalDiff {
             kind: "user".into(),

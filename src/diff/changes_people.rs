@@ -754,6 +754,7 @@ fn review_probe() -> Finding {
         waived: None,
         fails_gate: false,
         causes: Vec::new(),
+        lint: Vec::new(),
     }
 }
 

@@ -399,6 +399,7 @@ impl Ctx<'_> {
             waived: None,
             fails_gate: false,
             causes: Vec::new(),
+            lint: Vec::new(),
         }
     }
 }
@@ -1076,6 +1077,7 @@ fn uncataloged_findings(
             waived: None,
             fails_gate: false,
             causes: Vec::new(),
+            lint: Vec::new(),
         });
     }
 }
@@ -1108,6 +1110,7 @@ fn review_findings(
                 waived: None,
                 fails_gate: false,
                 causes: Vec::new(),
+                lint: Vec::new(),
             });
         }
     }

@@ -223,6 +223,30 @@ pub struct Finding {
     /// change explains it): never empty in a finished diff (issue 12).
     #[serde(default)]
     pub causes: Vec<String>,
+    /// Lint findings on either side that explain it (a dead grant, a misspelt action, a
+    /// shadowed statement: issue 11 item 2); omitted when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint: Vec<LintNote>,
+}
+
+/// A lint finding (`iamdiff lint`) that explains a diff finding: its code and rule, the
+/// side it is on, and its place (line and column filled in by the CLI).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LintNote {
+    /// `L002`.
+    pub code: String,
+    /// `dead-resource`.
+    pub rule: String,
+    /// `before` or `after`.
+    pub side: String,
+    pub file: String,
+    #[serde(default)]
+    pub pointer: Option<String>,
+    #[serde(default)]
+    pub line: Option<u32>,
+    #[serde(default)]
+    pub column: Option<u32>,
+    pub message: String,
 }
 
 impl Route {

@@ -276,6 +276,7 @@ fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {
             waived: None,
             fails_gate: false,
             causes: Vec::new(),
+            lint: Vec::new(),
         })
         .collect()
 }

@@ -527,6 +527,23 @@ pub fn diff_with_people(
         ));
     }
     let (removed, new) = (removed.len(), new.len());
+    // lint findings that explain a loss or a gain, from the policies they name (issue 11)
+    {
+        let by_name: FxHashMap<(&str, &str), super::changes::Sides> = owned
+            .iter()
+            .map(|((_, k, n), s)| ((k.as_str(), n.as_str()), *s))
+            .collect();
+        let sides: Vec<super::changes::Sides> = diffs
+            .iter()
+            .map(|d| {
+                by_name
+                    .get(&(d.kind.as_str(), d.name.as_str()))
+                    .copied()
+                    .unwrap_or_default()
+            })
+            .collect();
+        super::lint_causes::attach(catalog, before.snapshot, after.snapshot, &mut diffs, &sides);
+    }
     let people = people.map(|(pb, pa)| {
         let (diffs, summary) = super::people::diff_people(
             catalog,
@@ -687,6 +704,7 @@ pub(crate) fn finish(
                 waived: None,
                 fails_gate: false,
                 causes: vec![format!("W{}", w.index)],
+                lint: Vec::new(),
             };
             f.fails_gate = selected(&f, opts);
             waiver_changes.push(super::changes::Change {

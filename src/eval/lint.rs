@@ -122,6 +122,31 @@ pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<Lint
     out
 }
 
+/// Lints only the given policies, with the per-statement and per-document rules (no
+/// limits, no dangling references): what the diff needs to explain the findings of the
+/// principals holding them without linting the whole side (issue 11 item 2).
+pub fn lint_policies(
+    snap: &Snapshot,
+    catalog: &Catalog,
+    policies: &[PolicyId],
+) -> Vec<LintFinding> {
+    let mut l = Linter {
+        snap,
+        catalog,
+        aws: snap.gcp.is_none(),
+        expanded: FxHashMap::default(),
+        allow_sets: FxHashMap::default(),
+        scratch: Scratch::default(),
+        out: Vec::new(),
+    };
+    for p in policies.iter().filter_map(|id| snap.policy(*id)) {
+        if p.kind != PolicyKind::AwsManaged {
+            l.policy(p);
+        }
+    }
+    l.out
+}
+
 fn finding(
     rule: Rule,
     place: Place,

@@ -118,7 +118,7 @@ impl Organization {
     }
 
     /// The name of a level: `Root (r-a1b2)`, `Workloads (ou-…)`, `prod (222222222222)`.
-    fn level_name(&self, id: &str) -> Arc<str> {
+    pub fn level_name(&self, id: &str) -> Arc<str> {
         let name = self
             .node(id)
             .map(|n| n.name.as_str())

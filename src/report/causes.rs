@@ -223,6 +223,23 @@ pub fn because(report: &DiffReport, f: &Finding) -> String {
     }
 }
 
+/// The lint codes that explain a finding, for a "why" cell: `lint L001 (after)`
+/// (issue 11 item 2); empty when none.
+pub fn lint_why(f: &Finding) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for n in &f.lint {
+        let t = format!("{} ({})", n.code, n.side);
+        if !seen.contains(&t) {
+            seen.push(t);
+        }
+    }
+    if seen.is_empty() {
+        String::new()
+    } else {
+        format!("lint {}", seen.join(", "))
+    }
+}
+
 fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect()
 }

@@ -50,6 +50,10 @@ pub struct DiffReport {
     /// Where the full report is published (`--report-url`), for the Markdown comment.
     #[serde(skip)]
     pub report_url: Option<String>,
+    /// The base URL the repository's `docs/` are served under (`--docs-url`), for SARIF's
+    /// `helpUri`; without it rules carry none.
+    #[serde(skip)]
+    pub docs_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -117,6 +121,7 @@ impl DiffReport {
             waivers: outcome.waivers,
             provenance: super::provenance::Provenance::default(),
             report_url: None,
+            docs_url: None,
         }
     }
 

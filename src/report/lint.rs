@@ -17,6 +17,9 @@ pub struct LintReport<'a> {
     pub findings: &'a [LintFinding],
     /// The inputs, as given.
     pub sources: Vec<String>,
+    /// `--docs-url`: the base the repository's `docs/` are served under, for SARIF's
+    /// `helpUri` (omitted without it).
+    pub docs_url: Option<String>,
 }
 
 impl LintReport<'_> {
@@ -104,18 +107,23 @@ impl LintReport<'_> {
             .iter()
             .map(|r| {
                 let doc = format!("{LINT_DOC}#{}", r.name());
-                serde_json::json!({
+                let link = self.docs_url.as_ref().map(|u| format!("{u}/{doc}"));
+                let mut rule = serde_json::json!({
                     "id": r.code(),
                     "name": r.name(),
                     "shortDescription": { "text": r.summary() },
                     "fullDescription": { "text": r.summary() },
                     "help": {
                         "text": format!("{}.\n\nWhat to do: {}.\n\nSee {doc}.", r.summary(), r.fix()),
-                        "markdown": format!("**{}** (`{}`): {}.\n\n**What to do:** {}.\n\nSee [{doc}]({doc}).", r.name(), r.code(), r.summary(), r.fix()),
+                        "markdown": format!("**{}** (`{}`): {}.\n\n**What to do:** {}.\n\nSee [{doc}]({}).", r.name(), r.code(), r.summary(), r.fix(), link.as_deref().unwrap_or(&doc)),
                     },
                     "defaultConfiguration": { "level": r.severity().as_str() },
                     "properties": { "tags": ["security", "iam", "lint"], "precision": "high" },
-                })
+                });
+                if let (Some(l), Some(o)) = (link, rule.as_object_mut()) {
+                    o.insert("helpUri".into(), l.into());
+                }
+                rule
             })
             .collect();
         let results: Vec<serde_json::Value> = self

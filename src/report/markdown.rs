@@ -332,11 +332,15 @@ fn write_finding_row(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         None => String::new(),
     };
     // the causes' ids, listed under "Changes by impact", then any waiver (issue 12)
-    let why = [md(&f.causes.join(" ")), waiver]
-        .into_iter()
-        .filter(|x| !x.is_empty())
-        .collect::<Vec<_>>()
-        .join("<br>");
+    let why = [
+        md(&f.causes.join(" ")),
+        md(&super::causes::lint_why(f)),
+        waiver,
+    ]
+    .into_iter()
+    .filter(|x| !x.is_empty())
+    .collect::<Vec<_>>()
+    .join("<br>");
     let witness = f
         .witness
         .as_deref()

@@ -41,7 +41,8 @@ fn repository() -> Option<&'static str> {
 }
 
 fn build(report: &DiffReport) -> Log<'_> {
-    let rules = Code::ALL.iter().map(|&code| rule(code)).collect();
+    let docs = report.docs_url.as_deref();
+    let rules = Code::ALL.iter().map(|&code| rule(code, docs)).collect();
     let results = report
         .findings()
         .filter(|f| f.code != Code::UnusedWaiver)
@@ -72,7 +73,7 @@ fn build(report: &DiffReport) -> Log<'_> {
                     name: "iamdiff",
                     version,
                     semantic_version: version,
-                    information_uri: repository(),
+                    information_uri: docs.or(repository()),
                     rules,
                     properties: DriverProperties {
                         catalog: &report.catalog,
@@ -110,7 +111,7 @@ fn build(report: &DiffReport) -> Log<'_> {
     }
 }
 
-fn rule(code: Code) -> Rule {
+fn rule(code: Code, docs: Option<&str>) -> Rule {
     let (full, what_to_do) = guidance(code);
     let anchor = code.as_str();
     let doc = format!("{FINDINGS_DOC}#{anchor}");
@@ -129,10 +130,10 @@ fn rule(code: Code) -> Rule {
                 "**{}** (`{}`): {full}\n\n**What to do:** {what_to_do}\n\nSee [{doc}]({}).",
                 rule_name(code),
                 code.as_str(),
-                help_uri(code).unwrap_or_else(|| doc.clone())
+                help_uri(code, docs).unwrap_or_else(|| doc.clone())
             ),
         },
-        help_uri: help_uri(code),
+        help_uri: help_uri(code, docs),
         default_configuration: RuleConfig {
             level: if counts_as_loss(code.category()) {
                 "warning"
@@ -148,8 +149,14 @@ fn rule(code: Code) -> Rule {
     }
 }
 
-fn help_uri(code: Code) -> Option<String> {
-    repository().map(|r| format!("{r}/blob/main/{FINDINGS_DOC}#{}", code.as_str()))
+/// The rule's page: under `--docs-url` when given (the base the repository's `docs/` are
+/// served under), else under the crate's repository when Cargo.toml names one; otherwise
+/// none (no address is invented).
+fn help_uri(code: Code, docs: Option<&str>) -> Option<String> {
+    match docs {
+        Some(d) => Some(format!("{d}/{FINDINGS_DOC}#{}", code.as_str())),
+        None => repository().map(|r| format!("{r}/blob/main/{FINDINGS_DOC}#{}", code.as_str())),
+    }
 }
 
 /// GitHub's scale: 9.0+ critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. Gains are
@@ -279,6 +286,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             },
         },
         locations: vec![location],
+        related_locations: related(report, f),
         partial_fingerprints: fingerprints,
         suppressions: f
             .waived
@@ -307,8 +315,57 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             before: &f.before.status,
             after: &f.after.status,
             causes: &f.causes,
+            lint: f.lint.iter().map(|n| n.code.as_str()).collect(),
         },
     }
+}
+
+/// The places of the finding's causes (each change's before and after place) and of the
+/// lint findings that explain it, as SARIF related locations (issue 12, issue 11).
+fn related(report: &DiffReport, f: &Finding) -> Vec<RelatedLocation> {
+    let prov = &report.provenance;
+    let mut out = Vec::new();
+    let mut push = |file: &str, line: Option<u32>, column: Option<u32>, text: String| {
+        if !provenance::is_file(file) {
+            return;
+        }
+        out.push(RelatedLocation {
+            id: out.len(),
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri(&prov.uri_of(file)),
+                    uri_base_id: SRCROOT,
+                },
+                region: Region {
+                    start_line: line.unwrap_or(1),
+                    start_column: line.and(column),
+                },
+            },
+            message: Text { text },
+        });
+    };
+    for id in &f.causes {
+        let Some(c) = report.change(id) else { continue };
+        for (side, p) in [("before", &c.before), ("after", &c.after)] {
+            if let Some(p) = p {
+                push(
+                    &p.file,
+                    p.line,
+                    p.column,
+                    format!("cause {id} ({side}): {}", c.summary),
+                );
+            }
+        }
+    }
+    for n in &f.lint {
+        push(
+            &n.file,
+            n.line,
+            n.column,
+            format!("lint {} {} ({}): {}", n.code, n.rule, n.side, n.message),
+        );
+    }
+    out
 }
 
 /// Without a placed statement: the waivers file for waiver findings, else the side's first
@@ -472,7 +529,7 @@ struct Driver<'a> {
     version: &'a str,
     semantic_version: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    information_uri: Option<&'static str>,
+    information_uri: Option<&'a str>,
     rules: Vec<Rule>,
     properties: DriverProperties<'a>,
 }
@@ -530,6 +587,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: Vec<Location<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
     partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
@@ -544,6 +603,14 @@ struct Location<'a> {
     logical_locations: Vec<LogicalLocation<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Text>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
 }
 
 #[derive(Serialize)]
@@ -600,6 +667,10 @@ struct ResultProperties<'a> {
     after: &'a str,
     /// Ids of the input changes that cause the finding (the JSON report's `changes`).
     causes: &'a [String],
+    /// Codes of the lint findings that explain it (`iamdiff lint`), placed among the
+    /// related locations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lint: Vec<&'a str>,
 }
 
 #[cfg(test)]

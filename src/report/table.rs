@@ -200,6 +200,10 @@ fn findings_grid(p: &PrincipalDiff) -> Grid {
         if !f.causes.is_empty() {
             finding.push_str(&format!("\nwhy: {}", f.causes.join(" ")));
         }
+        let lint = super::causes::lint_why(f);
+        if !lint.is_empty() {
+            finding.push_str(&format!("\n{lint}"));
+        }
         if let Some(x) = &f.waived {
             finding.push_str(&format!("\nwaived (#{})", x.index));
         }
