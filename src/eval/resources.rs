@@ -646,3 +646,51 @@ pub fn scope_meets(scope: &ResourceScope, gated: &ResourceScope) -> bool {
         _ => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// issue 8 figure: the literal-prefix index answers exactly as the scan of
+    /// [`may_overlap`] does, on every pair of a family of patterns sharing prefixes, with
+    /// and without wildcards, and on non-ASCII patterns (which fall back to the scan).
+    #[test]
+    fn overlap_index_answers_as_the_scan() {
+        let family = [
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/k",
+            "arn:aws:s3:::bx",
+            "arn:aws:s3:::",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:::?",
+            "arn:*:*:*:111122223333:*",
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "arn:aws:kms:us-east-1:111122223333:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/k2",
+            "a",
+            "",
+            "*",
+            "arn:aws:s3:::bé",
+            "arn:aws:s3:::bé*",
+        ];
+        let subsets: Vec<Vec<&str>> = (0..family.len())
+            .map(|i| family.iter().copied().skip(i).step_by(1 + i % 3).collect())
+            .chain(std::iter::once(family.to_vec()))
+            .collect();
+        for set in &subsets {
+            let pats: Vec<ResPat> = set.iter().map(|t| ResPat::parse(t)).collect();
+            let index = OverlapIndex::build(&pats);
+            if set.iter().any(|t| !t.is_ascii()) {
+                assert!(index.is_none());
+                continue;
+            }
+            let index = index.unwrap();
+            for x in family {
+                let scan = set.iter().any(|y| may_overlap(x, y));
+                assert_eq!(index.meets(x), scan, "{x} against {set:?}");
+            }
+        }
+    }
+}
