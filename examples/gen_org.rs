@@ -36,13 +36,9 @@ fn run() -> Result<(), String> {
             }
             // a smaller (or larger) organization of the scale's shape, to see how cost grows
             "--accounts" => {
-                accounts = Some(
-                    value
-                        .parse()
-                        .ok()
-                        .filter(|n| *n >= 2)
-                        .ok_or_else(|| format!("`{value}` is not an account count (2 or more)\n{USAGE}"))?,
-                );
+                accounts = Some(value.parse().ok().filter(|n| *n >= 2).ok_or_else(|| {
+                    format!("`{value}` is not an account count (2 or more)\n{USAGE}")
+                })?);
             }
             "--out" => out = Some(PathBuf::from(value)),
             _ => return Err(format!("unknown argument `{flag}`\n{USAGE}")),

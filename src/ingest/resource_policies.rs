@@ -128,7 +128,7 @@ impl Side {
         self.arns
             .get(&(service.to_owned(), resource.to_owned()))?
             .iter()
-            .find(|a| account.is_none_or(|acct| a.splitn(6, ':').nth(4) == Some(acct)))
+            .find(|a| account.is_none_or(|acct| a.split(':').nth(4) == Some(acct)))
             .map(String::as_str)
     }
 
