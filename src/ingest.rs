@@ -438,9 +438,11 @@ fn read_files(
         }
     }
     // last: attribution may use the ARNs and accounts of everything else on the side
+    let mut side: Option<resource_policies::Side> = None;
     for (name, bytes, format) in files {
         if *format == Format::ResourcePolicies {
-            resource_policies::load(name, bytes, &mut snap, opts)?;
+            let side = side.get_or_insert_with(|| resource_policies::Side::of(&snap, opts));
+            resource_policies::load_with(name, bytes, &mut snap, side)?;
         }
     }
     resource_policies::dangling(&mut snap);

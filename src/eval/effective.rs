@@ -861,9 +861,9 @@ fn evaluate(
     let identity_rcp: Vec<Rule> = rcp_denies
         .iter()
         .filter_map(|d| {
-            let scope = super::resources::restrict(&d.rule.scope, &d.accounts, d.bounds(own))?;
+            let scope = restricted(&d.rule.scope, &d.accounts, d.bounds(own))?;
             let mut r = d.rule.clone();
-            r.scope = Arc::new(scope);
+            r.scope = scope;
             Some(r)
         })
         .collect();
@@ -894,7 +894,11 @@ fn evaluate(
                 .collect();
         }
         if let Some(gated) = &res.gated {
-            pieces = pieces.into_iter().filter_map(|g| gate(g, gated)).collect();
+            let index = res.gated_index.as_deref();
+            pieces = pieces
+                .into_iter()
+                .filter_map(|g| gate(g, gated, index))
+                .collect();
         }
         grants.extend(pieces.into_iter().filter(|g| !g.actions.is_empty()));
     }
@@ -979,8 +983,12 @@ fn evaluate(
 
 /// Takes the gated resources (another account's, KMS keys) out of an identity grant:
 /// there the identity allow alone does not count. `None` when nothing is left.
-fn gate(mut g: Grant, gated: &Arc<ResourceScope>) -> Option<Grant> {
-    if !super::resources::scope_meets(&g.scope, gated) {
+fn gate(
+    mut g: Grant,
+    gated: &Arc<ResourceScope>,
+    index: Option<&super::resources::OverlapIndex>,
+) -> Option<Grant> {
+    if !super::resources::scope_meets_indexed(&g.scope, gated, index) {
         return Some(g);
     }
     if gated.covers(&g.scope) {
@@ -1237,6 +1245,46 @@ thread_local! {
     /// address cannot be reused by another set while its entry exists.
     static SPLITS: std::cell::RefCell<FxHashMap<(usize, usize), SplitEntry>>
         = std::cell::RefCell::new(FxHashMap::default());
+}
+
+/// Inputs (kept alive) and result of one [`super::resources::restrict`].
+type RestrictEntry = (
+    Arc<ResourceScope>,
+    Arc<[String]>,
+    Option<Arc<ResourceScope>>,
+);
+
+thread_local! {
+    /// RCP deny scopes already narrowed to their accounts on this thread, keyed by the
+    /// scope's and the account list's addresses and whether the principal's account is
+    /// among them: every principal of an organization meets the same few RCP denies,
+    /// each narrowed to hundreds of account patterns (issue 8 figure). The inputs are
+    /// kept alive in the entry, so an address cannot be reused while it exists.
+    static RESTRICTED: std::cell::RefCell<FxHashMap<(usize, usize, bool), RestrictEntry>>
+        = std::cell::RefCell::new(FxHashMap::default());
+}
+
+/// [`super::resources::restrict`], computed once per deny scope, account list and
+/// ownership on each thread, and shared.
+fn restricted(
+    scope: &Arc<ResourceScope>,
+    accounts: &Arc<[String]>,
+    own: bool,
+) -> Option<Arc<ResourceScope>> {
+    let key = (
+        Arc::as_ptr(scope) as usize,
+        Arc::as_ptr(accounts).cast::<String>() as usize,
+        own,
+    );
+    if let Some(hit) = RESTRICTED.with(|c| c.borrow().get(&key).map(|e| e.2.clone())) {
+        return hit;
+    }
+    let result = super::resources::restrict(scope, accounts, own).map(Arc::new);
+    RESTRICTED.with(|c| {
+        c.borrow_mut()
+            .insert(key, (scope.clone(), accounts.clone(), result.clone()));
+    });
+    result
 }
 
 /// `a ∩ b` and `a − b`: `None` when they do not meet; the second part `None` when `a ⊆ b`.

@@ -175,6 +175,8 @@ pub struct ResourceRules {
     pub denies: Vec<Rule>,
     /// Resources an identity allow alone does not reach (another account's, KMS keys).
     pub gated: Option<Arc<ResourceScope>>,
+    /// [`OverlapIndex`] of `gated`'s patterns.
+    pub gated_index: Option<Arc<OverlapIndex>>,
     /// What the rules depend on, for sharing evaluations between principals: (resource,
     /// statement, truth, needs identity) of every statement that applies.
     pub signature: Vec<Applied>,
@@ -324,8 +326,8 @@ pub struct ResourceIndex {
     by_account: rustc_hash::FxHashMap<String, Vec<(u32, u32)>>,
     /// Statements that may name anyone (`*`, `NotPrincipal`, what is not told apart).
     anyone: Vec<(u32, u32)>,
-    /// Gated resources by principal account.
-    gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Option<Arc<ResourceScope>>>>,
+    /// Gated resources by principal account, with their overlap index.
+    gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Gated>>,
 }
 
 impl ResourceIndex {
@@ -405,7 +407,7 @@ impl ResourceIndex {
     }
 
     /// The resources `p` does not reach by its identity policies alone.
-    fn gated(&self, snapshot: &Snapshot, p: &Principal) -> Option<Arc<ResourceScope>> {
+    fn gated(&self, snapshot: &Snapshot, p: &Principal) -> Gated {
         let key = p.account.clone();
         if let Ok(m) = self.gated.lock()
             && let Some(g) = m.get(&key)
@@ -418,11 +420,16 @@ impl ResourceIndex {
                 gated.extend(r.patterns());
             }
         }
-        let g = (!gated.is_empty()).then(|| {
+        let scope = (!gated.is_empty()).then(|| {
             gated.sort();
             gated.dedup();
             Arc::new(scope::static_scope(&ResourceClause::Resource(gated)))
         });
+        let index = match scope.as_deref() {
+            Some(ResourceScope::Only(pats)) => OverlapIndex::build(pats).map(Arc::new),
+            _ => None,
+        };
+        let g = (scope, index);
         if let Ok(mut m) = self.gated.lock() {
             m.insert(key, g.clone());
         }
@@ -438,8 +445,10 @@ pub fn for_principal(
     p: &Principal,
     ctx: &RequestContext,
 ) -> ResourceRules {
+    let (gated, gated_index) = index.gated(snapshot, p);
     let mut out = ResourceRules {
-        gated: index.gated(snapshot, p),
+        gated,
+        gated_index,
         ..ResourceRules::default()
     };
     for (ri, si) in index.candidates(p) {
@@ -510,6 +519,9 @@ pub fn for_principal(
     out
 }
 
+/// The gated resources of an account, with their overlap index.
+type Gated = (Option<Arc<ResourceScope>>, Option<Arc<OverlapIndex>>);
+
 /// Whether two ARN patterns may match a common resource: their literal prefixes (up to
 /// the first wildcard) agree. Cheap and never wrong in the "no" direction.
 pub fn may_overlap(a: &str, b: &str) -> bool {
@@ -526,6 +538,105 @@ pub fn may_overlap(a: &str, b: &str) -> bool {
     }
 }
 
+/// [`may_overlap`] of one pattern against many, answered from their literal prefixes
+/// (up to the first wildcard) by lookups instead of a scan: the gated resources of an
+/// organization are thousands of ARNs, met by every identity grant of every principal
+/// (issue 8 figure). Built only over ASCII patterns, where byte prefixes are what
+/// [`may_overlap`] compares; it answers exactly as the scan would.
+#[derive(Debug, Default)]
+pub struct OverlapIndex {
+    /// Each literal prefix: whether some pattern with it has a wildcard, and whether
+    /// some pattern is that literal alone.
+    by_prefix: rustc_hash::FxHashMap<String, (bool, bool)>,
+    /// The literal prefixes, sorted, with whether the pattern is that literal alone.
+    sorted: Vec<(String, bool)>,
+}
+
+impl OverlapIndex {
+    /// `None` when a pattern is not ASCII (the scan then decides).
+    pub fn build(pats: &[ResPat]) -> Option<OverlapIndex> {
+        let mut ix = OverlapIndex::default();
+        for p in pats {
+            if !p.text.is_ascii() {
+                return None;
+            }
+            let (lit, full) = literal_prefix(&p.text);
+            let e = ix.by_prefix.entry(lit.to_owned()).or_default();
+            if full {
+                e.1 = true;
+            } else {
+                e.0 = true;
+            }
+            ix.sorted.push((lit.to_owned(), full));
+        }
+        ix.sorted.sort();
+        ix.sorted.dedup();
+        Some(ix)
+    }
+
+    /// Whether some pattern of the index may overlap `x`, as [`may_overlap`] answers.
+    pub fn meets(&self, x: &str) -> bool {
+        if !x.is_ascii() {
+            return self
+                .sorted
+                .iter()
+                .any(|(lit, full)| may_overlap_parts(x, lit, *full));
+        }
+        let (lx, fx) = literal_prefix(x);
+        // patterns whose literal prefix is a prefix of x's (or equal to it)
+        for k in 0..=lx.len() {
+            let Some(&(wild, lone)) = lx.get(..k).and_then(|p| self.by_prefix.get(p)) else {
+                continue;
+            };
+            if wild || (lone && (!fx || k == lx.len())) {
+                return true;
+            }
+        }
+        // patterns whose literal prefix is longer and starts with x's
+        let start = self.sorted.partition_point(|(l, _)| l.as_str() <= lx);
+        self.sorted
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|(l, _)| l.starts_with(lx))
+            .any(|(_, full)| !fx || !full)
+    }
+}
+
+/// The literal prefix of a pattern (up to its first wildcard) and whether that is all of it.
+fn literal_prefix(s: &str) -> (&str, bool) {
+    match s.find(['*', '?']) {
+        Some(i) => (s.get(..i).unwrap_or_default(), false),
+        None => (s, true),
+    }
+}
+
+/// [`may_overlap`] of `a` and a pattern given by its literal prefix and whether that is
+/// all of it.
+fn may_overlap_parts(a: &str, lit_b: &str, full_b: bool) -> bool {
+    if full_b {
+        may_overlap(a, lit_b)
+    } else {
+        // any pattern with that literal prefix and a wildcard after it answers alike
+        may_overlap(a, &format!("{lit_b}*"))
+    }
+}
+
+/// Whether a grant's scope may meet the gated resources, with the gated resources'
+/// [`OverlapIndex`] when there is one.
+pub fn scope_meets_indexed(
+    scope: &ResourceScope,
+    gated: &ResourceScope,
+    index: Option<&OverlapIndex>,
+) -> bool {
+    match (scope, gated, index) {
+        (ResourceScope::Only(a), ResourceScope::Only(_), Some(ix)) => {
+            a.iter().any(|x| ix.meets(&x.text))
+        }
+        _ => scope_meets(scope, gated),
+    }
+}
+
 /// Whether a grant's scope may meet the gated resources.
 pub fn scope_meets(scope: &ResourceScope, gated: &ResourceScope) -> bool {
     match (scope, gated) {
@@ -533,5 +644,53 @@ pub fn scope_meets(scope: &ResourceScope, gated: &ResourceScope) -> bool {
             .iter()
             .any(|x| b.iter().any(|y| may_overlap(&x.text, &y.text))),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// issue 8 figure: the literal-prefix index answers exactly as the scan of
+    /// [`may_overlap`] does, on every pair of a family of patterns sharing prefixes, with
+    /// and without wildcards, and on non-ASCII patterns (which fall back to the scan).
+    #[test]
+    fn overlap_index_answers_as_the_scan() {
+        let family = [
+            "arn:aws:s3:::b",
+            "arn:aws:s3:::b*",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/k",
+            "arn:aws:s3:::bx",
+            "arn:aws:s3:::",
+            "arn:aws:s3:::*",
+            "arn:aws:s3:::?",
+            "arn:*:*:*:111122223333:*",
+            "arn:aws:kms:us-east-1:111122223333:key/k",
+            "arn:aws:kms:us-east-1:111122223333:key/*",
+            "arn:aws:kms:us-east-1:111122223333:key/k2",
+            "a",
+            "",
+            "*",
+            "arn:aws:s3:::bé",
+            "arn:aws:s3:::bé*",
+        ];
+        let subsets: Vec<Vec<&str>> = (0..family.len())
+            .map(|i| family.iter().copied().skip(i).step_by(1 + i % 3).collect())
+            .chain(std::iter::once(family.to_vec()))
+            .collect();
+        for set in &subsets {
+            let pats: Vec<ResPat> = set.iter().map(|t| ResPat::parse(t)).collect();
+            let index = OverlapIndex::build(&pats);
+            if set.iter().any(|t| !t.is_ascii()) {
+                assert!(index.is_none());
+                continue;
+            }
+            let index = index.unwrap();
+            for x in family {
+                let scan = set.iter().any(|y| may_overlap(x, y));
+                assert_eq!(index.meets(x), scan, "{x} against {set:?}");
+            }
+        }
     }
 }
