@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use sha2::{Digest, Sha256};
 
@@ -66,8 +67,9 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
             sha256: sha256.ok(),
         });
     }
-    locate(report, inputs, &mut prov);
-    place_changes(report);
+    let mut files = Files::default();
+    locate(report, inputs, &mut prov, &mut files);
+    place_changes(report, &mut files);
     if a.junit_all {
         let listed: BTreeSet<(&str, &str)> = report
             .principals
@@ -92,7 +94,7 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
 }
 
 /// Places of statements (by pointer) and of catalog policies' attachments.
-fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
+fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance, files: &mut Files) {
     // file → pointers; (side, policy, arn, holder) of catalog routes
     let mut pointers: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut attached: BTreeSet<(&str, &str, Option<&str>, &str)> = BTreeSet::new();
@@ -111,15 +113,10 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
             }
         }
     }
-    let mut texts: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
-    let mut text_of = |file: &str| -> Option<Vec<u8>> {
-        texts
-            .entry(file.to_owned())
-            .or_insert_with(|| ingest::read_source(Path::new(file)).ok().map(|(_, b)| b))
-            .clone()
-    };
     for (file, ps) in &pointers {
-        let Some(text) = text_of(file) else { continue };
+        let Some(text) = files.text(file) else {
+            continue;
+        };
         let ps: Vec<&str> = ps.iter().copied().collect();
         for (p, at) in ps.iter().zip(ingest::locate_pointers(&text, &ps)) {
             if let Some((line, column)) = at {
@@ -139,7 +136,9 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
             if left.is_empty() {
                 break;
             }
-            let Some(text) = text_of(file) else { continue };
+            let Some(text) = files.text(file) else {
+                continue;
+            };
             let wanted: Vec<Attachment<'_>> = left
                 .iter()
                 .map(|(_, policy, arn, holder)| Attachment {
@@ -148,7 +147,10 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
                     holder,
                 })
                 .collect();
-            let found = ingest::find_attachments(&text, &wanted);
+            let Some(tree) = files.tree(file) else {
+                continue;
+            };
+            let found = ingest::find_attachments_in(&tree, &wanted);
             let ptrs: Vec<&str> = found.iter().flatten().map(String::as_str).collect();
             let mut places = ingest::locate_pointers(&text, &ptrs).into_iter();
             let mut still = Vec::new();
@@ -178,7 +180,7 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance) {
 /// where it is as a finding does), and the line and column of each lint note. A
 /// membership or an attachment is placed at the entry naming the group or the policy
 /// under its holder in the side's files; anything else at its pointer.
-fn place_changes(report: &mut DiffReport) {
+fn place_changes(report: &mut DiffReport, files: &mut Files) {
     use crate::diff::changes::ChangeKind as K;
     // (side, change index, holder, name) of memberships and attachments to find
     let mut entries: Vec<(usize, usize, String, String)> = Vec::new();
@@ -200,13 +202,6 @@ fn place_changes(report: &mut DiffReport) {
         let holder = holder.rsplit('/').next().unwrap_or(holder);
         entries.push((side, n, holder.to_owned(), name.to_owned()));
     }
-    let mut texts: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
-    let mut text_of = |file: &str| -> Option<Vec<u8>> {
-        texts
-            .entry(file.to_owned())
-            .or_insert_with(|| ingest::read_source(Path::new(file)).ok().map(|(_, b)| b))
-            .clone()
-    };
     for side in 0..2 {
         let sources = if side == 0 {
             report.before.sources.clone()
@@ -219,7 +214,6 @@ fn place_changes(report: &mut DiffReport) {
             if left.is_empty() {
                 break;
             }
-            let Some(text) = text_of(file) else { continue };
             let wanted: Vec<Attachment<'_>> = left
                 .iter()
                 .map(|e| Attachment {
@@ -228,7 +222,10 @@ fn place_changes(report: &mut DiffReport) {
                     holder: &e.2,
                 })
                 .collect();
-            let found = ingest::find_attachments(&text, &wanted);
+            let Some(tree) = files.tree(file) else {
+                continue;
+            };
+            let found = ingest::find_attachments_in(&tree, &wanted);
             let mut still = Vec::new();
             for (e, ptr) in left.into_iter().zip(found) {
                 let Some(ptr) = ptr else {
@@ -276,7 +273,9 @@ fn place_changes(report: &mut DiffReport) {
     }
     let mut at: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
     for (file, ptrs) in &wanted {
-        let Some(text) = text_of(file) else { continue };
+        let Some(text) = files.text(file) else {
+            continue;
+        };
         let ps: Vec<&str> = ptrs.iter().map(String::as_str).collect();
         for (p, found) in ps.iter().zip(ingest::locate_pointers(&text, &ps)) {
             if let Some(lc) = found {
@@ -303,6 +302,39 @@ fn place_changes(report: &mut DiffReport) {
                 n.column = Some(col);
             }
         }
+    }
+}
+
+/// The input texts the places are found in, each read (and parsed, when attachments are
+/// looked for) once however many findings and changes point into it.
+#[derive(Default)]
+struct Files {
+    texts: BTreeMap<String, Option<Rc<[u8]>>>,
+    trees: BTreeMap<String, Option<Rc<serde_yaml::Value>>>,
+}
+
+impl Files {
+    fn text(&mut self, file: &str) -> Option<Rc<[u8]>> {
+        self.texts
+            .entry(file.to_owned())
+            .or_insert_with(|| {
+                ingest::read_source(Path::new(file))
+                    .ok()
+                    .map(|(_, b)| Rc::from(b))
+            })
+            .clone()
+    }
+
+    fn tree(&mut self, file: &str) -> Option<Rc<serde_yaml::Value>> {
+        if let Some(t) = self.trees.get(file) {
+            return t.clone();
+        }
+        let tree = self
+            .text(file)
+            .and_then(|text| ingest::parse_tree(&text))
+            .map(Rc::new);
+        self.trees.insert(file.to_owned(), tree.clone());
+        tree
     }
 }
 

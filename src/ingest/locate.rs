@@ -54,104 +54,148 @@ pub struct Attachment<'a> {
 
 /// Where the text attaches each policy to its holder: the pointer of the node whose string
 /// value is the ARN or the name, preferring one under a mapping that names the holder (a
-/// user's, group's or role's entry, or an attachment resource). One parse of the text.
+/// user's, group's or role's entry, or an attachment resource). One parse of the text and
+/// one walk of it for every attachment asked for (a report may ask for thousands in a
+/// 70 MB export).
 pub fn find_attachments(text: &[u8], wanted: &[Attachment<'_>]) -> Vec<Option<String>> {
-    let Ok(tree) = serde_yaml::from_slice::<serde_yaml::Value>(text) else {
-        return wanted.iter().map(|_| None).collect();
-    };
-    wanted
-        .iter()
-        .map(|a| {
-            let mut best: Option<(usize, String)> = None;
-            let mut path = String::new();
-            let mut names_holder: Vec<bool> = Vec::new();
-            walk_attachment(
-                &tree,
-                a.arn,
-                a.name,
-                a.holder,
-                &mut path,
-                &mut names_holder,
-                &mut best,
-                0,
-            );
-            best.map(|(_, p)| p)
-        })
-        .collect()
+    match parse_tree(text) {
+        Some(tree) => find_attachments_in(&tree, wanted),
+        None => vec![None; wanted.len()],
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk_attachment(
-    v: &serde_yaml::Value,
-    arn: Option<&str>,
-    name: &str,
-    holder: &str,
-    path: &mut String,
-    names_holder: &mut Vec<bool>,
-    best: &mut Option<(usize, String)>,
-    depth: usize,
-) {
-    use serde_yaml::Value;
-    if depth > MAX_DEPTH {
-        return;
+/// The text as a tree for [`find_attachments_in`] (none when it does not parse): JSON
+/// through serde_json's parser into YAML's tree, which keeps document order.
+pub fn parse_tree(text: &[u8]) -> Option<serde_yaml::Value> {
+    if is_json(text) {
+        serde_json::from_slice::<serde_yaml::Value>(text).ok()
+    } else {
+        serde_yaml::from_slice::<serde_yaml::Value>(text).ok()
     }
-    match v {
-        Value::String(s) => {
-            let hit = arn == Some(s.as_str())
-                || s == name
-                || s.strip_suffix(name)
-                    .is_some_and(|p| p.ends_with(":policy/") || p.ends_with('/'));
-            if hit {
-                // the deeper the mapping naming the holder, the closer the attachment
-                let score = names_holder.iter().rposition(|&b| b).map_or(0, |i| i + 1) * 2
-                    + usize::from(arn == Some(s.as_str()));
-                if best.as_ref().is_none_or(|(b, _)| score > *b) {
-                    *best = Some((score, path.clone()));
+}
+
+/// [`find_attachments`] in a tree parsed once by [`parse_tree`].
+pub fn find_attachments_in(
+    tree: &serde_yaml::Value,
+    wanted: &[Attachment<'_>],
+) -> Vec<Option<String>> {
+    let mut finder = Finder::new(wanted);
+    finder.walk(tree, &mut Vec::new(), 0);
+    finder.best.into_iter().map(|b| b.map(|(_, p)| p)).collect()
+}
+
+/// One walk finding every wanted attachment: a string node is a hit for an attachment
+/// when it is the policy's ARN, its name, or a path ending in `/NAME`; the hit under the
+/// deepest mapping naming the holder wins (an exact ARN breaks ties), the first in
+/// document order among equals.
+struct Finder<'w, 'a> {
+    wanted: &'w [Attachment<'a>],
+    /// Wanted attachments by the ARN or the name a string node may equal.
+    by_text: FxHashMap<&'a str, Vec<usize>>,
+    path: String,
+    best: Vec<Option<(usize, String)>>,
+}
+
+impl<'w, 'a> Finder<'w, 'a> {
+    fn new(wanted: &'w [Attachment<'a>]) -> Self {
+        let mut by_text: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
+        for (i, a) in wanted.iter().enumerate() {
+            by_text.entry(a.name).or_default().push(i);
+            if let Some(arn) = a.arn {
+                if arn != a.name {
+                    by_text.entry(arn).or_default().push(i);
                 }
             }
         }
-        Value::Sequence(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push('/');
-                path.push_str(&i.to_string());
-                names_holder.push(false);
-                walk_attachment(item, arn, name, holder, path, names_holder, best, depth + 1);
-                names_holder.pop();
-                path.truncate(len);
+        Finder {
+            wanted,
+            by_text,
+            path: String::new(),
+            best: vec![None; wanted.len()],
+        }
+    }
+
+    /// `levels` holds, per level above `v`, the mapping at that level (none for a
+    /// sequence): a hit looks there for the holder's name.
+    fn walk<'t>(
+        &mut self,
+        v: &'t serde_yaml::Value,
+        levels: &mut Vec<Option<&'t serde_yaml::Mapping>>,
+        depth: usize,
+    ) {
+        use serde_yaml::Value;
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match v {
+            Value::String(s) => self.hit(s, levels),
+            Value::Sequence(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = self.path.len();
+                    self.path.push('/');
+                    self.path.push_str(&i.to_string());
+                    levels.push(None);
+                    self.walk(item, levels, depth + 1);
+                    levels.pop();
+                    self.path.truncate(len);
+                }
+            }
+            Value::Mapping(map) => {
+                for (k, item) in map {
+                    let key = match k {
+                        Value::String(s) => s.clone(),
+                        Value::Bool(b) => b.to_string(),
+                        Value::Number(n) => n.to_string(),
+                        _ => continue,
+                    };
+                    let len = self.path.len();
+                    self.path.push('/');
+                    self.path
+                        .push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    levels.push(Some(map));
+                    self.walk(item, levels, depth + 1);
+                    levels.pop();
+                    self.path.truncate(len);
+                }
+            }
+            Value::Tagged(t) => self.walk(&t.value, levels, depth + 1),
+            _ => {}
+        }
+    }
+
+    fn hit(&mut self, s: &str, levels: &[Option<&serde_yaml::Mapping>]) {
+        // the string itself, then every part after a `/` (a path or ARN ending in the name)
+        let tails = std::iter::once(s).chain(s.match_indices('/').map(|(i, _)| &s[i + 1..]));
+        let mut candidates: Vec<usize> = Vec::new();
+        for t in tails {
+            if let Some(ids) = self.by_text.get(t) {
+                candidates.extend(ids);
             }
         }
-        Value::Mapping(map) => {
-            let here = map.values().any(|x| x.as_str() == Some(holder));
-            for (k, item) in map {
-                let key = match k {
-                    Value::String(s) => s.clone(),
-                    Value::Bool(b) => b.to_string(),
-                    Value::Number(n) => n.to_string(),
-                    _ => continue,
-                };
-                let len = path.len();
-                path.push('/');
-                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                names_holder.push(here);
-                walk_attachment(item, arn, name, holder, path, names_holder, best, depth + 1);
-                names_holder.pop();
-                path.truncate(len);
+        if candidates.is_empty() {
+            return;
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
+            let a = &self.wanted[i];
+            let matches = a.arn == Some(s)
+                || s == a.name
+                || s.strip_suffix(a.name)
+                    .is_some_and(|p| p.ends_with(":policy/") || p.ends_with('/'));
+            if !matches {
+                continue;
+            }
+            // the deeper the mapping naming the holder, the closer the attachment
+            let names = levels
+                .iter()
+                .rposition(|l| l.is_some_and(|m| m.values().any(|x| x.as_str() == Some(a.holder))))
+                .map_or(0, |d| d + 1);
+            let score = names * 2 + usize::from(a.arn == Some(s));
+            if self.best[i].as_ref().is_none_or(|(b, _)| score > *b) {
+                self.best[i] = Some((score, self.path.clone()));
             }
         }
-        Value::Tagged(t) => {
-            walk_attachment(
-                &t.value,
-                arn,
-                name,
-                holder,
-                path,
-                names_holder,
-                best,
-                depth + 1,
-            );
-        }
-        _ => {}
     }
 }
 
