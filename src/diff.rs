@@ -9,6 +9,7 @@ pub mod err;
 pub mod findings;
 pub mod inputs;
 pub mod mapping;
+pub mod merge;
 pub mod outcome;
 pub mod port;
 pub mod run;

@@ -1444,7 +1444,8 @@ fn impacts(changes: &mut [Change], diffs: &[PrincipalDiff], general: &[Finding])
                 s.insert(p);
             }
             if let Some(s) = services.get_mut(n).filter(|_| !f.service.is_empty()) {
-                s.insert(f.service.as_str());
+                // a merged finding names its services `a, b` (diff::merge)
+                s.extend(f.service.split(", "));
             }
         }
     }
@@ -1622,6 +1623,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            parts: Vec::new(),
         };
         let who = Sides {
             before: Some(0),
@@ -1683,6 +1685,7 @@ mod tests {
             waived: None,
             fails_gate: true,
             causes: Vec::new(),
+            parts: Vec::new(),
         };
         let mut diffs = vec![PrincipalDiff {
             kind: "user".into(),

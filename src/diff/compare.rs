@@ -398,6 +398,7 @@ impl Ctx<'_> {
             waived: None,
             fails_gate: false,
             causes: Vec::new(),
+            parts: Vec::new(),
         }
     }
 }
@@ -1075,6 +1076,7 @@ fn uncataloged_findings(
             waived: None,
             fails_gate: false,
             causes: Vec::new(),
+            parts: Vec::new(),
         });
     }
 }
@@ -1107,6 +1109,7 @@ fn review_findings(
                 waived: None,
                 fails_gate: false,
                 causes: Vec::new(),
+                parts: Vec::new(),
             });
         }
     }

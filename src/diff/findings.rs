@@ -223,6 +223,25 @@ pub struct Finding {
     /// change explains it): never empty in a finished diff (issue 12).
     #[serde(default)]
     pub causes: Vec<String>,
+    /// When one change took several groups of actions at the same place for the same
+    /// reason (a GCP binding lost at a scope: its role's permissions across services),
+    /// they are one finding and these are its groups, each with its own resources
+    /// (issue 10 Figures). Empty for a finding of one group (every AWS finding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<FindingPart>,
+}
+
+/// One group of actions of a merged finding: its service, actions and the resources each
+/// side allows them on (the finding's `before`/`after` hold the union).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FindingPart {
+    pub service: String,
+    /// Full action names, sorted.
+    pub actions: Vec<String>,
+    pub pairs: usize,
+    pub severity: AccessLevel,
+    pub before_resources: Vec<String>,
+    pub after_resources: Vec<String>,
 }
 
 impl Route {

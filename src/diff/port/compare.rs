@@ -484,6 +484,7 @@ fn finding(
         waived: None,
         fails_gate: false,
         causes: Vec::new(),
+        parts: Vec::new(),
     }
 }
 
