@@ -232,7 +232,8 @@ pub struct Finding {
 }
 
 /// One group of actions of a merged finding: its service, actions and the resources each
-/// side allows them on (the finding's `before`/`after` hold the union).
+/// side allows them on (the finding's `before`/`after` hold the union; a side whose
+/// resources are the union's is left out).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FindingPart {
     pub service: String,
@@ -240,8 +241,10 @@ pub struct FindingPart {
     pub actions: Vec<String>,
     pub pairs: usize,
     pub severity: AccessLevel,
-    pub before_resources: Vec<String>,
-    pub after_resources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_resources: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_resources: Option<Vec<String>>,
 }
 
 impl Route {

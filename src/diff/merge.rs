@@ -99,8 +99,8 @@ fn merge(mut class: Vec<Finding>) -> Option<Finding> {
             actions: f.actions.clone(),
             pairs: f.pairs,
             severity: f.severity,
-            before_resources: f.before.resources.clone(),
-            after_resources: f.after.resources.clone(),
+            before_resources: Some(f.before.resources.clone()),
+            after_resources: Some(f.after.resources.clone()),
         });
     }
     actions.sort();
@@ -128,6 +128,15 @@ fn merge(mut class: Vec<Finding>) -> Option<Finding> {
     out.message = message;
     out.before.resources = before.into_iter().collect();
     out.after.resources = after.into_iter().collect();
+    // a part's side is left out when it is the union
+    for p in &mut parts {
+        if p.before_resources.as_ref() == Some(&out.before.resources) {
+            p.before_resources = None;
+        }
+        if p.after_resources.as_ref() == Some(&out.after.resources) {
+            p.after_resources = None;
+        }
+    }
     out.parts = parts;
     Some(out)
 }
@@ -242,6 +251,8 @@ mod tests {
         assert_eq!(f.pairs, 3);
         assert_eq!(f.severity, AccessLevel::Read);
         assert_eq!(f.parts.len(), 3);
+        assert_eq!(f.parts[0].service, "resourcemanager");
+        assert_eq!(f.parts[0].before_resources, Some(vec!["r2".to_owned()]));
         assert_eq!(f.before.resources, ["r1", "r2", "r3"]);
         assert_eq!(
             f.message,
