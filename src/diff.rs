@@ -12,6 +12,7 @@ pub mod findings;
 pub mod inputs;
 mod lint_causes;
 pub mod mapping;
+pub mod merge;
 pub mod outcome;
 pub mod people;
 pub mod port;

@@ -255,3 +255,57 @@ fn gcp_generated_losses_all_reported() {
     let missing: Vec<_> = expected.difference(&reported).collect();
     assert!(missing.is_empty(), "losses not reported: {missing:?}");
 }
+
+// issue 10 (Figures: fewer, merged findings): a member's findings with the same code, scope
+// (witness) and deciding bindings are one finding, whose parts hold each group's actions.
+#[test]
+fn gcp_findings_merged_per_member_scope_and_cause() {
+    let org = generate();
+    let tmp = tempfile::tempdir().unwrap();
+    let (before, after) = (tmp.path().join("before"), tmp.path().join("after"));
+    write_side(&org, &before, false);
+    write_side(&org, &after, true);
+    let out = iamdiff()
+        .args(["diff", "--format", "json", "--before"])
+        .arg(&before)
+        .arg("--after")
+        .arg(&after)
+        .output()
+        .unwrap();
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut merged = 0;
+    for p in d["principals"].as_array().unwrap() {
+        let mut seen = BTreeSet::new();
+        for f in p["findings"].as_array().unwrap() {
+            if f["witness"].is_string() {
+                // what decides each side: equal ones would have been merged
+                let side =
+                    |s: &Value| format!("{} {} {}", s["status"], s["conditions"], s["routes"]);
+                let cause = (
+                    f["code"].to_string(),
+                    f["witness"].to_string(),
+                    side(&f["before"]),
+                    side(&f["after"]),
+                );
+                assert!(seen.insert(cause), "not merged: {f}");
+            }
+            if let Some(parts) = f["parts"].as_array() {
+                merged += 1;
+                let mut actions: Vec<&str> = parts
+                    .iter()
+                    .flat_map(|x| x["actions"].as_array().unwrap())
+                    .map(|a| a.as_str().unwrap())
+                    .collect();
+                actions.sort_unstable();
+                let all: Vec<&str> = f["actions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect();
+                assert_eq!(actions, all, "parts hold the finding's actions: {f}");
+            }
+        }
+    }
+    assert!(merged > 0, "some finding spans several groups");
+}

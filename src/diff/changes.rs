@@ -1511,7 +1511,8 @@ fn impacts(changes: &mut [Change], diffs: &[PrincipalDiff], general: &[Finding])
                 s.insert(p);
             }
             if let Some(s) = services.get_mut(n).filter(|_| !f.service.is_empty()) {
-                s.insert(f.service.as_str());
+                // a merged finding names its services `a, b` (diff::merge)
+                s.extend(f.service.split(", "));
             }
         }
     }
@@ -1690,6 +1691,7 @@ mod tests {
             fails_gate: true,
             causes: Vec::new(),
             lint: Vec::new(),
+            parts: Vec::new(),
         };
         let who = Sides {
             before: Some(0),
@@ -1752,6 +1754,7 @@ mod tests {
             fails_gate: true,
             causes: Vec::new(),
             lint: Vec::new(),
+            parts: Vec::new(),
         };
         let mut diffs = vec![PrincipalDiff {
             kind: "user".into(),

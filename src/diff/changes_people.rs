@@ -755,6 +755,7 @@ fn review_probe() -> Finding {
         fails_gate: false,
         causes: Vec::new(),
         lint: Vec::new(),
+        parts: Vec::new(),
     }
 }
 

@@ -400,6 +400,7 @@ impl Ctx<'_> {
             fails_gate: false,
             causes: Vec::new(),
             lint: Vec::new(),
+            parts: Vec::new(),
         }
     }
 }
@@ -1078,6 +1079,7 @@ fn uncataloged_findings(
             fails_gate: false,
             causes: Vec::new(),
             lint: Vec::new(),
+            parts: Vec::new(),
         });
     }
 }
@@ -1111,6 +1113,7 @@ fn review_findings(
                 fails_gate: false,
                 causes: Vec::new(),
                 lint: Vec::new(),
+                parts: Vec::new(),
             });
         }
     }

@@ -227,6 +227,12 @@ pub struct Finding {
     /// shadowed statement: issue 11 item 2); omitted when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lint: Vec<LintNote>,
+    /// When one change took several groups of actions at the same place for the same
+    /// reason (a GCP binding lost at a scope: its role's permissions across services),
+    /// they are one finding and these are its groups, each with its own resources
+    /// (issue 10 Figures). Empty for a finding of one group (every AWS finding).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<FindingPart>,
 }
 
 /// A lint finding (`iamdiff lint`) that explains a diff finding: its code and rule, the
@@ -247,6 +253,22 @@ pub struct LintNote {
     #[serde(default)]
     pub column: Option<u32>,
     pub message: String,
+}
+
+/// One group of actions of a merged finding: its service, actions and the resources each
+/// side allows them on (the finding's `before`/`after` hold the union; a side whose
+/// resources are the union's is left out).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FindingPart {
+    pub service: String,
+    /// Full action names, sorted.
+    pub actions: Vec<String>,
+    pub pairs: usize,
+    pub severity: AccessLevel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_resources: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_resources: Option<Vec<String>>,
 }
 
 impl Route {

@@ -277,6 +277,7 @@ fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {
             fails_gate: false,
             causes: Vec::new(),
             lint: Vec::new(),
+            parts: Vec::new(),
         })
         .collect()
 }

@@ -12,7 +12,7 @@ use crate::eval::lang::Budget;
 use crate::model::{PrincipalKey, PrincipalKind, Snapshot};
 
 use super::compare::{self, Who};
-use super::findings::{Category, Code, Finding, Side, WaiverRef};
+use super::findings::{Category, Code, Finding, FindingPart, Side, WaiverRef};
 use super::mapping::Renames;
 use super::outcome::{
     Counts, Gate, PrincipalDiff, PrincipalStatus, ServiceLevelCount, Summary, WaiverState,
@@ -333,6 +333,8 @@ pub fn diff_with_people(
             .unwrap_or_default()
     };
 
+    // GCP findings are merged by cause: one per member, scope and binding (issue 10)
+    let gcp = before.snapshot.gcp.is_some() || after.snapshot.gcp.is_some();
     // the principals whose comparison can cost work share one allowance for the diff
     let compared = pairs
         .iter()
@@ -374,6 +376,9 @@ pub fn diff_with_people(
                 equal,
             );
             super::dangling::annotate(&mut findings, pb, pa, after.snapshot);
+            if gcp {
+                findings = super::merge::by_cause(findings);
+            }
             (!findings.is_empty()).then(|| PrincipalDiff {
                 kind: pa.kind.as_str().to_owned(),
                 account: account_of(true, j),
@@ -705,6 +710,7 @@ pub(crate) fn finish(
                 fails_gate: false,
                 causes: vec![format!("W{}", w.index)],
                 lint: Vec::new(),
+                parts: Vec::new(),
             };
             f.fails_gate = selected(&f, opts);
             waiver_changes.push(super::changes::Change {
@@ -946,18 +952,32 @@ pub(crate) fn apply_waivers(
             };
             let (ya, ys, yp) = part(yes);
             let (na, ns, np) = part(no);
+            // a merged finding's parts follow its actions
+            let parts_of = |actions: &[String]| -> Vec<FindingPart> {
+                f.parts
+                    .iter()
+                    .filter_map(|p| {
+                        let mut p = p.clone();
+                        p.actions.retain(|a| actions.binary_search(a).is_ok());
+                        (!p.actions.is_empty()).then_some(p)
+                    })
+                    .collect()
+            };
+            let (yparts, nparts) = (parts_of(&ya), parts_of(&na));
             out.push(Finding {
                 actions: ya,
                 severity: ys,
                 pairs: yp,
                 waived: Some(wref),
                 fails_gate: false,
+                parts: yparts,
                 ..f.clone()
             });
             let mut rest = Finding {
                 actions: na,
                 severity: ns,
                 pairs: np,
+                parts: nparts,
                 ..f
             };
             rest.fails_gate = selected(&rest, opts);

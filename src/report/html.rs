@@ -54,7 +54,6 @@ pub fn write_html(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let out = tera
         .render("report.html", &ctx)
         .map_err(|e| io::Error::other(format!("html render: {e}")))?;
-    let data = serde_json::to_string(&Data::new(report)).map_err(super::json_io)?;
     let at = out
         .rfind(DATA_TAG)
         .ok_or_else(|| io::Error::other("html template: no data element"))?
@@ -62,25 +61,60 @@ pub fn write_html(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         - "</script>".len();
     let (before, after) = out.split_at(at);
     w.write_all(before.as_bytes())?;
-    w.write_all(script_safe(&data).as_bytes())?;
+    // the data straight into the page, made safe on the way (one serialization, no copy)
+    let mut safe = ScriptSafe(io::BufWriter::with_capacity(1 << 16, &mut *w));
+    serde_json::to_writer(&mut safe, &Data::new(report)).map_err(super::json_io)?;
+    safe.0.flush()?;
+    drop(safe);
     w.write_all(after.as_bytes())
 }
 
-/// JSON that cannot end its `<script>` element or open a comment: `<`, `>` and `&` (which
-/// JSON only has inside strings) as `\u` escapes.
-fn script_safe(json: &str) -> String {
-    let mut o = String::with_capacity(json.len() + 64);
-    for c in json.chars() {
-        match c {
-            '<' => o.push_str("\\u003c"),
-            '>' => o.push_str("\\u003e"),
-            '&' => o.push_str("\\u0026"),
-            '\u{2028}' => o.push_str("\\u2028"),
-            '\u{2029}' => o.push_str("\\u2029"),
-            c => o.push(c),
-        }
+/// A writer of JSON that cannot end its `<script>` element or open a comment: `<`, `>`
+/// and `&` (which JSON only has inside strings) as `\u` escapes, and the line and
+/// paragraph separators too. serde_json writes a string's text between escapes in one
+/// piece, so a character's bytes never straddle two writes.
+struct ScriptSafe<W: Write>(W);
+
+impl<W: Write> Write for ScriptSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
     }
-    o
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut start = 0;
+        let mut i = 0;
+        while let Some(&b) = buf.get(i) {
+            let (esc, len): (&[u8], usize) = match b {
+                b'<' => (b"\\u003c", 1),
+                b'>' => (b"\\u003e", 1),
+                b'&' => (b"\\u0026", 1),
+                0xE2 if buf.get(i + 1..i + 3) == Some(&[0x80, 0xA8]) => (b"\\u2028", 3),
+                0xE2 if buf.get(i + 1..i + 3) == Some(&[0x80, 0xA9]) => (b"\\u2029", 3),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            self.0.write_all(buf.get(start..i).unwrap_or_default())?;
+            self.0.write_all(esc)?;
+            i += len;
+            start = i;
+        }
+        self.0.write_all(buf.get(start..).unwrap_or_default())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// [`ScriptSafe`] of a JSON text.
+#[cfg(test)]
+fn script_safe(json: &str) -> String {
+    let mut o = ScriptSafe(Vec::new());
+    let _ = o.write_all(json.as_bytes());
+    String::from_utf8(o.0).unwrap_or_default()
 }
 
 // ---- the page's view of the report: every field present (tera errors on missing keys) ----

@@ -23,10 +23,163 @@ const PLACE_OPTIONAL: &[&str] = &["line", "column", "pointer"];
 const FINDING_EMPTY_IS_NULL: &[&str] = &["service"];
 const SIDE_EMPTY_IS_NULL: &[&str] = &["status"];
 
+/// Writes the document [`to_value`] builds, streamed: each top-level member, each
+/// principal, finding list entry and change is made a value and written on its own, so a
+/// report of a hundred thousand findings is never whole in memory (issue 10 Figures). The
+/// bytes are `to_writer_pretty` of [`to_value`]'s, keys in the same (sorted) order.
 pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    let v = to_value(report).map_err(super::json_io)?;
-    serde_json::to_writer_pretty(&mut *w, &v).map_err(super::json_io)?;
-    writeln!(w)
+    let mut w = io::BufWriter::with_capacity(1 << 16, w);
+    let mut s = Streamer {
+        buf: Vec::new(),
+        w: &mut w,
+    };
+    let j = |r: serde_json::Result<Value>| r.map_err(super::json_io);
+    s.w.write_all(b"{")?;
+    // the members in `Map`'s (sorted) order; `report_url` is never serialized
+    let mut after = j(serde_json::to_value(&report.after))?;
+    warning_nulls(&mut after);
+    s.member(true, "after", &after)?;
+    let mut before = j(serde_json::to_value(&report.before))?;
+    warning_nulls(&mut before);
+    s.member(false, "before", &before)?;
+    s.member(false, "catalog", &Value::from(report.catalog.as_str()))?;
+    s.array(false, "changes", &report.changes, |c| {
+        let mut v = j(serde_json::to_value(c))?;
+        change_nulls(&mut v);
+        Ok(v)
+    })?;
+    s.member(false, "gate", &j(serde_json::to_value(&report.gate))?)?;
+    s.array(false, "general", &report.general, |f| {
+        let mut v = j(serde_json::to_value(f))?;
+        if let Value::Object(o) = &mut v {
+            contract_finding(o, f);
+        }
+        Ok(v)
+    })?;
+    s.array(false, "principals", &report.principals, |p| {
+        let mut v = j(serde_json::to_value(p))?;
+        principal_contract(&mut v, p.findings.iter());
+        Ok(v)
+    })?;
+    s.member(
+        false,
+        "provenance",
+        &j(serde_json::to_value(&report.provenance))?,
+    )?;
+    s.member(false, "schema", &Value::from(report.schema.as_str()))?;
+    s.member(false, "summary", &j(serde_json::to_value(&report.summary))?)?;
+    s.member(false, "tool", &Value::from(report.tool.as_str()))?;
+    s.array(false, "waivers", &report.waivers, |x| {
+        let mut v = j(serde_json::to_value(x))?;
+        if let Value::Object(o) = &mut v {
+            nulls(o, WAIVER_STATUS_OPTIONAL);
+        }
+        Ok(v)
+    })?;
+    s.w.write_all(b"\n}\n")?;
+    w.flush()
+}
+
+/// Writes pretty JSON values at a depth, as `to_writer_pretty` of the whole would.
+struct Streamer<'w, W: Write> {
+    buf: Vec<u8>,
+    w: &'w mut W,
+}
+
+impl<W: Write> Streamer<'_, W> {
+    /// `value` pretty-printed, each of its lines after the first indented `depth` levels
+    /// (a JSON string never holds a raw newline, so every newline is a line break).
+    fn value(&mut self, depth: usize, value: &Value) -> io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, value).map_err(super::json_io)?;
+        let mut lines = self.buf.split(|&b| b == b'\n');
+        if let Some(first) = lines.next() {
+            self.w.write_all(first)?;
+        }
+        for line in lines {
+            self.w.write_all(b"\n")?;
+            for _ in 0..depth {
+                self.w.write_all(b"  ")?;
+            }
+            self.w.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    /// `"key": value` as a member of the top-level object.
+    fn member(&mut self, first: bool, key: &str, value: &Value) -> io::Result<()> {
+        self.key(first, key)?;
+        self.value(1, value)
+    }
+
+    fn key(&mut self, first: bool, key: &str) -> io::Result<()> {
+        if !first {
+            self.w.write_all(b",")?;
+        }
+        self.w.write_all(b"\n  ")?;
+        serde_json::to_writer(&mut *self.w, key).map_err(super::json_io)?;
+        self.w.write_all(b": ")
+    }
+
+    /// `"key": [ … ]` with each element made a value by `each` only when it is written.
+    fn array<T>(
+        &mut self,
+        first: bool,
+        key: &str,
+        items: &[T],
+        mut each: impl FnMut(&T) -> io::Result<Value>,
+    ) -> io::Result<()> {
+        self.key(first, key)?;
+        if items.is_empty() {
+            return self.w.write_all(b"[]");
+        }
+        self.w.write_all(b"[")?;
+        for (n, x) in items.iter().enumerate() {
+            if n > 0 {
+                self.w.write_all(b",")?;
+            }
+            self.w.write_all(b"\n    ")?;
+            let v = each(x)?;
+            self.value(2, &v)?;
+        }
+        self.w.write_all(b"\n  ]")
+    }
+}
+
+/// A principal's value with the contract: `null` for its absent keys and its findings'.
+fn principal_contract<'f>(p: &mut Value, mut findings: impl Iterator<Item = &'f Finding>) {
+    if let Value::Object(o) = p {
+        nulls(o, PRINCIPAL_OPTIONAL);
+    }
+    if let Some(Value::Array(fs)) = p.get_mut("findings") {
+        for slot in fs.iter_mut() {
+            if let (Value::Object(o), Some(f)) = (slot, findings.next()) {
+                contract_finding(o, f);
+            }
+        }
+    }
+}
+
+/// A change's places with `null` for their absent keys.
+fn change_nulls(c: &mut Value) {
+    if let Some(c) = c.as_object_mut() {
+        for side in ["before", "after"] {
+            if let Some(Value::Object(p)) = c.get_mut(side) {
+                nulls(p, PLACE_OPTIONAL);
+            }
+        }
+    }
+}
+
+/// A side's warnings' places with `null` for their absent keys.
+fn warning_nulls(side: &mut Value) {
+    if let Some(Value::Array(ws)) = side.get_mut("warnings") {
+        for p in ws.iter_mut().filter_map(|w| w.get_mut("place")) {
+            if let Value::Object(o) = p {
+                nulls(o, PLACE_OPTIONAL);
+            }
+        }
+    }
 }
 
 /// The report as the JSON document `write` prints.

@@ -485,6 +485,7 @@ fn finding(
         fails_gate: false,
         causes: Vec::new(),
         lint: Vec::new(),
+        parts: Vec::new(),
     }
 }
 
