@@ -4,6 +4,7 @@
 
 pub mod changes;
 pub mod compare;
+pub mod cutover;
 pub mod dangling;
 pub mod err;
 pub mod findings;

@@ -12,6 +12,7 @@ mod platform;
 mod policy;
 mod principal;
 mod resource;
+mod runbook;
 mod snapshot;
 pub mod suggest;
 
@@ -29,4 +30,5 @@ pub use policy::{
 };
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
 pub use resource::{Resource, ResourceKind};
+pub use runbook::{DeclaredStack, Deployed, EntityKind, Runbook, Step, StepAction, Unfollowed};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};
