@@ -1679,6 +1679,9 @@ fn keys(step: &Step) -> (Vec<Key>, Vec<Key>, Vec<Key>) {
     (creates, deletes, uses)
 }
 
+/// What a step creates, deletes and uses, and whether it is subtractive.
+type StepKeys = (Vec<Key>, Vec<Key>, Vec<Key>, bool);
+
 /// A dependency kept: step `from` (an index) must stay before `to`, because of `key`.
 struct Edge {
     from: usize,
@@ -1690,7 +1693,7 @@ struct Edge {
 /// step stays before a later additive one that makes again (or uses) what it deletes.
 fn propose(runbook: &Runbook) -> (Vec<usize>, Vec<Edge>) {
     let n = runbook.steps.len();
-    let info: Vec<(Vec<Key>, Vec<Key>, Vec<Key>, bool)> = runbook
+    let info: Vec<StepKeys> = runbook
         .steps
         .iter()
         .map(|s| {

@@ -353,18 +353,15 @@ pub fn write_html(c: &Cutover, w: &mut dyn Write) -> io::Result<()> {
         for win in &c.windows {
             writeln!(
                 w,
-                "<tr><td>{} {}</td><td>step {} ({})</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{} {}</td><td>step {} ({})</td><td>{}</td><td>{}</td><td>{}<br>{}</td></tr>",
                 esc(&win.kind),
                 esc(&win.principal),
                 win.opened,
                 esc(&win.opened_at.to_string()),
                 esc(&close_text(win)),
                 win.steps,
-                format!(
-                    "{}<br>{}",
-                    esc(&lacks_text(&win.lacks, 6)),
-                    esc(&responsible_all(&win.lacks))
-                )
+                esc(&lacks_text(&win.lacks, 6)),
+                esc(&responsible_all(&win.lacks))
             )?;
         }
         writeln!(w, "</table>")?;

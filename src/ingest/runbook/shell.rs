@@ -271,12 +271,10 @@ fn expand(w: &str, vars: &BTreeMap<String, Option<String>>) -> Result<String, St
                         break;
                     }
                 }
-                if braced {
-                    if chars.next() != Some('}') {
-                        return Err(format!(
-                            "`${{{name}…}}`: only plain `${{VAR}}` expansions are followed"
-                        ));
-                    }
+                if braced && chars.next() != Some('}') {
+                    return Err(format!(
+                        "`${{{name}…}}`: only plain `${{VAR}}` expansions are followed"
+                    ));
                 }
                 if name.is_empty() {
                     return Err("a `$` expansion iamdiff cannot resolve".into());
