@@ -190,7 +190,9 @@ struct Replayed {
 }
 
 /// Lacked actions of one principal: action → (finding code, service, witness, routes, step).
-type LackSet = BTreeMap<String, (Code, String, Option<String>, Vec<Route>, usize)>;
+/// The routes are shared by every action of one finding (a window of a principal who
+/// lost a group can hold thousands of actions).
+type LackSet = BTreeMap<String, (Code, Arc<str>, Option<String>, Arc<Vec<Route>>, usize)>;
 
 fn replay(input: &CutoverInput<'_>, order: &[usize], cache: &mut Cache, full: bool) -> Replayed {
     let cat = input.catalog;
@@ -311,14 +313,16 @@ fn replay(input: &CutoverInput<'_>, order: &[usize], cache: &mut Cache, full: bo
             };
             let mut lack: LackSet = BTreeMap::new();
             for f in lack_start.iter() {
+                let service: Arc<str> = Arc::from(f.service.as_str());
+                let routes = Arc::new(f.before.routes.clone());
                 for a in &f.actions {
                     lack.insert(
                         a.clone(),
                         (
                             f.code,
-                            f.service.clone(),
+                            service.clone(),
                             f.witness.clone(),
-                            f.before.routes.clone(),
+                            routes.clone(),
                             step.number,
                         ),
                     );
@@ -519,9 +523,9 @@ fn merge_lacks(w: &mut Window, lack: &LackSet) {
             _ => "lost",
         };
         let e = by
-            .entry((service.clone(), code.to_owned(), *step))
+            .entry((service.to_string(), code.to_owned(), *step))
             .or_insert_with(|| Lack {
-                service: service.clone(),
+                service: service.to_string(),
                 code: code.to_owned(),
                 actions: Vec::new(),
                 witness: witness.clone(),
@@ -532,7 +536,7 @@ fn merge_lacks(w: &mut Window, lack: &LackSet) {
             e.actions.push(action.clone());
             e.actions.sort();
         }
-        for r in routes {
+        for r in routes.iter() {
             if !e.granted_by.contains(r) {
                 e.granted_by.push(r.clone());
             }
