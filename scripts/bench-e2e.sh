@@ -4,11 +4,15 @@
 # lint` with --lint), with the machine they ran on. The accounts are generated once into
 # bench-data/ (git-ignored).
 #
-# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--runs N] [--scales "small medium large"] [--seed N]
+# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--cutover] [--runs N] [--scales "small medium large"] [--seed N]
 #
 # --org also times `iamdiff diff` of the generated organization pair (issue 8: 300 accounts
 # in an OU tree of depth 3, 20–200 roles each, 1,500 resource policies, SCPs and RCPs,
 # ~300 mutations) writing every format, generated once into bench-data/org.
+#
+# --cutover also times `iamdiff cutover` of a 200-step runbook (examples/gen_runbook.rs:
+# groups copied, users moved remove-before-add, old groups deleted) over each scale's
+# before.json (issue 11 item 1; target on the large account: median <= 3 s, RSS < 2 GiB).
 #
 # Uses hyperfine when present (installed from Debian when missing and run as root), else a
 # loop of N runs taking the median; peak RSS from GNU time (`/usr/bin/time -v`, Debian
@@ -21,6 +25,7 @@ runs=10
 diff=0
 lint=0
 org=0
+cutover=0
 scales="small medium large"
 seed=42
 
@@ -29,6 +34,7 @@ while [ $# -gt 0 ]; do
         --diff) diff=1 ;;
         --lint) lint=1 ;;
         --org) org=1 ;;
+        --cutover) cutover=1 ;;
         --runs) runs="$2"; shift ;;
         --scales) scales="$2"; shift ;;
         --seed) seed="$2"; shift ;;
@@ -65,7 +71,7 @@ fi
 [ -x /usr/bin/time ] || echo "peak RSS: not measured (/usr/bin/time missing)"
 
 echo "== build"
-cargo build --release --quiet --bin iamdiff --example gen_account --example gen_org
+cargo build --release --quiet --bin iamdiff --example gen_account --example gen_org --example gen_runbook
 bin=target/release/iamdiff
 gen=target/release/examples/gen_account
 
@@ -74,6 +80,9 @@ for scale in $scales; do
     dir="bench-data/$scale"
     if [ ! -f "$dir/before.json" ] || [ ! -f "$dir/after.json" ]; then
         "$gen" --scale "$scale" --seed "$seed" --out "$dir"
+    fi
+    if [ "$cutover" = 1 ] && [ ! -f "$dir/runbook.sh" ]; then
+        target/release/examples/gen_runbook --before "$dir/before.json" --out "$dir" --steps 200
     fi
     printf '%s: before.json %s bytes\n' "$scale" "$(wc -c < "$dir/before.json")"
 done
@@ -147,6 +156,10 @@ for scale in $scales; do
         # all six formats: five files under --out, and the table on stdout
         measure diff "$scale" "$bin" diff --before "$dir/before.json" --after "$dir/after.json" \
             --today 2026-11-24 --out "$tmp/out-$scale"
+    fi
+    if [ "$cutover" = 1 ]; then
+        measure cutover "$scale" "$bin" cutover --before "$dir/before.json" \
+            --runbook "$dir/runbook.sh" --format json
     fi
 done
 if [ "$org" = 1 ]; then

@@ -159,6 +159,9 @@ make_seeds() {
         fixtures/provisioner/synthetic-full-config.yaml $m/provisioner-*.yaml
     seed memberships fixtures/provisioner/migration/memberships.txt $m/memberships-*.txt
     printf 'memberships:\n  data_scientists: [alice, bob]\n' | seed_bytes memberships yaml
+    # runbooks: the first byte picks the form (even: YAML, odd: shell)
+    for f in fixtures/cutover/*.yaml; do { printf '\000'; cat "$f"; } | seed_bytes runbook "$(basename "$f")"; done
+    for f in fixtures/cutover/*.sh; do { printf '\001'; cat "$f"; } | seed_bytes runbook "$(basename "$f")"; done
     seed levels src/ingest/provisioner/levels.yaml $m/levels-*.yaml
     seed organizations fixtures/aws/org/*/organization/*.json $m/org-*.json
     seed identity_center fixtures/aws/identity-center/after/identity-center/*.json \

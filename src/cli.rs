@@ -4,6 +4,7 @@
 mod args;
 mod catalog;
 mod common;
+mod cutover;
 mod diff;
 mod effective;
 mod explain;
@@ -77,6 +78,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Catalog(a) => catalog::run(a, &mut out)?,
         Command::Diff(a) => diff::run(a, &mut out)?,
         Command::Lint(a) => lint::run(a, &mut out)?,
+        Command::Cutover(a) => cutover::run(a, &mut out)?,
         Command::Generate { what } => generate::run(*what, &mut out)?,
         Command::Schema { what } => schema::run(*what, &mut out)?,
     };

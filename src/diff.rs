@@ -6,6 +6,7 @@ pub mod changes;
 mod changes_org;
 pub mod changes_people;
 pub mod compare;
+pub mod cutover;
 pub mod dangling;
 pub mod err;
 pub mod findings;

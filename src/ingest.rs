@@ -25,6 +25,7 @@ mod portal;
 mod provisioner;
 mod raw;
 mod resource_policies;
+mod runbook;
 mod scp;
 mod source;
 mod terraform;
@@ -50,6 +51,7 @@ pub use organizations::load_organization;
 pub use platform::read as read_platform;
 pub use policy_doc::{OriginBase, parse_policy_document};
 pub use resource_policies::load as load_resource_policies;
+pub use runbook::{load_runbook, parse_runbook};
 pub use scp::load_scp_level;
 pub use source::{decode, read_source};
 

@@ -13,6 +13,7 @@ mod policy;
 mod portal;
 mod principal;
 mod resource;
+mod runbook;
 mod snapshot;
 pub mod suggest;
 
@@ -31,4 +32,5 @@ pub use policy::{
 pub use portal::{PortalOrigin, PortalRecord, parse_rfc3339};
 pub use principal::{Group, GroupId, PolicyRef, Principal, PrincipalKind};
 pub use resource::{Resource, ResourceKind};
+pub use runbook::{DeclaredStack, Deployed, EntityKind, Runbook, Step, StepAction, Unfollowed};
 pub use snapshot::{GroupAlias, ScpLevel, Snapshot, Warning, WarningCode};

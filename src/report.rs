@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod causes;
+pub mod cutover;
 pub mod diff;
 pub mod effective;
 pub mod explain;

@@ -10,6 +10,7 @@ mod cloudformation;
 mod company;
 mod consistency;
 mod corpus;
+mod cutover;
 mod diff;
 mod diff_props;
 mod examples;

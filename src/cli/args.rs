@@ -65,6 +65,10 @@ pub enum Command {
     /// actions on resource types they do not take, unknown actions, shadowed statements,
     /// account-wide trust, dangling references (rules: docs/lint.md)
     Lint(LintArgs),
+    /// Replay a runbook (YAML steps or a shell script of AWS CLI lines) on the before side
+    /// and report who has less access than at the start (and the end) between which
+    /// steps; propose an order with no such window (docs/cutover.md)
+    Cutover(CutoverArgs),
     /// Look up the embedded AWS reference data: actions, managed policies, counts
     #[command(subcommand)]
     Catalog(CatalogCommand),
@@ -484,4 +488,57 @@ mod tests {
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
     }
+}
+
+#[derive(Debug, Args)]
+pub struct CutoverArgs {
+    /// Sources of the state before the runbook runs (merged)
+    #[arg(long, required = true, num_args = 1.., value_name = "SRC")]
+    pub before: Vec<PathBuf>,
+    /// The runbook: YAML (`.yaml`, `.yml`, `.json`) or a shell script of AWS CLI lines
+    #[arg(long, required = true, value_name = "FILE")]
+    pub runbook: PathBuf,
+    /// Sources of the intended end state: a window is then access below both the start
+    /// and this end
+    #[arg(long, num_args = 1.., value_name = "SRC")]
+    pub after: Vec<PathBuf>,
+    /// SCP level applying to every side (repeat per level)
+    #[arg(long, value_name = "FILE")]
+    pub scp: Vec<PathBuf>,
+    /// Report format; repeat for several (several need --out)
+    #[arg(long, value_enum)]
+    pub format: Vec<CutoverFormat>,
+    /// Write `cutover-report.{md,html,json,sarif,xml}` into DIR (all of them unless
+    /// --format says which); the table still goes to stdout
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 when any of these is found, comma-separated: window, incomplete
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub fail_on: Vec<CutoverFailOn>,
+    /// Print nothing to stdout except the requested report
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub context: ContextArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CutoverFormat {
+    Table,
+    #[value(alias = "markdown")]
+    Md,
+    Html,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CutoverFailOn {
+    /// A principal has less access during the runbook
+    Window,
+    /// A line of the runbook was not followed
+    Incomplete,
 }
