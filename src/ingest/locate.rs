@@ -101,10 +101,8 @@ impl<'w, 'a> Finder<'w, 'a> {
         let mut by_text: FxHashMap<&'a str, Vec<usize>> = FxHashMap::default();
         for (i, a) in wanted.iter().enumerate() {
             by_text.entry(a.name).or_default().push(i);
-            if let Some(arn) = a.arn {
-                if arn != a.name {
-                    by_text.entry(arn).or_default().push(i);
-                }
+            if let Some(arn) = a.arn.filter(|arn| *arn != a.name) {
+                by_text.entry(arn).or_default().push(i);
             }
         }
         Finder {
