@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::Decision;
 use crate::eval::effective::{
-    Evaluation, Grant, Point, Status, always_allowed_origin, clauses_text,
+    Evaluation, Exception, Grant, Point, Status, always_allowed_origin, clauses_text,
 };
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, LangError, SetExpr};
@@ -90,6 +90,11 @@ fn scope_expr(s: &ResourceScope) -> SetExpr {
 
 /// The resources a grant covers: always (`sure`) and perhaps (`maybe`).
 fn grant_sets(g: &Grant) -> Sets {
+    grant_sets_without(g, |_| false)
+}
+
+/// [`grant_sets`] as if the exceptions `skip` picks (by position) were not there.
+fn grant_sets_without(g: &Grant, skip: impl Fn(usize) -> bool) -> Sets {
     let mut base = vec![scope_expr(&g.scope)];
     for l in &g.limits {
         base.push(SetExpr::Union(
@@ -98,7 +103,7 @@ fn grant_sets(g: &Grant) -> Sets {
     }
     let mut sure_minus = Vec::new();
     let mut maybe_minus = Vec::new();
-    for e in &g.exceptions {
+    for (_, e) in g.exceptions.iter().enumerate().filter(|(n, _)| !skip(*n)) {
         sure_minus.push(scope_expr(&e.scope));
         if e.conditions.is_empty() {
             maybe_minus.push(scope_expr(&e.scope));
@@ -153,6 +158,91 @@ fn union_sets(grants: &[&Grant]) -> Sets {
         sure: SetExpr::Union(sure),
         maybe: SetExpr::Union(maybe),
     }
+}
+
+/// Which of a grant's two sets a question reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sure,
+    Maybe,
+}
+
+impl Kind {
+    fn of(self, s: Sets) -> SetExpr {
+        match self {
+            Kind::Sure => s.sure,
+            Kind::Maybe => s.maybe,
+        }
+    }
+
+    /// Whether a grant's `self` set subtracts exception `e` (see [`grant_sets`]).
+    fn subtracts(self, e: &Exception) -> bool {
+        self == Kind::Sure || e.conditions.is_empty()
+    }
+}
+
+/// One piece of a difference question: resources of some grants of one side, and the
+/// other side's set as those grants see it.
+type Part = (SetExpr, SetExpr);
+
+/// `x \ y`, the `kx` sets of grants `x` minus the `ky` sets of grants `y`, as parts for
+/// [`lang::witness_in_difference_parts`] (issue 8). The grants of `x` that subtract the
+/// same exceptions of `y` form one part, in which `y` leaves those exceptions out: every
+/// resource of the part is outside them, and inside a set and outside one of its
+/// exceptions the set with and without that exception are the same, so the part's
+/// difference is unchanged. Two sides that both subtract the organization's gated ARNs,
+/// or the accounts of an RCP, then no longer make one disjunct per subtracted pattern.
+/// Exceptions are matched by equal scopes, never by pattern work. `None` when nothing
+/// would be left out (the plain question is the same one).
+fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Vec<Part>> {
+    // per grant of x: which exceptions of y (in order, those `ky` subtracts) it subtracts too
+    let signature = |g: &Grant| -> Vec<bool> {
+        let own: Vec<&Exception> = g.exceptions.iter().filter(|e| kx.subtracts(e)).collect();
+        y.iter()
+            .flat_map(|h| h.exceptions.iter().filter(|e| ky.subtracts(e)))
+            .map(|e| own.iter().any(|f| f.scope == e.scope))
+            .collect()
+    };
+    let mut groups: Vec<(Vec<bool>, Vec<&Grant>)> = Vec::new();
+    for g in x {
+        let sig = signature(g);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, v)) => v.push(g),
+            None => groups.push((sig, vec![g])),
+        }
+    }
+    if groups.iter().all(|(sig, _)| !sig.contains(&true)) {
+        return None;
+    }
+    let parts = groups
+        .into_iter()
+        .map(|(sig, gs)| {
+            let xs = SetExpr::Union(gs.iter().map(|g| kx.of(grant_sets(g))).collect());
+            let mut at = 0usize;
+            let ys = y
+                .iter()
+                .map(|h| {
+                    // the positions of h's subtracted exceptions in the signature
+                    let dropped: Vec<bool> = h
+                        .exceptions
+                        .iter()
+                        .map(|e| {
+                            ky.subtracts(e) && {
+                                let d = sig.get(at).copied().unwrap_or(false);
+                                at += 1;
+                                d
+                            }
+                        })
+                        .collect();
+                    ky.of(grant_sets_without(h, |n| {
+                        dropped.get(n).copied().unwrap_or(false)
+                    }))
+                })
+                .collect();
+            (xs, SetExpr::Union(ys))
+        })
+        .collect();
+    Some(parts)
 }
 
 pub fn route(o: &Origin, via: &Via) -> Route {
@@ -321,23 +411,20 @@ impl Ctx<'_> {
 
     /// A resource in `a` and not in `b` (`Err` when too complex to decide), shaped like
     /// an ARN of the given templates when one is in the difference.
+    /// `parts`, when given, are `a \ b` split as [`difference_parts`] splits it.
     fn witness(
         &self,
         templates: &BTreeSet<String>,
         a: &SetExpr,
         b: &SetExpr,
+        parts: Option<&[Part]>,
     ) -> Result<Option<String>, LangError> {
-        self.witness_uncached(a, b, templates)
-    }
-
-    fn witness_uncached(
-        &self,
-        a: &SetExpr,
-        b: &SetExpr,
-        templates: &BTreeSet<String>,
-    ) -> Result<Option<String>, LangError> {
+        let difference = |a: &SetExpr, parts: Option<&[Part]>| match parts {
+            Some(parts) => lang::witness_in_difference_parts(a, b, parts, self.budget),
+            None => lang::witness_in_difference(a, b, self.budget),
+        };
         if templates.is_empty() {
-            let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
+            let Some(any) = difference(a, parts)? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
@@ -346,15 +433,19 @@ impl Ctx<'_> {
         }
         // is there a difference at all (cheap, usually settled by fast paths), then an
         // ARN-shaped witness in it when there is one
-        let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
+        let Some(any) = difference(a, parts)? else {
             return Ok(None);
         };
-        let shaped = SetExpr::Inter(vec![
-            a.clone(),
-            SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect()),
-        ]);
+        let shapes = SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect());
+        let shaped = SetExpr::Inter(vec![a.clone(), shapes.clone()]);
+        let shaped_parts: Option<Vec<Part>> = parts.map(|parts| {
+            parts
+                .iter()
+                .map(|(x, y)| (SetExpr::Inter(vec![x.clone(), shapes.clone()]), y.clone()))
+                .collect()
+        });
         Ok(Some(
-            lang::witness_in_difference(&shaped, b, self.budget)
+            difference(&shaped, shaped_parts.as_deref())
                 .ok()
                 .flatten()
                 .unwrap_or(any),
@@ -733,6 +824,9 @@ struct Group<'g> {
     sides: (Side, Side),
     before: Sets,
     after: Sets,
+    /// Both sides' policies are known: the sets are the grants' unions, which
+    /// [`difference_parts`] may split.
+    exact: bool,
     answers: std::cell::RefCell<Vec<(Question, BTreeSet<String>, Answer)>>,
     before_empty: std::cell::OnceCell<bool>,
     after_empty: std::cell::OnceCell<bool>,
@@ -746,6 +840,9 @@ impl<'g> Group<'g> {
             sides: (side(b), side(a)),
             before: side_sets(b, ctx.before),
             after: side_sets(a, ctx.after),
+            exact: [ctx.before, ctx.after]
+                .iter()
+                .all(|e| !(e.rules.unresolved_identity || e.rules.unresolved_boundary)),
             answers: std::cell::RefCell::new(Vec::new()),
             before_empty: std::cell::OnceCell::new(),
             after_empty: std::cell::OnceCell::new(),
@@ -772,7 +869,17 @@ impl<'g> Group<'g> {
             Question::LessSure => (&self.before.sure, &self.after.sure),
             Question::Widened => (&self.after.maybe, &self.before.maybe),
         };
-        let answer = ctx.witness(templates, x, y);
+        let parts = if self.exact {
+            match q {
+                Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
+                Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
+                Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let answer = ctx.witness(templates, x, y, parts.as_deref());
         self.answers
             .borrow_mut()
             .push((q, templates.clone(), answer.clone()));
