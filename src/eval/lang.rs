@@ -312,9 +312,10 @@ pub fn witness_in_difference(
 /// `aᵢ` together are `a` and that `aᵢ \ bᵢ = aᵢ \ b` (issue 8: `bᵢ` is `b` without the
 /// exceptions that `aᵢ` subtracts too, which then cannot tell the two apart on `aᵢ`; a
 /// shared list of 1,500 gated ARNs, or an RCP's account list, no longer makes one
-/// disjunct per pattern). The set asked about is the same, so the answer is too; the
-/// patterns of `a` and `b` are interned first, as [`witness_in_difference`] does, so the
-/// character written for "any other" and the order of the leaves do not change either.
+/// disjunct per pattern). The set asked about is the same, so the answer is too (a
+/// shortest member; which of equally short ones may differ where a `bᵢ` narrows a list);
+/// the patterns of `a` and `b` are interned first, as [`witness_in_difference`] does, so
+/// the character written for "any other" and the order of the leaves stay the same.
 pub fn witness_in_difference_parts(
     a: &SetExpr,
     b: &SetExpr,
