@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::Decision;
 use crate::eval::effective::{
-    Evaluation, Grant, Point, Status, always_allowed_origin, clauses_text,
+    Evaluation, Exception, Grant, Point, Status, always_allowed_origin, clauses_text,
 };
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, LangError, SetExpr};
@@ -90,6 +90,12 @@ fn scope_expr(s: &ResourceScope) -> SetExpr {
 
 /// The resources a grant covers: always (`sure`) and perhaps (`maybe`).
 fn grant_sets(g: &Grant) -> Sets {
+    grant_sets_with(g, |_, e| Some(scope_expr(&e.scope)))
+}
+
+/// [`grant_sets`] with each exception's set (by position) as `minus` says: `None` leaves
+/// it out.
+fn grant_sets_with(g: &Grant, minus: impl Fn(usize, &Exception) -> Option<SetExpr>) -> Sets {
     let mut base = vec![scope_expr(&g.scope)];
     for l in &g.limits {
         base.push(SetExpr::Union(
@@ -98,11 +104,12 @@ fn grant_sets(g: &Grant) -> Sets {
     }
     let mut sure_minus = Vec::new();
     let mut maybe_minus = Vec::new();
-    for e in &g.exceptions {
-        sure_minus.push(scope_expr(&e.scope));
+    for (n, e) in g.exceptions.iter().enumerate() {
+        let Some(set) = minus(n, e) else { continue };
         if e.conditions.is_empty() {
-            maybe_minus.push(scope_expr(&e.scope));
+            maybe_minus.push(set.clone());
         }
+        sure_minus.push(set);
     }
     let with = |minus: Vec<SetExpr>| {
         let mut v = base.clone();
@@ -155,6 +162,125 @@ fn union_sets(grants: &[&Grant]) -> Sets {
     }
 }
 
+/// Which of a grant's two sets a question reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Sure,
+    Maybe,
+}
+
+impl Kind {
+    fn of(self, s: Sets) -> SetExpr {
+        match self {
+            Kind::Sure => s.sure,
+            Kind::Maybe => s.maybe,
+        }
+    }
+
+    /// Whether a grant's `self` set subtracts exception `e` (see [`grant_sets`]).
+    fn subtracts(self, e: &Exception) -> bool {
+        self == Kind::Sure || e.conditions.is_empty()
+    }
+}
+
+/// One piece of a difference question: resources of some grants of one side, and the
+/// other side's set as those grants see it.
+type Part = (SetExpr, SetExpr);
+
+/// `x \ y`, the `kx` sets of grants `x` minus the `ky` sets of grants `y`, as parts for
+/// [`lang::witness_in_difference_parts`] (issue 8). The grants of `x` that subtract the
+/// same exceptions of `y` form one part, in which `y` leaves those exceptions out: every
+/// resource of the part is outside them, and inside a set and outside one of its
+/// exceptions the set with and without that exception are the same, so the part's
+/// difference is unchanged. Two sides that both subtract the organization's gated ARNs,
+/// or the accounts of an RCP, then no longer make one disjunct per subtracted pattern.
+/// Exceptions are matched by equal scopes, never by pattern work. `None` when nothing
+/// would be left out (the plain question is the same one).
+fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Vec<Part>> {
+    // per grant of x, per subtracted exception of y (in order): whether x's grant
+    // subtracts that very scope, then, for a list of patterns, whether it subtracts each
+    let signature = |g: &Grant| -> Vec<bool> {
+        let own: Vec<&Exception> = g.exceptions.iter().filter(|e| kx.subtracts(e)).collect();
+        let pats: rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern> = own
+            .iter()
+            .filter_map(|f| match &*f.scope {
+                ResourceScope::Only(p) => Some(p.iter().map(|p| &p.pattern)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let mut sig = Vec::new();
+        for e in y
+            .iter()
+            .flat_map(|h| h.exceptions.iter().filter(|e| ky.subtracts(e)))
+        {
+            let whole = own.iter().any(|f| f.scope == e.scope);
+            sig.push(whole);
+            if let ResourceScope::Only(p) = &*e.scope {
+                sig.extend(p.iter().map(|p| !whole && pats.contains(&p.pattern)));
+            }
+        }
+        sig
+    };
+    let mut groups: Vec<(Vec<bool>, Vec<&Grant>)> = Vec::new();
+    for g in x {
+        let sig = signature(g);
+        match groups.iter_mut().find(|(s, _)| *s == sig) {
+            Some((_, v)) => v.push(g),
+            None => groups.push((sig, vec![g])),
+        }
+    }
+    if groups.iter().all(|(sig, _)| !sig.contains(&true)) {
+        return None;
+    }
+    let parts = groups
+        .into_iter()
+        .map(|(sig, gs)| {
+            let xs = SetExpr::Union(gs.iter().map(|g| kx.of(grant_sets(g))).collect());
+            let mut at = 0usize;
+            let ys = y
+                .iter()
+                .map(|h| {
+                    // each subtracted exception of h: left out, narrowed to the patterns
+                    // x's grants do not subtract, or kept
+                    let edits: Vec<Option<SetExpr>> = h
+                        .exceptions
+                        .iter()
+                        .map(|e| {
+                            if !ky.subtracts(e) {
+                                return Some(scope_expr(&e.scope));
+                            }
+                            let whole = sig.get(at).copied().unwrap_or(false);
+                            at += 1;
+                            let ResourceScope::Only(p) = &*e.scope else {
+                                return (!whole).then(|| scope_expr(&e.scope));
+                            };
+                            let dropped = sig.get(at..at + p.len()).unwrap_or_default();
+                            at += p.len();
+                            if whole || dropped.iter().all(|d| *d) {
+                                None
+                            } else if !dropped.contains(&true) {
+                                Some(scope_expr(&e.scope))
+                            } else {
+                                Some(SetExpr::Union(
+                                    p.iter()
+                                        .zip(dropped)
+                                        .filter(|(_, d)| !**d)
+                                        .map(|(p, _)| SetExpr::Pat(p.pattern.clone()))
+                                        .collect(),
+                                ))
+                            }
+                        })
+                        .collect();
+                    ky.of(grant_sets_with(h, |n, _| edits.get(n).cloned().flatten()))
+                })
+                .collect();
+            (xs, SetExpr::Union(ys))
+        })
+        .collect();
+    Some(parts)
+}
+
 pub fn route(o: &Origin, via: &Via) -> Route {
     Route {
         file: o.file.to_string(),
@@ -184,6 +310,62 @@ pub fn route(o: &Origin, via: &Via) -> Route {
 }
 
 /// How a side holds a group of actions, for the report.
+/// Patterns a finding lists in full; past it, the first of them and a count.
+const LISTED: usize = 12;
+
+/// A scope as a finding shows it: in full up to [`LISTED`] patterns; past that, the
+/// accounts whose every resource it names (`arn:*:*:*:ACCOUNT:*`, an RCP over an OU, issue
+/// 8) as one account set, the other patterns as the first few and a count, so that a
+/// finding does not repeat an organization's 1,500 gated ARNs (the full scope is what
+/// `effective --detail` and `explain` show).
+fn listed_text(s: &ResourceScope) -> String {
+    let pats = match s {
+        ResourceScope::Only(p) | ResourceScope::AllExcept(p) if p.len() > LISTED => p,
+        _ => return scope_text(s).replace('\n', ", "),
+    };
+    let mut accounts: Vec<&str> = Vec::new();
+    let mut others: Vec<&str> = Vec::new();
+    for p in pats {
+        match p
+            .text
+            .strip_prefix("arn:*:*:*:")
+            .and_then(|r| r.strip_suffix(":*"))
+            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            Some(a) => accounts.push(a),
+            None => others.push(&p.text),
+        }
+    }
+    let few = |v: &[&str], n: usize| {
+        let shown = v.iter().take(n).copied().collect::<Vec<_>>().join(", ");
+        if v.len() > n {
+            format!("{shown}, … {} more", v.len() - n)
+        } else {
+            shown
+        }
+    };
+    let mut out = Vec::new();
+    if !accounts.is_empty() {
+        out.push(format!(
+            "resources of {} account(s) ({})",
+            accounts.len(),
+            few(&accounts, 5)
+        ));
+    }
+    if !others.is_empty() {
+        out.push(format!(
+            "{} pattern(s) ({})",
+            others.len(),
+            few(&others, LISTED / 2)
+        ));
+    }
+    let text = out.join(", ");
+    match s {
+        ResourceScope::AllExcept(_) => format!("all except {text}"),
+        _ => text,
+    }
+}
+
 pub fn side(grants: &[&Grant]) -> Side {
     if grants.is_empty() {
         return Side {
@@ -213,10 +395,7 @@ pub fn side(grants: &[&Grant]) -> Side {
             ));
         }
         for e in &g.exceptions {
-            r.push_str(&format!(
-                " except {}",
-                scope_text(&e.scope).replace('\n', ", ")
-            ));
+            r.push_str(&format!(" except {}", listed_text(&e.scope)));
             // the gate of resource policies (issue 8) is AWS's rule, not a statement
             if e.via != Via::Identity {
                 routes.insert(route(&e.source, &e.via));
@@ -321,23 +500,20 @@ impl Ctx<'_> {
 
     /// A resource in `a` and not in `b` (`Err` when too complex to decide), shaped like
     /// an ARN of the given templates when one is in the difference.
+    /// `parts`, when given, are `a \ b` split as [`difference_parts`] splits it.
     fn witness(
         &self,
         templates: &BTreeSet<String>,
         a: &SetExpr,
         b: &SetExpr,
+        parts: Option<&[Part]>,
     ) -> Result<Option<String>, LangError> {
-        self.witness_uncached(a, b, templates)
-    }
-
-    fn witness_uncached(
-        &self,
-        a: &SetExpr,
-        b: &SetExpr,
-        templates: &BTreeSet<String>,
-    ) -> Result<Option<String>, LangError> {
+        let difference = |a: &SetExpr, parts: Option<&[Part]>| match parts {
+            Some(parts) => lang::witness_in_difference_parts(a, b, parts, self.budget),
+            None => lang::witness_in_difference(a, b, self.budget),
+        };
         if templates.is_empty() {
-            let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
+            let Some(any) = difference(a, parts)? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
@@ -346,15 +522,19 @@ impl Ctx<'_> {
         }
         // is there a difference at all (cheap, usually settled by fast paths), then an
         // ARN-shaped witness in it when there is one
-        let Some(any) = lang::witness_in_difference(a, b, self.budget)? else {
+        let Some(any) = difference(a, parts)? else {
             return Ok(None);
         };
-        let shaped = SetExpr::Inter(vec![
-            a.clone(),
-            SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect()),
-        ]);
+        let shapes = SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect());
+        let shaped = SetExpr::Inter(vec![a.clone(), shapes.clone()]);
+        let shaped_parts: Option<Vec<Part>> = parts.map(|parts| {
+            parts
+                .iter()
+                .map(|(x, y)| (SetExpr::Inter(vec![x.clone(), shapes.clone()]), y.clone()))
+                .collect()
+        });
         Ok(Some(
-            lang::witness_in_difference(&shaped, b, self.budget)
+            difference(&shaped, shaped_parts.as_deref())
                 .ok()
                 .flatten()
                 .unwrap_or(any),
@@ -734,6 +914,9 @@ struct Group<'g> {
     sides: (Side, Side),
     before: Sets,
     after: Sets,
+    /// Both sides' policies are known: the sets are the grants' unions, which
+    /// [`difference_parts`] may split.
+    exact: bool,
     answers: std::cell::RefCell<Vec<(Question, BTreeSet<String>, Answer)>>,
     before_empty: std::cell::OnceCell<bool>,
     after_empty: std::cell::OnceCell<bool>,
@@ -747,6 +930,9 @@ impl<'g> Group<'g> {
             sides: (side(b), side(a)),
             before: side_sets(b, ctx.before),
             after: side_sets(a, ctx.after),
+            exact: [ctx.before, ctx.after]
+                .iter()
+                .all(|e| !(e.rules.unresolved_identity || e.rules.unresolved_boundary)),
             answers: std::cell::RefCell::new(Vec::new()),
             before_empty: std::cell::OnceCell::new(),
             after_empty: std::cell::OnceCell::new(),
@@ -773,7 +959,17 @@ impl<'g> Group<'g> {
             Question::LessSure => (&self.before.sure, &self.after.sure),
             Question::Widened => (&self.after.maybe, &self.before.maybe),
         };
-        let answer = ctx.witness(templates, x, y);
+        let parts = if self.exact {
+            match q {
+                Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
+                Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
+                Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let answer = ctx.witness(templates, x, y, parts.as_deref());
         self.answers
             .borrow_mut()
             .push((q, templates.clone(), answer.clone()));
@@ -1184,4 +1380,132 @@ pub fn whole(
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::actions::ActionMatch;
+    use crate::eval::scope::ResPat;
+    use crate::model::ConditionClause;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// Scopes shared by the grants of a case, as an evaluation shares them (the gated
+    /// ARNs, an RCP's accounts): exceptions are told apart by equal scopes.
+    fn pool() -> Vec<Arc<ResourceScope>> {
+        let only = |ps: &[&str]| {
+            Arc::new(ResourceScope::Only(
+                ps.iter().map(|p| ResPat::parse(p)).collect(),
+            ))
+        };
+        vec![
+            Arc::new(ResourceScope::Any),
+            only(&["a*"]),
+            only(&["ab", "b*"]),
+            only(&["*b", "a?a"]),
+            only(&["ba", "aa*"]),
+            Arc::new(ResourceScope::AllExcept(vec![ResPat::parse("b*")])),
+            // shares patterns with the lists above, so that exceptions are narrowed
+            // pattern by pattern, not only left out whole
+            only(&["ab", "ba", "bb"]),
+            only(&["a*", "*b"]),
+        ]
+    }
+
+    /// (scope, [(exception scope, conditional)], conditional)
+    type Shape = (usize, Vec<(usize, bool)>, bool);
+
+    fn grant(pool: &[Arc<ResourceScope>], (scope, exceptions, conditional): &Shape) -> Grant {
+        let origin = always_allowed_origin();
+        let clause = || ConditionClause {
+            operator: "Bool".into(),
+            key: "aws:SecureTransport".into(),
+            values: vec!["false".into()],
+        };
+        Grant {
+            actions: Arc::new(ActionMatch {
+                ids: crate::eval::idset::IdSet::empty(),
+                unknown: Vec::new(),
+                covers_uncataloged: false,
+            }),
+            scope: pool[*scope % pool.len()].clone(),
+            limits: Vec::new(),
+            exceptions: exceptions
+                .iter()
+                .map(|(s, c)| Exception {
+                    scope: pool[*s % pool.len()].clone(),
+                    conditions: if *c { vec![clause()] } else { Vec::new() },
+                    source: origin.clone(),
+                    via: Via::Direct,
+                })
+                .collect(),
+            conditions: if *conditional {
+                vec![crate::eval::effective::CondNote {
+                    clauses: vec![clause()],
+                    source: origin.clone(),
+                    via: Via::Direct,
+                }]
+            } else {
+                Vec::new()
+            },
+            unknown_variables: Vec::new(),
+            source: origin,
+            via: Via::Direct,
+        }
+    }
+
+    fn shape() -> impl Strategy<Value = Shape> {
+        (
+            0usize..8,
+            proptest::collection::vec((0usize..8, any::<bool>()), 0..4),
+            any::<bool>(),
+        )
+    }
+
+    proptest! {
+        /// issue 8: a difference split by the exceptions both sides subtract is the same
+        /// set as the plain question's: both decided alike, shortest members of the same
+        /// length, the witness in the difference, for every question the compare asks.
+        #[test]
+        fn split_differences_answer_as_the_plain_question(
+            x in proptest::collection::vec(shape(), 1..4),
+            y in proptest::collection::vec(shape(), 1..4),
+        ) {
+            let pool = pool();
+            let xs: Vec<Grant> = x.iter().map(|s| grant(&pool, s)).collect();
+            let ys: Vec<Grant> = y.iter().map(|s| grant(&pool, s)).collect();
+            let (xr, yr): (Vec<&Grant>, Vec<&Grant>) = (xs.iter().collect(), ys.iter().collect());
+            for (kx, ky) in [(Kind::Maybe, Kind::Maybe), (Kind::Sure, Kind::Sure)] {
+                let set = |gs: &[&Grant], k: Kind| {
+                    let s = union_sets(gs);
+                    k.of(s)
+                };
+                let (a, b) = (set(&xr, kx), set(&yr, ky));
+                let plain = lang::witness_in_difference(&a, &b, &Budget::default());
+                if let Some(parts) = difference_parts(&xr, kx, &yr, ky) {
+                    let split = lang::witness_in_difference_parts(&a, &b, &parts, &Budget::default());
+                    // the same set: both decided, the same length of shortest member, and
+                    // the split witness in it (which of equally short members is shown may
+                    // differ once an exception is narrowed)
+                    let (Ok(plain), Ok(split)) = (plain, split) else {
+                        return Err(TestCaseError::fail("a question of this size gave up"));
+                    };
+                    prop_assert_eq!(
+                        plain.as_ref().map(|w| w.chars().count()),
+                        split.as_ref().map(|w| w.chars().count())
+                    );
+                    if let Some(w) = &split {
+                        prop_assert!(a.contains(w) && !b.contains(w), "{}", w);
+                    }
+                    // and the parts cover a: every short string of a \ b is in one of them
+                    for s in ["", "a", "b", "aa", "ab", "ba", "bb", "aab", "aba", "bab"] {
+                        let want = a.contains(s) && !b.contains(s);
+                        let got = parts.iter().any(|(p, q)| p.contains(s) && !q.contains(s));
+                        prop_assert_eq!(want, got, "{}", s);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -307,6 +307,36 @@ pub fn witness_in_difference(
     Question::difference(a, b, budget).answer(Mode::Shortest, budget)
 }
 
+/// [`witness_in_difference`] of `a` and `b` asked as the union of `parts`, each a pair
+/// `(aᵢ, bᵢ)` whose difference is a piece of `a \ b`: the caller guarantees that the
+/// `aᵢ` together are `a` and that `aᵢ \ bᵢ = aᵢ \ b` (issue 8: `bᵢ` is `b` without the
+/// exceptions that `aᵢ` subtracts too, which then cannot tell the two apart on `aᵢ`; a
+/// shared list of 1,500 gated ARNs, or an RCP's account list, no longer makes one
+/// disjunct per pattern). The set asked about is the same, so the answer is too (a
+/// shortest member; which of equally short ones may differ where a `bᵢ` narrows a list);
+/// the patterns of `a` and `b` are interned first, as [`witness_in_difference`] does, so
+/// the character written for "any other" and the order of the leaves stay the same.
+pub fn witness_in_difference_parts(
+    a: &SetExpr,
+    b: &SetExpr,
+    parts: &[(SetExpr, SetExpr)],
+    budget: &Budget,
+) -> Result<Option<String>, LangError> {
+    if a == b {
+        return Ok(None);
+    }
+    let mut q = Question::empty(budget.meter());
+    let _ = (q.build(a), q.build(b));
+    let raw = Node::Or(
+        parts
+            .iter()
+            .map(|(x, y)| Node::And(vec![q.build(x), Node::Not(Box::new(q.build(y)))]))
+            .collect(),
+    );
+    q.root = q.reduce(&raw, &mut |_| None);
+    q.answer(Mode::Shortest, budget)
+}
+
 /// Is every string of `a` in `b`?
 pub fn is_subset(a: &SetExpr, b: &SetExpr, budget: &Budget) -> Result<bool, LangError> {
     if a == b || matches!(b, SetExpr::All) || matches!(a, SetExpr::Empty) {
