@@ -3,6 +3,8 @@
 //! trust policy tightened so the analysts can no longer assume `deployer`, a new MFA
 //! condition on role-a, and gina removed from the group that let her assume `ops-admin`.
 
+use std::collections::BTreeSet;
+
 use iamdiff::diff::findings::Code;
 use iamdiff::diff::people::PersonDiff;
 use iamdiff::report::diff::DiffReport;
@@ -377,4 +379,72 @@ fn identity_center_migration_findings_name_memberships_and_assignments() {
             assert!(!f.causes.is_empty() && !f.causes.iter().any(|c| c.starts_with('U')));
         }
     }
+}
+
+#[path = "../benches/common/org.rs"]
+#[allow(dead_code)]
+mod org_gen;
+
+// issue 9: the benchmark generator's organization with Identity Center at CI size (10
+// accounts, 200 people, 40 permission sets): every role its mutations — a person leaving
+// a group, an assignment removed, a permission set no longer allowing the chain, a
+// chain-2 trust policy trusting another role — cut someone off from is reported as that
+// person's lost path, with the path they had, and nothing else is lost
+#[test]
+fn generated_identity_center_losses_are_all_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, losses) = org_gen::write_pair_with(
+        org_gen::OrgScale::SMALL,
+        42,
+        Some(org_gen::IcScale::new(200, 40)),
+        dir.path(),
+    )
+    .unwrap();
+    let kinds: BTreeSet<&str> = losses
+        .iter()
+        .filter_map(|l| l.mutation.split(' ').nth(1))
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["drop-chain", "leave-group", "retrust", "unassign"]
+    );
+    let side = |s: &str| dir.path().join(s).to_str().unwrap().to_owned();
+    let map = side("map.yaml");
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        &side("before"),
+        "--after",
+        &side("after"),
+        "--map",
+        &map,
+        "--view",
+        "people",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut lost: BTreeSet<(String, String)> = BTreeSet::new();
+    for p in v["people"].as_array().unwrap() {
+        for c in p["paths"].as_array().into_iter().flatten() {
+            if c["change"] == "lost" {
+                let (name, role) = (p["name"].as_str().unwrap(), c["role"].as_str().unwrap());
+                // the path lost starts at the person and ends at the role
+                let path = c["before"].as_str().unwrap();
+                assert!(
+                    path.starts_with(&format!("{name} → ")) && path.ends_with(role),
+                    "{path}"
+                );
+                lost.insert((name.to_owned(), role.to_owned()));
+            }
+        }
+    }
+    let expected: BTreeSet<(String, String)> = losses
+        .iter()
+        .map(|l| (l.person.clone(), l.role.clone()))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(lost, expected);
 }
