@@ -4,11 +4,16 @@
 # lint` with --lint), with the machine they ran on. The accounts are generated once into
 # bench-data/ (git-ignored).
 #
-# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--runs N] [--scales "small medium large"] [--seed N]
+# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--people] [--people-accounts "30 100 300"] [--runs N] [--scales "small medium large"] [--seed N]
 #
 # --org also times `iamdiff diff` of the generated organization pair (issue 8: 300 accounts
 # in an OU tree of depth 3, 20–200 roles each, 1,500 resource policies, SCPs and RCPs,
 # ~300 mutations) writing every format, generated once into bench-data/org.
+#
+# --people times `iamdiff diff --view people` (issue 9) of the organization pair with
+# Identity Center (5,000 people, 40 permission sets, role chains of depth 3, ~250
+# mutations) writing every format, at each account count of --people-accounts (default
+# "30 100 300"), generated once into bench-data/people-N.
 #
 # Uses hyperfine when present (installed from Debian when missing and run as root), else a
 # loop of N runs taking the median; peak RSS from GNU time (`/usr/bin/time -v`, Debian
@@ -21,6 +26,8 @@ runs=10
 diff=0
 lint=0
 org=0
+people=0
+people_accounts="30 100 300"
 scales="small medium large"
 seed=42
 
@@ -29,10 +36,12 @@ while [ $# -gt 0 ]; do
         --diff) diff=1 ;;
         --lint) lint=1 ;;
         --org) org=1 ;;
+        --people) people=1 ;;
+        --people-accounts) people_accounts="$2"; shift ;;
         --runs) runs="$2"; shift ;;
         --scales) scales="$2"; shift ;;
         --seed) seed="$2"; shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown argument \`$1\`" >&2; exit 2 ;;
     esac
     shift
@@ -79,6 +88,14 @@ for scale in $scales; do
 done
 if [ "$org" = 1 ] && [ ! -f bench-data/org/expected-breaks.json ]; then
     target/release/examples/gen_org --scale full --seed "$seed" --out bench-data/org
+fi
+if [ "$people" = 1 ]; then
+    for n in $people_accounts; do
+        if [ ! -f "bench-data/people-$n/expected-losses.json" ]; then
+            target/release/examples/gen_org --scale full --accounts "$n" --people 5000 \
+                --permission-sets 40 --seed "$seed" --out "bench-data/people-$n"
+        fi
+    done
 fi
 
 tmp="$(mktemp -d)"
@@ -154,4 +171,13 @@ if [ "$org" = 1 ]; then
     measure diff org "$bin" diff --before bench-data/org/before --after bench-data/org/after \
         --map bench-data/org/map.yaml --format json --format md --format html --format sarif \
         --format junit --out "$tmp/out-org"
+fi
+if [ "$people" = 1 ]; then
+    for n in $people_accounts; do
+        d="bench-data/people-$n"
+        mkdir -p "$tmp/out-people-$n"
+        measure people "a$n" "$bin" diff --view people --before "$d/before" --after "$d/after" \
+            --map "$d/map.yaml" --format json --format md --format html --format sarif \
+            --format junit --out "$tmp/out-people-$n"
+    done
 fi
