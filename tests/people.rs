@@ -381,9 +381,8 @@ fn identity_center_migration_findings_name_memberships_and_assignments() {
     }
 }
 
-#[path = "../benches/common/org.rs"]
-#[allow(dead_code)]
-mod org_gen;
+// the generator module is compiled once, in the organizations tests
+use crate::organizations::org_gen;
 
 // issue 9: the benchmark generator's organization with Identity Center at CI size (10
 // accounts, 200 people, 40 permission sets): every role its mutations — a person leaving

@@ -871,7 +871,7 @@ struct Ic {
 }
 
 fn is_ops(k: usize) -> bool {
-    k % 4 == 0
+    k.is_multiple_of(4)
 }
 
 fn ps_name(k: usize) -> String {

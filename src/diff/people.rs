@@ -389,12 +389,10 @@ pub fn diff_people(
     // starting points (a store group's members): such a pair of evaluations is compared
     // once, under a placeholder name, and each person gets the findings under theirs
     let shared_key = |pb: &PersonAccess, pa: &PersonAccess| {
-        (pb.users.is_empty() && pa.users.is_empty()).then(|| {
-            (
-                std::sync::Arc::as_ptr(&pb.evaluation) as usize,
-                std::sync::Arc::as_ptr(&pa.evaluation) as usize,
-            )
-        })
+        (pb.users.is_empty() && pa.users.is_empty()).then_some((
+            std::sync::Arc::as_ptr(&pb.evaluation) as usize,
+            std::sync::Arc::as_ptr(&pa.evaluation) as usize,
+        ))
     };
     let memo: FxHashMap<(usize, usize), std::sync::OnceLock<Vec<Finding>>> = pairs
         .iter()
