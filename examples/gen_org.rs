@@ -5,6 +5,9 @@
 //! ```sh
 //! cargo run --release --example gen_org -- --scale full --seed 42 --out bench-data/org
 //! ```
+//!
+//! With `--people 5000 --permission-sets 40` each side also holds `identity-center/` and
+//! the pair `expected-losses.json` (issue 9): every role a person can no longer reach.
 
 #[path = "../benches/common/org.rs"]
 mod org;
@@ -12,13 +15,15 @@ mod org;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gen_org --scale small|full [--accounts N] [--seed N] --out DIR";
+const USAGE: &str = "usage: gen_org --scale small|full [--accounts N] [--seed N] [--people N [--permission-sets N]] --out DIR";
 
 fn run() -> Result<(), String> {
     let mut scale = org::OrgScale::FULL;
     let mut seed = 42u64;
     let mut accounts: Option<usize> = None;
     let mut out: Option<PathBuf> = None;
+    let mut people: Option<usize> = None;
+    let mut permission_sets = 40usize;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args
@@ -40,6 +45,18 @@ fn run() -> Result<(), String> {
                     format!("`{value}` is not an account count (2 or more)\n{USAGE}")
                 })?);
             }
+            // Identity Center (issue 9): people in a store, permission sets assigned to
+            // their groups, role chains, and `expected-losses.json`
+            "--people" => {
+                people = Some(value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    format!("`{value}` is not a number of people (1 or more)\n{USAGE}")
+                })?);
+            }
+            "--permission-sets" => {
+                permission_sets = value.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    format!("`{value}` is not a number of permission sets (1 or more)\n{USAGE}")
+                })?;
+            }
             "--out" => out = Some(PathBuf::from(value)),
             _ => return Err(format!("unknown argument `{flag}`\n{USAGE}")),
         }
@@ -50,9 +67,19 @@ fn run() -> Result<(), String> {
         scale.mutations = (scale.mutations * n / scale.accounts).clamp(1, n - 1);
         scale.accounts = n;
     }
-    let breaks =
-        org::write_pair(scale, seed, &out).map_err(|e| format!("{}: {e}", out.display()))?;
-    println!("{}: {} expected breaks", out.display(), breaks.len());
+    let ic = people.map(|n| org::IcScale::new(n, permission_sets));
+    let (breaks, losses) = org::write_pair_with(scale, seed, ic, &out)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    if ic.is_some() {
+        println!(
+            "{}: {} expected breaks, {} expected person losses",
+            out.display(),
+            breaks.len(),
+            losses.len()
+        );
+    } else {
+        println!("{}: {} expected breaks", out.display(), breaks.len());
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 # lint` with --lint), with the machine they ran on. The accounts are generated once into
 # bench-data/ (git-ignored).
 #
-# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--cutover] [--runs N] [--scales "small medium large"] [--seed N]
+# Usage: scripts/bench-e2e.sh [--diff] [--lint] [--org] [--cutover] [--people] [--people-accounts "30 100 300"] [--runs N] [--scales "small medium large"] [--seed N]
 #
 # --org also times `iamdiff diff` of the generated organization pair (issue 8: 300 accounts
 # in an OU tree of depth 3, 20–200 roles each, 1,500 resource policies, SCPs and RCPs,
@@ -13,6 +13,10 @@
 # --cutover also times `iamdiff cutover` of a 200-step runbook (examples/gen_runbook.rs:
 # groups copied, users moved remove-before-add, old groups deleted) over each scale's
 # before.json (issue 11 item 1; target on the large account: median <= 3 s, RSS < 2 GiB).
+# --people times `iamdiff diff --view people` (issue 9) of the organization pair with
+# Identity Center (5,000 people, 40 permission sets, role chains of depth 3, ~250
+# mutations) writing every format, at each account count of --people-accounts (default
+# "30 100 300"), generated once into bench-data/people-N.
 #
 # Uses hyperfine when present (installed from Debian when missing and run as root), else a
 # loop of N runs taking the median; peak RSS from GNU time (`/usr/bin/time -v`, Debian
@@ -26,6 +30,8 @@ diff=0
 lint=0
 org=0
 cutover=0
+people=0
+people_accounts="30 100 300"
 scales="small medium large"
 seed=42
 
@@ -35,10 +41,12 @@ while [ $# -gt 0 ]; do
         --lint) lint=1 ;;
         --org) org=1 ;;
         --cutover) cutover=1 ;;
+        --people) people=1 ;;
+        --people-accounts) people_accounts="$2"; shift ;;
         --runs) runs="$2"; shift ;;
         --scales) scales="$2"; shift ;;
         --seed) seed="$2"; shift ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "error: unknown argument \`$1\`" >&2; exit 2 ;;
     esac
     shift
@@ -88,6 +96,14 @@ for scale in $scales; do
 done
 if [ "$org" = 1 ] && [ ! -f bench-data/org/expected-breaks.json ]; then
     target/release/examples/gen_org --scale full --seed "$seed" --out bench-data/org
+fi
+if [ "$people" = 1 ]; then
+    for n in $people_accounts; do
+        if [ ! -f "bench-data/people-$n/expected-losses.json" ]; then
+            target/release/examples/gen_org --scale full --accounts "$n" --people 5000 \
+                --permission-sets 40 --seed "$seed" --out "bench-data/people-$n"
+        fi
+    done
 fi
 
 tmp="$(mktemp -d)"
@@ -167,4 +183,13 @@ if [ "$org" = 1 ]; then
     measure diff org "$bin" diff --before bench-data/org/before --after bench-data/org/after \
         --map bench-data/org/map.yaml --format json --format md --format html --format sarif \
         --format junit --out "$tmp/out-org"
+fi
+if [ "$people" = 1 ]; then
+    for n in $people_accounts; do
+        d="bench-data/people-$n"
+        mkdir -p "$tmp/out-people-$n"
+        measure people "a$n" "$bin" diff --view people --before "$d/before" --after "$d/after" \
+            --map "$d/map.yaml" --format json --format md --format html --format sarif \
+            --format junit --out "$tmp/out-people-$n"
+    done
 fi

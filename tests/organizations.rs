@@ -460,7 +460,7 @@ fn malformed_organization_exports_exit_2_with_file_and_place() {
 
 #[path = "../benches/common/org.rs"]
 #[allow(dead_code)]
-mod org_gen;
+pub(crate) mod org_gen;
 
 // issue 8: the organization benchmark's generator at CI size (10 accounts): every request
 // its mutations break — renames leaving dangling references, OU moves into the

@@ -3,6 +3,8 @@
 //! trust policy tightened so the analysts can no longer assume `deployer`, a new MFA
 //! condition on role-a, and gina removed from the group that let her assume `ops-admin`.
 
+use std::collections::BTreeSet;
+
 use iamdiff::diff::findings::Code;
 use iamdiff::diff::people::PersonDiff;
 use iamdiff::report::diff::DiffReport;
@@ -377,4 +379,215 @@ fn identity_center_migration_findings_name_memberships_and_assignments() {
             assert!(!f.causes.is_empty() && !f.causes.iter().any(|c| c.starts_with('U')));
         }
     }
+}
+
+// the generator module is compiled once, in the organizations tests
+use crate::organizations::org_gen;
+
+// issue 9: the benchmark generator's organization with Identity Center at CI size (10
+// accounts, 200 people, 40 permission sets): every role its mutations — a person leaving
+// a group, an assignment removed, a permission set no longer allowing the chain, a
+// chain-2 trust policy trusting another role — cut someone off from is reported as that
+// person's lost path, with the path they had, and nothing else is lost
+#[test]
+fn generated_identity_center_losses_are_all_reported_with_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, losses) = org_gen::write_pair_with(
+        org_gen::OrgScale::SMALL,
+        42,
+        Some(org_gen::IcScale::new(200, 40)),
+        dir.path(),
+    )
+    .unwrap();
+    let kinds: BTreeSet<&str> = losses
+        .iter()
+        .filter_map(|l| l.mutation.split(' ').nth(1))
+        .collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        ["drop-chain", "leave-group", "retrust", "unassign"]
+    );
+    let side = |s: &str| dir.path().join(s).to_str().unwrap().to_owned();
+    let map = side("map.yaml");
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        &side("before"),
+        "--after",
+        &side("after"),
+        "--map",
+        &map,
+        "--view",
+        "people",
+        "--format",
+        "json",
+        "--quiet",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut lost: BTreeSet<(String, String)> = BTreeSet::new();
+    for p in v["people"].as_array().unwrap() {
+        for c in p["paths"].as_array().into_iter().flatten() {
+            if c["change"] == "lost" {
+                let (name, role) = (p["name"].as_str().unwrap(), c["role"].as_str().unwrap());
+                // the path lost starts at the person and ends at the role
+                let path = c["before"].as_str().unwrap();
+                assert!(
+                    path.starts_with(&format!("{name} → ")) && path.ends_with(role),
+                    "{path}"
+                );
+                lost.insert((name.to_owned(), role.to_owned()));
+            }
+        }
+    }
+    let expected: BTreeSet<(String, String)> = losses
+        .iter()
+        .map(|l| (l.person.clone(), l.role.clone()))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(lost, expected);
+}
+
+/// `explain --person` of one request on one side: its decision.
+fn explain_person(side: &str, person: &str, action: &str, resource: Option<&str>) -> String {
+    let mut args = vec![
+        "explain",
+        side,
+        "--principal",
+        person,
+        "--person",
+        "--action",
+        action,
+        "--format",
+        "json",
+    ];
+    if let Some(r) = resource {
+        args.extend(["--resource", r]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["decision"].as_str().unwrap().to_owned()
+}
+
+fn maybe(d: &str) -> bool {
+    d == "allowed" || d == "conditional"
+}
+
+// issue 9: one answer everywhere for people, as issue 7 asks of principals: for every
+// person and action of the people fixture, `explain --person` decides as `effective
+// --people` lists (directly or through a role, and never unconditionally when every path
+// to it is conditional), and every change between the sides is a finding of `diff --view
+// people` (or of the person's own IAM user) whose before and after states `explain`
+// gives on the finding's witness resource
+#[test]
+fn explain_effective_and_the_person_diff_agree_on_every_person_and_action() {
+    let effective = |side: &str| {
+        let (code, out, err) = run(&["effective", side, "--people", "--format", "json"]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let (eb, ea) = (effective(BEFORE), effective(AFTER));
+    // (person, action) → (any path, an unconditional path)
+    type Listed = std::collections::BTreeMap<(String, String), (bool, bool)>;
+    let listed = |v: &serde_json::Value| {
+        let mut m = Listed::new();
+        for p in v["people"].as_array().unwrap() {
+            let name = p["person"].as_str().unwrap().to_owned();
+            for a in p["direct"].as_array().unwrap() {
+                m.insert((name.clone(), a.as_str().unwrap().to_owned()), (true, true));
+            }
+            for r in p["roles"].as_array().unwrap() {
+                let sure = r["status"] == "allowed";
+                for a in r["actions"].as_array().unwrap() {
+                    let e = m
+                        .entry((name.clone(), a.as_str().unwrap().to_owned()))
+                        .or_default();
+                    *e = (true, e.1 || sure);
+                }
+            }
+        }
+        m
+    };
+    let (lb, la) = (listed(&eb), listed(&ea));
+    let people: BTreeSet<String> = lb.keys().chain(la.keys()).map(|k| k.0.clone()).collect();
+    let mut actions: BTreeSet<String> = lb.keys().chain(la.keys()).map(|k| k.1.clone()).collect();
+    actions.insert("iam:CreateUser".to_owned());
+    let r = diff(&["--view", "people"]);
+    let findings_of = |name: &str| -> Vec<&iamdiff::diff::findings::Finding> {
+        let own = r
+            .principals
+            .iter()
+            .filter(|p| p.name.ends_with(&format!("/{name}")));
+        person(&r, name)
+            .map(|p| &p.diff)
+            .into_iter()
+            .chain(own)
+            .flat_map(|d| d.findings.iter())
+            .collect()
+    };
+    let mut checked = 0;
+    for name in &people {
+        let findings = findings_of(name);
+        for action in &actions {
+            let key = (name.clone(), action.clone());
+            let mut decisions = Vec::new();
+            for (side, l) in [(BEFORE, &lb), (AFTER, &la)] {
+                let d = explain_person(side, name, action, None);
+                let (any, sure) = l.get(&key).copied().unwrap_or_default();
+                assert_eq!(maybe(&d), any, "{side}: {name} {action}: explain says {d}");
+                assert!(
+                    sure || d != "allowed",
+                    "{side}: {name} {action}: only conditional paths"
+                );
+                decisions.push(d);
+                checked += 1;
+            }
+            let (db, da) = (&decisions[0], &decisions[1]);
+            let said = |codes: &[Code]| {
+                findings
+                    .iter()
+                    .any(|f| codes.contains(&f.code) && f.actions.contains(action))
+            };
+            if maybe(db) && !maybe(da) {
+                assert!(
+                    said(&[Code::Lost]),
+                    "{name} {action}: {db} → {da}, no lost finding"
+                );
+            } else if !maybe(db) && maybe(da) {
+                assert!(
+                    said(&[Code::Gained]),
+                    "{name} {action}: {db} → {da}, no gained finding"
+                );
+            } else if db == "allowed" && da == "conditional" {
+                assert!(
+                    said(&[Code::Conditional]),
+                    "{name} {action}: {db} → {da}, no conditional finding"
+                );
+            }
+        }
+        // and each person finding's witness is decided by explain as the finding states
+        for f in person(&r, name)
+            .map(|p| p.diff.findings.as_slice())
+            .unwrap_or(&[])
+        {
+            let Some(w) = f.witness.as_deref() else {
+                continue;
+            };
+            for action in &f.actions {
+                assert_eq!(
+                    explain_person(BEFORE, name, action, Some(w)),
+                    f.before.status,
+                    "{f:?}"
+                );
+                assert_eq!(
+                    explain_person(AFTER, name, action, Some(w)),
+                    f.after.status,
+                    "{f:?}"
+                );
+                checked += 2;
+            }
+        }
+    }
+    assert!(checked > 40, "{checked}");
 }

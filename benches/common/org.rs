@@ -805,3 +805,510 @@ pub fn write_pair(scale: OrgScale, seed: u64, out: &Path) -> io::Result<Vec<OrgB
     )?;
     Ok(breaks)
 }
+
+// ---------------------------------------------------------------------------------------
+// Identity Center (issue 9): people in an identity store, permission sets assigned to their
+// groups in accounts, the `AWSReservedSSO_*` roles AWS provisions for them, role chains of
+// depth 3 behind the operations permission sets, and mutations whose path losses the
+// generator works out on its own.
+
+/// How many people and permission sets; `None` in [`write_pair_with`] keeps the output
+/// of the organization alone byte for byte.
+#[derive(Debug, Clone, Copy)]
+pub struct IcScale {
+    pub people: usize,
+    pub permission_sets: usize,
+    pub mutations: usize,
+}
+
+impl IcScale {
+    /// `people` and `permission_sets` with a few hundred mutations at the full size (one
+    /// for every 20 people, at least 8).
+    pub fn new(people: usize, permission_sets: usize) -> IcScale {
+        IcScale {
+            people,
+            permission_sets: permission_sets.max(1),
+            mutations: (people / 20).max(8),
+        }
+    }
+}
+
+/// A role some person can no longer reach after the mutations: `role` as iamdiff names
+/// roles (`ACCOUNT/NAME`), `person` the identity-store user name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct PersonLoss {
+    pub person: String,
+    pub role: String,
+    pub mutation: String,
+}
+
+const IC_INSTANCE: &str = "ssoins-72230000beefcafe";
+const IC_STORE: &str = "d-9067000bee";
+/// Every this many accounts a permission set is assigned in one of them.
+const IC_SPREAD: usize = 10;
+
+/// A role a person can reach: a permission set's role or a chain role (1–3) in an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    Ps(usize, usize),
+    Chain(usize, u8),
+}
+
+#[derive(Clone)]
+struct Ic {
+    people: usize,
+    sets: usize,
+    /// Each person's store groups (group g is the team of permission set g).
+    members: Vec<Vec<usize>>,
+    /// (permission set, account index, group) assignments.
+    assignments: Vec<(usize, usize, usize)>,
+    /// Operations permission sets still allow `sts:AssumeRole` on `chain-1`.
+    chain_allowed: Vec<bool>,
+    /// Permission sets narrowed (one action dropped).
+    narrowed: Vec<bool>,
+    /// Accounts whose `chain-2` still trusts `chain-1` (else it trusts `chain-3`).
+    chain2_trusts_chain1: Vec<bool>,
+}
+
+fn is_ops(k: usize) -> bool {
+    k.is_multiple_of(4)
+}
+
+fn ps_name(k: usize) -> String {
+    if is_ops(k) {
+        format!("Ops{k:02}")
+    } else {
+        format!("Team{k:02}")
+    }
+}
+
+fn ps_id(k: usize) -> String {
+    format!("ps-e{k:015}")
+}
+
+fn ps_arn(k: usize) -> String {
+    format!("arn:aws:sso:::permissionSet/{IC_INSTANCE}/{}", ps_id(k))
+}
+
+fn ps_role_name(k: usize) -> String {
+    format!(
+        "AWSReservedSSO_{}_{:016x}",
+        ps_name(k),
+        0x5eed_0000_0000_0000u64 + k as u64
+    )
+}
+
+fn user_name(p: usize) -> String {
+    format!("user{p:05}@example.com")
+}
+
+fn user_id(p: usize) -> String {
+    format!("{p:010}-0000-4000-8000-{p:012}")
+}
+
+fn group_name(g: usize) -> String {
+    format!("team-{g:02}")
+}
+
+fn group_id(g: usize) -> String {
+    format!("{g:010}-1111-4000-8000-{g:012}")
+}
+
+fn build_ic(scale: IcScale, accounts: usize) -> Ic {
+    let sets = scale.permission_sets;
+    let members = (0..scale.people)
+        .map(|p| {
+            let mut g = vec![p % sets];
+            if p % 3 == 0 {
+                let second = (p * 7 + 3) % sets;
+                if second != g[0] {
+                    g.push(second);
+                }
+            }
+            g
+        })
+        .collect();
+    let mut assignments = Vec::new();
+    for k in 0..sets {
+        for i in 0..accounts {
+            if (i + k) % IC_SPREAD == 0 {
+                assignments.push((k, i, k));
+            }
+        }
+    }
+    Ic {
+        people: scale.people,
+        sets,
+        members,
+        assignments,
+        chain_allowed: (0..sets).map(is_ops).collect(),
+        narrowed: vec![false; sets],
+        chain2_trusts_chain1: vec![true; accounts],
+    }
+}
+
+impl Ic {
+    /// What person `p` can reach: the roles of their groups' assignments, and from an
+    /// operations role the chain of its account.
+    fn reach(&self, p: usize) -> std::collections::BTreeSet<Reach> {
+        let mut out = std::collections::BTreeSet::new();
+        for &g in &self.members[p] {
+            for &(k, i, _) in self.assignments.iter().filter(|a| a.2 == g) {
+                out.insert(Reach::Ps(k, i));
+                if self.chain_allowed[k] {
+                    out.insert(Reach::Chain(i, 1));
+                    if self.chain2_trusts_chain1[i] {
+                        out.insert(Reach::Chain(i, 2));
+                        out.insert(Reach::Chain(i, 3));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn inline_policy(&self, k: usize) -> Value {
+        let mut actions = vec!["dynamodb:GetItem", "dynamodb:Query"];
+        if !self.narrowed[k] {
+            actions.push("s3:GetObject");
+        }
+        let mut st = vec![json!({"Sid": "Team", "Effect": "Allow", "Action": actions,
+            "Resource": [format!("arn:aws:dynamodb:us-east-1:*:table/team-{k}"),
+                         format!("arn:aws:s3:::team-{k}-*/*")]})];
+        if self.chain_allowed[k] {
+            st.push(
+                json!({"Sid": "Chain", "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Resource": "arn:aws:iam::*:role/chain-1"}),
+            );
+        }
+        doc(st)
+    }
+
+    /// The roles AWS provisioned in account `i` and its chain roles, as the account dump
+    /// lists them.
+    fn roles(&self, org: &Org, i: usize) -> Vec<Value> {
+        let acct = &org.accounts[i].id;
+        let mut sets: Vec<usize> = self
+            .assignments
+            .iter()
+            .filter(|a| a.1 == i)
+            .map(|a| a.0)
+            .collect();
+        sets.sort_unstable();
+        sets.dedup();
+        let mut out = Vec::new();
+        for k in sets {
+            let name = ps_role_name(k);
+            out.push(json!({
+                "Path": "/aws-reserved/sso.amazonaws.com/",
+                "RoleName": name,
+                "RoleId": format!("AROAPS{i:05}{k:04}"),
+                "Arn": format!("arn:aws:iam::{acct}:role/aws-reserved/sso.amazonaws.com/{name}"),
+                "CreateDate": "2024-01-02T03:04:05Z",
+                "AssumeRolePolicyDocument": doc(vec![json!({
+                    "Effect": "Allow",
+                    "Principal": {"Federated": format!("arn:aws:iam::{acct}:saml-provider/AWSSSO_72230000beefcafe_DO_NOT_DELETE")},
+                    "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+                    "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}
+                })]),
+                "InstanceProfileList": [],
+                "RolePolicyList": [{"PolicyName": "AwsSSOInlinePolicy", "PolicyDocument": self.inline_policy(k)}],
+                "AttachedManagedPolicies": [],
+                "Tags": [],
+                "RoleLastUsed": {}
+            }));
+        }
+        let role = |c: u8, trusted: String, st: Vec<Value>| {
+            json!({
+                "Path": "/",
+                "RoleName": format!("chain-{c}"),
+                "RoleId": format!("AROACHAIN{i:05}{c}"),
+                "Arn": format!("arn:aws:iam::{acct}:role/chain-{c}"),
+                "CreateDate": "2024-01-02T03:04:05Z",
+                "AssumeRolePolicyDocument": doc(vec![json!({"Effect": "Allow",
+                    "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"})]),
+                "InstanceProfileList": [],
+                "RolePolicyList": [{"PolicyName": "chain", "PolicyDocument": doc(st)}],
+                "AttachedManagedPolicies": [],
+                "Tags": [],
+                "RoleLastUsed": {}
+            })
+        };
+        let next = |c: u8| {
+            json!({"Sid": "Next", "Effect": "Allow", "Action": "sts:AssumeRole",
+                   "Resource": format!("arn:aws:iam::{acct}:role/chain-{c}")})
+        };
+        out.push(role(
+            1,
+            format!("arn:aws:iam::{acct}:root"),
+            vec![
+                next(2),
+                json!({"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}),
+            ],
+        ));
+        let from = if self.chain2_trusts_chain1[i] { 1 } else { 3 };
+        out.push(role(
+            2,
+            format!("arn:aws:iam::{acct}:role/chain-{from}"),
+            vec![
+                next(3),
+                json!({"Effect": "Allow", "Action": "ec2:StartInstances",
+                       "Resource": format!("arn:aws:ec2:us-east-1:{acct}:instance/*")}),
+            ],
+        ));
+        out.push(role(
+            3,
+            format!("arn:aws:iam::{acct}:role/chain-2"),
+            vec![
+                json!({"Effect": "Allow", "Action": "ec2:TerminateInstances",
+                         "Resource": format!("arn:aws:ec2:us-east-1:{acct}:instance/*")}),
+            ],
+        ));
+        out
+    }
+
+    fn role_label(&self, org: &Org, r: Reach) -> String {
+        match r {
+            Reach::Ps(k, i) => format!("{}/{}", org.accounts[i].id, ps_role_name(k)),
+            Reach::Chain(i, c) => format!("{}/chain-{c}", org.accounts[i].id),
+        }
+    }
+
+    /// The `sso-admin` and `identitystore` exports, file by file, as the CLI writes them.
+    fn write(&self, org: &Org, dir: &Path) -> io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let f = |name: &str| dir.join(format!("{name}.json"));
+        let mgmt = &org.accounts[0].id;
+        write_json(
+            &f("sso-admin.list-instances"),
+            &json!({"Instances": [{"InstanceArn": format!("arn:aws:sso:::instance/{IC_INSTANCE}"),
+                "IdentityStoreId": IC_STORE, "OwnerAccountId": mgmt, "Status": "ACTIVE"}]}),
+        )?;
+        write_json(
+            &f("sso-admin.list-permission-sets"),
+            &json!({"PermissionSets": (0..self.sets).map(ps_arn).collect::<Vec<_>>()}),
+        )?;
+        for k in 0..self.sets {
+            let id = ps_id(k);
+            write_json(
+                &f(&format!("sso-admin.describe-permission-set.{id}")),
+                &json!({"PermissionSet": {"Name": ps_name(k), "PermissionSetArn": ps_arn(k),
+                    "SessionDuration": "PT8H"}}),
+            )?;
+            write_json(
+                &f(&format!(
+                    "sso-admin.get-inline-policy-for-permission-set.{id}"
+                )),
+                &json!({"InlinePolicy": self.inline_policy(k).to_string()}),
+            )?;
+            write_json(
+                &f(&format!(
+                    "sso-admin.list-managed-policies-in-permission-set.{id}"
+                )),
+                &json!({"AttachedManagedPolicies": []}),
+            )?;
+            write_json(
+                &f(&format!(
+                    "sso-admin.list-customer-managed-policy-references-in-permission-set.{id}"
+                )),
+                &json!({"CustomerManagedPolicyReferences": []}),
+            )?;
+        }
+        let mut by_pair: std::collections::BTreeMap<(usize, usize), Vec<Value>> =
+            std::collections::BTreeMap::new();
+        for &(k, i, g) in &self.assignments {
+            by_pair.entry((i, k)).or_default().push(json!({
+                "AccountId": org.accounts[i].id, "PermissionSetArn": ps_arn(k),
+                "PrincipalType": "GROUP", "PrincipalId": group_id(g)}));
+        }
+        for ((i, k), list) in by_pair {
+            write_json(
+                &f(&format!(
+                    "sso-admin.list-account-assignments.{}.{}",
+                    org.accounts[i].id,
+                    ps_id(k)
+                )),
+                &json!({ "AccountAssignments": list }),
+            )?;
+        }
+        let users: Vec<Value> = (0..self.people)
+            .map(|p| {
+                json!({"UserName": user_name(p), "UserId": user_id(p),
+                    "DisplayName": format!("User {p}"),
+                    "Emails": [{"Value": user_name(p), "Type": "work", "Primary": true}],
+                    "IdentityStoreId": IC_STORE})
+            })
+            .collect();
+        write_json(&f("identitystore.list-users"), &json!({ "Users": users }))?;
+        let groups: Vec<Value> = (0..self.sets)
+            .map(|g| {
+                json!({"GroupId": group_id(g), "DisplayName": group_name(g),
+                       "IdentityStoreId": IC_STORE})
+            })
+            .collect();
+        write_json(
+            &f("identitystore.list-groups"),
+            &json!({ "Groups": groups }),
+        )?;
+        for g in 0..self.sets {
+            let list: Vec<Value> = (0..self.people)
+                .filter(|&p| self.members[p].contains(&g))
+                .map(|p| {
+                    json!({"IdentityStoreId": IC_STORE,
+                        "MembershipId": format!("m-{g:02}-{p:05}"),
+                        "GroupId": group_id(g), "MemberId": {"UserId": user_id(p)}})
+                })
+                .collect();
+            write_json(
+                &f(&format!(
+                    "identitystore.list-group-memberships.{}",
+                    group_name(g)
+                )),
+                &json!({ "GroupMemberships": list }),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Applies the Identity Center mutations in turn — a person leaves a group, an
+/// assignment is removed, a permission set is narrowed or stops allowing the chain, a
+/// `chain-2` trust policy stops trusting `chain-1` — and records every role each person
+/// can no longer reach, with the mutation that cut it.
+fn mutate_ic(ic: &Ic, org: &Org, count: usize) -> (Ic, Vec<PersonLoss>) {
+    let mut after = ic.clone();
+    let mut losses = Vec::new();
+    let n = org.accounts.len();
+    let everyone: Vec<usize> = (0..ic.people).collect();
+    for m in 0..count {
+        let prev = after.clone();
+        let (label, affected): (String, Vec<usize>) = match m % 8 {
+            0 | 3 | 6 => {
+                let p = (m * 37 + 11) % ic.people.max(1);
+                let Some(g) = after
+                    .members
+                    .get_mut(p)
+                    .and_then(|g| (!g.is_empty()).then(|| g.remove(0)))
+                else {
+                    continue;
+                };
+                (
+                    format!("i{m:04} leave-group {} {}", user_name(p), group_name(g)),
+                    vec![p],
+                )
+            }
+            1 | 4 => {
+                if after.assignments.is_empty() {
+                    continue;
+                }
+                let (k, i, g) = after.assignments.remove((m * 13) % after.assignments.len());
+                let members = (0..ic.people)
+                    .filter(|&p| after.members[p].contains(&g))
+                    .collect();
+                (
+                    format!(
+                        "i{m:04} unassign {} {} {}",
+                        ps_name(k),
+                        org.accounts[i].id,
+                        group_name(g)
+                    ),
+                    members,
+                )
+            }
+            2 => {
+                let j = m / 8;
+                if j % 8 == 0 {
+                    let k = (4 * (j / 8)) % ic.sets;
+                    after.chain_allowed[k] = false;
+                    (
+                        format!("i{m:04} drop-chain {}", ps_name(k)),
+                        everyone.clone(),
+                    )
+                } else {
+                    let mut k = (j * 3 + 1) % ic.sets;
+                    if is_ops(k) {
+                        k = (k + 1) % ic.sets;
+                    }
+                    after.narrowed[k] = true;
+                    (format!("i{m:04} narrow {}", ps_name(k)), Vec::new())
+                }
+            }
+            _ => {
+                let i = (m * 7 + 3) % n;
+                after.chain2_trusts_chain1[i] = false;
+                (
+                    format!("i{m:04} retrust chain-2 {}", org.accounts[i].id),
+                    everyone.clone(),
+                )
+            }
+        };
+        // what the affected could reach just before this mutation and just after
+        for &p in &affected {
+            let now = after.reach(p);
+            let was = prev.reach(p);
+            for r in was.difference(&now) {
+                losses.push(PersonLoss {
+                    person: user_name(p),
+                    role: after.role_label(org, *r),
+                    mutation: label.clone(),
+                });
+            }
+        }
+    }
+    // a role lost twice (never regained: mutations only remove) is the first mutation's
+    losses
+        .sort_by(|a, b| (&a.person, &a.role, &a.mutation).cmp(&(&b.person, &b.role, &b.mutation)));
+    losses.dedup_by(|a, b| a.person == b.person && a.role == b.role);
+    (after, losses)
+}
+
+/// [`write_pair`] with Identity Center when `ic` is given: each side also holds
+/// `identity-center/` (the `sso-admin` and `identitystore` exports), its accounts the
+/// provisioned `AWSReservedSSO_*` roles and the chain roles, and `out` the
+/// `expected-losses.json` of the Identity Center mutations. Without `ic` the output is
+/// [`write_pair`]'s, byte for byte.
+pub fn write_pair_with(
+    scale: OrgScale,
+    seed: u64,
+    ic: Option<IcScale>,
+    out: &Path,
+) -> io::Result<(Vec<OrgBreak>, Vec<PersonLoss>)> {
+    let Some(ics) = ic else {
+        return Ok((write_pair(scale, seed, out)?, Vec::new()));
+    };
+    let before = build(scale, seed);
+    let (after, renames, breaks) = mutate(&before, scale.mutations);
+    let ic_before = build_ic(ics, before.accounts.len());
+    let (ic_after, losses) = mutate_ic(&ic_before, &before, ics.mutations);
+    for (org, ic, side) in [
+        (&before, &ic_before, "before"),
+        (&after, &ic_after, "after"),
+    ] {
+        let dir = out.join(side);
+        write_side(org, &dir)?;
+        // the account dumps again, with the provisioned and chain roles
+        for (i, a) in org.accounts.iter().enumerate() {
+            let mut v = account_export(org, i);
+            if let Some(list) = v.get_mut("RoleDetailList").and_then(Value::as_array_mut) {
+                list.extend(ic.roles(org, i));
+            }
+            write_json(&dir.join("accounts").join(format!("{}.json", a.id)), &v)?;
+        }
+        ic.write(org, &dir.join("identity-center"))?;
+    }
+    let mut map =
+        String::from("# generated: the organization benchmark's renames\nrenames:\n  roles:\n");
+    for (from, to) in &renames {
+        map.push_str(&format!("    - from: \"{from}\"\n      to: \"{to}\"\n"));
+    }
+    std::fs::write(out.join("map.yaml"), map)?;
+    write_json(
+        &out.join("expected-breaks.json"),
+        &serde_json::to_value(&breaks).map_err(io::Error::other)?,
+    )?;
+    write_json(
+        &out.join("expected-losses.json"),
+        &serde_json::to_value(&losses).map_err(io::Error::other)?,
+    )?;
+    Ok((breaks, losses))
+}

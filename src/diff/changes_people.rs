@@ -478,6 +478,9 @@ struct Ctx<'a> {
     inp: &'a PeopleInputs<'a>,
     fwd: FxHashMap<usize, usize>,
     rev: FxHashMap<usize, usize>,
+    /// Each side's store memberships and assignment keys, computed once (before, after).
+    members: [BTreeSet<(String, String)>; 2],
+    assignment_keys: [FxHashSet<AssignmentKey>; 2],
 }
 
 fn other(s: SideOf) -> SideOf {
@@ -567,18 +570,17 @@ impl Ctx<'_> {
         let Some(r) = side.snapshot.principals.get(role) else {
             return;
         };
-        let other_snap = self.side(other(s)).snapshot;
-        let other_keys: FxHashSet<AssignmentKey> = other_snap
-            .people
-            .assignments
-            .iter()
-            .map(assignment_key)
-            .collect();
-        let other_members = store_memberships(other_snap);
+        let at = |s: SideOf| usize::from(s == SideOf::After);
+        let (Some(other_keys), Some(other_members), Some(mine)) = (
+            self.assignment_keys.get(at(other(s))),
+            self.members.get(at(other(s))),
+            self.members.get(at(s)),
+        ) else {
+            return;
+        };
         let names: Vec<String> = std::iter::once(person.person.key.to_lowercase())
             .chain(person.person.names.iter().map(|n| n.to_lowercase()))
             .collect();
-        let mine = store_memberships(side.snapshot);
         for a in &side.snapshot.people.assignments {
             let prefix = format!("AWSReservedSSO_{}_", a.permission_set);
             let yields = r.account.as_deref().is_none_or(|x| x == a.account)
@@ -767,6 +769,12 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
         inp,
         fwd: inp.matching.pairs.iter().copied().collect(),
         rev: inp.matching.pairs.iter().map(|&(i, j)| (j, i)).collect(),
+        members: [
+            store_memberships(inp.before.snapshot),
+            store_memberships(inp.after.snapshot),
+        ],
+        assignment_keys: [inp.before.snapshot, inp.after.snapshot]
+            .map(|s| s.people.assignments.iter().map(assignment_key).collect()),
     };
     let ids: Vec<String> = set.changes().iter().map(|c| c.id.clone()).collect();
     for d in diffs {

@@ -321,6 +321,9 @@ fn same_finding(a: &Finding, b: &Finding) -> bool {
             || a.message.split_once(": ").map(|x| x.1) == b.message.split_once(": ").map(|x| x.1))
 }
 
+/// The name shared findings are computed under, replaced by each person's.
+const PLACEHOLDER: &str = "\u{1}person\u{1}";
+
 /// The person view of a diff: every person whose access or paths changed, with the
 /// findings their own IAM user's principal diff does not already say (a person who is
 /// one IAM user would otherwise count the same finding twice); waivers and the gate are
@@ -383,6 +386,20 @@ pub fn diff_people(
             })
             .collect()
     };
+    // people who are no IAM user share their side's evaluation with everyone of the same
+    // starting points (a store group's members): such a pair of evaluations is compared
+    // once, under a placeholder name, and each person gets the findings under theirs
+    let shared_key = |pb: &PersonAccess, pa: &PersonAccess| {
+        (pb.users.is_empty() && pa.users.is_empty()).then_some((
+            std::sync::Arc::as_ptr(&pb.evaluation) as usize,
+            std::sync::Arc::as_ptr(&pa.evaluation) as usize,
+        ))
+    };
+    let memo: FxHashMap<(usize, usize), std::sync::OnceLock<Vec<Finding>>> = pairs
+        .iter()
+        .filter_map(|&(i, j)| shared_key(before.1.people.get(i)?, after.1.people.get(j)?))
+        .map(|k| (k, std::sync::OnceLock::new()))
+        .collect();
     let mut out: Vec<PersonDiff> = pairs
         .par_iter()
         .filter_map(|&(i, j)| {
@@ -392,10 +409,24 @@ pub fn diff_people(
                 return None;
             }
             let w = who(&pa.person.key);
-            let equal = std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
-                || compare::fingerprint(&pb.evaluation) == compare::fingerprint(&pa.evaluation);
-            let mut findings =
-                compare::compare_known(catalog, &w, &pb.evaluation, &pa.evaluation, &budget, equal);
+            let compare = |w: &Who| {
+                let equal = std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
+                    || compare::fingerprint(&pb.evaluation) == compare::fingerprint(&pa.evaluation);
+                compare::compare_known(catalog, w, &pb.evaluation, &pa.evaluation, &budget, equal)
+            };
+            let mut findings = match shared_key(pb, pa).and_then(|k| memo.get(&k)) {
+                Some(cell) => cell
+                    .get_or_init(|| compare(&who(PLACEHOLDER)))
+                    .iter()
+                    .map(|f| {
+                        let mut f = f.clone();
+                        f.principal.clone_from(&w.name);
+                        f.message = f.message.replace(PLACEHOLDER, &w.name);
+                        f
+                    })
+                    .collect(),
+                None => compare(&w),
+            };
             findings.extend(review(&w, "before", &pb.review));
             findings.extend(review(&w, "after", &pa.review));
             let findings = keep_new(own_findings(Some(pb), Some(pa)), findings);
