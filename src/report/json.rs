@@ -58,7 +58,9 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     })?;
     // people as serde writes them (an empty list is left out, as the model says)
     if !report.people.is_empty() {
-        s.array(false, "people", &report.people, |p| j(serde_json::to_value(p)))?;
+        s.array(false, "people", &report.people, |p| {
+            j(serde_json::to_value(p))
+        })?;
     }
     s.array(false, "principals", &report.principals, |p| {
         let mut v = j(serde_json::to_value(p))?;
