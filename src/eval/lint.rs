@@ -71,7 +71,7 @@ pub fn lint(snap: &Snapshot, catalog: &Catalog) -> Vec<LintFinding> {
 /// have expired (none without it).
 ///
 /// Each policy's statements are walked once, every per-statement rule run on each, and
-/// policies are linted in parallel (each worker with its own pattern cache); the
+/// policies are linted in parallel (each chunk of them with its own pattern cache); the
 /// findings are then gathered in policy order, so the output does not depend on the
 /// threads.
 pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<LintFinding> {
@@ -80,19 +80,25 @@ pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<Lint
         .iter()
         .filter(|p| p.kind != PolicyKind::AwsManaged)
         .collect();
-    let per_policy: Vec<Vec<LintFinding>> = linted
-        .par_iter()
-        .with_min_len(64)
-        .map_init(
-            || Linter::new(snap, catalog),
-            |l, policy| {
+    // a few chunks per thread, each with one linter: its caches (expanded action
+    // patterns, resource-pattern answers) serve the whole chunk, where `map_init` would
+    // start a fresh linter for every piece rayon splits off
+    let chunk = linted
+        .len()
+        .div_ceil(rayon::current_num_threads().max(1) * 4)
+        .max(64);
+    let per_chunk: Vec<Vec<LintFinding>> = linted
+        .par_chunks(chunk)
+        .map(|policies| {
+            let mut l = Linter::new(snap, catalog);
+            for policy in policies {
                 l.policy(policy);
-                std::mem::take(&mut l.out)
-            },
-        )
+            }
+            l.out
+        })
         .collect();
     let mut l = Linter::new(snap, catalog);
-    l.out = per_policy.concat();
+    l.out = per_chunk.concat();
     if l.aws {
         l.limits();
         l.dangling_resources();

@@ -385,14 +385,21 @@ impl Scan<'_, '_, '_> {
         let start = self.at + 1;
         let mut i = start;
         let mut escaped = false;
-        while let Some(&b) = self.text.get(i) {
-            match b {
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
+        // most of an export's bytes are inside strings: jump to the next quote or escape
+        while let Some(rest) = self.text.get(i..) {
+            match memchr::memchr2(b'"', b'\\', rest) {
+                Some(n) if rest.get(n) == Some(&b'"') => {
+                    i += n;
+                    break;
                 }
-                b'"' => break,
-                _ => i += 1,
+                Some(n) => {
+                    escaped = true;
+                    i += n + 2;
+                }
+                None => {
+                    i = self.text.len();
+                    break;
+                }
             }
         }
         self.text.get(start..i)?;

@@ -100,7 +100,7 @@ pub(crate) fn json_within_limit(text: &[u8]) -> bool {
             b':' => {}
             b'"' => loop {
                 let rest = text.get(i..).unwrap_or_default();
-                match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                match memchr::memchr2(b'"', b'\\', rest) {
                     Some(n) if rest.get(n) == Some(&b'"') => {
                         i += n + 1;
                         break;
