@@ -146,6 +146,33 @@ fn shell_runbook_remove_before_add_and_its_reordering() {
 
 /// Issue 11: a stack deleted and deployed again under the same name keeps its order, so
 /// the window cannot be closed; the reason names both steps.
+/// Issue 11: a policy narrowed in place (`put-group-policy` over the existing one) before
+/// the policy taking over its statements is attached opens a window; the reordering treats
+/// an in-place edit that took access away as subtractive and puts it after the additive
+/// steps, and the proposed order is replayed with no window.
+#[test]
+fn a_narrowing_in_place_edit_is_ordered_after_the_steps_that_grant_elsewhere() {
+    let (code, v) = run(
+        "fixtures/cutover/narrow-in-place.sh",
+        &["--fail-on", "window"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(windows(&v), vec![("carol".to_owned(), 1, Some(3))]);
+    let lacks: Vec<&str> = v["windows"][0]["lacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["actions"].as_array().unwrap())
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        lacks.iter().all(|a| a.starts_with("sagemaker:")),
+        "{lacks:?}"
+    );
+    assert_eq!(v["reorder"]["order"], serde_json::json!([2, 3, 1]));
+    assert_eq!(v["reorder"]["verified"], true);
+}
+
 #[test]
 fn same_stack_delete_and_deploy_cannot_be_reordered() {
     let (_, v) = run(

@@ -138,7 +138,13 @@ pub fn cutover(input: &CutoverInput<'_>) -> Cutover {
     let mut cache = Cache::default();
     let first = replay(input, &order, &mut cache, true);
     let reorder = (!first.windows.is_empty()).then(|| {
-        let (proposal, edges) = propose(input.runbook);
+        // steps that edit a document in place and took access away in the runbook's order
+        let narrowing: BTreeSet<usize> = first
+            .windows
+            .iter()
+            .flat_map(|w| w.lacks.iter().map(|l| l.step))
+            .collect();
+        let (proposal, edges) = propose(input.runbook, &narrowing);
         let again = replay(input, &proposal, &mut cache, false);
         let reasons = reasons(input.runbook, &again.windows, &edges);
         Reorder {
@@ -1694,15 +1700,20 @@ struct Edge {
 }
 
 /// Additive steps first, subtractive ones after, each kind in its own order; a subtractive
-/// step stays before a later additive one that makes again (or uses) what it deletes.
-fn propose(runbook: &Runbook) -> (Vec<usize>, Vec<Edge>) {
+/// step stays before a later additive one that makes again (or uses) what it deletes. A
+/// step editing a document in place counts as subtractive when it is one of `narrowing`
+/// (the step numbers that took access away when replayed in the runbook's order): a
+/// policy narrowed in place waits for the steps that grant its access elsewhere.
+fn propose(runbook: &Runbook, narrowing: &BTreeSet<usize>) -> (Vec<usize>, Vec<Edge>) {
     let n = runbook.steps.len();
     let info: Vec<StepKeys> = runbook
         .steps
         .iter()
         .map(|s| {
             let (c, d, u) = keys(s);
-            (c, d, u, s.action.subtractive())
+            let sub = s.action.subtractive()
+                || (s.action.edits_in_place() && narrowing.contains(&s.number));
+            (c, d, u, sub)
         })
         .collect();
     let mut edges = Vec::new();

@@ -151,6 +151,18 @@ impl StepAction {
                 | StepAction::Assignment { assign: false, .. }
         )
     }
+
+    /// Whether the step replaces a document in place (a policy version, an inline policy
+    /// put over an existing one): it may widen or narrow, so the reordering treats it as
+    /// subtractive when the replay saw it take access away.
+    pub fn edits_in_place(&self) -> bool {
+        matches!(
+            self,
+            StepAction::CreatePolicyVersion { .. }
+                | StepAction::SetDefaultPolicyVersion { .. }
+                | StepAction::PutInlinePolicy { .. }
+        )
+    }
 }
 
 /// One step: its 1-based number in the runbook, its place, the text as written (the
