@@ -721,6 +721,7 @@ impl Ctx<'_> {
         s: SideOf,
         me: Option<&PersonAccess>,
         them: Option<&PersonAccess>,
+        look: &Lookup<'_>,
         r: &Route,
         out: &mut BTreeSet<usize>,
     ) -> bool {
@@ -728,18 +729,13 @@ impl Ctx<'_> {
             return false;
         };
         let Some(me) = me else { return true };
-        let Some(rp) = me.roles.iter().find(|rp| {
-            rp.steps
-                .iter()
-                .map(|x| x.role.as_str())
-                .eq(rest.split(" → "))
-        }) else {
+        let Some(&rp) = look.via.get(rest) else {
             return true;
         };
         // the same role reached alike on the other side: its own policies changed
         let there = self
             .partner(s, rp.index)
-            .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
+            .and_then(|o| look.them.get(&o).copied());
         let at = out.len();
         match there {
             Some(x) if x.status == rp.status => {
@@ -761,6 +757,36 @@ impl Ctx<'_> {
             None => self.path(s, me, rp, out),
         }
         true
+    }
+}
+
+/// A person's roles on one side found by the route that names them (the roles of the
+/// path joined by ` → `), and the other side's by principal index; the first of each.
+struct Lookup<'a> {
+    via: FxHashMap<String, &'a RolePath>,
+    them: FxHashMap<usize, &'a RolePath>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(me: Option<&'a PersonAccess>, them: Option<&'a PersonAccess>) -> Self {
+        let mut via: FxHashMap<String, &RolePath> = FxHashMap::default();
+        for rp in me.iter().flat_map(|p| &p.roles) {
+            let key = rp
+                .steps
+                .iter()
+                .map(|x| x.role.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ");
+            via.entry(key).or_insert(rp);
+        }
+        let mut by_index: FxHashMap<usize, &RolePath> = FxHashMap::default();
+        for rp in them.iter().flat_map(|p| &p.roles) {
+            by_index.entry(rp.index).or_insert(rp);
+        }
+        Lookup {
+            via,
+            them: by_index,
+        }
     }
 }
 
@@ -815,14 +841,18 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
             before: pb.and_then(|p| p.users.first().copied()),
             after: pa.and_then(|p| p.users.first().copied()),
         };
+        let looks = [Lookup::new(pb, pa), Lookup::new(pa, pb)];
         // what changed in the person's paths, for findings no route explains
         let mut paths = BTreeSet::new();
-        for (s, me, them) in [(SideOf::Before, pb, pa), (SideOf::After, pa, pb)] {
+        for (s, me, look) in [
+            (SideOf::Before, pb, &looks[0]),
+            (SideOf::After, pa, &looks[1]),
+        ] {
             let Some(me) = me else { continue };
             for rp in &me.roles {
                 let alike = ctx
                     .partner(s, rp.index)
-                    .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
+                    .and_then(|o| look.them.get(&o).copied());
                 if alike.is_none_or(|x| x.status != rp.status) {
                     ctx.path(s, me, rp, &mut paths);
                 }
@@ -852,12 +882,12 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
                 }
                 _ => {
                     let mut own = false;
-                    for (s, me, them, routes) in [
-                        (SideOf::Before, pb, pa, &f.before.routes),
-                        (SideOf::After, pa, pb, &f.after.routes),
+                    for (s, me, them, look, routes) in [
+                        (SideOf::Before, pb, pa, &looks[0], &f.before.routes),
+                        (SideOf::After, pa, pb, &looks[1], &f.after.routes),
                     ] {
                         for r in routes {
-                            if !ctx.route(s, me, them, r, &mut out) {
+                            if !ctx.route(s, me, them, look, r, &mut out) {
                                 own = true;
                             }
                         }
