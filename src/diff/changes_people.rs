@@ -11,6 +11,7 @@
 //! when the path is intact, by what changed in the role itself; the person's own access
 //! is explained as the principal view explains their IAM user's.
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -481,6 +482,35 @@ struct Ctx<'a> {
     /// Each side's store memberships and assignment keys, computed once (before, after).
     members: [BTreeSet<(String, String)>; 2],
     assignment_keys: [FxHashSet<AssignmentKey>; 2],
+    /// Each side's assignments by the principal (index) whose role they provision, in
+    /// the assignments' order.
+    yields: [FxHashMap<usize, Vec<usize>>; 2],
+}
+
+/// The assignments of a side by the principals that can be their role: of the
+/// assignment's account (or of no account), named as the assignment's role or
+/// `AWSReservedSSO_<permission set>_…`.
+fn assignments_by_role(s: &Snapshot) -> FxHashMap<usize, Vec<usize>> {
+    let mut of_account: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+    for (i, p) in s.principals.iter().enumerate() {
+        of_account.entry(p.account.as_deref()).or_default().push(i);
+    }
+    let mut out: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    for (k, a) in s.people.assignments.iter().enumerate() {
+        let prefix = format!("AWSReservedSSO_{}_", a.permission_set);
+        for acct in [Some(a.account.as_str()), None] {
+            for &i in of_account.get(&acct).map_or(&[][..], Vec::as_slice) {
+                let yields = s
+                    .principals
+                    .get(i)
+                    .is_some_and(|r| r.name == a.role || r.name.starts_with(&prefix));
+                if yields {
+                    out.entry(i).or_default().push(k);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn other(s: SideOf) -> SideOf {
@@ -567,9 +597,6 @@ impl Ctx<'_> {
     /// Identity Center role `role`, where the other side lacks them.
     fn assignment(&self, s: SideOf, person: &PersonAccess, role: usize, out: &mut BTreeSet<usize>) {
         let side = self.side(s);
-        let Some(r) = side.snapshot.principals.get(role) else {
-            return;
-        };
         let at = |s: SideOf| usize::from(s == SideOf::After);
         let (Some(other_keys), Some(other_members), Some(mine)) = (
             self.assignment_keys.get(at(other(s))),
@@ -581,13 +608,13 @@ impl Ctx<'_> {
         let names: Vec<String> = std::iter::once(person.person.key.to_lowercase())
             .chain(person.person.names.iter().map(|n| n.to_lowercase()))
             .collect();
-        for a in &side.snapshot.people.assignments {
-            let prefix = format!("AWSReservedSSO_{}_", a.permission_set);
-            let yields = r.account.as_deref().is_none_or(|x| x == a.account)
-                && (r.name == a.role || r.name.starts_with(&prefix));
-            if !yields {
-                continue;
-            }
+        let Some(yields) = self.yields.get(at(s)).and_then(|y| y.get(&role)) else {
+            return;
+        };
+        for a in yields
+            .iter()
+            .filter_map(|&k| side.snapshot.people.assignments.get(k))
+        {
             let member = |g: &str| -> Option<String> {
                 names
                     .iter()
@@ -694,6 +721,7 @@ impl Ctx<'_> {
         s: SideOf,
         me: Option<&PersonAccess>,
         them: Option<&PersonAccess>,
+        look: &Lookup<'_>,
         r: &Route,
         out: &mut BTreeSet<usize>,
     ) -> bool {
@@ -701,18 +729,13 @@ impl Ctx<'_> {
             return false;
         };
         let Some(me) = me else { return true };
-        let Some(rp) = me.roles.iter().find(|rp| {
-            rp.steps
-                .iter()
-                .map(|x| x.role.as_str())
-                .eq(rest.split(" → "))
-        }) else {
+        let Some(&rp) = look.via.get(rest) else {
             return true;
         };
         // the same role reached alike on the other side: its own policies changed
         let there = self
             .partner(s, rp.index)
-            .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
+            .and_then(|o| look.them.get(&o).copied());
         let at = out.len();
         match there {
             Some(x) if x.status == rp.status => {
@@ -734,6 +757,36 @@ impl Ctx<'_> {
             None => self.path(s, me, rp, out),
         }
         true
+    }
+}
+
+/// A person's roles on one side found by the route that names them (the roles of the
+/// path joined by ` → `), and the other side's by principal index; the first of each.
+struct Lookup<'a> {
+    via: FxHashMap<String, &'a RolePath>,
+    them: FxHashMap<usize, &'a RolePath>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(me: Option<&'a PersonAccess>, them: Option<&'a PersonAccess>) -> Self {
+        let mut via: FxHashMap<String, &RolePath> = FxHashMap::default();
+        for rp in me.iter().flat_map(|p| &p.roles) {
+            let key = rp
+                .steps
+                .iter()
+                .map(|x| x.role.as_str())
+                .collect::<Vec<_>>()
+                .join(" → ");
+            via.entry(key).or_insert(rp);
+        }
+        let mut by_index: FxHashMap<usize, &RolePath> = FxHashMap::default();
+        for rp in them.iter().flat_map(|p| &p.roles) {
+            by_index.entry(rp.index).or_insert(rp);
+        }
+        Lookup {
+            via,
+            them: by_index,
+        }
     }
 }
 
@@ -775,23 +828,31 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
         ],
         assignment_keys: [inp.before.snapshot, inp.after.snapshot]
             .map(|s| s.people.assignments.iter().map(assignment_key).collect()),
+        yields: [
+            assignments_by_role(inp.before.snapshot),
+            assignments_by_role(inp.after.snapshot),
+        ],
     };
     let ids: Vec<String> = set.changes().iter().map(|c| c.id.clone()).collect();
-    for d in diffs {
+    diffs.par_iter_mut().for_each(|d| {
         let pb = d.sides.0.and_then(|i| inp.before.view.people.get(i));
         let pa = d.sides.1.and_then(|j| inp.after.view.people.get(j));
         let users = Sides {
             before: pb.and_then(|p| p.users.first().copied()),
             after: pa.and_then(|p| p.users.first().copied()),
         };
+        let looks = [Lookup::new(pb, pa), Lookup::new(pa, pb)];
         // what changed in the person's paths, for findings no route explains
         let mut paths = BTreeSet::new();
-        for (s, me, them) in [(SideOf::Before, pb, pa), (SideOf::After, pa, pb)] {
+        for (s, me, look) in [
+            (SideOf::Before, pb, &looks[0]),
+            (SideOf::After, pa, &looks[1]),
+        ] {
             let Some(me) = me else { continue };
             for rp in &me.roles {
                 let alike = ctx
                     .partner(s, rp.index)
-                    .and_then(|o| them.and_then(|t| t.roles.iter().find(|x| x.index == o)));
+                    .and_then(|o| look.them.get(&o).copied());
                 if alike.is_none_or(|x| x.status != rp.status) {
                     ctx.path(s, me, rp, &mut paths);
                 }
@@ -821,12 +882,12 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
                 }
                 _ => {
                     let mut own = false;
-                    for (s, me, them, routes) in [
-                        (SideOf::Before, pb, pa, &f.before.routes),
-                        (SideOf::After, pa, pb, &f.after.routes),
+                    for (s, me, them, look, routes) in [
+                        (SideOf::Before, pb, pa, &looks[0], &f.before.routes),
+                        (SideOf::After, pa, pb, &looks[1], &f.after.routes),
                     ] {
                         for r in routes {
-                            if !ctx.route(s, me, them, r, &mut out) {
+                            if !ctx.route(s, me, them, look, r, &mut out) {
                                 own = true;
                             }
                         }
@@ -848,7 +909,7 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
                 .filter_map(|c| ids.get(c).cloned())
                 .collect();
         }
-    }
+    });
 }
 
 #[cfg(test)]

@@ -196,16 +196,20 @@ fn role_key(snapshot: &Snapshot, i: usize) -> Option<crate::model::PrincipalKey>
 /// The paths that changed between a person's two sides; roles are paired as the
 /// principal diff pairs them (account, name, renames).
 fn path_changes(
-    matching: &Matching,
+    partner: &FxHashMap<usize, usize>,
     before: &PersonAccess,
     after: &PersonAccess,
 ) -> Vec<PathChange> {
-    let partner: FxHashMap<usize, usize> = matching.pairs.iter().copied().collect();
+    // the first of the after roles with each principal index
+    let mut at: FxHashMap<usize, usize> = FxHashMap::default();
+    for (k, ra) in after.roles.iter().enumerate() {
+        at.entry(ra.index).or_insert(k);
+    }
     let mut out = Vec::new();
     let mut seen_after = vec![false; after.roles.len()];
     for rb in &before.roles {
         let j = partner.get(&rb.index).copied();
-        let found = j.and_then(|j| after.roles.iter().position(|ra| ra.index == j));
+        let found = j.and_then(|j| at.get(&j).copied());
         match found.and_then(|k| after.roles.get(k).map(|ra| (k, ra))) {
             None => out.push(PathChange {
                 role: rb.role.clone(),
@@ -337,6 +341,7 @@ pub fn diff_people(
     opts: &DiffOptions<'_>,
 ) -> (Vec<PersonDiff>, PeopleSummary) {
     let (pairs, removed, new) = match_people(before.1, after.1, opts.renames);
+    let partner: FxHashMap<usize, usize> = matching.pairs.iter().copied().collect();
     let _ = role_key;
     let budget = Budget::default().shared_by(pairs.len() + removed.len() + new.len());
     let who = |name: &str| Who {
@@ -430,7 +435,7 @@ pub fn diff_people(
             findings.extend(review(&w, "before", &pb.review));
             findings.extend(review(&w, "after", &pa.review));
             let findings = keep_new(own_findings(Some(pb), Some(pa)), findings);
-            let paths = path_changes(matching, pb, pa);
+            let paths = path_changes(&partner, pb, pa);
             (!findings.is_empty() || !paths.is_empty()).then(|| {
                 let mut d = person_diff(
                     pa.person.key.clone(),

@@ -198,57 +198,135 @@ pub fn persons(snapshot: &Snapshot) -> Vec<(Person, Vec<usize>)> {
     out
 }
 
+/// The side's Identity Center assignments indexed for people: who each is assigned to
+/// and the role it provisions, computed once per side (a linear scan per person and
+/// assignment costs people × assignments × principals on a large organization).
+struct AssignmentIndex<'a> {
+    /// Identity-store group names by member (lowercased).
+    member_groups: FxHashMap<String, Vec<&'a str>>,
+    /// Assignment indices by user (lowercased) and by group.
+    by_user: FxHashMap<String, Vec<usize>>,
+    by_group: FxHashMap<&'a str, Vec<usize>>,
+    /// The SAML edges into each assignment's role (empty: no such role, or it does not
+    /// trust Identity Center).
+    edges: Vec<&'a [u32]>,
+}
+
+impl<'a> AssignmentIndex<'a> {
+    fn new(snapshot: &'a Snapshot, saml_into: &'a FxHashMap<usize, Vec<u32>>) -> Self {
+        let mut member_groups: FxHashMap<String, Vec<&str>> = FxHashMap::default();
+        for (g, members) in &snapshot.people.store_groups {
+            for m in members {
+                let list = member_groups.entry(m.to_lowercase()).or_default();
+                if !list.contains(&g.as_str()) {
+                    list.push(g.as_str());
+                }
+            }
+        }
+        let mut by_user: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+        let mut by_group: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (k, a) in snapshot.people.assignments.iter().enumerate() {
+            match a.principal_kind {
+                AssignmentPrincipal::User => {
+                    by_user
+                        .entry(a.principal.to_lowercase())
+                        .or_default()
+                        .push(k);
+                }
+                AssignmentPrincipal::Group => {
+                    by_group.entry(a.principal.as_str()).or_default().push(k);
+                }
+            }
+        }
+        // the roles of each account (and of no account, which any account's may be),
+        // in the snapshot's order: an assignment's role is the first that fits
+        let mut roles_of: FxHashMap<Option<&str>, Vec<usize>> = FxHashMap::default();
+        for (i, p) in snapshot.principals.iter().enumerate() {
+            if p.kind == PrincipalKind::Role {
+                roles_of.entry(p.account.as_deref()).or_default().push(i);
+            }
+        }
+        let edges = snapshot
+            .people
+            .assignments
+            .par_iter()
+            .map(|a| {
+                let prefix = format!("AWSReservedSSO_{}_", a.permission_set);
+                let fits = |i: &&usize| {
+                    snapshot
+                        .principals
+                        .get(**i)
+                        .is_some_and(|p| p.name == a.role || p.name.starts_with(&prefix))
+                };
+                let first = |acct: Option<&str>| {
+                    roles_of
+                        .get(&acct)
+                        .and_then(|l| l.iter().find(fits).copied())
+                };
+                let role = match (first(Some(a.account.as_str())), first(None)) {
+                    (Some(x), Some(y)) => Some(x.min(y)),
+                    (x, y) => x.or(y),
+                };
+                role.and_then(|r| saml_into.get(&r))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .collect();
+        AssignmentIndex {
+            member_groups,
+            by_user,
+            by_group,
+            edges,
+        }
+    }
+}
+
 /// The SAML edges into the roles of a person's Identity Center assignments, and the
 /// assignments whose role the side does not have or does not let Identity Center in.
 fn assignment_edges(
     snapshot: &Snapshot,
-    graph: &Graph,
-    saml_into: &FxHashMap<usize, Vec<u32>>,
+    index: &AssignmentIndex<'_>,
     person: &Person,
 ) -> (Vec<u32>, Vec<String>) {
     let mut first = Vec::new();
     let mut review = Vec::new();
-    let groups: BTreeSet<&str> = person
-        .groups
-        .iter()
-        .map(String::as_str)
-        .chain(
-            snapshot
-                .people
-                .store_groups
-                .iter()
-                .filter(|(_, members)| {
-                    members
-                        .iter()
-                        .any(|m| person.names.contains(&m.to_lowercase()))
-                })
-                .map(|(g, _)| g.as_str()),
-        )
-        .collect();
-    for a in &snapshot.people.assignments {
-        let assigned = match a.principal_kind {
-            AssignmentPrincipal::User => person.names.contains(&a.principal.to_lowercase()),
-            AssignmentPrincipal::Group => groups.contains(a.principal.as_str()),
-        };
-        if !assigned {
-            continue;
-        }
-        let prefix = format!("AWSReservedSSO_{}_", a.permission_set);
-        let role = snapshot.principals.iter().position(|p| {
-            p.kind == PrincipalKind::Role
-                && p.account.as_deref().is_none_or(|x| x == a.account)
-                && (p.name == a.role || p.name.starts_with(&prefix))
-        });
-        let edges = role.and_then(|r| saml_into.get(&r));
-        match edges {
-            Some(e) if !e.is_empty() => first.extend(e),
-            _ => review.push(format!(
-                "the assignment of permission set `{}` in `{}` has no role `{}` that trusts Identity Center",
-                a.permission_set, a.account, a.role
-            )),
+    let mut groups: Vec<&str> = person.groups.iter().map(String::as_str).collect();
+    for n in &person.names {
+        if let Some(gs) = index.member_groups.get(n) {
+            groups.extend(gs.iter().copied());
         }
     }
-    let _ = graph;
+    groups.sort_unstable();
+    groups.dedup();
+    let mut assigned: Vec<usize> = Vec::new();
+    for n in &person.names {
+        if let Some(ks) = index.by_user.get(n) {
+            assigned.extend_from_slice(ks);
+        }
+    }
+    for g in &groups {
+        if let Some(ks) = index.by_group.get(g) {
+            assigned.extend_from_slice(ks);
+        }
+    }
+    // in the assignments' order, as the reviews list them
+    assigned.sort_unstable();
+    assigned.dedup();
+    for k in assigned {
+        let (Some(a), Some(e)) = (
+            snapshot.people.assignments.get(k),
+            index.edges.get(k).copied(),
+        ) else {
+            continue;
+        };
+        if e.is_empty() {
+            review.push(format!(
+                "the assignment of permission set `{}` in `{}` has no role `{}` that trusts Identity Center",
+                a.permission_set, a.account, a.role
+            ));
+        } else {
+            first.extend_from_slice(e);
+        }
+    }
     first.sort_unstable();
     first.dedup();
     (first, review)
@@ -400,11 +478,12 @@ pub fn people(
     };
     let names = |i: usize| principal_name(snapshot, several, i);
     let list = persons(snapshot);
+    let index = AssignmentIndex::new(snapshot, &saml_into);
     // starting edges per person; people with the same ones share the reach
     let starts: Vec<(Vec<u32>, Vec<String>)> = list
         .par_iter()
         .map(|(person, users)| {
-            let (mut first, review) = assignment_edges(snapshot, &graph, &saml_into, person);
+            let (mut first, review) = assignment_edges(snapshot, &index, person);
             for &u in users {
                 first.extend_from_slice(graph.out(u));
             }
