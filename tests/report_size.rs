@@ -73,7 +73,11 @@ fn json_lists_each_route_once_and_reads_back_whole() {
     let distinct: BTreeSet<String> = routes.iter().map(Value::to_string).collect();
     assert_eq!(distinct.len(), routes.len(), "a route is listed once");
     let distinct: BTreeSet<String> = sets.iter().map(Value::to_string).collect();
-    assert_eq!(distinct.len(), sets.len(), "a list of routes is listed once");
+    assert_eq!(
+        distinct.len(),
+        sets.len(),
+        "a list of routes is listed once"
+    );
     let mut cited = 0;
     for list in ["principals", "people"] {
         for p in v[list].as_array().unwrap() {

@@ -159,6 +159,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         };
         super::provenance::fill(&mut report, &inputs)?;
     }
+    timer.lap("provenance");
     // --principal narrows what every report lists, never the verdict (issue 12 item 9)
     if !only.is_empty() {
         let changed = report.principals.len();

@@ -79,7 +79,9 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
     for (((role, path), bytes), sha256) in files.into_iter().zip(read).zip(digests) {
         // a source that cannot be read again (a pipe) is listed without a digest
         // (a file with a byte-order mark goes through the reader's decoding instead)
-        if let Some(b) = bytes.filter(|b| !b.first().is_some_and(|c| [0xEF, 0xFE, 0xFF].contains(c))) {
+        if let Some(b) =
+            bytes.filter(|b| !b.first().is_some_and(|c| [0xEF, 0xFE, 0xFF].contains(c)))
+        {
             cache.texts.insert(path.clone(), Some(b));
         }
         prov.inputs.push(InputFile {

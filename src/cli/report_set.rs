@@ -135,11 +135,15 @@ pub fn write<F: Copy + PartialEq + Sync>(
         .map(|f| (req.file_name)(*f))
         .collect();
     let family: Vec<&str> = req.all.iter().map(|f| (req.file_name)(*f)).collect();
-    replace(dir, &names, &family, &|name, w| {
-        match req.all.iter().find(|f| (req.file_name)(**f) == name) {
-            Some(f) => render(*f, w),
-            None => Err(io::Error::other(format!("no report format is named `{name}`"))),
-        }
+    replace(dir, &names, &family, &|name, w| match req
+        .all
+        .iter()
+        .find(|f| (req.file_name)(**f) == name)
+    {
+        Some(f) => render(*f, w),
+        None => Err(io::Error::other(format!(
+            "no report format is named `{name}`"
+        ))),
     })?;
     if !req.quiet {
         render(req.table, out)?;

@@ -138,7 +138,9 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         "provenance",
         &j(serde_json::to_value(&report.provenance))?,
     )?;
-    s.array(false, "route_sets", &t.sets, |ids| Ok(Value::from(ids.clone())))?;
+    s.array(false, "route_sets", &t.sets, |ids| {
+        Ok(Value::from(ids.clone()))
+    })?;
     s.array(false, "routes", &t.routes, |r| {
         let mut v = j(serde_json::to_value(r))?;
         if let Value::Object(o) = &mut v {
