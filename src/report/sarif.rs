@@ -35,8 +35,12 @@ pub const MAX_RESULTS: usize = 25_000;
 /// Action names listed in a result's properties; the count says how many in all, and
 /// the JSON report lists every one.
 pub const MAX_ACTIONS: usize = 20;
-/// Related locations per result (GitHub shows 100 and rejects more than 1,000).
-pub const MAX_RELATED: usize = 100;
+/// Related locations per result (GitHub shows 100 and rejects more than 1,000): the
+/// places of the first causes and of the lint notes.
+pub const MAX_RELATED: usize = 10;
+/// Causes named in a result's message (a person's finding may have dozens, each with
+/// its summary); `properties.causes` lists every id.
+pub const MAX_CAUSES: usize = 3;
 
 /// Writes the log compactly (one line: SARIF is read by tools, and indentation was a
 /// third of its bytes); `jq .` shows it indented.
@@ -395,7 +399,7 @@ fn result<'a>(
         level,
         // the input change(s) behind it, as the other reports lead with them (issue 12)
         message: Text {
-            text: match super::causes::because(report, f) {
+            text: match super::causes::because_at_most(report, f, MAX_CAUSES) {
                 c if c.is_empty() => f.message.clone(),
                 c => format!("{} ({c})", f.message),
             },
@@ -461,7 +465,7 @@ fn related(
             message: Text { text },
         });
     };
-    for id in &f.causes {
+    for id in f.causes.iter().take(MAX_CAUSES) {
         let Some(c) = report.change(id) else { continue };
         for (side, p) in [("before", &c.before), ("after", &c.after)] {
             if let Some(p) = p {
