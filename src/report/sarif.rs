@@ -61,7 +61,7 @@ pub fn write_sarif_limited(report: &DiffReport, limit: usize, w: &mut dyn Write)
 /// Which findings become results: all of them (but unused waivers) up to `limit`, else
 /// the `limit` most severe (failing the gate, then level, then GitHub severity, then
 /// access level), in report order; and how many were left out.
-fn chosen<'r>(report: &'r DiffReport, limit: usize) -> (Vec<&'r Finding>, usize) {
+fn chosen(report: &DiffReport, limit: usize) -> (Vec<&Finding>, usize) {
     let all: Vec<&Finding> = report
         .findings()
         .filter(|f| f.code != Code::UnusedWaiver)
