@@ -158,7 +158,7 @@ fn check_gate(r: &DiffReport, code: i32) {
 fn migration_fails_the_default_gate() {
     let (code, r) = migration();
     assert_eq!(*code, 1);
-    assert_eq!(r.schema, "iamdiff/diff/v2");
+    assert_eq!(r.schema, "iamdiff/diff/v3");
     assert_eq!(
         r.gate.fail_on,
         [

@@ -27,7 +27,10 @@ fn diff_json() -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let mut v = serde_json::from_slice(&out.stdout).unwrap();
+    // routes are listed once in the report (issue 10 Figures): inline them to read them
+    iamdiff::report::json::inline_routes(&mut v);
+    v
 }
 
 fn principal<'a>(d: &'a Value, name: &str) -> Option<&'a Value> {

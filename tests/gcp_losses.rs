@@ -280,7 +280,7 @@ fn gcp_findings_merged_per_member_scope_and_cause() {
             if f["witness"].is_string() {
                 // what decides each side: equal ones would have been merged
                 let side =
-                    |s: &Value| format!("{} {} {}", s["status"], s["conditions"], s["routes"]);
+                    |s: &Value| format!("{} {} {}", s["status"], s["conditions"], s["route_set"]);
                 let cause = (
                     f["code"].to_string(),
                     f["witness"].to_string(),

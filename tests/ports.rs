@@ -27,7 +27,10 @@ fn port(after: &str, map: &str, format: &str) -> (Option<i32>, String) {
 fn json(after: &str, map: &str) -> Value {
     let (code, out) = port(after, map, "json");
     assert_eq!(code, Some(1), "{out}");
-    serde_json::from_str(&out).unwrap()
+    let mut v = serde_json::from_str(&out).unwrap();
+    // routes are listed once in the report (issue 10 Figures): inline them to read them
+    iamdiff::report::json::inline_routes(&mut v);
+    v
 }
 
 fn findings<'a>(d: &'a Value, principal: &str) -> Vec<&'a Value> {

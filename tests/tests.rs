@@ -34,6 +34,7 @@ mod ports;
 mod provisioner;
 mod readme;
 mod report_scale;
+mod report_size;
 mod reports;
 mod resources;
 mod schema;

@@ -249,28 +249,49 @@ pub fn table_width() -> Option<u16> {
 
 /// Phase timings on stderr when `IAMDIFF_TIMINGS` is set (for benchmarking; never on by
 /// default, so output stays deterministic).
-pub struct Timer(Option<std::cell::Cell<std::time::Instant>>);
+/// Each lap gives the wall time and, where `/proc/self/stat` is readable, the CPU time of
+/// all threads (on a loaded machine the wall time says little).
+pub struct Timer(Option<std::cell::Cell<(std::time::Instant, Option<u64>)>>);
 
 impl Timer {
     pub fn new() -> Self {
         Timer(
             std::env::var_os("IAMDIFF_TIMINGS")
-                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+                .map(|_| std::cell::Cell::new((std::time::Instant::now(), cpu_ticks()))),
         )
     }
 
     pub fn lap(&self, what: &str) {
         if let Some(c) = &self.0 {
+            let (then, then_cpu) = c.get();
             let now = std::time::Instant::now();
+            let cpu = cpu_ticks();
+            let cpu_text = match (then_cpu, cpu) {
+                // clock ticks of 10 ms (USER_HZ is 100 on Linux)
+                (Some(a), Some(b)) => format!(" (cpu {} ms)", b.saturating_sub(a) * 10),
+                _ => String::new(),
+            };
             // never fails the run, even with stderr closed
             let _ = writeln!(
                 io::stderr(),
-                "timing: {what} {:.1} ms",
-                now.duration_since(c.get()).as_secs_f64() * 1000.0
+                "timing: {what} {:.1} ms{cpu_text}",
+                now.duration_since(then).as_secs_f64() * 1000.0
             );
-            c.set(now);
+            c.set((now, cpu));
         }
     }
+}
+
+/// User plus system CPU time of the process in clock ticks, from `/proc/self/stat`.
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // the fields after the command name, which is in parentheses and may hold spaces
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
 }
 
 /// The action catalog a run evaluates with: GCP permissions when a side is a GCP snapshot,

@@ -93,37 +93,17 @@ fn write(c: &Cutover, f: CutoverFormat, w: &mut dyn Write) -> std::io::Result<()
 }
 
 fn write_reports(a: &CutoverArgs, c: &Cutover, out: &mut dyn Write) -> Result<(), CliError> {
-    match &a.out {
-        Some(dir) => {
-            let formats: Vec<CutoverFormat> = if a.format.iter().any(|f| *f != CutoverFormat::Table)
-            {
-                a.format.clone()
-            } else {
-                OUT_FORMATS.to_vec()
-            };
-            let names: Vec<&str> = formats
-                .iter()
-                .filter(|f| **f != CutoverFormat::Table)
-                .map(|f| file_name(*f))
-                .collect();
-            let family: Vec<&str> = OUT_FORMATS.iter().map(|f| file_name(*f)).collect();
-            report_set::replace(dir, &names, &family, &|name, w| {
-                let f = OUT_FORMATS
-                    .iter()
-                    .find(|f| file_name(**f) == name)
-                    .copied()
-                    .unwrap_or(CutoverFormat::Json);
-                write(c, f, w)
-            })?;
-            if !a.quiet {
-                write(c, CutoverFormat::Table, out)?;
-            }
-        }
-        None => write(
-            c,
-            a.format.first().copied().unwrap_or(CutoverFormat::Table),
-            out,
-        )?,
-    }
+    report_set::write(
+        &report_set::Request {
+            dir: a.out.as_deref(),
+            asked: &a.format,
+            all: &OUT_FORMATS,
+            table: CutoverFormat::Table,
+            quiet: a.quiet,
+            file_name,
+        },
+        &|f, w| write(c, f, w),
+        out,
+    )?;
     Ok(())
 }

@@ -159,6 +159,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         };
         super::provenance::fill(&mut report, &inputs)?;
     }
+    timer.lap("provenance");
     // --principal narrows what every report lists, never the verdict (issue 12 item 9)
     if !only.is_empty() {
         let changed = report.principals.len();
@@ -267,36 +268,18 @@ fn write_reports(a: &DiffArgs, report: &DiffReport, out: &mut dyn Write) -> Resu
         width: common::table_width(),
         detail: a.detail,
     };
-    match &a.out {
-        Some(dir) => {
-            let formats: Vec<DiffFormat> = if a.format.iter().any(|f| *f != DiffFormat::Table) {
-                a.format.clone()
-            } else {
-                OUT_FORMATS.to_vec()
-            };
-            let names: Vec<&str> = formats
-                .iter()
-                .filter(|f| **f != DiffFormat::Table)
-                .map(|f| file_name(*f))
-                .collect();
-            let family: Vec<&str> = OUT_FORMATS.iter().map(|f| file_name(*f)).collect();
-            report_set::replace(dir, &names, &family, &|name, w| {
-                let f = OUT_FORMATS
-                    .iter()
-                    .find(|f| file_name(**f) == name)
-                    .copied()
-                    .unwrap_or(DiffFormat::Json);
-                render(report, f, w, &table)
-            })?;
-            if !a.quiet {
-                render(report, DiffFormat::Table, out, &table)?;
-            }
-        }
-        None => {
-            let f = a.format.first().copied().unwrap_or(DiffFormat::Table);
-            render(report, f, out, &table)?;
-        }
-    }
+    report_set::write(
+        &report_set::Request {
+            dir: a.out.as_deref(),
+            asked: &a.format,
+            all: &OUT_FORMATS,
+            table: DiffFormat::Table,
+            quiet: a.quiet,
+            file_name,
+        },
+        &|f, w| render(report, f, w, &table),
+        out,
+    )?;
     Ok(())
 }
 

@@ -98,6 +98,59 @@ pub fn replace(
     Ok(())
 }
 
+/// What `--format` and `--out` ask of a command with report formats `F`, shared by
+/// `diff` and `cutover` (they repeated it): with `--out DIR`, every asked format but the
+/// table (all of `all` when only the table was asked) replaces the set in DIR, then the
+/// table goes to `out` unless `quiet`; without it, the first asked format (else the
+/// table) goes to `out`.
+pub struct Request<'a, F> {
+    pub dir: Option<&'a Path>,
+    pub asked: &'a [F],
+    /// Every format a set may hold, in the order of `file_name`'s family.
+    pub all: &'a [F],
+    pub table: F,
+    pub quiet: bool,
+    pub file_name: fn(F) -> &'static str,
+}
+
+/// Writes the reports `req` asks for through `render`.
+pub fn write<F: Copy + PartialEq + Sync>(
+    req: &Request<'_, F>,
+    render: &(dyn Fn(F, &mut dyn Write) -> io::Result<()> + Sync),
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let Some(dir) = req.dir else {
+        let f = req.asked.first().copied().unwrap_or(req.table);
+        render(f, out)?;
+        return Ok(());
+    };
+    let formats: &[F] = if req.asked.iter().any(|f| *f != req.table) {
+        req.asked
+    } else {
+        req.all
+    };
+    let names: Vec<&str> = formats
+        .iter()
+        .filter(|f| **f != req.table)
+        .map(|f| (req.file_name)(*f))
+        .collect();
+    let family: Vec<&str> = req.all.iter().map(|f| (req.file_name)(*f)).collect();
+    replace(dir, &names, &family, &|name, w| match req
+        .all
+        .iter()
+        .find(|f| (req.file_name)(**f) == name)
+    {
+        Some(f) => render(*f, w),
+        None => Err(io::Error::other(format!(
+            "no report format is named `{name}`"
+        ))),
+    })?;
+    if !req.quiet {
+        render(req.table, out)?;
+    }
+    Ok(())
+}
+
 fn write_synced(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let file = fs::File::create(path)?;
     let mut w = io::BufWriter::new(file);

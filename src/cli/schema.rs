@@ -10,7 +10,7 @@ use super::{CliError, Outcome};
 
 /// The target config's JSON Schema (draft 2020-12).
 pub const TARGET_SCHEMA: &str = include_str!("../../schemas/target.schema.json");
-/// The JSON diff report's schema (`iamdiff/diff/v2`).
+/// The JSON diff report's schema (`iamdiff/diff/v3`).
 pub const DIFF_SCHEMA: &str = include_str!("../../schemas/diff-report.schema.json");
 /// The JSON effective-permissions report's schema (`iamdiff/effective/v1`).
 pub const EFFECTIVE_SCHEMA: &str = include_str!("../../schemas/effective-report.schema.json");

@@ -207,15 +207,24 @@ pub fn write_text(report: &DiffReport, width: Option<u16>, w: &mut dyn Write) ->
 
 /// A finding's causes as one sentence, for SARIF messages and JUnit failures.
 pub fn because(report: &DiffReport, f: &Finding) -> String {
-    let texts: Vec<String> = f
+    because_at_most(report, f, usize::MAX)
+}
+
+/// [`because`] naming at most `max` causes, then how many more.
+pub fn because_at_most(report: &DiffReport, f: &Finding, max: usize) -> String {
+    let mut texts: Vec<String> = f
         .causes
         .iter()
+        .take(max)
         .map(|id| match report.change(id) {
             Some(c) if c.kind == ChangeKind::Unexplained => format!("{id}: no input change found"),
             Some(c) => format!("{id}: {}", c.summary),
             None => id.clone(),
         })
         .collect();
+    if f.causes.len() > max {
+        texts.push(format!("and {} more", f.causes.len() - max));
+    }
     if texts.is_empty() {
         String::new()
     } else {

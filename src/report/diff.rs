@@ -15,7 +15,7 @@ pub use crate::diff::outcome::{
 };
 
 /// Schema id of the JSON output; bumped on any incompatible change.
-pub const SCHEMA: &str = "iamdiff/diff/v2";
+pub const SCHEMA: &str = "iamdiff/diff/v3";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiffReport {
@@ -54,6 +54,21 @@ pub struct DiffReport {
     /// `helpUri`; without it rules carry none.
     #[serde(skip)]
     pub docs_url: Option<String>,
+    /// Where each change is in `changes`, built on first use: every renderer looks up
+    /// each finding's causes, and a scan per lookup was quadratic on a large run.
+    #[serde(skip)]
+    pub change_index: ChangeIndex,
+}
+
+/// A lookup of changes by id, checked against the list on every use (a stale entry falls
+/// back to a scan); never part of the report's value.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeIndex(std::sync::OnceLock<std::collections::HashMap<String, usize>>);
+
+impl PartialEq for ChangeIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +137,7 @@ impl DiffReport {
             provenance: super::provenance::Provenance::default(),
             report_url: None,
             docs_url: None,
+            change_index: ChangeIndex::default(),
         }
     }
 
@@ -312,7 +328,17 @@ impl Gate {
 impl DiffReport {
     /// The change with this id.
     pub fn change(&self, id: &str) -> Option<&crate::diff::changes::Change> {
-        self.changes.iter().find(|c| c.id == id)
+        let at = self.change_index.0.get_or_init(|| {
+            self.changes
+                .iter()
+                .enumerate()
+                .map(|(n, c)| (c.id.clone(), n))
+                .collect()
+        });
+        at.get(id)
+            .and_then(|&n| self.changes.get(n))
+            .filter(|c| c.id == id)
+            .or_else(|| self.changes.iter().find(|c| c.id == id))
     }
 }
 

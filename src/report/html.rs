@@ -36,6 +36,9 @@ const DATA_TAG: &str = "<script type=\"application/json\" id=\"report-data\"></s
 const MAX_ACTIONS: usize = 200;
 /// Resources kept per side of a finding.
 const MAX_RESOURCES: usize = 20;
+/// Routes per side of a finding (a person reached through 300 accounts has 300; the JSON
+/// report lists them all).
+const MAX_ROUTES: usize = 20;
 /// Warnings listed in the page.
 const MAX_WARNINGS: usize = 200;
 
@@ -594,9 +597,10 @@ fn side_data(s: &Side, t: &mut Interner) -> serde_json::Value {
         .take(MAX_RESOURCES)
         .map(|x| t.id(x))
         .collect();
-    let routes: Vec<usize> = s
+    let mut routes: Vec<usize> = s
         .routes
         .iter()
+        .take(MAX_ROUTES)
         .map(|r| {
             let mut text = r.summary();
             text.push_str(" · ");
@@ -608,6 +612,12 @@ fn side_data(s: &Side, t: &mut Interner) -> serde_json::Value {
             t.id(&text)
         })
         .collect();
+    if s.routes.len() > MAX_ROUTES {
+        routes.push(t.id(&format!(
+            "… and {} more routes (the JSON report lists them all)",
+            s.routes.len() - MAX_ROUTES
+        )));
+    }
     serde_json::json!([s.status, resources, s.conditions, routes])
 }
 

@@ -6,11 +6,12 @@
 //! (`schemas/diff-report.schema.json`), and a test validates real output against it.
 
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::diff::DiffReport;
 use crate::catalog::AccessLevel;
-use crate::diff::findings::Finding;
+use crate::diff::findings::{Finding, Route};
 
 /// Keys that are `null` when absent, per object kind.
 const FINDING_OPTIONAL: &[&str] = &["witness", "waived"];
@@ -23,19 +24,79 @@ const PLACE_OPTIONAL: &[&str] = &["line", "column", "pointer"];
 const FINDING_EMPTY_IS_NULL: &[&str] = &["service"];
 const SIDE_EMPTY_IS_NULL: &[&str] = &["status"];
 
-/// Writes the document [`to_value`] builds, streamed: each top-level member, each
-/// principal, finding list entry and change is made a value and written on its own, so a
-/// report of a hundred thousand findings is never whole in memory (issue 10 Figures). The
-/// bytes are `to_writer_pretty` of [`to_value`]'s, keys in the same (sorted) order.
+/// Every distinct route once and every distinct list of routes once (issue 10 Figures: a
+/// person's findings each repeated the route of every account, 133 MB of 220): a finding's
+/// side names its list by `route_set`, an index into `route_sets`, whose entries are
+/// indices into `routes`. Numbered in document order (`general`, `people`, `principals`;
+/// before, then after), so the same report always gets the same numbers.
+#[derive(Default)]
+struct RouteTables<'r> {
+    routes: Vec<&'r Route>,
+    route_at: HashMap<&'r Route, usize>,
+    sets: Vec<Vec<usize>>,
+    set_at: HashMap<&'r [Route], usize>,
+}
+
+impl<'r> RouteTables<'r> {
+    fn new(report: &'r DiffReport) -> Self {
+        let mut t = RouteTables::default();
+        for f in document_findings(report) {
+            t.intern(&f.before.routes);
+            t.intern(&f.after.routes);
+        }
+        t
+    }
+
+    fn intern(&mut self, list: &'r [Route]) {
+        if self.set_at.contains_key(list) {
+            return;
+        }
+        let ids = list
+            .iter()
+            .map(|r| {
+                let next = self.routes.len();
+                *self.route_at.entry(r).or_insert_with(|| {
+                    self.routes.push(r);
+                    next
+                })
+            })
+            .collect();
+        self.set_at.insert(list, self.sets.len());
+        self.sets.push(ids);
+    }
+
+    /// The index of a list interned by [`RouteTables::new`].
+    fn set(&self, list: &[Route]) -> usize {
+        self.set_at.get(list).copied().unwrap_or(0)
+    }
+}
+
+/// The report's findings in the order the document lists them.
+fn document_findings(report: &DiffReport) -> impl Iterator<Item = &Finding> {
+    report
+        .general
+        .iter()
+        .chain(report.people.iter().flat_map(|p| &p.diff.findings))
+        .chain(report.principals.iter().flat_map(|p| &p.findings))
+}
+
+/// The members `write` adds to serde's: the route tables.
+pub const ADDED_MEMBERS: &[&str] = &["route_sets", "routes"];
+
+/// Writes the JSON document, streamed: each top-level member, each principal, person,
+/// finding list entry and change is made a value and written on its own, so a report of a
+/// hundred thousand findings is never whole in memory (issue 10 Figures). The members are
+/// serde's of [`DiffReport`] (a test holds the list to it) plus [`ADDED_MEMBERS`], in
+/// sorted order; `report_url` and `docs_url` are never serialized.
 pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let mut w = io::BufWriter::with_capacity(1 << 16, w);
     let mut s = Streamer {
         buf: Vec::new(),
         w: &mut w,
     };
+    let t = RouteTables::new(report);
     let j = |r: serde_json::Result<Value>| r.map_err(super::json_io);
     s.w.write_all(b"{")?;
-    // the members in `Map`'s (sorted) order; `report_url` is never serialized
     let mut after = j(serde_json::to_value(&report.after))?;
     warning_nulls(&mut after);
     s.member(true, "after", &after)?;
@@ -52,19 +113,24 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     s.array(false, "general", &report.general, |f| {
         let mut v = j(serde_json::to_value(f))?;
         if let Value::Object(o) = &mut v {
-            contract_finding(o, f);
+            contract_finding(o, f, &t);
         }
         Ok(v)
     })?;
-    // people as serde writes them (an empty list is left out, as the model says)
+    // people as the model says: an empty list is left out
     if !report.people.is_empty() {
         s.array(false, "people", &report.people, |p| {
-            j(serde_json::to_value(p))
+            let mut v = j(serde_json::to_value(p))?;
+            findings_contract(&mut v, p.diff.findings.iter(), &t);
+            Ok(v)
         })?;
     }
     s.array(false, "principals", &report.principals, |p| {
         let mut v = j(serde_json::to_value(p))?;
-        principal_contract(&mut v, p.findings.iter());
+        if let Value::Object(o) = &mut v {
+            nulls(o, PRINCIPAL_OPTIONAL);
+        }
+        findings_contract(&mut v, p.findings.iter(), &t);
         Ok(v)
     })?;
     s.member(
@@ -72,6 +138,16 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
         "provenance",
         &j(serde_json::to_value(&report.provenance))?,
     )?;
+    s.array(false, "route_sets", &t.sets, |ids| {
+        Ok(Value::from(ids.clone()))
+    })?;
+    s.array(false, "routes", &t.routes, |r| {
+        let mut v = j(serde_json::to_value(r))?;
+        if let Value::Object(o) = &mut v {
+            nulls(o, ROUTE_OPTIONAL);
+        }
+        Ok(v)
+    })?;
     s.member(false, "schema", &Value::from(report.schema.as_str()))?;
     s.member(false, "summary", &j(serde_json::to_value(&report.summary))?)?;
     s.member(false, "tool", &Value::from(report.tool.as_str()))?;
@@ -152,15 +228,16 @@ impl<W: Write> Streamer<'_, W> {
     }
 }
 
-/// A principal's value with the contract: `null` for its absent keys and its findings'.
-fn principal_contract<'f>(p: &mut Value, mut findings: impl Iterator<Item = &'f Finding>) {
-    if let Value::Object(o) = p {
-        nulls(o, PRINCIPAL_OPTIONAL);
-    }
+/// The contract on the `findings` of a principal's or person's value.
+fn findings_contract<'f>(
+    p: &mut Value,
+    mut findings: impl Iterator<Item = &'f Finding>,
+    t: &RouteTables<'_>,
+) {
     if let Some(Value::Array(fs)) = p.get_mut("findings") {
         for slot in fs.iter_mut() {
             if let (Value::Object(o), Some(f)) = (slot, findings.next()) {
-                contract_finding(o, f);
+                contract_finding(o, f, t);
             }
         }
     }
@@ -188,62 +265,19 @@ fn warning_nulls(side: &mut Value) {
     }
 }
 
-/// The report as the JSON document `write` prints.
+/// The report as the JSON document `write` prints (written, then read back: for tests
+/// and small reports).
 pub fn to_value(report: &DiffReport) -> serde_json::Result<Value> {
-    let mut v = serde_json::to_value(report)?;
-    let mut findings = report.findings();
-    if let Some(Value::Array(ps)) = v.get_mut("principals") {
-        for p in ps {
-            if let Value::Object(o) = p {
-                nulls(o, PRINCIPAL_OPTIONAL);
-            }
-            if let Some(Value::Array(fs)) = p.get_mut("findings") {
-                for slot in fs.iter_mut() {
-                    if let (Value::Object(o), Some(f)) = (slot, findings.next()) {
-                        contract_finding(o, f);
-                    }
-                }
-            }
-        }
-    }
-    // `general` after `principals`, as `findings()` orders them
-    if let Some(Value::Array(fs)) = v.get_mut("general") {
-        for slot in fs.iter_mut() {
-            if let (Value::Object(o), Some(f)) = (slot, findings.next()) {
-                contract_finding(o, f);
-            }
-        }
-    }
-    if let Some(Value::Array(cs)) = v.get_mut("changes") {
-        for c in cs.iter_mut().filter_map(Value::as_object_mut) {
-            for side in ["before", "after"] {
-                if let Some(Value::Object(p)) = c.get_mut(side) {
-                    nulls(p, PLACE_OPTIONAL);
-                }
-            }
-        }
-    }
-    if let Some(Value::Array(ws)) = v.get_mut("waivers") {
-        for w in ws.iter_mut().filter_map(Value::as_object_mut) {
-            nulls(w, WAIVER_STATUS_OPTIONAL);
-        }
-    }
-    for side in ["before", "after"] {
-        if let Some(Value::Array(ws)) = v.pointer_mut(&format!("/{side}/warnings")) {
-            for p in ws.iter_mut().filter_map(|w| w.get_mut("place")) {
-                if let Value::Object(o) = p {
-                    nulls(o, PLACE_OPTIONAL);
-                }
-            }
-        }
-    }
-    Ok(v)
+    let mut buf = Vec::new();
+    write(report, &mut buf).map_err(serde_json::Error::io)?;
+    serde_json::from_slice(&buf)
 }
 
 /// Reads a JSON report back into the model (the inverse of `write`).
 pub fn from_str(text: &str) -> serde_json::Result<DiffReport> {
     let mut v: Value = serde_json::from_str(text)?;
-    let mut undo = |f: &mut Value| {
+    inline_routes(&mut v);
+    let undo = |f: &mut Value| {
         if let Value::Object(o) = f {
             for k in FINDING_EMPTY_IS_NULL {
                 empty_for_null(o, k);
@@ -257,17 +291,59 @@ pub fn from_str(text: &str) -> serde_json::Result<DiffReport> {
             }
         }
     };
-    if let Some(Value::Array(ps)) = v.get_mut("principals") {
-        for p in ps {
-            if let Some(Value::Array(fs)) = p.get_mut("findings") {
-                fs.iter_mut().for_each(&mut undo);
+    for_each_finding(&mut v, undo);
+    serde_json::from_value(v)
+}
+
+/// A JSON report with each finding side's `route_set` replaced by its `routes` (the
+/// list of route objects it stands for) and the tables removed: the report as it was
+/// before routes were listed once (`iamdiff/diff/v2`), for a consumer that wants them
+/// inline.
+pub fn inline_routes(v: &mut Value) {
+    let (sets, routes) = match v {
+        Value::Object(o) => (
+            o.remove("route_sets").unwrap_or(Value::Null),
+            o.remove("routes").unwrap_or(Value::Null),
+        ),
+        _ => return,
+    };
+    let expand = |n: &Value| -> Value {
+        let ids = n
+            .as_u64()
+            .and_then(|n| sets.get(usize::try_from(n).ok()?))
+            .and_then(Value::as_array);
+        Value::Array(
+            ids.into_iter()
+                .flatten()
+                .filter_map(|i| routes.get(usize::try_from(i.as_u64()?).ok()?).cloned())
+                .collect(),
+        )
+    };
+    for_each_finding(v, |f| {
+        for side in ["before", "after"] {
+            if let Some(Value::Object(s)) = f.get_mut(side)
+                && let Some(n) = s.remove("route_set")
+            {
+                s.insert("routes".to_owned(), expand(&n));
+            }
+        }
+    });
+}
+
+/// Calls `each` on every finding of a JSON report: principals', people's and general.
+fn for_each_finding(v: &mut Value, mut each: impl FnMut(&mut Value)) {
+    for list in ["principals", "people"] {
+        if let Some(Value::Array(ps)) = v.get_mut(list) {
+            for p in ps {
+                if let Some(Value::Array(fs)) = p.get_mut("findings") {
+                    fs.iter_mut().for_each(&mut each);
+                }
             }
         }
     }
     if let Some(Value::Array(fs)) = v.get_mut("general") {
-        fs.iter_mut().for_each(&mut undo);
+        fs.iter_mut().for_each(&mut each);
     }
-    serde_json::from_value(v)
 }
 
 /// 1 = List … 5 = Permissions management: severities compare as numbers.
@@ -286,7 +362,7 @@ pub fn finding_id(f: &Finding) -> String {
     format!("{:016x}", super::sarif::fingerprint(f))
 }
 
-fn contract_finding(o: &mut Map<String, Value>, f: &Finding) {
+fn contract_finding(o: &mut Map<String, Value>, f: &Finding, t: &RouteTables<'_>) {
     o.insert("id".to_owned(), Value::String(finding_id(f)));
     o.insert(
         "severity_rank".to_owned(),
@@ -306,11 +382,13 @@ fn contract_finding(o: &mut Map<String, Value>, f: &Finding) {
             }
             s.entry("conditions")
                 .or_insert_with(|| Value::Array(Vec::new()));
-            if let Some(Value::Array(rs)) = s.get_mut("routes") {
-                for r in rs.iter_mut().filter_map(Value::as_object_mut) {
-                    nulls(r, ROUTE_OPTIONAL);
-                }
-            }
+            let routes = if side == "before" {
+                &f.before.routes
+            } else {
+                &f.after.routes
+            };
+            s.remove("routes");
+            s.insert("route_set".to_owned(), Value::from(t.set(routes)));
         }
     }
 }

@@ -12,6 +12,27 @@
 
 use std::io::{self, Write};
 
+/// Per test case, at most this many findings are detailed in the failure body and
+/// listed in `system-out`, causes named in the message, actions and routes listed per
+/// finding; a line says how many more the JSON report has (issue 10 Figures: a person
+/// reached through 300 accounts listed 300 routes in every finding).
+const CASE_FINDINGS: usize = 50;
+const CASE_CAUSES: usize = 20;
+const FINDING_ACTIONS: usize = 20;
+const FINDING_ROUTES: usize = 10;
+
+/// The first `max` of `items` and a line for the rest, if any.
+fn capped(mut items: Vec<String>, max: usize, what: &str) -> Vec<String> {
+    if items.len() > max {
+        let more = items.len() - max;
+        items.truncate(max);
+        items.push(format!(
+            "… and {more} more {what} (the JSON report has them all)"
+        ));
+    }
+    items
+}
+
 use super::diff::{DiffReport, PrincipalDiff};
 use crate::diff::findings::Finding;
 
@@ -181,7 +202,11 @@ fn write_case(report: &DiffReport, p: &PrincipalDiff, w: &mut dyn Write) -> io::
             1 => "1 finding fails the gate".to_owned(),
             n => format!("{n} findings fail the gate"),
         };
-        let body: Vec<String> = failing.iter().map(|f| details(f)).collect();
+        let body = capped(
+            failing.iter().map(|f| details(f)).collect(),
+            CASE_FINDINGS,
+            "failing findings",
+        );
         // the input changes behind them, as every report leads with them (issue 12)
         let mut causes: Vec<&str> = failing
             .iter()
@@ -189,13 +214,17 @@ fn write_case(report: &DiffReport, p: &PrincipalDiff, w: &mut dyn Write) -> io::
             .collect();
         causes.sort_unstable();
         causes.dedup();
-        let because: Vec<String> = causes
-            .iter()
-            .map(|id| match report.change(id) {
-                Some(c) => format!("{id} {}", c.summary),
-                None => (*id).to_owned(),
-            })
-            .collect();
+        let because: Vec<String> = capped(
+            causes
+                .iter()
+                .map(|id| match report.change(id) {
+                    Some(c) => format!("{id} {}", c.summary),
+                    None => (*id).to_owned(),
+                })
+                .collect(),
+            CASE_CAUSES,
+            "causes",
+        );
         let summary = if because.is_empty() {
             summary
         } else {
@@ -219,6 +248,7 @@ fn write_case(report: &DiffReport, p: &PrincipalDiff, w: &mut dyn Write) -> io::
             None => format!("{} {}: {}", f.code, f.severity, f.message),
         })
         .collect();
+    let out = capped(out, CASE_FINDINGS, "findings");
     if !out.is_empty() {
         writeln!(
             w,
@@ -236,7 +266,17 @@ fn details(f: &Finding) -> String {
         lines.push(format!("service: {}", f.service));
     }
     if !f.actions.is_empty() {
-        lines.push(format!("actions: {}", f.actions.join(", ")));
+        let mut actions = f
+            .actions
+            .iter()
+            .take(FINDING_ACTIONS)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if f.actions.len() > FINDING_ACTIONS {
+            actions.push_str(&format!(", … ({} in all)", f.actions.len()));
+        }
+        lines.push(format!("actions: {actions}"));
     }
     if let Some(wit) = &f.witness {
         lines.push(format!("witness: {wit}"));
@@ -250,8 +290,14 @@ fn details(f: &Finding) -> String {
             line.push_str(&format!(" if {c}"));
         }
         lines.push(line);
-        for r in &side.routes {
+        for r in side.routes.iter().take(FINDING_ROUTES) {
             lines.push(format!("  {} ({})", r.summary(), r.file));
+        }
+        if side.routes.len() > FINDING_ROUTES {
+            lines.push(format!(
+                "  … and {} more routes (the JSON report has them all)",
+                side.routes.len() - FINDING_ROUTES
+            ));
         }
     }
     lines.join("\n")

@@ -34,6 +34,8 @@ pub const COMMENT_BUDGET: usize = 60_000;
 const SHOW_ACTIONS: usize = 10;
 /// Resources shown per side.
 const SHOW_RESOURCES: usize = 3;
+/// Routes shown per side of a finding (the JSON report lists them all).
+const SHOW_ROUTES: usize = 5;
 
 pub fn write_markdown(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     let text = render(report)?;
@@ -374,8 +376,14 @@ fn side_cell(s: &Side) -> String {
     for c in &s.conditions {
         lines.push(format!("if {}", md(c)));
     }
-    for r in &s.routes {
+    for r in s.routes.iter().take(SHOW_ROUTES) {
         lines.push(md(&r.summary()));
+    }
+    if s.routes.len() > SHOW_ROUTES {
+        lines.push(format!(
+            "… and {} more routes",
+            s.routes.len() - SHOW_ROUTES
+        ));
     }
     lines.join("<br>")
 }

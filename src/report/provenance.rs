@@ -5,6 +5,7 @@
 //! file alone.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::diff::findings::{Finding, Route};
 
@@ -115,6 +116,79 @@ impl Provenance {
         self.attachments
             .iter()
             .find(|a| a.side == side && a.policy == route.policy && a.holder == holder)
+            .map(|a| Located {
+                uri: self.uri_of(&a.file),
+                line: Some(a.line),
+                column: Some(a.column),
+                pointer: Some(a.pointer.clone()),
+            })
+    }
+}
+
+/// [`Provenance`]'s places by key, for renderers that place every finding (SARIF): the
+/// same answers as [`Provenance::locate`] and [`Provenance::uri_of`] without a scan of
+/// the tables per route.
+pub struct Index<'p> {
+    prov: &'p Provenance,
+    uris: HashMap<&'p str, &'p str>,
+    statements: HashMap<(&'p str, &'p str), &'p StatementPlace>,
+    attachments: HashMap<(&'p str, &'p str, &'p str), &'p AttachmentPlace>,
+}
+
+impl<'p> Index<'p> {
+    pub fn new(prov: &'p Provenance) -> Self {
+        let mut uris = HashMap::new();
+        for i in &prov.inputs {
+            uris.entry(i.path.as_str()).or_insert(i.uri.as_str());
+        }
+        let mut statements = HashMap::new();
+        for s in &prov.statements {
+            statements
+                .entry((s.file.as_str(), s.pointer.as_str()))
+                .or_insert(s);
+        }
+        let mut attachments = HashMap::new();
+        for a in &prov.attachments {
+            attachments
+                .entry((a.side.as_str(), a.policy.as_str(), a.holder.as_str()))
+                .or_insert(a);
+        }
+        Index {
+            prov,
+            uris,
+            statements,
+            attachments,
+        }
+    }
+
+    pub fn provenance(&self) -> &'p Provenance {
+        self.prov
+    }
+
+    /// As [`Provenance::uri_of`].
+    pub fn uri_of(&self, file: &str) -> String {
+        self.uris
+            .get(file)
+            .map_or_else(|| file.replace('\\', "/"), |u| (*u).to_owned())
+    }
+
+    /// As [`Provenance::locate`].
+    pub fn locate(&self, side: &str, principal: &str, route: &Route) -> Option<Located> {
+        if is_file(&route.file) {
+            let place = route
+                .pointer
+                .as_deref()
+                .and_then(|p| self.statements.get(&(route.file.as_str(), p)));
+            return Some(Located {
+                uri: self.uri_of(&route.file),
+                line: place.map(|s| s.line),
+                column: place.map(|s| s.column),
+                pointer: route.pointer.clone(),
+            });
+        }
+        let holder = holder(route, principal);
+        self.attachments
+            .get(&(side, route.policy.as_str(), holder))
             .map(|a| Located {
                 uri: self.uri_of(&a.file),
                 line: Some(a.line),

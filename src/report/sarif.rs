@@ -28,11 +28,71 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// Where the findings page lives in the repository, for `helpUri` (when the crate names
 /// its repository).
 const FINDINGS_DOC: &str = "docs/findings.md";
+/// GitHub code scanning rejects a run of more than 25,000 results (and shows the 5,000
+/// most severe): past this, the most severe are kept and the run says how many were left
+/// out (issue 10 Figures). The JSON report has every finding.
+pub const MAX_RESULTS: usize = 25_000;
+/// Action names listed in a result's properties; the count says how many in all, and
+/// the JSON report lists every one.
+pub const MAX_ACTIONS: usize = 20;
+/// Related locations per result (GitHub shows 100 and rejects more than 1,000): the
+/// places of the first causes and of the lint notes.
+pub const MAX_RELATED: usize = 10;
+/// Causes named in a result's message (a person's finding may have dozens, each with
+/// its summary); `properties.causes` lists every id.
+pub const MAX_CAUSES: usize = 3;
 
+/// Writes the log compactly (one line: SARIF is read by tools, and indentation was a
+/// third of its bytes); `jq .` shows it indented.
 pub fn write_sarif(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
-    let log = build(report);
-    serde_json::to_writer_pretty(&mut *w, &log).map_err(crate::report::json_io)?;
-    writeln!(w)
+    write_sarif_limited(report, MAX_RESULTS, w)
+}
+
+/// [`write_sarif`] with at most `limit` results.
+pub fn write_sarif_limited(report: &DiffReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+    let index = provenance::Index::new(&report.provenance);
+    let log = build(report, &index, limit);
+    let mut w = io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer(&mut w, &log).map_err(crate::report::json_io)?;
+    writeln!(w)?;
+    w.flush()
+}
+
+/// Which findings become results: all of them (but unused waivers) up to `limit`, else
+/// the `limit` most severe (failing the gate, then level, then GitHub severity, then
+/// access level), in report order; and how many were left out.
+fn chosen(report: &DiffReport, limit: usize) -> (Vec<&Finding>, usize) {
+    let all: Vec<&Finding> = report
+        .findings()
+        .filter(|f| f.code != Code::UnusedWaiver)
+        .collect();
+    if all.len() <= limit {
+        return (all, 0);
+    }
+    let weight = |f: &Finding| {
+        (
+            std::cmp::Reverse(f.fails_gate),
+            std::cmp::Reverse(counts_as_loss(f.category)),
+            std::cmp::Reverse(security_severity(f.code)),
+            std::cmp::Reverse(super::json::severity_rank(f.severity)),
+        )
+    };
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    // stable: equal weights keep report order, so the choice is deterministic
+    order.sort_by_key(|&n| all.get(n).map(|f| weight(f)));
+    let mut keep = vec![false; all.len()];
+    for &n in order.iter().take(limit) {
+        if let Some(k) = keep.get_mut(n) {
+            *k = true;
+        }
+    }
+    let left_out = all.len() - limit;
+    let kept = all
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(f, k)| k.then_some(f))
+        .collect();
+    (kept, left_out)
 }
 
 /// The repository's web address from Cargo.toml, if set.
@@ -40,14 +100,35 @@ fn repository() -> Option<&'static str> {
     Some(env!("CARGO_PKG_REPOSITORY")).filter(|r| !r.is_empty())
 }
 
-fn build(report: &DiffReport) -> Log<'_> {
+fn build<'r>(report: &'r DiffReport, index: &provenance::Index<'r>, limit: usize) -> Log<'r> {
     let docs = report.docs_url.as_deref();
     let rules = Code::ALL.iter().map(|&code| rule(code, docs)).collect();
-    let results = report
+    let (findings, left_out) = chosen(report, limit);
+    let mut artifacts = Artifacts::default();
+    let results = findings
+        .into_iter()
+        .map(|f| result(report, index, &mut artifacts, f))
+        .collect();
+    let total = report
         .findings()
         .filter(|f| f.code != Code::UnusedWaiver)
-        .map(|f| result(report, f))
-        .collect();
+        .count();
+    let invocations = vec![Invocation {
+        execution_successful: true,
+        tool_execution_notifications: (left_out > 0)
+            .then(|| Notification {
+                level: "warning",
+                message: Text {
+                    text: format!(
+                        "{left_out} of {total} results were left out: GitHub code scanning \
+                         accepts at most {limit} per run, so the {limit} most severe are here; \
+                         the JSON report (--format json) has every finding"
+                    ),
+                },
+            })
+            .into_iter()
+            .collect(),
+    }];
     let version = report
         .tool
         .split_once(' ')
@@ -82,8 +163,12 @@ fn build(report: &DiffReport) -> Log<'_> {
             },
             original_uri_base_ids: bases,
             column_kind: "unicodeCodePoints",
+            invocations,
+            artifacts: artifacts.list,
             results,
             properties: RunProperties {
+                results_total: total,
+                results_left_out: left_out,
                 gate_passed: report.gate.passed,
                 failing: report.gate.failing,
                 waived: report.gate.waived,
@@ -226,7 +311,44 @@ fn guidance(code: Code) -> (&'static str, &'static str) {
     }
 }
 
-fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
+/// The files results point into, each once (`run.artifacts`), cited by index.
+#[derive(Default)]
+struct Artifacts {
+    list: Vec<Artifact>,
+    at: std::collections::HashMap<String, usize>,
+}
+
+impl Artifacts {
+    fn location(&mut self, uri_text: String) -> ArtifactLocation {
+        let n = match self.at.get(&uri_text) {
+            Some(&n) => n,
+            None => {
+                let n = self.list.len();
+                self.list.push(Artifact {
+                    location: ArtifactLocation {
+                        uri: uri_text.clone(),
+                        uri_base_id: SRCROOT,
+                        index: None,
+                    },
+                });
+                self.at.insert(uri_text.clone(), n);
+                n
+            }
+        };
+        ArtifactLocation {
+            uri: uri_text,
+            uri_base_id: SRCROOT,
+            index: Some(n),
+        }
+    }
+}
+
+fn result<'a>(
+    report: &'a DiffReport,
+    index: &provenance::Index<'a>,
+    artifacts: &mut Artifacts,
+    f: &'a Finding,
+) -> SarifResult<'a> {
     let level = if f.fails_gate {
         "error"
     } else if counts_as_loss(f.category) {
@@ -235,7 +357,7 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
         "note"
     };
     let (side, routes) = provenance::explaining_side(f);
-    let prov = &report.provenance;
+    let prov = index;
     // the first route placed at a line, else the first one
     let placed = routes.iter().find_map(|r| {
         prov.locate(side, &f.principal, r)
@@ -246,13 +368,10 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
     let located: Option<Located> = placed
         .map(|(_, l)| l)
         .or_else(|| route.and_then(|r| prov.locate(side, &f.principal, r)))
-        .or_else(|| fallback_file(report, f, side));
+        .or_else(|| fallback_file(report, index, f, side));
     let location = Location {
         physical_location: located.as_ref().map(|l| PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: uri(&l.uri),
-                uri_base_id: SRCROOT,
-            },
+            artifact_location: artifacts.location(uri(&l.uri)),
             // GitHub shows an alert only with a line: the file's first when not known
             region: Region {
                 start_line: l.line.unwrap_or(1),
@@ -280,13 +399,13 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
         level,
         // the input change(s) behind it, as the other reports lead with them (issue 12)
         message: Text {
-            text: match super::causes::because(report, f) {
+            text: match super::causes::because_at_most(report, f, MAX_CAUSES) {
                 c if c.is_empty() => f.message.clone(),
                 c => format!("{} ({c})", f.message),
             },
         },
         locations: vec![location],
-        related_locations: related(report, f),
+        related_locations: related(report, index, artifacts, f),
         partial_fingerprints: fingerprints,
         suppressions: f
             .waived
@@ -309,7 +428,8 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
             severity: f.severity.as_str(),
             severity_rank: super::json::severity_rank(f.severity),
             service: &f.service,
-            actions: &f.actions,
+            actions: f.actions.get(..MAX_ACTIONS).unwrap_or(&f.actions),
+            action_count: f.actions.len(),
             pairs: f.pairs,
             witness: f.witness.as_deref(),
             before: &f.before.status,
@@ -322,20 +442,21 @@ fn result<'a>(report: &'a DiffReport, f: &'a Finding) -> SarifResult<'a> {
 
 /// The places of the finding's causes (each change's before and after place) and of the
 /// lint findings that explain it, as SARIF related locations (issue 12, issue 11).
-fn related(report: &DiffReport, f: &Finding) -> Vec<RelatedLocation> {
-    let prov = &report.provenance;
+fn related(
+    report: &DiffReport,
+    prov: &provenance::Index<'_>,
+    artifacts: &mut Artifacts,
+    f: &Finding,
+) -> Vec<RelatedLocation> {
     let mut out = Vec::new();
     let mut push = |file: &str, line: Option<u32>, column: Option<u32>, text: String| {
-        if !provenance::is_file(file) {
+        if !provenance::is_file(file) || out.len() >= MAX_RELATED {
             return;
         }
         out.push(RelatedLocation {
             id: out.len(),
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: uri(&prov.uri_of(file)),
-                    uri_base_id: SRCROOT,
-                },
+                artifact_location: artifacts.location(uri(&prov.uri_of(file))),
                 region: Region {
                     start_line: line.unwrap_or(1),
                     start_column: line.and(column),
@@ -344,7 +465,7 @@ fn related(report: &DiffReport, f: &Finding) -> Vec<RelatedLocation> {
             message: Text { text },
         });
     };
-    for id in &f.causes {
+    for id in f.causes.iter().take(MAX_CAUSES) {
         let Some(c) = report.change(id) else { continue };
         for (side, p) in [("before", &c.before), ("after", &c.after)] {
             if let Some(p) = p {
@@ -370,8 +491,13 @@ fn related(report: &DiffReport, f: &Finding) -> Vec<RelatedLocation> {
 
 /// Without a placed statement: the waivers file for waiver findings, else the side's first
 /// input file.
-fn fallback_file(report: &DiffReport, f: &Finding, side: &str) -> Option<Located> {
-    let prov = &report.provenance;
+fn fallback_file(
+    report: &DiffReport,
+    index: &provenance::Index<'_>,
+    f: &Finding,
+    side: &str,
+) -> Option<Located> {
+    let prov = index.provenance();
     let waiver_file = matches!(f.code, Code::ExpiredWaiver | Code::UnusedWaiver)
         .then(|| prov.inputs.iter().find(|i| i.role == "waivers"))
         .flatten()
@@ -383,7 +509,7 @@ fn fallback_file(report: &DiffReport, f: &Finding, side: &str) -> Option<Located
     };
     let file = waiver_file.or_else(|| sources.iter().find(|s| provenance::is_file(s)).cloned())?;
     Some(Located {
-        uri: prov.uri_of(&file),
+        uri: index.uri_of(&file),
         line: None,
         column: None,
         pointer: None,
@@ -480,8 +606,29 @@ struct Run<'a> {
     tool: Tool<'a>,
     original_uri_base_ids: BTreeMap<&'static str, BaseUri>,
     column_kind: &'static str,
+    invocations: Vec<Invocation>,
+    artifacts: Vec<Artifact>,
     results: Vec<SarifResult<'a>>,
     properties: RunProperties<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+#[derive(Serialize)]
+struct Artifact {
+    location: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -493,6 +640,10 @@ struct BaseUri {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RunProperties<'a> {
+    /// Findings that would be results (all but unused waivers).
+    results_total: usize,
+    /// Of those, how many are not here (past [`MAX_RESULTS`]): the JSON report has them.
+    results_left_out: usize,
     gate_passed: bool,
     failing: usize,
     waived: usize,
@@ -633,6 +784,9 @@ struct Region {
 struct ArtifactLocation {
     uri: String,
     uri_base_id: &'static str,
+    /// The file in `run.artifacts`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    index: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -659,7 +813,9 @@ struct ResultProperties<'a> {
     severity: &'static str,
     severity_rank: u8,
     service: &'a str,
+    /// The first [`MAX_ACTIONS`] actions; `actionCount` says how many in all.
     actions: &'a [String],
+    action_count: usize,
     pairs: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     witness: Option<&'a str>,
