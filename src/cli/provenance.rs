@@ -94,6 +94,9 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
     let mut files = cache;
     locate(report, inputs, &mut prov, &mut files);
     place_changes(report, &mut files);
+    // the texts and trees (a 70 MB export's tree is millions of nodes) are not freed one
+    // by one: the process ends after the reports are written and the OS reclaims them
+    std::mem::forget(files);
     if a.junit_all {
         let listed: BTreeSet<(&str, &str)> = report
             .principals

@@ -80,7 +80,7 @@ pub fn find_attachments_in(
     wanted: &[Attachment<'_>],
 ) -> Vec<Option<String>> {
     let mut finder = Finder::new(wanted);
-    finder.walk(tree, &mut Vec::new(), 0);
+    finder.walk(tree, &mut Vec::new(), &mut Vec::new(), 0);
     finder.best.into_iter().map(|b| b.map(|(_, p)| p)).collect()
 }
 
@@ -92,8 +92,26 @@ struct Finder<'w, 'a> {
     wanted: &'w [Attachment<'a>],
     /// Wanted attachments by the ARN or the name a string node may equal.
     by_text: FxHashMap<&'a str, Vec<usize>>,
-    path: String,
     best: Vec<Option<(usize, String)>>,
+}
+
+/// One step of the walk's path: the pointer is only spelled out at a hit (a 70 MB export
+/// has millions of nodes and a few thousand hits).
+enum Seg<'t> {
+    Index(usize),
+    Key(std::borrow::Cow<'t, str>),
+}
+
+fn pointer_of(path: &[Seg<'_>]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        out.push('/');
+        match seg {
+            Seg::Index(i) => out.push_str(&i.to_string()),
+            Seg::Key(k) => out.push_str(&k.replace('~', "~0").replace('/', "~1")),
+        }
+    }
+    out
 }
 
 impl<'w, 'a> Finder<'w, 'a> {
@@ -108,17 +126,17 @@ impl<'w, 'a> Finder<'w, 'a> {
         Finder {
             wanted,
             by_text,
-            path: String::new(),
             best: vec![None; wanted.len()],
         }
     }
 
     /// `levels` holds, per level above `v`, the mapping at that level (none for a
-    /// sequence): a hit looks there for the holder's name.
+    /// sequence): a hit looks there for the holder's name. `path` is `v`'s pointer.
     fn walk<'t>(
         &mut self,
         v: &'t serde_yaml::Value,
         levels: &mut Vec<Option<&'t serde_yaml::Mapping>>,
+        path: &mut Vec<Seg<'t>>,
         depth: usize,
     ) {
         use serde_yaml::Value;
@@ -126,42 +144,37 @@ impl<'w, 'a> Finder<'w, 'a> {
             return;
         }
         match v {
-            Value::String(s) => self.hit(s, levels),
+            Value::String(s) => self.hit(s, levels, path),
             Value::Sequence(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    let len = self.path.len();
-                    self.path.push('/');
-                    self.path.push_str(&i.to_string());
+                    path.push(Seg::Index(i));
                     levels.push(None);
-                    self.walk(item, levels, depth + 1);
+                    self.walk(item, levels, path, depth + 1);
                     levels.pop();
-                    self.path.truncate(len);
+                    path.pop();
                 }
             }
             Value::Mapping(map) => {
                 for (k, item) in map {
                     let key = match k {
-                        Value::String(s) => s.clone(),
-                        Value::Bool(b) => b.to_string(),
-                        Value::Number(n) => n.to_string(),
+                        Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                        Value::Bool(b) => std::borrow::Cow::Owned(b.to_string()),
+                        Value::Number(n) => std::borrow::Cow::Owned(n.to_string()),
                         _ => continue,
                     };
-                    let len = self.path.len();
-                    self.path.push('/');
-                    self.path
-                        .push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    path.push(Seg::Key(key));
                     levels.push(Some(map));
-                    self.walk(item, levels, depth + 1);
+                    self.walk(item, levels, path, depth + 1);
                     levels.pop();
-                    self.path.truncate(len);
+                    path.pop();
                 }
             }
-            Value::Tagged(t) => self.walk(&t.value, levels, depth + 1),
+            Value::Tagged(t) => self.walk(&t.value, levels, path, depth + 1),
             _ => {}
         }
     }
 
-    fn hit(&mut self, s: &str, levels: &[Option<&serde_yaml::Mapping>]) {
+    fn hit(&mut self, s: &str, levels: &[Option<&serde_yaml::Mapping>], path: &[Seg<'_>]) {
         // the string itself, then every part after a `/` (a path or ARN ending in the name)
         let tails = std::iter::once(s).chain(s.match_indices('/').map(|(i, _)| &s[i + 1..]));
         let mut candidates: Vec<usize> = Vec::new();
@@ -175,6 +188,7 @@ impl<'w, 'a> Finder<'w, 'a> {
         }
         candidates.sort_unstable();
         candidates.dedup();
+        let mut pointer: Option<String> = None;
         for i in candidates {
             let a = &self.wanted[i];
             let matches = a.arn == Some(s)
@@ -191,7 +205,8 @@ impl<'w, 'a> Finder<'w, 'a> {
                 .map_or(0, |d| d + 1);
             let score = names * 2 + usize::from(a.arn == Some(s));
             if self.best[i].as_ref().is_none_or(|(b, _)| score > *b) {
-                self.best[i] = Some((score, self.path.clone()));
+                let p = pointer.get_or_insert_with(|| pointer_of(path)).clone();
+                self.best[i] = Some((score, p));
             }
         }
     }
