@@ -36,7 +36,9 @@ pub enum Token {
 /// `?*` denote the same language), so equal languages of this shape compare equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Pattern {
-    tokens: Vec<Token>,
+    /// Shared: a pattern is cloned into every resource set built from it (issue 8: an
+    /// organization's 1,500 gated ARNs per grant), and a clone is then one count.
+    tokens: std::sync::Arc<[Token]>,
 }
 
 impl Pattern {
@@ -95,7 +97,7 @@ impl Pattern {
             }
         }
         flush(&mut out, &mut ones, &mut star);
-        Pattern { tokens: out }
+        Pattern { tokens: out.into() }
     }
 
     /// The normalized tokens.
@@ -115,7 +117,7 @@ impl Pattern {
 
     /// The text when the pattern has no wildcard (`Some("")` for the empty pattern).
     pub fn as_literal(&self) -> Option<&str> {
-        match self.tokens.as_slice() {
+        match &*self.tokens {
             [] => Some(""),
             [Token::Lit(s)] => Some(s),
             _ => None,
@@ -124,7 +126,7 @@ impl Pattern {
 
     /// True when the pattern matches every string (it is only stars).
     pub fn is_match_all(&self) -> bool {
-        matches!(self.tokens.as_slice(), [Token::Star])
+        matches!(&*self.tokens, [Token::Star])
     }
 
     /// The literal text before the first wildcard, for prefiltering candidates.
@@ -144,7 +146,7 @@ impl Pattern {
     /// reads its values: `Star` becomes `*` and `One` becomes `?`.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Lit(l) => s.push_str(l),
                 Token::Star => s.push('*'),
@@ -159,7 +161,7 @@ impl Pattern {
     pub fn split_arn(&self) -> Option<[Pattern; 6]> {
         let mut parts: [Vec<Token>; 6] = Default::default();
         let mut idx = 0usize;
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Lit(s) if idx < 5 => {
                     let mut rest = s.as_str();
@@ -186,7 +188,7 @@ impl Pattern {
 /// literal `*`, `?` and `${` are written `${*}`, `${?}` and `${$}{`.
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Star => f.write_str("*")?,
                 Token::One => f.write_str("?")?,
