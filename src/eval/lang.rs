@@ -403,6 +403,9 @@ struct QLeaf<'q> {
 struct Question<'q> {
     leaves: Vec<QLeaf<'q>>,
     index: FxHashMap<&'q Pattern, usize>,
+    /// `index` by [`Pattern::share_key`]: the clones of one pattern (an organization's
+    /// gated ARNs in every grant) are interned without hashing their text.
+    shared: FxHashMap<usize, usize>,
     root: Node,
     other: OnceCell<Option<char>>,
     /// Work counted so far; past its limit the simplifications stop deduplicating (they
@@ -424,6 +427,7 @@ impl<'q> Question<'q> {
         Question {
             leaves: Vec::new(),
             index: FxHashMap::default(),
+            shared: FxHashMap::default(),
             root: Node::Const(false),
             other: OnceCell::new(),
             meter,
@@ -475,15 +479,22 @@ impl<'q> Question<'q> {
             SetExpr::Empty => Node::Const(false),
             SetExpr::All => Node::Const(true),
             SetExpr::Pat(p) => {
-                if let Some(&i) = self.index.get(p) {
+                if let Some(&i) = self.shared.get(&p.share_key()) {
                     return Node::Leaf(i);
                 }
-                self.leaves.push(QLeaf {
-                    pat: p,
-                    atoms: OnceCell::new(),
-                });
-                let i = self.leaves.len() - 1;
-                self.index.insert(p, i);
+                let i = match self.index.get(p) {
+                    Some(&i) => i,
+                    None => {
+                        self.leaves.push(QLeaf {
+                            pat: p,
+                            atoms: OnceCell::new(),
+                        });
+                        let i = self.leaves.len() - 1;
+                        self.index.insert(p, i);
+                        i
+                    }
+                };
+                self.shared.insert(p.share_key(), i);
                 Node::Leaf(i)
             }
             SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.build(x)).collect()),
