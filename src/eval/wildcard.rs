@@ -34,11 +34,46 @@ pub enum Token {
 /// A compiled IAM pattern in normal form: adjacent literals merged, no empty literals,
 /// and each run of wildcards written as its `?`s followed by at most one `*` (`*?*` and
 /// `?*` denote the same language), so equal languages of this shape compare equal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone)]
 pub struct Pattern {
     /// Shared: a pattern is cloned into every resource set built from it (issue 8: an
     /// organization's 1,500 gated ARNs per grant), and a clone is then one count.
     tokens: std::sync::Arc<[Token]>,
+    /// A hash of `tokens`, computed once: patterns are hashed and compared by the
+    /// thousand when resource sets are interned and grouped.
+    hash: u64,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.hash == other.hash && self.tokens == other.tokens
+    }
+}
+
+impl Eq for Pattern {}
+
+impl std::hash::Hash for Pattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialOrd for Pattern {
+    fn partial_cmp(&self, other: &Pattern) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pattern {
+    fn cmp(&self, other: &Pattern) -> std::cmp::Ordering {
+        self.tokens.cmp(&other.tokens)
+    }
+}
+
+impl Default for Pattern {
+    fn default() -> Pattern {
+        Pattern::from_tokens(Vec::new())
+    }
 }
 
 impl Pattern {
@@ -97,7 +132,12 @@ impl Pattern {
             }
         }
         flush(&mut out, &mut ones, &mut star);
-        Pattern { tokens: out.into() }
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(&out, &mut h);
+        Pattern {
+            tokens: out.into(),
+            hash: std::hash::Hasher::finish(&h),
+        }
     }
 
     /// The address of the shared tokens: equal for clones of one pattern (and then the
