@@ -18,17 +18,22 @@ fn policy_hash(p: &Policy) -> (u64, bool) {
     let mut specific = false;
     let vars = compile::variables_enabled(&p.document);
     for s in &p.document.statements {
-        s.effect.hash(&mut h);
-        s.action.hash(&mut h);
-        s.resource.hash(&mut h);
-        s.principal.hash(&mut h);
-        // condition values are sets: reordering them changes nothing
-        crate::eval::condition::normalized(&s.condition).hash(&mut h);
-        s.unresolved.hash(&mut h);
+        statement_hash(s, &mut h);
         // the evaluator's own test, so both agree on what may differ per principal
         specific |= compile::is_principal_specific(s, vars);
     }
     (h.finish(), specific)
+}
+
+/// What of a statement decides evaluation: everything but its name and place.
+fn statement_hash(s: &crate::model::Statement, h: &mut FxHasher) {
+    s.effect.hash(h);
+    s.action.hash(h);
+    s.resource.hash(h);
+    s.principal.hash(h);
+    // condition values are sets: reordering them changes nothing
+    crate::eval::condition::normalized(&s.condition).hash(h);
+    s.unresolved.hash(h);
 }
 
 fn principal_facts(p: &Principal, h: &mut FxHasher) {
@@ -56,16 +61,40 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 .any(|s| !s.unresolved.is_empty())
         })
         .collect();
-    // resource policies bear on principals by who they are (issue 8): every resource
-    // enters every principal's fingerprint, with the principal's own facts
+    // resource policies bear on principals by who they are (issue 8). What every principal
+    // meets: the resources themselves (which ones an identity allow alone does not reach,
+    // whose account owns what); then, per principal, the contents of just the statements
+    // that may name it (those `for_principal` reads), so that editing one bucket policy
+    // does not make every principal of the organization "changed"
     let resources: Option<u64> = (!snap.resources.is_empty()).then(|| {
         let mut h = FxHasher::default();
         for r in &snap.resources {
             (&r.arn, &r.account, r.kind).hash(&mut h);
-            policies.get(r.policy.0 as usize).map(|x| x.0).hash(&mut h);
+            snap.policy(r.policy).is_some().hash(&mut h);
         }
         h.finish()
     });
+    let resource_index = resources.map(|_| crate::eval::resources::ResourceIndex::build(snap));
+    // per resource, per statement: a content hash with what decides its scope
+    let statement_hashes: Vec<Vec<u64>> = snap
+        .resources
+        .iter()
+        .map(|r| {
+            snap.policy(r.policy).map_or_else(Vec::new, |p| {
+                p.document
+                    .statements
+                    .iter()
+                    .map(|s| {
+                        let mut h = FxHasher::default();
+                        (&r.arn, &r.account, r.kind).hash(&mut h);
+                        p.document.version.hash(&mut h);
+                        statement_hash(s, &mut h);
+                        h.finish()
+                    })
+                    .collect()
+            })
+        })
+        .collect();
     // every RCP level bounds the resources of the accounts under it, whoever asks
     let mut reach_specific = false;
     let rcp_reach: Option<u64> = (!snap.rcp_reach().is_empty()).then(|| {
@@ -132,6 +161,21 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             }
             p.kind.hash(&mut h);
             resources.hash(&mut h);
+            if let Some(index) = &resource_index {
+                let mut named: Vec<Option<u64>> = index
+                    .candidates(p)
+                    .into_iter()
+                    .map(|(ri, si)| {
+                        statement_hashes
+                            .get(ri as usize)
+                            .and_then(|v| v.get(si as usize))
+                            .copied()
+                    })
+                    .collect();
+                // the rules do not depend on the statements' order
+                named.sort_unstable();
+                named.hash(&mut h);
+            }
             if layers.rcp_bound {
                 rcp_reach.hash(&mut h);
                 specific |= reach_specific;

@@ -383,7 +383,7 @@ const MAX_SUBSET_CELLS: u64 = 1 << 22;
 
 /// A set expression over the leaves of a [`Question`] (leaf = index of a distinct
 /// pattern), so that rewriting it never copies a pattern.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Node {
     Const(bool),
     Leaf(usize),
@@ -403,6 +403,9 @@ struct QLeaf<'q> {
 struct Question<'q> {
     leaves: Vec<QLeaf<'q>>,
     index: FxHashMap<&'q Pattern, usize>,
+    /// `index` by [`Pattern::share_key`]: the clones of one pattern (an organization's
+    /// gated ARNs in every grant) are interned without hashing their text.
+    shared: FxHashMap<usize, usize>,
     root: Node,
     other: OnceCell<Option<char>>,
     /// Work counted so far; past its limit the simplifications stop deduplicating (they
@@ -424,6 +427,7 @@ impl<'q> Question<'q> {
         Question {
             leaves: Vec::new(),
             index: FxHashMap::default(),
+            shared: FxHashMap::default(),
             root: Node::Const(false),
             other: OnceCell::new(),
             meter,
@@ -455,17 +459,18 @@ impl<'q> Question<'q> {
 
     /// `x` added to `out` unless already there; past the budget, added as is (the
     /// deduplication is a simplification, not needed for a right answer).
-    fn push_unique(&self, out: &mut Vec<Node>, x: Node) {
-        if self.meter.charge(out.len() as u64 + 1) && out.contains(&x) {
+    fn push_unique(&self, out: &mut Unique, x: Node) {
+        if self.meter.charge(out.nodes.len() as u64 + 1) && out.contains(&x) {
             return;
         }
-        out.push(x);
+        out.nodes.push(x);
     }
 
-    /// `X` and `¬X` both in `xs` (past the budget: not looked for).
-    fn has_complement_pair(&self, xs: &[Node]) -> bool {
-        let n = xs.len() as u64;
-        self.meter.charge(n.saturating_mul(n)) && has_complement_pair(xs)
+    /// `X` and `¬X` both in `xs` (past the budget: not looked for). Charged as the
+    /// pairwise test it stands for, whatever the lookup costs.
+    fn has_complement_pair(&self, xs: &mut Unique) -> bool {
+        let n = xs.nodes.len() as u64;
+        self.meter.charge(n.saturating_mul(n)) && xs.has_complement_pair()
     }
 
     /// `e` as a node, leaves interned in first-seen order (so `a`'s patterns lead).
@@ -474,15 +479,22 @@ impl<'q> Question<'q> {
             SetExpr::Empty => Node::Const(false),
             SetExpr::All => Node::Const(true),
             SetExpr::Pat(p) => {
-                if let Some(&i) = self.index.get(p) {
+                if let Some(&i) = self.shared.get(&p.share_key()) {
                     return Node::Leaf(i);
                 }
-                self.leaves.push(QLeaf {
-                    pat: p,
-                    atoms: OnceCell::new(),
-                });
-                let i = self.leaves.len() - 1;
-                self.index.insert(p, i);
+                let i = match self.index.get(p) {
+                    Some(&i) => i,
+                    None => {
+                        self.leaves.push(QLeaf {
+                            pat: p,
+                            atoms: OnceCell::new(),
+                        });
+                        let i = self.leaves.len() - 1;
+                        self.index.insert(p, i);
+                        i
+                    }
+                };
+                self.shared.insert(p.share_key(), i);
                 Node::Leaf(i)
             }
             SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.build(x)).collect()),
@@ -562,7 +574,7 @@ impl<'q> Question<'q> {
                 other => Node::Not(Box::new(other)),
             },
             Node::Or(xs) => {
-                let mut out = Vec::new();
+                let mut out = Unique::default();
                 for x in xs {
                     match self.reduce(x, settle) {
                         Node::Const(false) => {}
@@ -571,10 +583,10 @@ impl<'q> Question<'q> {
                         other => self.push_unique(&mut out, other),
                     }
                 }
-                if self.has_complement_pair(&out) {
+                if self.has_complement_pair(&mut out) {
                     return Node::Const(true);
                 }
-                collapse(out, Node::Const(false), Node::Or)
+                collapse(out.nodes, Node::Const(false), Node::Or)
             }
             Node::And(xs) => self.reduce_and(xs.iter(), settle),
         }
@@ -586,7 +598,7 @@ impl<'q> Question<'q> {
         xs: impl Iterator<Item = &'n Node>,
         settle: &mut impl FnMut(usize) -> Option<bool>,
     ) -> Node {
-        let mut out = Vec::new();
+        let mut out = Unique::default();
         for x in xs {
             match self.reduce(x, settle) {
                 Node::Const(true) => {}
@@ -595,9 +607,10 @@ impl<'q> Question<'q> {
                 other => self.push_unique(&mut out, other),
             }
         }
-        if self.has_complement_pair(&out) {
+        if self.has_complement_pair(&mut out) {
             return Node::Const(false);
         }
+        let out = out.nodes;
         // A literal conjunct leaves one candidate: match it against the rest.
         let literal = out.iter().find_map(|x| match x {
             Node::Leaf(i) => self.literal(*i).map(|s| (*i, s)),
@@ -966,11 +979,75 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
     done
 }
 
-fn has_complement_pair(xs: &[Node]) -> bool {
-    xs.iter().any(|x| match x {
-        Node::Not(inner) => xs.contains(inner),
-        _ => false,
-    })
+/// Nodes in the order first pushed, for [`Question::push_unique`]: up to [`LINEAR`] of them
+/// are looked up by comparison, past that by hash (issue 8: a union of an organization's
+/// 1,500 gated ARNs made every push compare against all the earlier ones). The answers
+/// are those of the plain linear search.
+#[derive(Default)]
+struct Unique {
+    nodes: Vec<Node>,
+    /// First position of each hash among `nodes[..hashed]`.
+    index: FxHashMap<u64, usize>,
+    hashed: usize,
+}
+
+/// `X` of `¬X`.
+fn negated(n: &Node) -> Option<&Node> {
+    match n {
+        Node::Not(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+/// Nodes looked up by comparison before [`Unique`] hashes them.
+const LINEAR: usize = 8;
+
+fn node_hash(n: &Node) -> u64 {
+    let mut h = FxHasher::default();
+    n.hash(&mut h);
+    h.finish()
+}
+
+impl Unique {
+    /// Is `x` one of the nodes?
+    fn contains(&mut self, x: &Node) -> bool {
+        if self.nodes.len() <= LINEAR {
+            return self.nodes.contains(x);
+        }
+        self.catch_up();
+        self.find(x)
+    }
+
+    /// Hashes the nodes pushed since the last lookup.
+    fn catch_up(&mut self) {
+        while let Some(n) = self.nodes.get(self.hashed) {
+            self.index.entry(node_hash(n)).or_insert(self.hashed);
+            self.hashed += 1;
+        }
+    }
+
+    /// [`Unique::contains`] once every node is hashed.
+    fn find(&self, x: &Node) -> bool {
+        match self.index.get(&node_hash(x)) {
+            None => false,
+            Some(&i) if self.nodes.get(i) == Some(x) => true,
+            // two different nodes of one hash: ask plainly
+            Some(_) => self.nodes.contains(x),
+        }
+    }
+
+    /// Some `¬X` whose `X` is a node too.
+    fn has_complement_pair(&mut self) -> bool {
+        if self.nodes.len() <= LINEAR {
+            return self
+                .nodes
+                .iter()
+                .filter_map(negated)
+                .any(|x| self.nodes.contains(x));
+        }
+        self.catch_up();
+        self.nodes.iter().filter_map(negated).any(|x| self.find(x))
+    }
 }
 
 /// `none` for no item, the item itself for one, `many(items)` otherwise.

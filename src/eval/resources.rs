@@ -374,8 +374,9 @@ impl ResourceIndex {
         ix
     }
 
-    /// The statements that may name `p`, in resource and statement order.
-    fn candidates(&self, p: &Principal) -> Vec<(u32, u32)> {
+    /// The statements that may name `p`, in resource and statement order: every statement
+    /// [`for_principal`] reads for it (the diff fingerprints a principal's inputs by them).
+    pub fn candidates(&self, p: &Principal) -> Vec<(u32, u32)> {
         let mut out: Vec<(u32, u32)> = self.anyone.clone();
         let own_arn = p.arn.clone().or_else(|| {
             p.account.as_deref().map(|a| {

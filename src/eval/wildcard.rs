@@ -34,9 +34,46 @@ pub enum Token {
 /// A compiled IAM pattern in normal form: adjacent literals merged, no empty literals,
 /// and each run of wildcards written as its `?`s followed by at most one `*` (`*?*` and
 /// `?*` denote the same language), so equal languages of this shape compare equal.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Debug, Clone)]
 pub struct Pattern {
-    tokens: Vec<Token>,
+    /// Shared: a pattern is cloned into every resource set built from it (issue 8: an
+    /// organization's 1,500 gated ARNs per grant), and a clone is then one count.
+    tokens: std::sync::Arc<[Token]>,
+    /// A hash of `tokens`, computed once: patterns are hashed and compared by the
+    /// thousand when resource sets are interned and grouped.
+    hash: u64,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Pattern) -> bool {
+        self.hash == other.hash && self.tokens == other.tokens
+    }
+}
+
+impl Eq for Pattern {}
+
+impl std::hash::Hash for Pattern {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+impl PartialOrd for Pattern {
+    fn partial_cmp(&self, other: &Pattern) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Pattern {
+    fn cmp(&self, other: &Pattern) -> std::cmp::Ordering {
+        self.tokens.cmp(&other.tokens)
+    }
+}
+
+impl Default for Pattern {
+    fn default() -> Pattern {
+        Pattern::from_tokens(Vec::new())
+    }
 }
 
 impl Pattern {
@@ -95,7 +132,18 @@ impl Pattern {
             }
         }
         flush(&mut out, &mut ones, &mut star);
-        Pattern { tokens: out }
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(&out, &mut h);
+        Pattern {
+            tokens: out.into(),
+            hash: std::hash::Hasher::finish(&h),
+        }
+    }
+
+    /// The address of the shared tokens: equal for clones of one pattern (and then the
+    /// patterns are equal), so a caller can intern clones without hashing their text.
+    pub fn share_key(&self) -> usize {
+        self.tokens.as_ptr() as usize
     }
 
     /// The normalized tokens.
@@ -115,7 +163,7 @@ impl Pattern {
 
     /// The text when the pattern has no wildcard (`Some("")` for the empty pattern).
     pub fn as_literal(&self) -> Option<&str> {
-        match self.tokens.as_slice() {
+        match &*self.tokens {
             [] => Some(""),
             [Token::Lit(s)] => Some(s),
             _ => None,
@@ -124,7 +172,7 @@ impl Pattern {
 
     /// True when the pattern matches every string (it is only stars).
     pub fn is_match_all(&self) -> bool {
-        matches!(self.tokens.as_slice(), [Token::Star])
+        matches!(&*self.tokens, [Token::Star])
     }
 
     /// The literal text before the first wildcard, for prefiltering candidates.
@@ -144,7 +192,7 @@ impl Pattern {
     /// reads its values: `Star` becomes `*` and `One` becomes `?`.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Lit(l) => s.push_str(l),
                 Token::Star => s.push('*'),
@@ -159,7 +207,7 @@ impl Pattern {
     pub fn split_arn(&self) -> Option<[Pattern; 6]> {
         let mut parts: [Vec<Token>; 6] = Default::default();
         let mut idx = 0usize;
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Lit(s) if idx < 5 => {
                     let mut rest = s.as_str();
@@ -186,7 +234,7 @@ impl Pattern {
 /// literal `*`, `?` and `${` are written `${*}`, `${?}` and `${$}{`.
 impl fmt::Display for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for t in &self.tokens {
+        for t in self.tokens.iter() {
             match t {
                 Token::Star => f.write_str("*")?,
                 Token::One => f.write_str("?")?,
