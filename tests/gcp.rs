@@ -384,3 +384,35 @@ fn gcp_malformed_inputs_are_placed() {
         assert!(err.contains(&p) && err.contains(message), "{file}: {err}");
     }
 }
+
+// issue 12 (places) on issue 10's inputs: a binding read from a Cloud Asset NDJSON export
+// is placed on the line of its asset and the column of the binding, not at the file's
+// first line (the locator once read only the stream's first document).
+#[test]
+fn gcp_ndjson_bindings_are_placed_on_their_line() {
+    let d = diff_json();
+    let text = std::fs::read_to_string("fixtures/gcp/after/assets.ndjson").unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let placed: Vec<&Value> = d["provenance"]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["file"].as_str().unwrap().ends_with("assets.ndjson"))
+        .collect();
+    assert!(
+        !placed.is_empty(),
+        "the after side routes through the asset export"
+    );
+    for s in placed {
+        let pointer = s["pointer"].as_str().unwrap();
+        let doc: usize = pointer.split('/').nth(1).unwrap().parse().unwrap();
+        let line = usize::try_from(s["line"].as_u64().unwrap()).unwrap();
+        let column = usize::try_from(s["column"].as_u64().unwrap()).unwrap();
+        assert_eq!(line, doc + 1, "{pointer} on the line of its asset");
+        let binding = lines[line - 1].chars().skip(column - 1).collect::<String>();
+        assert!(
+            binding.starts_with("{\"role\""),
+            "{pointer} at a binding: {binding}"
+        );
+    }
+}

@@ -30,7 +30,29 @@ pub fn locate_pointers(text: &[u8], pointers: &[&str]) -> Vec<Option<(u32, u32)>
             want: &mut want,
         };
         s.ws();
+        let first = s.at;
         s.value(0, true);
+        s.ws();
+        if matches!(s.peek(), Some(b'{' | b'[')) {
+            // a stream of documents (NDJSON, as a Cloud Asset export writes): `/i/...`
+            // points into the i-th document, as the readers number them
+            for slot in s.want.values_mut() {
+                *slot = None;
+            }
+            if let Some(root) = s.want.get_mut("") {
+                *root = Some(first);
+            }
+            s.at = first;
+            let mut i = 0usize;
+            while s.at < text.len() {
+                s.pointer = format!("/{i}");
+                if !s.value(1, true) {
+                    break;
+                }
+                s.ws();
+                i += 1;
+            }
+        }
         let offsets: Vec<Option<usize>> = pointers
             .iter()
             .map(|p| prefixes(p).find_map(|q| want.get(q).copied().flatten()))
@@ -456,6 +478,24 @@ mod tests {
                 Some((2, 9)),
                 Some((1, 1)),
                 Some((3, 14)),
+                Some((1, 1))
+            ]
+        );
+    }
+
+    #[test]
+    fn ndjson_pointers_resolve_in_their_document() {
+        let text = "{\"a\": [1, 2]}\n{\"b\": {\"c\": 3}}\n\n{\"a\": [4]}\n";
+        assert_eq!(
+            locate_pointers(
+                text.as_bytes(),
+                &["/1/b/c", "/0/a/1", "/2/a/0", "/2", "/7/x"]
+            ),
+            vec![
+                Some((2, 13)),
+                Some((1, 11)),
+                Some((4, 8)),
+                Some((4, 1)),
                 Some((1, 1))
             ]
         );
