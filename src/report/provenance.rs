@@ -95,39 +95,11 @@ impl Provenance {
             .find(|i| i.path == file)
             .map_or_else(|| file.replace('\\', "/"), |i| i.uri.clone())
     }
-
-    /// Where a route's statement is: in the user's file, or (for a catalog policy) at its
-    /// attachment to the holder in the user's file.
-    pub fn locate(&self, side: &str, principal: &str, route: &Route) -> Option<Located> {
-        if is_file(&route.file) {
-            let place = route.pointer.as_deref().and_then(|p| {
-                self.statements
-                    .iter()
-                    .find(|s| s.file == route.file && s.pointer == p)
-            });
-            return Some(Located {
-                uri: self.uri_of(&route.file),
-                line: place.map(|s| s.line),
-                column: place.map(|s| s.column),
-                pointer: route.pointer.clone(),
-            });
-        }
-        let holder = holder(route, principal);
-        self.attachments
-            .iter()
-            .find(|a| a.side == side && a.policy == route.policy && a.holder == holder)
-            .map(|a| Located {
-                uri: self.uri_of(&a.file),
-                line: Some(a.line),
-                column: Some(a.column),
-                pointer: Some(a.pointer.clone()),
-            })
-    }
 }
 
 /// [`Provenance`]'s places by key, for renderers that place every finding (SARIF): the
-/// same answers as [`Provenance::locate`] and [`Provenance::uri_of`] without a scan of
-/// the tables per route.
+/// answers of [`Provenance::uri_of`] without a scan of the inputs per route, and where a
+/// route's statement is ([`Index::locate`]).
 pub struct Index<'p> {
     prov: &'p Provenance,
     uris: HashMap<&'p str, &'p str>,
@@ -172,7 +144,8 @@ impl<'p> Index<'p> {
             .map_or_else(|| file.replace('\\', "/"), |u| (*u).to_owned())
     }
 
-    /// As [`Provenance::locate`].
+    /// Where a route's statement is: in the user's file, or (for a catalog policy) at its
+    /// attachment to the holder in the user's file.
     pub fn locate(&self, side: &str, principal: &str, route: &Route) -> Option<Located> {
         if is_file(&route.file) {
             let place = route
