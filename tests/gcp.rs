@@ -6,11 +6,11 @@
 
 use serde_json::Value;
 
-use crate::util::{fixture, iamdiff, rel, shared};
+use crate::util::{fixture, iamdiff, rel, shared, stdout_of};
 
 fn diff_json() -> Value {
-    let out = iamdiff()
-        .args([
+    let out = stdout_of(
+        [
             "diff",
             "--before",
             "fixtures/gcp/before",
@@ -18,16 +18,10 @@ fn diff_json() -> Value {
             "fixtures/gcp/after",
             "--format",
             "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        1,
     );
-    let mut v = serde_json::from_slice(&out.stdout).unwrap();
+    let mut v = serde_json::from_str(&out).unwrap();
     // routes are listed once in the report (issue 10 Figures): inline them to read them
     iamdiff::report::json::inline_routes(&mut v);
     v

@@ -7,24 +7,15 @@
 
 use iamdiff::report::diff::DiffReport;
 
-use crate::util::iamdiff;
+use crate::util::{iamdiff, stdout_of};
 
 const BEFORE: &str = "fixtures/lint/diff/before.json";
 const AFTER: &str = "fixtures/lint/diff/after.json";
 
 fn run(extra: &[&str]) -> String {
-    let out = iamdiff()
-        .args(["diff", "--before", BEFORE, "--after", AFTER, "--quiet"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let mut args = vec!["diff", "--before", BEFORE, "--after", AFTER, "--quiet"];
+    args.extend_from_slice(extra);
+    stdout_of(args, 1)
 }
 
 // issue 11: the narrowed bucket-level actions name L001 on the after side, with the

@@ -8,14 +8,14 @@
 use iamdiff::diff::changes::{Change, ChangeKind};
 use iamdiff::report::diff::DiffReport;
 
-use crate::util::iamdiff;
+use crate::util::{iamdiff, stdout_of};
 
 const ADMIN: &str = "AWSReservedSSO_AdministratorAccess_0a1b2c3d4e5f6a7b";
 const RO: &str = "AWSReservedSSO_ReadOnlyAccess_1b2c3d4e5f6a7b8c";
 
 fn report(dir: &str) -> DiffReport {
-    let out = iamdiff()
-        .args([
+    let out = stdout_of(
+        [
             "diff",
             "--before",
             &format!("fixtures/aws/{dir}/before"),
@@ -26,16 +26,10 @@ fn report(dir: &str) -> DiffReport {
             "--format",
             "json",
             "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
+        1,
     );
-    iamdiff::report::json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap()
+    iamdiff::report::json::from_str(&out).unwrap()
 }
 
 /// The causes of every finding of a principal, as (service, change kinds, summaries).

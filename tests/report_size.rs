@@ -10,12 +10,12 @@ use serde_json::Value;
 use iamdiff::report::diff::DiffReport;
 use iamdiff::report::{json, sarif};
 
-use crate::util::iamdiff;
+use crate::util::stdout_of;
 
 /// The people fixture (issue 9): person findings and principal findings.
 fn people_json() -> String {
-    let out = iamdiff()
-        .args([
+    stdout_of(
+        [
             "diff",
             "--before",
             "fixtures/aws/people/before",
@@ -26,16 +26,9 @@ fn people_json() -> String {
             "--format",
             "json",
             "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        ],
+        1,
+    )
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {

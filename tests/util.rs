@@ -32,6 +32,23 @@ pub fn iamdiff() -> assert_cmd::Command {
     c
 }
 
+/// Runs the binary with `args`, checks it exits `code` (its stderr in the message when
+/// not), and gives its stdout.
+pub fn stdout_of<I, S>(args: I, code: i32) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = iamdiff().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn rel(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
