@@ -774,7 +774,7 @@ impl<'a> Lookup<'a> {
             let key = rp
                 .steps
                 .iter()
-                .map(|x| x.role.as_str())
+                .map(|x| &*x.role)
                 .collect::<Vec<_>>()
                 .join(" → ");
             via.entry(key).or_insert(rp);

@@ -258,7 +258,10 @@ fn only_themselves(p: &PersonAccess) -> bool {
 }
 
 fn conditions(r: &RolePath) -> Vec<String> {
-    r.steps.iter().flat_map(|s| s.conditions.clone()).collect()
+    r.steps
+        .iter()
+        .flat_map(|s| s.conditions.iter().cloned())
+        .collect()
 }
 
 fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {

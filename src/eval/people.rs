@@ -23,20 +23,26 @@ use super::context::RequestContext;
 use super::effective::{CondNote, Effective, Evaluation, Session, count_actions};
 use super::layers::Via;
 
-/// One step of a path: who assumes which role, by which trust statement.
+/// One step of a path: who assumes which role, by which trust statement. The texts are
+/// shared: a side formats each edge of its graph once, and every person's path through
+/// it holds the same text (thousands of people share their roles' paths).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Step {
-    pub from: String,
-    pub role: String,
-    pub action: String,
+    pub from: Arc<str>,
+    pub role: Arc<str>,
+    pub action: Arc<str>,
     /// The trust statement that admits the step (`Trust policy `role-a`, Sid X (file)`).
-    pub trust: String,
+    pub trust: Arc<str>,
     /// The caller's statements that allow the action, where AWS needs them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub identity: Vec<String>,
+    #[serde(skip_serializing_if = "no_text")]
+    pub identity: Arc<[String]>,
     /// Undecided conditions of the step (`sts:ExternalId StringEquals x`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conditions: Vec<String>,
+    #[serde(skip_serializing_if = "no_text")]
+    pub conditions: Arc<[String]>,
+}
+
+fn no_text(v: &Arc<[String]>) -> bool {
+    v.is_empty()
 }
 
 /// A role a person reaches and the path to it.
@@ -340,10 +346,35 @@ fn node_name(snapshot: &Snapshot, several: bool, n: &Node) -> String {
     }
 }
 
+/// Each edge of a side's graph as a step, formatted once (a federated entry's caller is
+/// the person, named by [`role_paths`]).
+fn edge_steps(snapshot: &Snapshot, graph: &Graph, several: bool) -> Vec<Step> {
+    graph
+        .edges
+        .par_iter()
+        .map(|e| Step {
+            from: match &e.from {
+                Node::Entry(x) if x.starts_with("federated:") => Arc::from(""),
+                n => Arc::from(node_name(snapshot, several, n)),
+            },
+            role: Arc::from(principal_name(snapshot, several, e.to)),
+            action: Arc::from(e.action),
+            trust: Arc::from(e.trust.to_string()),
+            identity: e
+                .identity
+                .iter()
+                .map(|(o, v)| format!("{o} via {v}"))
+                .collect(),
+            conditions: Arc::from(e.conditions.as_slice()),
+        })
+        .collect()
+}
+
 /// A person's paths, as reports show them.
 fn role_paths(
     snapshot: &Snapshot,
     graph: &Graph,
+    edge_steps: &[Step],
     several: bool,
     key: &str,
     reach: &Reach,
@@ -355,23 +386,15 @@ fn role_paths(
             let steps: Vec<Step> = r
                 .path
                 .iter()
-                .filter_map(|&id| graph.edge(id))
-                .map(|e| Step {
-                    from: match &e.from {
-                        Node::Entry(x) if x.starts_with("federated:") => {
-                            format!("{key} (Identity Center / {x})")
-                        }
-                        n => node_name(snapshot, several, n),
-                    },
-                    role: principal_name(snapshot, several, e.to),
-                    action: e.action.to_owned(),
-                    trust: e.trust.to_string(),
-                    identity: e
-                        .identity
-                        .iter()
-                        .map(|(o, v)| format!("{o} via {v}"))
-                        .collect(),
-                    conditions: e.conditions.clone(),
+                .filter_map(|&id| Some((graph.edge(id)?, edge_steps.get(id as usize)?)))
+                .map(|(e, s)| {
+                    let mut s = s.clone();
+                    if let Node::Entry(x) = &e.from
+                        && x.starts_with("federated:")
+                    {
+                        s.from = Arc::from(format!("{key} (Identity Center / {x})"));
+                    }
+                    s
                 })
                 .collect();
             let mut path = key.to_owned();
@@ -500,6 +523,7 @@ pub fn people(
             keys.len() - 1
         });
     }
+    let steps = edge_steps(snapshot, &graph, several);
     let reaches: Vec<Reach> = keys
         .par_iter()
         .map(|first| assume::reach(&graph, first, DEPTH_LIMIT, &names))
@@ -514,7 +538,7 @@ pub fn people(
         .map(|((person, users), (first, assignment_review))| {
             let k = distinct.get(first.as_slice()).copied();
             let reach = k.and_then(|k| reaches.get(k)).cloned().unwrap_or_default();
-            let roles = role_paths(snapshot, &graph, several, &person.key, &reach);
+            let roles = role_paths(snapshot, &graph, &steps, several, &person.key, &reach);
             let build = || {
                 // the session's route names the roles of the path, not the person, so
                 // people with the same paths have equal evaluations
@@ -526,11 +550,15 @@ pub fn people(
                         via: Via::Role(Arc::from(
                             rp.steps
                                 .iter()
-                                .map(|s| s.role.as_str())
+                                .map(|s| &*s.role)
                                 .collect::<Vec<_>>()
                                 .join(" → "),
                         )),
-                        conditions: rp.steps.iter().flat_map(|s| s.conditions.clone()).collect(),
+                        conditions: rp
+                            .steps
+                            .iter()
+                            .flat_map(|s| s.conditions.iter().cloned())
+                            .collect(),
                         conditional: r.tri != Tri::True,
                     })
                     .collect();
