@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -60,13 +60,13 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
         .collect();
     // each input read once, its digest and its places from the same bytes; the files
     // are hashed in parallel (a 68 MB input took a third of the render)
-    let read: Vec<Option<Rc<[u8]>>> = {
+    let read: Vec<Option<Arc<[u8]>>> = {
         use rayon::prelude::*;
         let bytes: Vec<Option<Vec<u8>>> = files
             .par_iter()
             .map(|(_, path)| std::fs::read(path).ok())
             .collect();
-        bytes.into_iter().map(|b| b.map(Rc::from)).collect()
+        bytes.into_iter().map(|b| b.map(Arc::from)).collect()
     };
     let digests: Vec<Option<String>> = {
         use rayon::prelude::*;
@@ -94,9 +94,9 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
     let mut files = cache;
     locate(report, inputs, &mut prov, &mut files);
     place_changes(report, &mut files);
-    // the texts and trees (a 70 MB export's tree is millions of nodes) are not freed one
-    // by one: the process ends after the reports are written and the OS reclaims them
-    std::mem::forget(files);
+    // the texts and trees (a 70 MB export's tree is millions of nodes) are freed on a
+    // thread of their own while the reports render, not before them
+    std::thread::spawn(move || drop(files));
     if a.junit_all {
         let listed: BTreeSet<(&str, &str)> = report
             .principals
@@ -336,30 +336,30 @@ fn place_changes(report: &mut DiffReport, files: &mut Files) {
 /// looked for) once however many findings and changes point into it.
 #[derive(Default)]
 struct Files {
-    texts: BTreeMap<String, Option<Rc<[u8]>>>,
-    trees: BTreeMap<String, Option<Rc<serde_yaml::Value>>>,
+    texts: BTreeMap<String, Option<Arc<[u8]>>>,
+    trees: BTreeMap<String, Option<Arc<serde_yaml::Value>>>,
 }
 
 impl Files {
-    fn text(&mut self, file: &str) -> Option<Rc<[u8]>> {
+    fn text(&mut self, file: &str) -> Option<Arc<[u8]>> {
         self.texts
             .entry(file.to_owned())
             .or_insert_with(|| {
                 ingest::read_source(Path::new(file))
                     .ok()
-                    .map(|(_, b)| Rc::from(b))
+                    .map(|(_, b)| Arc::from(b))
             })
             .clone()
     }
 
-    fn tree(&mut self, file: &str) -> Option<Rc<serde_yaml::Value>> {
+    fn tree(&mut self, file: &str) -> Option<Arc<serde_yaml::Value>> {
         if let Some(t) = self.trees.get(file) {
             return t.clone();
         }
         let tree = self
             .text(file)
             .and_then(|text| ingest::parse_tree(&text))
-            .map(Rc::new);
+            .map(Arc::new);
         self.trees.insert(file.to_owned(), tree.clone());
         tree
     }
