@@ -42,12 +42,23 @@ pub struct Who {
 /// A content hash of an evaluation, blind to provenance: equal hashes mean equal access
 /// (the routes may differ, which is no finding).
 pub fn fingerprint(ev: &Evaluation) -> u64 {
+    // grants share their action sets (a GCP role's thousands of permissions once for all
+    // its bindings): hash each distinct set once, by address, and the grant hashes that
+    let mut actions: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, u64> =
+        rustc_hash::FxHashMap::default();
     let mut parts: Vec<u64> = ev
         .grants
         .iter()
         .map(|g| {
             let mut h = FxHasher::default();
-            g.actions.hash(&mut h);
+            actions
+                .entry(std::sync::Arc::as_ptr(&g.actions))
+                .or_insert_with(|| {
+                    let mut a = FxHasher::default();
+                    g.actions.hash(&mut a);
+                    a.finish()
+                })
+                .hash(&mut h);
             g.scope.hash(&mut h);
             for l in &g.limits {
                 l.scopes.hash(&mut h);
@@ -820,14 +831,61 @@ fn partition<'e>(
     let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
     let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
     let words = sets.len().div_ceil(64).max(1);
+    // the actions some set holds, ascending (a principal's grants touch a few hundred of
+    // the catalog's thousands): masks are kept for those rows only; `None` when a
+    // complement (`*`, `NotAction`) touches the whole universe
+    let touched: Option<(Vec<ActionId>, Vec<u32>)> =
+        if sets.iter().any(|ids| ids.excluded().is_some()) {
+            None
+        } else {
+            let mut seen = vec![0u64; universe.div_ceil(64)];
+            for id in sets.iter().flat_map(|ids| ids.iter(universe)) {
+                if let Some(w) = seen.get_mut(id as usize / 64) {
+                    *w |= 1u64 << (id % 64);
+                }
+            }
+            // ascending ids, and each one's row (only touched ids' rows are read)
+            let mut ids = Vec::new();
+            let mut row = vec![0u32; universe];
+            for (w, &bits) in seen.iter().enumerate() {
+                let mut bits = bits;
+                while bits != 0 {
+                    let id = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    // ids past the universe are no catalog action: no row
+                    if let Some(r) = row.get_mut(id) {
+                        *r = ids.len() as u32;
+                        ids.push(id as ActionId);
+                    }
+                }
+            }
+            Some((ids, row))
+        };
+    let rows = touched.as_ref().map_or(universe, |(ids, _)| ids.len());
+    // the row of an action id, and the action id of a row
+    let row_of = |id: usize| -> Option<usize> {
+        match &touched {
+            None => Some(id),
+            Some((_, row)) => row.get(id).map(|&r| r as usize),
+        }
+    };
+    let id_of = |row: usize| -> Option<ActionId> {
+        match &touched {
+            None => ActionId::try_from(row).ok(),
+            Some((ids, _)) => ids.get(row).copied(),
+        }
+    };
     MASKS.with(|cell| {
         let mut masks = cell.borrow_mut();
         masks.clear();
-        masks.resize(universe * words, 0);
+        masks.resize(rows * words, 0);
         for (s, ids) in sets.iter().enumerate() {
             let (w, bit) = (s / 64, 1u64 << (s % 64));
             let mut set = |id: usize, on: bool| {
-                if let Some(m) = masks.get_mut(id * words + w) {
+                let Some(row) = row_of(id) else {
+                    return;
+                };
+                if let Some(m) = masks.get_mut(row * words + w) {
                     if on {
                         *m |= bit;
                     } else {
@@ -851,11 +909,14 @@ fn partition<'e>(
         let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
         // neighbours (a service's actions) mostly share their mask: skip the hash then
         let mut last: Option<(&[u64], usize)> = None;
-        for (id, mask) in masks.chunks_exact(words).enumerate() {
+        for (row, mask) in masks.chunks_exact(words).enumerate() {
             // actions held by no grant on either side are no business of the diff
             if mask.iter().all(|m| *m == 0) {
                 continue;
             }
+            let Some(id) = id_of(row) else {
+                continue;
+            };
             let at = match last {
                 Some((m, at)) if m == mask => at,
                 _ => *index.entry(mask).or_insert_with(|| {
@@ -865,7 +926,7 @@ fn partition<'e>(
             };
             last = Some((mask, at));
             if let Some((_, ids)) = by_mask.get_mut(at) {
-                ids.push(id as ActionId);
+                ids.push(id);
             }
         }
         let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
