@@ -30,6 +30,10 @@ pub const MAX_LIST: usize = 100;
 /// GitHub rejects a comment over 65,536 characters; this leaves a margin for a header a
 /// CI step may add.
 pub const COMMENT_BUDGET: usize = 60_000;
+
+/// Inputs listed with their digests in the comment's sign-off: an organization's export
+/// has hundreds of files, whose table alone would leave no room for the findings.
+pub const MAX_INPUTS: usize = 20;
 /// Actions shown per finding.
 const SHOW_ACTIONS: usize = 10;
 /// Resources shown per side.
@@ -466,7 +470,7 @@ fn write_sign_off(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     if !s.inputs.is_empty() {
         writeln!(w, "| Input | Role | SHA-256 |")?;
         writeln!(w, "|---|---|---|")?;
-        for i in s.inputs {
+        for i in s.inputs.iter().take(MAX_INPUTS) {
             writeln!(
                 w,
                 "| {} | {} | <code>{}</code> |",
@@ -476,6 +480,13 @@ fn write_sign_off(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
                     .as_deref()
                     .map(html)
                     .unwrap_or_else(|| "— (not a file)".into())
+            )?;
+        }
+        if s.inputs.len() > MAX_INPUTS {
+            writeln!(
+                w,
+                "\n… {} more inputs: the JSON and SARIF reports list every input with its SHA-256",
+                s.inputs.len() - MAX_INPUTS
             )?;
         }
         writeln!(w)?;
@@ -588,5 +599,35 @@ mod tests {
         assert!(!md("`a` `b").contains('`'));
         assert_eq!(md("a\nb"), "a<br>b");
         assert_eq!(html("<b a=\"'\">&"), "&lt;b a=&quot;&#39;&quot;&gt;&amp;");
+    }
+
+    // issue 8 and 12: an organization's hundreds of input files once filled the comment's
+    // budget with their digests, leaving the changes and people tables empty
+    #[test]
+    fn many_inputs_leave_room_for_the_findings() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/examples/iamdiff-report.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut report = crate::report::json::from_str(&text).unwrap();
+        let one = report.provenance.inputs.first().cloned().unwrap();
+        report.provenance.inputs = (0..900)
+            .map(|i| {
+                let mut f = one.clone();
+                f.uri = format!("org/before/accounts/{:012}.json", 100_000_000_000u64 + i);
+                f.path = f.uri.clone();
+                f
+            })
+            .collect();
+        let comment = render(&report).unwrap();
+        assert!(chars(&comment) <= COMMENT_BUDGET, "{}", chars(&comment));
+        assert!(comment.contains("… 880 more inputs"));
+        let changes = comment.split("### Changes by impact").nth(1).unwrap();
+        let table = changes.split("\n\n").nth(1).unwrap();
+        assert!(
+            table.lines().count() > 2,
+            "the changes table has rows: {table}"
+        );
     }
 }
