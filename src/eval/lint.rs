@@ -136,15 +136,7 @@ pub fn lint_policies(
     catalog: &Catalog,
     policies: &[PolicyId],
 ) -> Vec<LintFinding> {
-    let mut l = Linter {
-        snap,
-        catalog,
-        aws: snap.gcp.is_none(),
-        expanded: FxHashMap::default(),
-        allow_sets: FxHashMap::default(),
-        scratch: Scratch::default(),
-        out: Vec::new(),
-    };
+    let mut l = Linter::new(snap, catalog);
     for p in policies.iter().filter_map(|id| snap.policy(*id)) {
         if p.kind != PolicyKind::AwsManaged {
             l.policy(p);
