@@ -1320,23 +1320,9 @@ fn uncataloged_findings(
     }
     for m in msgs {
         out.push(Finding {
-            code: Code::NeedsReview,
-            category: Code::NeedsReview.category(),
-            severity: AccessLevel::PermissionsManagement,
-            principal_kind: who.kind.clone(),
-            principal: who.name.clone(),
-            service: String::new(),
             actions: lost.clone(),
             pairs: lost.len(),
-            witness: None,
-            message: format!("{}: {m}", who.name),
-            before: Side::default(),
-            after: Side::default(),
-            waived: None,
-            fails_gate: false,
-            causes: Vec::new(),
-            lint: Vec::new(),
-            parts: Vec::new(),
+            ..Finding::needs_review(&who.kind, &who.name, &m)
         });
     }
 }
@@ -1352,26 +1338,11 @@ fn review_findings(
     let _ = catalog;
     for (side_name, ev) in [("before", before), ("after", after)] {
         for r in &ev.review {
-            let text = format!("{side_name}: {r}");
-            out.push(Finding {
-                code: Code::NeedsReview,
-                category: Code::NeedsReview.category(),
-                severity: AccessLevel::PermissionsManagement,
-                principal_kind: who.kind.clone(),
-                principal: who.name.clone(),
-                service: String::new(),
-                actions: Vec::new(),
-                pairs: 0,
-                witness: None,
-                message: format!("{}: {text}", who.name),
-                before: Side::default(),
-                after: Side::default(),
-                waived: None,
-                fails_gate: false,
-                causes: Vec::new(),
-                lint: Vec::new(),
-                parts: Vec::new(),
-            });
+            out.push(Finding::needs_review(
+                &who.kind,
+                &who.name,
+                &format!("{side_name}: {r}"),
+            ));
         }
     }
 }

@@ -298,6 +298,31 @@ impl Route {
 }
 
 impl Finding {
+    /// A finding that something about the principal cannot be decided (an unknown
+    /// document, a budget reached): Permissions management, no actions of its own,
+    /// `message` prefixed with the principal's name.
+    pub fn needs_review(principal_kind: &str, principal: &str, message: &str) -> Finding {
+        Finding {
+            code: Code::NeedsReview,
+            category: Code::NeedsReview.category(),
+            severity: AccessLevel::PermissionsManagement,
+            principal_kind: principal_kind.to_owned(),
+            principal: principal.to_owned(),
+            service: String::new(),
+            actions: Vec::new(),
+            pairs: 0,
+            witness: None,
+            message: format!("{principal}: {message}"),
+            before: Side::default(),
+            after: Side::default(),
+            waived: None,
+            fails_gate: false,
+            causes: Vec::new(),
+            lint: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
     /// Action names without the service prefix (`GetObject`), for views grouped by service.
     pub fn short_actions(&self) -> Vec<&str> {
         self.actions

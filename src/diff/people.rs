@@ -14,7 +14,7 @@ use crate::eval::people::{PeopleView, PersonAccess, RolePath};
 use crate::model::Snapshot;
 
 use super::compare::{self, Who};
-use super::findings::{Code, Finding, Side};
+use super::findings::{Code, Finding};
 use super::mapping::Renames;
 use super::outcome::{Counts, PrincipalDiff, PrincipalStatus};
 use super::run::{DiffOptions, Matching};
@@ -267,25 +267,7 @@ fn conditions(r: &RolePath) -> Vec<String> {
 fn review(who: &Who, side: &str, reasons: &[String]) -> Vec<Finding> {
     reasons
         .iter()
-        .map(|r| Finding {
-            code: Code::NeedsReview,
-            category: Code::NeedsReview.category(),
-            severity: AccessLevel::PermissionsManagement,
-            principal_kind: who.kind.clone(),
-            principal: who.name.clone(),
-            service: String::new(),
-            actions: Vec::new(),
-            pairs: 0,
-            witness: None,
-            message: format!("{}: {side}: {r}", who.name),
-            before: Side::default(),
-            after: Side::default(),
-            waived: None,
-            fails_gate: false,
-            causes: Vec::new(),
-            lint: Vec::new(),
-            parts: Vec::new(),
-        })
+        .map(|r| Finding::needs_review(&who.kind, &who.name, &format!("{side}: {r}")))
         .collect()
 }
 
