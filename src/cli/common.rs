@@ -280,6 +280,14 @@ impl Timer {
             c.set((now, cpu));
         }
     }
+
+    /// A figure beside the laps (how many principals a phase worked on), printed only
+    /// when timings are asked for.
+    pub fn note(&self, what: std::fmt::Arguments<'_>) {
+        if self.0.is_some() {
+            let _ = writeln!(io::stderr(), "timing: {what}");
+        }
+    }
 }
 
 /// User plus system CPU time of the process in clock ticks, from `/proc/self/stat`.

@@ -105,6 +105,13 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     if people_view {
         wb.iter_mut().chain(wa.iter_mut()).for_each(|w| *w = true);
     }
+    timer.note(format_args!(
+        "evaluating {} of {} principals before, {} of {} after",
+        wb.iter().filter(|w| **w).count(),
+        wb.len(),
+        wa.iter().filter(|w| **w).count(),
+        wa.len()
+    ));
     let (eb, ea) = rayon::join(
         || eval::effective::effective_selected(&before, cat, &opts, &wb),
         || eval::effective::effective_selected(&after, cat, &opts, &wa),
