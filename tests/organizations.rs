@@ -531,3 +531,58 @@ fn generated_organization_breaks_are_all_reported() {
 fn org_gen_management() -> String {
     format!("{:012}", 100_000_000_000u64)
 }
+
+// issue 8 figure: the diff evaluates only principals whose inputs may differ (their
+// fingerprints, src/diff/inputs.rs). The generated organization's OU moves, renames and
+// resource-policy edits must leave the skipped principals exactly as evaluating every
+// principal would: same findings, same changes, same counts.
+#[test]
+fn skipping_unchanged_principals_changes_no_answer() {
+    use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
+    let dir = tempfile::tempdir().unwrap();
+    org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
+    let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
+    let (before, after) = (load("before"), load("after"));
+    let map = dir.path().join("map.yaml");
+    let renames = iamdiff::diff::mapping::Renames::parse(
+        &std::sync::Arc::from(map.display().to_string()),
+        &std::fs::read_to_string(&map).unwrap(),
+    )
+    .unwrap();
+    let cat = iamdiff::catalog::catalog();
+    let opts = iamdiff::eval::EvalOptions::default();
+    let matching = iamdiff::diff::match_principals(&before, &after, &renames);
+    let (wb, wa) = iamdiff::diff::worth_evaluating(&before, &after, &matching);
+    let skipped = wb.iter().filter(|w| !**w).count();
+    assert!(
+        skipped > before.principals.len() / 2,
+        "only {skipped} of {} principals skipped",
+        before.principals.len()
+    );
+    let outcome = |wb: &[bool], wa: &[bool]| {
+        let eb = iamdiff::eval::effective::effective_selected(&before, cat, &opts, wb);
+        let ea = iamdiff::eval::effective::effective_selected(&after, cat, &opts, wa);
+        let o = iamdiff::diff::diff(
+            cat,
+            &SideInput {
+                snapshot: &before,
+                effective: &eb,
+            },
+            &SideInput {
+                snapshot: &after,
+                effective: &ea,
+            },
+            &DiffOptions {
+                renames: &renames,
+                waivers: &[],
+                fail_on: &DEFAULT_FAIL_ON,
+                min_level: iamdiff::catalog::AccessLevel::List,
+                today: "2026-01-01",
+            },
+        );
+        serde_json::to_string(&(&o.principals, &o.changes, &o.summary)).unwrap()
+    };
+    let all_b = vec![true; wb.len()];
+    let all_a = vec![true; wa.len()];
+    assert!(outcome(&wb, &wa) == outcome(&all_b, &all_a));
+}

@@ -95,11 +95,14 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             })
         })
         .collect();
-    // every RCP level bounds the resources of the accounts under it, whoever asks
+    // every RCP level bounds the resources of the accounts under it, whoever asks; a
+    // principal meets a level only on the accounts its grants can name (see `Reach`), so
+    // moving one account between OUs does not make every principal "changed"
     let mut reach_specific = false;
-    let rcp_reach: Option<u64> = (!snap.rcp_reach().is_empty()).then(|| {
-        let mut h = FxHasher::default();
-        for level in snap.rcp_reach() {
+    let rcp_levels: Vec<RcpLevel> = snap
+        .rcp_reach()
+        .iter()
+        .map(|level| {
             let mut ids: Vec<Option<u64>> = level
                 .policies
                 .iter()
@@ -110,10 +113,31 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 })
                 .collect();
             ids.sort_unstable();
-            (ids, &level.accounts).hash(&mut h);
-        }
-        h.finish()
-    });
+            let mut h = FxHasher::default();
+            ids.hash(&mut h);
+            let mut all = FxHasher::default();
+            level.accounts.hash(&mut all);
+            RcpLevel {
+                policies: h.finish(),
+                accounts: &level.accounts,
+                all_accounts: all.finish(),
+                partial_wildcards: level
+                    .policies
+                    .iter()
+                    .filter_map(|id| snap.policy(*id))
+                    .any(names_accounts_by_wildcard),
+            }
+        })
+        .collect();
+    let owners = bucket_owners(snap);
+    let policy_reach: Vec<Reach> = if rcp_levels.is_empty() {
+        Vec::new()
+    } else {
+        snap.policies
+            .par_iter()
+            .map(|p| Reach::of_policy(p, &owners))
+            .collect()
+    };
     snap.principals
         .par_iter()
         .map(|p| {
@@ -177,7 +201,21 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 named.hash(&mut h);
             }
             if layers.rcp_bound {
-                rcp_reach.hash(&mut h);
+                let mut reach = Reach::Accounts(Vec::new(), true);
+                for (id, _) in &layers.identity {
+                    reach.add(policy_reach.get(id.0 as usize).unwrap_or(&Reach::All));
+                }
+                if let Some(index) = &resource_index {
+                    for (ri, _) in index.candidates(p) {
+                        let account = snap.resources.get(ri as usize).map(|r| r.account.clone());
+                        match account {
+                            Some(Some(a)) => reach.add(&Reach::Accounts(vec![a], false)),
+                            Some(None) => reach.add(&Reach::Accounts(Vec::new(), true)),
+                            None => reach.add(&Reach::All),
+                        }
+                    }
+                }
+                reach.hash_levels(&rcp_levels, p.account.as_deref(), &mut h);
                 specific |= reach_specific;
             }
             if specific || resources.is_some() {
@@ -186,4 +224,186 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             Some(h.finish())
         })
         .collect()
+}
+
+/// An RCP level as a principal's fingerprint meets it.
+struct RcpLevel<'a> {
+    policies: u64,
+    /// Sorted account ids.
+    accounts: &'a [String],
+    all_accounts: u64,
+    /// A deny names accounts by a partial wildcard (`1234*`): the evaluator applies it
+    /// wherever one account under the level matches, so every account counts.
+    partial_wildcards: bool,
+}
+
+/// The accounts whose resources a principal's grants can name, and so whose RCPs can
+/// bear on it: `All` when a pattern's account is a wildcard (or a `NotResource`), else
+/// the accounts named, with whether the own account counts (S3 ARNs name none: a bucket
+/// of the inventory is its owner's, any other the principal's own, as the evaluator
+/// takes them).
+#[derive(Debug, Clone, PartialEq)]
+enum Reach {
+    All,
+    Accounts(Vec<String>, bool),
+}
+
+impl Reach {
+    fn add(&mut self, other: &Reach) {
+        match (&mut *self, other) {
+            (Reach::All, _) => {}
+            (_, Reach::All) => *self = Reach::All,
+            (Reach::Accounts(v, own), Reach::Accounts(w, o)) => {
+                v.extend(w.iter().cloned());
+                *own |= *o;
+            }
+        }
+    }
+
+    /// What the identity allows of one policy can name.
+    fn of_policy(p: &Policy, owners: &rustc_hash::FxHashMap<&str, &str>) -> Reach {
+        let mut reach = Reach::Accounts(Vec::new(), false);
+        for s in &p.document.statements {
+            if s.effect != crate::model::Effect::Allow {
+                continue;
+            }
+            let pats = match &s.resource {
+                crate::model::ResourceClause::Resource(v) => v,
+                _ => return Reach::All,
+            };
+            for pat in pats {
+                reach.add(&Self::of_pattern(pat, owners));
+                if reach == Reach::All {
+                    return reach;
+                }
+            }
+        }
+        reach
+    }
+
+    fn of_pattern(pat: &str, owners: &rustc_hash::FxHashMap<&str, &str>) -> Reach {
+        let wild = |t: &str| t.contains(['*', '?', '$']);
+        let f: Vec<&str> = pat.splitn(6, ':').collect();
+        let [_, _, service, _, account, rest] = f.as_slice() else {
+            return Reach::All;
+        };
+        if wild(service) || wild(account) {
+            return Reach::All;
+        }
+        if !account.is_empty() {
+            return Reach::Accounts(vec![(*account).to_owned()], false);
+        }
+        if *service != "s3" {
+            return Reach::Accounts(Vec::new(), true);
+        }
+        let bucket = rest.split('/').next().unwrap_or_default();
+        if wild(bucket) {
+            return Reach::All;
+        }
+        match owners.get(bucket) {
+            Some(a) => Reach::Accounts(vec![(*a).to_owned()], false),
+            None => Reach::Accounts(Vec::new(), true),
+        }
+    }
+
+    /// Hashes, per RCP level, what of it the principal can meet.
+    fn hash_levels(mut self, levels: &[RcpLevel<'_>], own: Option<&str>, h: &mut FxHasher) {
+        if let Reach::Accounts(v, with_own) = &mut self {
+            if *with_own {
+                match own {
+                    Some(a) => v.push(a.to_owned()),
+                    None => return Reach::All.hash_levels(levels, own, h),
+                }
+            }
+            v.sort_unstable();
+            v.dedup();
+        }
+        // only the levels over an account the principal can name bear on it, whatever
+        // other levels an OU move creates or empties
+        let mut met: Vec<u64> = Vec::new();
+        for level in levels {
+            let has = |a: &str| {
+                level
+                    .accounts
+                    .binary_search_by(|x| x.as_str().cmp(a))
+                    .is_ok()
+            };
+            let mut lh = FxHasher::default();
+            level.policies.hash(&mut lh);
+            own.is_some_and(has).hash(&mut lh);
+            match &self {
+                Reach::Accounts(v, _) if !level.partial_wildcards => {
+                    let mut any = false;
+                    for a in v.iter().filter(|a| has(a)) {
+                        a.hash(&mut lh);
+                        any = true;
+                    }
+                    if !any {
+                        continue;
+                    }
+                }
+                _ => level.all_accounts.hash(&mut lh),
+            }
+            met.push(lh.finish());
+        }
+        met.sort_unstable();
+        met.hash(h);
+    }
+}
+
+/// Whether a policy's statements name accounts by a partial wildcard (`1234*`).
+fn names_accounts_by_wildcard(p: &Policy) -> bool {
+    p.document.statements.iter().any(|s| {
+        let pats = match &s.resource {
+            crate::model::ResourceClause::Resource(v)
+            | crate::model::ResourceClause::NotResource(v) => v,
+            crate::model::ResourceClause::Absent => return false,
+        };
+        pats.iter().any(|pat| {
+            pat.splitn(6, ':')
+                .nth(4)
+                .is_some_and(|a| a != "*" && a.contains(['*', '?', '$']))
+        })
+    })
+}
+
+/// The inventory's buckets by name, with their owners (S3 ARNs name no account).
+fn bucket_owners(snap: &Snapshot) -> rustc_hash::FxHashMap<&str, &str> {
+    snap.resources
+        .iter()
+        .filter(|r| r.kind == crate::model::ResourceKind::S3Bucket)
+        .filter_map(|r| Some((r.arn.strip_prefix("arn:aws:s3:::")?, r.account.as_deref()?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_reaches_the_accounts_it_names() {
+        let mut owners = rustc_hash::FxHashMap::default();
+        owners.insert("logs", "222222222222");
+        let of = |p: &str| Reach::of_pattern(p, &owners);
+        let acct = |a: &str| Reach::Accounts(vec![a.to_owned()], false);
+        let own = Reach::Accounts(Vec::new(), true);
+        assert_eq!(
+            of("arn:aws:dynamodb:*:111111111111:table/t"),
+            acct("111111111111")
+        );
+        // S3 ARNs name no account: the inventory's owner, else the principal's own
+        assert_eq!(of("arn:aws:s3:::logs/*"), acct("222222222222"));
+        assert_eq!(of("arn:aws:s3:::other"), own);
+        assert_eq!(of("arn:aws:iam::aws:policy/x"), acct("aws"));
+        for all in [
+            "*",
+            "arn:aws:s3:::log*",
+            "arn:aws:kms:us-east-1:*:key/k",
+            "arn:aws:kms:us-east-1:1111*:key/k",
+            "arn:aws:*:us-east-1:111111111111:x",
+            "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q",
+        ] {
+            assert_eq!(of(all), Reach::All, "{all}");
+        }
+    }
 }
