@@ -360,7 +360,7 @@ fn names_accounts_by_wildcard(p: &Policy) -> bool {
             crate::model::ResourceClause::Absent => return false,
         };
         pats.iter().any(|pat| {
-            pat.splitn(6, ':')
+            pat.split(':')
                 .nth(4)
                 .is_some_and(|a| a != "*" && a.contains(['*', '?', '$']))
         })
