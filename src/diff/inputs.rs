@@ -99,7 +99,7 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
     // principal meets a level only on the accounts its grants can name (see `Reach`), so
     // moving one account between OUs does not make every principal "changed"
     let mut reach_specific = false;
-    let rcp_levels: Vec<RcpLevel> = snap
+    let levels: Vec<RcpLevel> = snap
         .rcp_reach()
         .iter()
         .map(|level| {
@@ -129,8 +129,23 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             }
         })
         .collect();
+    let mut of_account: rustc_hash::FxHashMap<&str, Vec<u32>> = Default::default();
+    for (i, level) in (0u32..).zip(&levels) {
+        for a in level.accounts {
+            of_account.entry(a.as_str()).or_default().push(i);
+        }
+    }
+    let rcp_levels = RcpLevels {
+        partial: (0u32..)
+            .zip(&levels)
+            .filter(|(_, l)| l.partial_wildcards)
+            .map(|(i, _)| i)
+            .collect(),
+        levels,
+        of_account,
+    };
     let owners = bucket_owners(snap);
-    let policy_reach: Vec<Reach> = if rcp_levels.is_empty() {
+    let policy_reach: Vec<Reach> = if rcp_levels.levels.is_empty() {
         Vec::new()
     } else {
         snap.policies
@@ -226,6 +241,14 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
         .collect()
 }
 
+/// The side's RCP levels, with the levels over each account.
+struct RcpLevels<'a> {
+    levels: Vec<RcpLevel<'a>>,
+    of_account: rustc_hash::FxHashMap<&'a str, Vec<u32>>,
+    /// The levels with `partial_wildcards`: every principal meets them.
+    partial: Vec<u32>,
+}
+
 /// An RCP level as a principal's fingerprint meets it.
 struct RcpLevel<'a> {
     policies: u64,
@@ -306,8 +329,25 @@ impl Reach {
         }
     }
 
-    /// Hashes, per RCP level, what of it the principal can meet.
-    fn hash_levels(mut self, levels: &[RcpLevel<'_>], own: Option<&str>, h: &mut FxHasher) {
+    /// Hashes, per RCP level, what of it the principal can meet: only the levels over
+    /// an account it can name bear on it, whatever other levels an OU move creates or
+    /// empties.
+    fn hash_levels(mut self, levels: &RcpLevels<'_>, own: Option<&str>, h: &mut FxHasher) {
+        let own_levels: &[u32] = own
+            .and_then(|a| levels.of_account.get(a))
+            .map_or(&[], Vec::as_slice);
+        let level_hash =
+            |i: u32, level: &RcpLevel<'_>, accounts: &mut dyn Iterator<Item = &str>| {
+                let mut lh = FxHasher::default();
+                level.policies.hash(&mut lh);
+                own_levels.contains(&i).hash(&mut lh);
+                if level.partial_wildcards {
+                    level.all_accounts.hash(&mut lh);
+                } else {
+                    accounts.for_each(|a| a.hash(&mut lh));
+                }
+                lh.finish()
+            };
         if let Reach::Accounts(v, with_own) = &mut self {
             if *with_own {
                 match own {
@@ -318,33 +358,37 @@ impl Reach {
             v.sort_unstable();
             v.dedup();
         }
-        // only the levels over an account the principal can name bear on it, whatever
-        // other levels an OU move creates or empties
         let mut met: Vec<u64> = Vec::new();
-        for level in levels {
-            let has = |a: &str| {
-                level
-                    .accounts
-                    .binary_search_by(|x| x.as_str().cmp(a))
-                    .is_ok()
-            };
-            let mut lh = FxHasher::default();
-            level.policies.hash(&mut lh);
-            own.is_some_and(has).hash(&mut lh);
-            match &self {
-                Reach::Accounts(v, _) if !level.partial_wildcards => {
-                    let mut any = false;
-                    for a in v.iter().filter(|a| has(a)) {
-                        a.hash(&mut lh);
-                        any = true;
-                    }
-                    if !any {
-                        continue;
+        match &self {
+            Reach::All => {
+                for (i, level) in (0u32..).zip(&levels.levels) {
+                    let mut all = std::iter::once("*");
+                    let mut lh = FxHasher::default();
+                    level_hash(i, level, &mut all).hash(&mut lh);
+                    level.all_accounts.hash(&mut lh);
+                    met.push(lh.finish());
+                }
+            }
+            Reach::Accounts(v, _) => {
+                let mut pairs: Vec<(u32, &str)> = Vec::new();
+                for a in v {
+                    if let Some(ls) = levels.of_account.get(a.as_str()) {
+                        pairs.extend(ls.iter().map(|l| (*l, a.as_str())));
                     }
                 }
-                _ => level.all_accounts.hash(&mut lh),
+                pairs.extend(levels.partial.iter().map(|l| (*l, "*")));
+                pairs.sort_unstable();
+                pairs.dedup();
+                for group in pairs.chunk_by(|x, y| x.0 == y.0) {
+                    let Some(((i, _), level)) = group
+                        .first()
+                        .and_then(|f| Some((f, levels.levels.get(f.0 as usize)?)))
+                    else {
+                        continue;
+                    };
+                    met.push(level_hash(*i, level, &mut group.iter().map(|g| g.1)));
+                }
             }
-            met.push(lh.finish());
         }
         met.sort_unstable();
         met.hash(h);
