@@ -1183,17 +1183,95 @@ impl Ctx<'_> {
     /// statements behind them), one finding per part.
     fn at_witness(&self, ids: &[ActionId], w: &str, group: &Group<'_>) -> Vec<Finding> {
         let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
-        for &id in ids {
+        for class in self.classes(ids, w) {
+            let Some(&id) = class.first() else {
+                continue;
+            };
             let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
             match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
-                Some((_, _, v)) => v.push(id),
-                None => parts.push((pb, pa, vec![id])),
+                Some((_, _, v)) => v.extend(class),
+                None => parts.push((pb, pa, class)),
             }
+        }
+        // classes come in the order of their first action, so parts do too; within a
+        // part, actions ascending as the group lists them
+        for (_, _, v) in &mut parts {
+            v.sort_unstable();
         }
         parts
             .into_iter()
             .filter_map(|(pb, pa, part)| self.at_witness_part(&part, w, pb, pa, group))
             .collect()
+    }
+
+    /// The actions of `ids` (ascending) split into classes that every statement bearing
+    /// on `w` treats alike, each ascending, in the order of their first action. A
+    /// request's decision reads an action only through whether each statement's action
+    /// set holds it (and whether it is the action AWS always allows), and a statement
+    /// whose scope misses `w` does not apply whatever the action: actions held by the
+    /// same sets among the statements that may apply at `w` have the same decision and
+    /// the same deciding statements on both sides, so [`Ctx::at_witness`] decides each
+    /// class once (a GCP role's thousands of permissions on one node: a few classes).
+    fn classes(&self, ids: &[ActionId], w: &str) -> Vec<Vec<ActionId>> {
+        let mut sets: Vec<&IdSet> = Vec::new();
+        let mut seen: rustc_hash::FxHashSet<*const crate::eval::actions::ActionMatch> =
+            rustc_hash::FxHashSet::default();
+        let mut always: Vec<ActionId> = Vec::new();
+        let mut evs: Vec<&Evaluation> = vec![self.before, self.after];
+        for ev in [self.before, self.after] {
+            evs.extend(ev.sessions.iter().map(|s| &*s.evaluation));
+        }
+        for ev in evs {
+            let r = &*ev.rules;
+            always.extend(r.always);
+            let rules = r
+                .allows
+                .iter()
+                .chain(&r.denies)
+                .chain(r.resource_allows.iter().map(|(a, _)| a))
+                .chain(r.rcp_denies.iter().map(|d| &d.rule))
+                .chain(r.levels.iter().flat_map(|(_, l)| l));
+            for rule in rules {
+                if (rule.resource_unknown || rule.scope.matches(w))
+                    && seen.insert(std::sync::Arc::as_ptr(&rule.actions))
+                {
+                    sets.push(&rule.actions.ids);
+                }
+            }
+        }
+        // one bit per set, and a last one for the always-allowed action
+        let words = (sets.len() + 1).div_ceil(64);
+        let mut sig = vec![0u64; ids.len() * words];
+        for (k, set) in sets.iter().enumerate() {
+            let (w, bit) = (k / 64, 1u64 << (k % 64));
+            for (n, &id) in ids.iter().enumerate() {
+                if set.contains(id) {
+                    if let Some(m) = sig.get_mut(n * words + w) {
+                        *m |= bit;
+                    }
+                }
+            }
+        }
+        let k = sets.len();
+        for (n, &id) in ids.iter().enumerate() {
+            if always.contains(&id) {
+                if let Some(m) = sig.get_mut(n * words + k / 64) {
+                    *m |= 1u64 << (k % 64);
+                }
+            }
+        }
+        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+        let mut classes: Vec<Vec<ActionId>> = Vec::new();
+        for (&id, s) in ids.iter().zip(sig.chunks_exact(words)) {
+            let at = *index.entry(s).or_insert_with(|| {
+                classes.push(Vec::new());
+                classes.len() - 1
+            });
+            if let Some(c) = classes.get_mut(at) {
+                c.push(id);
+            }
+        }
+        classes
     }
 
     fn at_witness_part(
