@@ -684,6 +684,9 @@ fn compare_changed(
     } else {
         (Vec::new(), Vec::new())
     };
+    // the shared records of answers, by the resources hashes of the grants on each side
+    let mut shared: rustc_hash::FxHashMap<(Vec<u64>, Vec<u64>), Vec<SharedAsked<'_>>> =
+        rustc_hash::FxHashMap::default();
     for (key, mut ids) in groups {
         ids.sort_unstable();
         let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
@@ -717,8 +720,36 @@ fn compare_changed(
             }
         }
         // both sides' description, resource sets and answers about them are the same for
-        // every service of the group
-        let group = Group::new(&ctx, &b, &a);
+        // every service of the group, and the sets and answers for every group whose grants
+        // cover the same resources in the same order
+        let asked = if exact {
+            let key = (
+                kb.iter()
+                    .filter_map(|&i| hb.get(i as usize).copied())
+                    .collect::<Vec<u64>>(),
+                ka.iter()
+                    .filter_map(|&i| ha.get(i as usize).copied())
+                    .collect::<Vec<u64>>(),
+            );
+            let known = shared.entry(key).or_default();
+            let same = |x: &[&Grant], y: &[&Grant]| {
+                x.len() == y.len() && x.iter().zip(y).all(|(g, h)| same_grant_resources(g, h))
+            };
+            match known
+                .iter()
+                .find(|(kb, ka, _)| same(kb, &b) && same(ka, &a))
+            {
+                Some((_, _, asked)) => asked.clone(),
+                None => {
+                    let asked = std::rc::Rc::new(Asked::new(&ctx, &b, &a));
+                    known.push((b.clone(), a.clone(), asked.clone()));
+                    asked
+                }
+            }
+        } else {
+            std::rc::Rc::new(Asked::new(&ctx, &b, &a))
+        };
+        let group = Group::new(&b, &a, asked);
         for (_, ids) in by_service {
             compare_group(&ctx, &ids, &group, &mut out);
         }
@@ -726,6 +757,9 @@ fn compare_changed(
     uncataloged_findings(who, before, after, &mut out);
     out
 }
+
+/// A record of answers with the grants, before and after, of the group that made it.
+type SharedAsked<'e> = (Vec<&'e Grant>, Vec<&'e Grant>, std::rc::Rc<Asked>);
 
 /// A hash of what decides a grant's resource sets (see [`grant_sets`]): its scope, limits,
 /// exceptions and whether it is conditional.
@@ -973,6 +1007,18 @@ struct Group<'g> {
     b: &'g [&'g Grant],
     a: &'g [&'g Grant],
     sides: (Side, Side),
+    /// The resource sets and the answers about them, shared with the principal's other
+    /// groups whose grants cover the same resources (see [`Asked`]).
+    asked: std::rc::Rc<Asked>,
+}
+
+/// A group's resource sets and the answers about them. They are read from the grants'
+/// resources alone (scope, limits, exceptions, conditions, in order), blind to the
+/// actions and the provenance: groups of one principal whose grants are equal in those,
+/// in the same order on each side, ask the very same questions of the very same sets
+/// (a GCP member's roles bound on one node make one group each, all on the node's
+/// scope), and share one record.
+struct Asked {
     before: Sets,
     after: Sets,
     /// Both sides' policies are known: the sets are the grants' unions, which
@@ -983,12 +1029,9 @@ struct Group<'g> {
     after_empty: std::cell::OnceCell<bool>,
 }
 
-impl<'g> Group<'g> {
-    fn new(ctx: &Ctx<'_>, b: &'g [&'g Grant], a: &'g [&'g Grant]) -> Self {
-        Group {
-            b,
-            a,
-            sides: (side(b), side(a)),
+impl Asked {
+    fn new(ctx: &Ctx<'_>, b: &[&Grant], a: &[&Grant]) -> Self {
+        Asked {
             before: side_sets(b, ctx.before),
             after: side_sets(a, ctx.after),
             exact: [ctx.before, ctx.after]
@@ -999,11 +1042,23 @@ impl<'g> Group<'g> {
             after_empty: std::cell::OnceCell::new(),
         }
     }
+}
+
+impl<'g> Group<'g> {
+    fn new(b: &'g [&'g Grant], a: &'g [&'g Grant], asked: std::rc::Rc<Asked>) -> Self {
+        Group {
+            b,
+            a,
+            sides: (side(b), side(a)),
+            asked,
+        }
+    }
 
     /// A resource in one set of the question and not in the other, asked once per group
     /// and templates.
     fn witness(&self, ctx: &Ctx<'_>, q: Question, templates: &BTreeSet<String>) -> Answer {
-        if let Some((_, _, known)) = self
+        let asked = &*self.asked;
+        if let Some((_, _, known)) = asked
             .answers
             .borrow()
             .iter()
@@ -1013,14 +1068,14 @@ impl<'g> Group<'g> {
         }
         let empty = SetExpr::Empty;
         let (x, y) = match q {
-            Question::AfterMaybe => (&self.after.maybe, &empty),
-            Question::BeforeSure => (&self.before.sure, &empty),
-            Question::BeforeMaybe => (&self.before.maybe, &empty),
-            Question::Lost => (&self.before.maybe, &self.after.maybe),
-            Question::LessSure => (&self.before.sure, &self.after.sure),
-            Question::Widened => (&self.after.maybe, &self.before.maybe),
+            Question::AfterMaybe => (&asked.after.maybe, &empty),
+            Question::BeforeSure => (&asked.before.sure, &empty),
+            Question::BeforeMaybe => (&asked.before.maybe, &empty),
+            Question::Lost => (&asked.before.maybe, &asked.after.maybe),
+            Question::LessSure => (&asked.before.sure, &asked.after.sure),
+            Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
-        let parts = if self.exact {
+        let parts = if asked.exact {
             match q {
                 Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
                 Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
@@ -1031,7 +1086,8 @@ impl<'g> Group<'g> {
             None
         };
         let answer = ctx.witness(templates, x, y, parts.as_deref());
-        self.answers
+        asked
+            .answers
             .borrow_mut()
             .push((q, templates.clone(), answer.clone()));
         answer
@@ -1039,16 +1095,18 @@ impl<'g> Group<'g> {
 
     /// Nothing possibly allowed before (the group is new).
     fn before_empty(&self, ctx: &Ctx<'_>) -> bool {
-        *self
+        let asked = &*self.asked;
+        *asked
             .before_empty
-            .get_or_init(|| lang::is_empty(&self.before.maybe, ctx.budget).unwrap_or(false))
+            .get_or_init(|| lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false))
     }
 
     /// Nothing possibly allowed after (the group is gone).
     fn after_empty(&self, ctx: &Ctx<'_>) -> bool {
-        *self
+        let asked = &*self.asked;
+        *asked
             .after_empty
-            .get_or_init(|| lang::is_empty(&self.after.maybe, ctx.budget).unwrap_or(false))
+            .get_or_init(|| lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false))
     }
 }
 
