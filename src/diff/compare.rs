@@ -837,10 +837,14 @@ thread_local! {
     /// The per-action masks of [`partition`], kept between principals of one thread: a
     /// diff partitions the whole universe once per changed principal.
     static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The row of each action id in [`partition`]'s masks, `u32::MAX` for none: sized to
+    /// the universe once per thread, and reset after each principal to the ids it touched.
+    static ROWS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The actions held by some grant, grouped by the grants that hold them on each side:
-/// key = before grant indices, `u32::MAX`, after grant indices; actions ascending.
+/// key = before grant indices, `u32::MAX`, after grant indices; actions in no set order
+/// (the caller sorts them).
 ///
 /// Grants share their action sets (one per distinct clause, a GCP role's permissions once
 /// for all its bindings), so the actions are partitioned by the distinct sets: each action
@@ -865,119 +869,138 @@ fn partition<'e>(
     let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
     let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
     let words = sets.len().div_ceil(64).max(1);
-    // the actions some set holds, ascending (a principal's grants touch a few hundred of
-    // the catalog's thousands): masks are kept for those rows only; `None` when a
-    // complement (`*`, `NotAction`) touches the whole universe
-    let touched: Option<(Vec<ActionId>, Vec<u32>)> =
-        if sets.iter().any(|ids| ids.excluded().is_some()) {
-            None
-        } else {
-            let mut seen = vec![0u64; universe.div_ceil(64)];
-            for id in sets.iter().flat_map(|ids| ids.iter(universe)) {
-                if let Some(w) = seen.get_mut(id as usize / 64) {
-                    *w |= 1u64 << (id % 64);
-                }
-            }
-            // ascending ids, and each one's row (only touched ids' rows are read)
-            let mut ids = Vec::new();
-            let mut row = vec![0u32; universe];
-            for (w, &bits) in seen.iter().enumerate() {
-                let mut bits = bits;
-                while bits != 0 {
-                    let id = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    // ids past the universe are no catalog action: no row
-                    if let Some(r) = row.get_mut(id) {
-                        *r = ids.len() as u32;
-                        ids.push(id as ActionId);
-                    }
-                }
-            }
-            Some((ids, row))
-        };
-    let rows = touched.as_ref().map_or(universe, |(ids, _)| ids.len());
-    // the row of an action id, and the action id of a row
-    let row_of = |id: usize| -> Option<usize> {
-        match &touched {
-            None => Some(id),
-            Some((_, row)) => row.get(id).map(|&r| r as usize),
-        }
-    };
-    let id_of = |row: usize| -> Option<ActionId> {
-        match &touched {
-            None => ActionId::try_from(row).ok(),
-            Some((ids, _)) => ids.get(row).copied(),
-        }
-    };
+    // a complement (`*`, `NotAction`) touches the whole universe: one row per action id;
+    // else rows for the actions some set holds only (a principal's grants touch a few
+    // thousand of the catalog's actions), in the order the sets first reach them
+    let complement = sets.iter().any(|ids| ids.excluded().is_some());
     MASKS.with(|cell| {
-        let mut masks = cell.borrow_mut();
-        masks.clear();
-        masks.resize(rows * words, 0);
-        for (s, ids) in sets.iter().enumerate() {
-            let (w, bit) = (s / 64, 1u64 << (s % 64));
-            let mut set = |id: usize, on: bool| {
-                let Some(row) = row_of(id) else {
-                    return;
-                };
-                if let Some(m) = masks.get_mut(row * words + w) {
-                    if on {
-                        *m |= bit;
-                    } else {
-                        *m &= !bit;
+        ROWS.with(|rows_cell| {
+            let mut masks = cell.borrow_mut();
+            masks.clear();
+            // the action id of each row, when rows are not the ids themselves
+            let mut row_ids: Vec<ActionId> = Vec::new();
+            if complement {
+                masks.resize(universe * words, 0);
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    let mut set = |id: usize, on: bool| {
+                        if let Some(m) = masks.get_mut(id * words + w) {
+                            if on {
+                                *m |= bit;
+                            } else {
+                                *m &= !bit;
+                            }
+                        }
+                    };
+                    match ids.excluded() {
+                        Some(excluded) => {
+                            (0..universe).for_each(|id| set(id, true));
+                            excluded.iter().for_each(|&id| set(id as usize, false));
+                        }
+                        None => ids.iter(universe).for_each(|id| set(id as usize, true)),
                     }
                 }
-            };
-            match ids.excluded() {
-                Some(excluded) => {
-                    (0..universe).for_each(|id| set(id, true));
-                    excluded.iter().for_each(|&id| set(id as usize, false));
+            } else {
+                // each set's ids in one pass: an id's row is made when first reached
+                let mut row = rows_cell.borrow_mut();
+                if row.len() < universe {
+                    row.resize(universe, u32::MAX);
                 }
-                None => ids.iter(universe).for_each(|id| set(id as usize, true)),
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    ids.iter(universe).for_each(|id| {
+                        // ids past the universe are no catalog action: no row
+                        let Some(r) = row
+                            .get_mut(id as usize)
+                            .filter(|_| (id as usize) < universe)
+                        else {
+                            return;
+                        };
+                        if *r == u32::MAX {
+                            *r = row_ids.len() as u32;
+                            row_ids.push(id);
+                            let n = masks.len();
+                            masks.resize(n + words, 0);
+                        }
+                        if let Some(m) = masks.get_mut(*r as usize * words + w) {
+                            *m |= bit;
+                        }
+                    });
+                }
+                // untouched again for the next principal
+                for &id in &row_ids {
+                    if let Some(r) = row.get_mut(id as usize) {
+                        *r = u32::MAX;
+                    }
+                }
             }
-        }
-        let has = |mask: &[u64], s: usize| {
-            mask.get(s / 64)
-                .is_some_and(|m| m & (1u64 << (s % 64)) != 0)
-        };
-        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
-        let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
-        // neighbours (a service's actions) mostly share their mask: skip the hash then
-        let mut last: Option<(&[u64], usize)> = None;
-        for (row, mask) in masks.chunks_exact(words).enumerate() {
-            // actions held by no grant on either side are no business of the diff
-            if mask.iter().all(|m| *m == 0) {
-                continue;
-            }
-            let Some(id) = id_of(row) else {
-                continue;
+            let id_of = |row: usize| -> Option<ActionId> {
+                if complement {
+                    ActionId::try_from(row).ok()
+                } else {
+                    row_ids.get(row).copied()
+                }
             };
-            let at = match last {
-                Some((m, at)) if m == mask => at,
-                _ => *index.entry(mask).or_insert_with(|| {
-                    by_mask.push((mask, Vec::new()));
-                    by_mask.len() - 1
-                }),
-            };
-            last = Some((mask, at));
-            if let Some((_, ids)) = by_mask.get_mut(at) {
-                ids.push(id);
+            let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+            let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
+            // neighbours (a service's actions) mostly share their mask: skip the hash then
+            let mut last: Option<(&[u64], usize)> = None;
+            for (row, mask) in masks.chunks_exact(words).enumerate() {
+                // actions held by no grant on either side are no business of the diff
+                if mask.iter().all(|m| *m == 0) {
+                    continue;
+                }
+                let Some(id) = id_of(row) else {
+                    continue;
+                };
+                let at = match last {
+                    Some((m, at)) if m == mask => at,
+                    _ => *index.entry(mask).or_insert_with(|| {
+                        by_mask.push((mask, Vec::new()));
+                        by_mask.len() - 1
+                    }),
+                };
+                last = Some((mask, at));
+                if let Some((_, ids)) = by_mask.get_mut(at) {
+                    ids.push(id);
+                }
             }
-        }
-        let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
-        for (mask, ids) in by_mask {
-            let mut key: Vec<u32> = (0..set_before.len())
-                .filter(|&i| set_before.get(i).is_some_and(|&s| has(mask, s)))
-                .map(|i| i as u32)
-                .collect();
-            key.push(u32::MAX);
-            key.extend(
-                (0..set_after.len())
-                    .filter(|&i| set_after.get(i).is_some_and(|&s| has(mask, s)))
-                    .map(|i| i as u32),
-            );
-            groups.entry(key).or_default().extend(ids);
-        }
-        groups
+            // the grants of each set, before and after
+            let mut users: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); sets.len()];
+            for (i, &s) in set_before.iter().enumerate() {
+                if let Some(u) = users.get_mut(s) {
+                    u.0.push(i as u32);
+                }
+            }
+            for (i, &s) in set_after.iter().enumerate() {
+                if let Some(u) = users.get_mut(s) {
+                    u.1.push(i as u32);
+                }
+            }
+            // a group's ids are sorted by the caller: the order rows come in is no matter
+            let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
+            for (mask, ids) in by_mask {
+                let (mut kb, mut ka) = (Vec::new(), Vec::new());
+                for (w, &bits) in mask.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let s = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if let Some((b, a)) = users.get(s) {
+                            kb.extend_from_slice(b);
+                            ka.extend_from_slice(a);
+                        }
+                    }
+                }
+                kb.sort_unstable();
+                ka.sort_unstable();
+                let mut key = kb;
+                key.push(u32::MAX);
+                key.extend(ka);
+                groups.entry(key).or_default().extend(ids);
+            }
+            groups
+        })
     })
 }
 
