@@ -1326,19 +1326,19 @@ impl Ctx<'_> {
         for (k, set) in sets.iter().enumerate() {
             let (w, bit) = (k / 64, 1u64 << (k % 64));
             for (n, &id) in ids.iter().enumerate() {
-                if set.contains(id) {
-                    if let Some(m) = sig.get_mut(n * words + w) {
-                        *m |= bit;
-                    }
+                if set.contains(id)
+                    && let Some(m) = sig.get_mut(n * words + w)
+                {
+                    *m |= bit;
                 }
             }
         }
         let k = sets.len();
         for (n, &id) in ids.iter().enumerate() {
-            if always.contains(&id) {
-                if let Some(m) = sig.get_mut(n * words + k / 64) {
-                    *m |= 1u64 << (k % 64);
-                }
+            if always.contains(&id)
+                && let Some(m) = sig.get_mut(n * words + k / 64)
+            {
+                *m |= 1u64 << (k % 64);
             }
         }
         let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
