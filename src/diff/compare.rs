@@ -684,6 +684,9 @@ fn compare_changed(
     } else {
         (Vec::new(), Vec::new())
     };
+    // the shared records of answers, by the resources hashes of the grants on each side
+    let mut shared: rustc_hash::FxHashMap<(Vec<u64>, Vec<u64>), Vec<SharedAsked<'_>>> =
+        rustc_hash::FxHashMap::default();
     for (key, mut ids) in groups {
         ids.sort_unstable();
         let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
@@ -717,8 +720,36 @@ fn compare_changed(
             }
         }
         // both sides' description, resource sets and answers about them are the same for
-        // every service of the group
-        let group = Group::new(&ctx, &b, &a);
+        // every service of the group, and the sets and answers for every group whose grants
+        // cover the same resources in the same order
+        let asked = if exact {
+            let key = (
+                kb.iter()
+                    .filter_map(|&i| hb.get(i as usize).copied())
+                    .collect::<Vec<u64>>(),
+                ka.iter()
+                    .filter_map(|&i| ha.get(i as usize).copied())
+                    .collect::<Vec<u64>>(),
+            );
+            let known = shared.entry(key).or_default();
+            let same = |x: &[&Grant], y: &[&Grant]| {
+                x.len() == y.len() && x.iter().zip(y).all(|(g, h)| same_grant_resources(g, h))
+            };
+            match known
+                .iter()
+                .find(|(kb, ka, _)| same(kb, &b) && same(ka, &a))
+            {
+                Some((_, _, asked)) => asked.clone(),
+                None => {
+                    let asked = std::rc::Rc::new(Asked::new(&ctx, &b, &a));
+                    known.push((b.clone(), a.clone(), asked.clone()));
+                    asked
+                }
+            }
+        } else {
+            std::rc::Rc::new(Asked::new(&ctx, &b, &a))
+        };
+        let group = Group::new(&b, &a, asked);
         for (_, ids) in by_service {
             compare_group(&ctx, &ids, &group, &mut out);
         }
@@ -726,6 +757,9 @@ fn compare_changed(
     uncataloged_findings(who, before, after, &mut out);
     out
 }
+
+/// A record of answers with the grants, before and after, of the group that made it.
+type SharedAsked<'e> = (Vec<&'e Grant>, Vec<&'e Grant>, std::rc::Rc<Asked>);
 
 /// A hash of what decides a grant's resource sets (see [`grant_sets`]): its scope, limits,
 /// exceptions and whether it is conditional.
@@ -803,10 +837,14 @@ thread_local! {
     /// The per-action masks of [`partition`], kept between principals of one thread: a
     /// diff partitions the whole universe once per changed principal.
     static MASKS: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The row of each action id in [`partition`]'s masks, `u32::MAX` for none: sized to
+    /// the universe once per thread, and reset after each principal to the ids it touched.
+    static ROWS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The actions held by some grant, grouped by the grants that hold them on each side:
-/// key = before grant indices, `u32::MAX`, after grant indices; actions ascending.
+/// key = before grant indices, `u32::MAX`, after grant indices; actions in no set order
+/// (the caller sorts them).
 ///
 /// Grants share their action sets (one per distinct clause, a GCP role's permissions once
 /// for all its bindings), so the actions are partitioned by the distinct sets: each action
@@ -831,119 +869,138 @@ fn partition<'e>(
     let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
     let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
     let words = sets.len().div_ceil(64).max(1);
-    // the actions some set holds, ascending (a principal's grants touch a few hundred of
-    // the catalog's thousands): masks are kept for those rows only; `None` when a
-    // complement (`*`, `NotAction`) touches the whole universe
-    let touched: Option<(Vec<ActionId>, Vec<u32>)> =
-        if sets.iter().any(|ids| ids.excluded().is_some()) {
-            None
-        } else {
-            let mut seen = vec![0u64; universe.div_ceil(64)];
-            for id in sets.iter().flat_map(|ids| ids.iter(universe)) {
-                if let Some(w) = seen.get_mut(id as usize / 64) {
-                    *w |= 1u64 << (id % 64);
-                }
-            }
-            // ascending ids, and each one's row (only touched ids' rows are read)
-            let mut ids = Vec::new();
-            let mut row = vec![0u32; universe];
-            for (w, &bits) in seen.iter().enumerate() {
-                let mut bits = bits;
-                while bits != 0 {
-                    let id = w * 64 + bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    // ids past the universe are no catalog action: no row
-                    if let Some(r) = row.get_mut(id) {
-                        *r = ids.len() as u32;
-                        ids.push(id as ActionId);
-                    }
-                }
-            }
-            Some((ids, row))
-        };
-    let rows = touched.as_ref().map_or(universe, |(ids, _)| ids.len());
-    // the row of an action id, and the action id of a row
-    let row_of = |id: usize| -> Option<usize> {
-        match &touched {
-            None => Some(id),
-            Some((_, row)) => row.get(id).map(|&r| r as usize),
-        }
-    };
-    let id_of = |row: usize| -> Option<ActionId> {
-        match &touched {
-            None => ActionId::try_from(row).ok(),
-            Some((ids, _)) => ids.get(row).copied(),
-        }
-    };
+    // a complement (`*`, `NotAction`) touches the whole universe: one row per action id;
+    // else rows for the actions some set holds only (a principal's grants touch a few
+    // thousand of the catalog's actions), in the order the sets first reach them
+    let complement = sets.iter().any(|ids| ids.excluded().is_some());
     MASKS.with(|cell| {
-        let mut masks = cell.borrow_mut();
-        masks.clear();
-        masks.resize(rows * words, 0);
-        for (s, ids) in sets.iter().enumerate() {
-            let (w, bit) = (s / 64, 1u64 << (s % 64));
-            let mut set = |id: usize, on: bool| {
-                let Some(row) = row_of(id) else {
-                    return;
-                };
-                if let Some(m) = masks.get_mut(row * words + w) {
-                    if on {
-                        *m |= bit;
-                    } else {
-                        *m &= !bit;
+        ROWS.with(|rows_cell| {
+            let mut masks = cell.borrow_mut();
+            masks.clear();
+            // the action id of each row, when rows are not the ids themselves
+            let mut row_ids: Vec<ActionId> = Vec::new();
+            if complement {
+                masks.resize(universe * words, 0);
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    let mut set = |id: usize, on: bool| {
+                        if let Some(m) = masks.get_mut(id * words + w) {
+                            if on {
+                                *m |= bit;
+                            } else {
+                                *m &= !bit;
+                            }
+                        }
+                    };
+                    match ids.excluded() {
+                        Some(excluded) => {
+                            (0..universe).for_each(|id| set(id, true));
+                            excluded.iter().for_each(|&id| set(id as usize, false));
+                        }
+                        None => ids.iter(universe).for_each(|id| set(id as usize, true)),
                     }
                 }
-            };
-            match ids.excluded() {
-                Some(excluded) => {
-                    (0..universe).for_each(|id| set(id, true));
-                    excluded.iter().for_each(|&id| set(id as usize, false));
+            } else {
+                // each set's ids in one pass: an id's row is made when first reached
+                let mut row = rows_cell.borrow_mut();
+                if row.len() < universe {
+                    row.resize(universe, u32::MAX);
                 }
-                None => ids.iter(universe).for_each(|id| set(id as usize, true)),
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    ids.iter(universe).for_each(|id| {
+                        // ids past the universe are no catalog action: no row
+                        let Some(r) = row
+                            .get_mut(id as usize)
+                            .filter(|_| (id as usize) < universe)
+                        else {
+                            return;
+                        };
+                        if *r == u32::MAX {
+                            *r = row_ids.len() as u32;
+                            row_ids.push(id);
+                            let n = masks.len();
+                            masks.resize(n + words, 0);
+                        }
+                        if let Some(m) = masks.get_mut(*r as usize * words + w) {
+                            *m |= bit;
+                        }
+                    });
+                }
+                // untouched again for the next principal
+                for &id in &row_ids {
+                    if let Some(r) = row.get_mut(id as usize) {
+                        *r = u32::MAX;
+                    }
+                }
             }
-        }
-        let has = |mask: &[u64], s: usize| {
-            mask.get(s / 64)
-                .is_some_and(|m| m & (1u64 << (s % 64)) != 0)
-        };
-        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
-        let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
-        // neighbours (a service's actions) mostly share their mask: skip the hash then
-        let mut last: Option<(&[u64], usize)> = None;
-        for (row, mask) in masks.chunks_exact(words).enumerate() {
-            // actions held by no grant on either side are no business of the diff
-            if mask.iter().all(|m| *m == 0) {
-                continue;
-            }
-            let Some(id) = id_of(row) else {
-                continue;
+            let id_of = |row: usize| -> Option<ActionId> {
+                if complement {
+                    ActionId::try_from(row).ok()
+                } else {
+                    row_ids.get(row).copied()
+                }
             };
-            let at = match last {
-                Some((m, at)) if m == mask => at,
-                _ => *index.entry(mask).or_insert_with(|| {
-                    by_mask.push((mask, Vec::new()));
-                    by_mask.len() - 1
-                }),
-            };
-            last = Some((mask, at));
-            if let Some((_, ids)) = by_mask.get_mut(at) {
-                ids.push(id);
+            let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+            let mut by_mask: Vec<(&[u64], Vec<ActionId>)> = Vec::new();
+            // neighbours (a service's actions) mostly share their mask: skip the hash then
+            let mut last: Option<(&[u64], usize)> = None;
+            for (row, mask) in masks.chunks_exact(words).enumerate() {
+                // actions held by no grant on either side are no business of the diff
+                if mask.iter().all(|m| *m == 0) {
+                    continue;
+                }
+                let Some(id) = id_of(row) else {
+                    continue;
+                };
+                let at = match last {
+                    Some((m, at)) if m == mask => at,
+                    _ => *index.entry(mask).or_insert_with(|| {
+                        by_mask.push((mask, Vec::new()));
+                        by_mask.len() - 1
+                    }),
+                };
+                last = Some((mask, at));
+                if let Some((_, ids)) = by_mask.get_mut(at) {
+                    ids.push(id);
+                }
             }
-        }
-        let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
-        for (mask, ids) in by_mask {
-            let mut key: Vec<u32> = (0..set_before.len())
-                .filter(|&i| set_before.get(i).is_some_and(|&s| has(mask, s)))
-                .map(|i| i as u32)
-                .collect();
-            key.push(u32::MAX);
-            key.extend(
-                (0..set_after.len())
-                    .filter(|&i| set_after.get(i).is_some_and(|&s| has(mask, s)))
-                    .map(|i| i as u32),
-            );
-            groups.entry(key).or_default().extend(ids);
-        }
-        groups
+            // the grants of each set, before and after
+            let mut users: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); sets.len()];
+            for (i, &s) in set_before.iter().enumerate() {
+                if let Some(u) = users.get_mut(s) {
+                    u.0.push(i as u32);
+                }
+            }
+            for (i, &s) in set_after.iter().enumerate() {
+                if let Some(u) = users.get_mut(s) {
+                    u.1.push(i as u32);
+                }
+            }
+            // a group's ids are sorted by the caller: the order rows come in is no matter
+            let mut groups: BTreeMap<Vec<u32>, Vec<ActionId>> = BTreeMap::new();
+            for (mask, ids) in by_mask {
+                let (mut kb, mut ka) = (Vec::new(), Vec::new());
+                for (w, &bits) in mask.iter().enumerate() {
+                    let mut bits = bits;
+                    while bits != 0 {
+                        let s = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if let Some((b, a)) = users.get(s) {
+                            kb.extend_from_slice(b);
+                            ka.extend_from_slice(a);
+                        }
+                    }
+                }
+                kb.sort_unstable();
+                ka.sort_unstable();
+                let mut key = kb;
+                key.push(u32::MAX);
+                key.extend(ka);
+                groups.entry(key).or_default().extend(ids);
+            }
+            groups
+        })
     })
 }
 
@@ -973,6 +1030,18 @@ struct Group<'g> {
     b: &'g [&'g Grant],
     a: &'g [&'g Grant],
     sides: (Side, Side),
+    /// The resource sets and the answers about them, shared with the principal's other
+    /// groups whose grants cover the same resources (see [`Asked`]).
+    asked: std::rc::Rc<Asked>,
+}
+
+/// A group's resource sets and the answers about them. They are read from the grants'
+/// resources alone (scope, limits, exceptions, conditions, in order), blind to the
+/// actions and the provenance: groups of one principal whose grants are equal in those,
+/// in the same order on each side, ask the very same questions of the very same sets
+/// (a GCP member's roles bound on one node make one group each, all on the node's
+/// scope), and share one record.
+struct Asked {
     before: Sets,
     after: Sets,
     /// Both sides' policies are known: the sets are the grants' unions, which
@@ -983,12 +1052,9 @@ struct Group<'g> {
     after_empty: std::cell::OnceCell<bool>,
 }
 
-impl<'g> Group<'g> {
-    fn new(ctx: &Ctx<'_>, b: &'g [&'g Grant], a: &'g [&'g Grant]) -> Self {
-        Group {
-            b,
-            a,
-            sides: (side(b), side(a)),
+impl Asked {
+    fn new(ctx: &Ctx<'_>, b: &[&Grant], a: &[&Grant]) -> Self {
+        Asked {
             before: side_sets(b, ctx.before),
             after: side_sets(a, ctx.after),
             exact: [ctx.before, ctx.after]
@@ -999,11 +1065,23 @@ impl<'g> Group<'g> {
             after_empty: std::cell::OnceCell::new(),
         }
     }
+}
+
+impl<'g> Group<'g> {
+    fn new(b: &'g [&'g Grant], a: &'g [&'g Grant], asked: std::rc::Rc<Asked>) -> Self {
+        Group {
+            b,
+            a,
+            sides: (side(b), side(a)),
+            asked,
+        }
+    }
 
     /// A resource in one set of the question and not in the other, asked once per group
     /// and templates.
     fn witness(&self, ctx: &Ctx<'_>, q: Question, templates: &BTreeSet<String>) -> Answer {
-        if let Some((_, _, known)) = self
+        let asked = &*self.asked;
+        if let Some((_, _, known)) = asked
             .answers
             .borrow()
             .iter()
@@ -1013,14 +1091,14 @@ impl<'g> Group<'g> {
         }
         let empty = SetExpr::Empty;
         let (x, y) = match q {
-            Question::AfterMaybe => (&self.after.maybe, &empty),
-            Question::BeforeSure => (&self.before.sure, &empty),
-            Question::BeforeMaybe => (&self.before.maybe, &empty),
-            Question::Lost => (&self.before.maybe, &self.after.maybe),
-            Question::LessSure => (&self.before.sure, &self.after.sure),
-            Question::Widened => (&self.after.maybe, &self.before.maybe),
+            Question::AfterMaybe => (&asked.after.maybe, &empty),
+            Question::BeforeSure => (&asked.before.sure, &empty),
+            Question::BeforeMaybe => (&asked.before.maybe, &empty),
+            Question::Lost => (&asked.before.maybe, &asked.after.maybe),
+            Question::LessSure => (&asked.before.sure, &asked.after.sure),
+            Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
-        let parts = if self.exact {
+        let parts = if asked.exact {
             match q {
                 Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
                 Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
@@ -1031,7 +1109,8 @@ impl<'g> Group<'g> {
             None
         };
         let answer = ctx.witness(templates, x, y, parts.as_deref());
-        self.answers
+        asked
+            .answers
             .borrow_mut()
             .push((q, templates.clone(), answer.clone()));
         answer
@@ -1039,16 +1118,18 @@ impl<'g> Group<'g> {
 
     /// Nothing possibly allowed before (the group is new).
     fn before_empty(&self, ctx: &Ctx<'_>) -> bool {
-        *self
+        let asked = &*self.asked;
+        *asked
             .before_empty
-            .get_or_init(|| lang::is_empty(&self.before.maybe, ctx.budget).unwrap_or(false))
+            .get_or_init(|| lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false))
     }
 
     /// Nothing possibly allowed after (the group is gone).
     fn after_empty(&self, ctx: &Ctx<'_>) -> bool {
-        *self
+        let asked = &*self.asked;
+        *asked
             .after_empty
-            .get_or_init(|| lang::is_empty(&self.after.maybe, ctx.budget).unwrap_or(false))
+            .get_or_init(|| lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false))
     }
 }
 
@@ -1183,17 +1264,95 @@ impl Ctx<'_> {
     /// statements behind them), one finding per part.
     fn at_witness(&self, ids: &[ActionId], w: &str, group: &Group<'_>) -> Vec<Finding> {
         let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
-        for &id in ids {
+        for class in self.classes(ids, w) {
+            let Some(&id) = class.first() else {
+                continue;
+            };
             let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
             match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
-                Some((_, _, v)) => v.push(id),
-                None => parts.push((pb, pa, vec![id])),
+                Some((_, _, v)) => v.extend(class),
+                None => parts.push((pb, pa, class)),
             }
+        }
+        // classes come in the order of their first action, so parts do too; within a
+        // part, actions ascending as the group lists them
+        for (_, _, v) in &mut parts {
+            v.sort_unstable();
         }
         parts
             .into_iter()
             .filter_map(|(pb, pa, part)| self.at_witness_part(&part, w, pb, pa, group))
             .collect()
+    }
+
+    /// The actions of `ids` (ascending) split into classes that every statement bearing
+    /// on `w` treats alike, each ascending, in the order of their first action. A
+    /// request's decision reads an action only through whether each statement's action
+    /// set holds it (and whether it is the action AWS always allows), and a statement
+    /// whose scope misses `w` does not apply whatever the action: actions held by the
+    /// same sets among the statements that may apply at `w` have the same decision and
+    /// the same deciding statements on both sides, so [`Ctx::at_witness`] decides each
+    /// class once (a GCP role's thousands of permissions on one node: a few classes).
+    fn classes(&self, ids: &[ActionId], w: &str) -> Vec<Vec<ActionId>> {
+        let mut sets: Vec<&IdSet> = Vec::new();
+        let mut seen: rustc_hash::FxHashSet<*const crate::eval::actions::ActionMatch> =
+            rustc_hash::FxHashSet::default();
+        let mut always: Vec<ActionId> = Vec::new();
+        let mut evs: Vec<&Evaluation> = vec![self.before, self.after];
+        for ev in [self.before, self.after] {
+            evs.extend(ev.sessions.iter().map(|s| &*s.evaluation));
+        }
+        for ev in evs {
+            let r = &*ev.rules;
+            always.extend(r.always);
+            let rules = r
+                .allows
+                .iter()
+                .chain(&r.denies)
+                .chain(r.resource_allows.iter().map(|(a, _)| a))
+                .chain(r.rcp_denies.iter().map(|d| &d.rule))
+                .chain(r.levels.iter().flat_map(|(_, l)| l));
+            for rule in rules {
+                if (rule.resource_unknown || rule.scope.matches(w))
+                    && seen.insert(std::sync::Arc::as_ptr(&rule.actions))
+                {
+                    sets.push(&rule.actions.ids);
+                }
+            }
+        }
+        // one bit per set, and a last one for the always-allowed action
+        let words = (sets.len() + 1).div_ceil(64);
+        let mut sig = vec![0u64; ids.len() * words];
+        for (k, set) in sets.iter().enumerate() {
+            let (w, bit) = (k / 64, 1u64 << (k % 64));
+            for (n, &id) in ids.iter().enumerate() {
+                if set.contains(id)
+                    && let Some(m) = sig.get_mut(n * words + w)
+                {
+                    *m |= bit;
+                }
+            }
+        }
+        let k = sets.len();
+        for (n, &id) in ids.iter().enumerate() {
+            if always.contains(&id)
+                && let Some(m) = sig.get_mut(n * words + k / 64)
+            {
+                *m |= 1u64 << (k % 64);
+            }
+        }
+        let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
+        let mut classes: Vec<Vec<ActionId>> = Vec::new();
+        for (&id, s) in ids.iter().zip(sig.chunks_exact(words)) {
+            let at = *index.entry(s).or_insert_with(|| {
+                classes.push(Vec::new());
+                classes.len() - 1
+            });
+            if let Some(c) = classes.get_mut(at) {
+                c.push(id);
+            }
+        }
+        classes
     }
 
     fn at_witness_part(
