@@ -21,6 +21,15 @@ use crate::model::Place;
 /// 128 levels deep (checked in one linear pass, so no parser
 /// sees deeper nesting).
 pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
+    let (name, bytes) = read_unchecked(path)?;
+    super::yaml::check_nesting(&name, &bytes)?;
+    Ok((name, bytes))
+}
+
+/// [`read_source`] without the nesting check: for a caller that runs it itself before
+/// any parser that could go deep sees the text (a JSON export's check runs while
+/// serde_json, which stops at 128 levels on its own, parses it).
+pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     if path.is_dir() {
         return Err(IngestError::in_file(
@@ -45,7 +54,6 @@ pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
             bytes
         }
     };
-    super::yaml::check_nesting(&name, &bytes)?;
     Ok((name, bytes))
 }
 
@@ -134,8 +142,8 @@ pub fn decode<'a>(file: &Arc<str>, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, Ing
 /// The text with every CRLF made LF, or `None` when it has none.
 fn crlf_to_lf(text: &[u8]) -> Option<Vec<u8>> {
     // a byte search for CR first (vectorized), the pair only from there
-    let cr = text.iter().position(|&b| b == b'\r')?;
-    let first = cr + text.get(cr..)?.windows(2).position(|w| w == b"\r\n")?;
+    let cr = memchr::memchr(b'\r', text)?;
+    let first = cr + memchr::memmem::find(text.get(cr..)?, b"\r\n")?;
     let mut out = Vec::with_capacity(text.len());
     out.extend_from_slice(text.get(..first).unwrap_or(&[]));
     let mut rest = text.get(first..).unwrap_or(&[]).iter().peekable();
