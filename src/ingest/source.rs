@@ -38,7 +38,7 @@ pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestE
         )
         .with_help("pass the JSON files inside it, one by one"));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_whole(path).map_err(|e| {
         IngestError::in_file(&name, format!("cannot read `{name}`: {}", io_reason(&e)))
     })?;
     let decoded = match decode(&name, &bytes)? {
@@ -55,6 +55,47 @@ pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestE
         }
     };
     Ok((name, bytes))
+}
+
+/// Size from which a file is read by two threads, each copying half of it.
+const SPLIT_READ: u64 = 8 << 20;
+
+/// The bytes of a file: a large one read as two halves at once (copying a 70 MB export
+/// out of the page cache took a tenth of a lint), anything else as `fs::read` does.
+fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() || meta.len() < SPLIT_READ {
+        return std::fs::read(path);
+    }
+    let len =
+        usize::try_from(meta.len()).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    let mut bytes = vec![0u8; len];
+    let half = len / 2;
+    let (a, b) = bytes.split_at_mut(half);
+    let (ra, rb) = rayon::join(
+        || file.read_exact_at(a, 0),
+        || file.read_exact_at(b, half as u64),
+    );
+    if ra.is_err() || rb.is_err() {
+        // changed while being read: read it as it is now
+        return std::fs::read(path);
+    }
+    // anything written past the size seen
+    let mut more = Vec::new();
+    let mut at = len as u64;
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = file.read_at(&mut buf, at)?;
+        if n == 0 {
+            break;
+        }
+        more.extend_from_slice(buf.get(..n).unwrap_or_default());
+        at += n as u64;
+    }
+    bytes.extend_from_slice(&more);
+    Ok(bytes)
 }
 
 /// Files of one side that a reader takes together because they refer to each other — the
