@@ -189,63 +189,91 @@ pub fn load_side_with(
     let mut dirs: Vec<Option<usize>> = Vec::new();
     // `describe-policy` outputs, with whether they were found in a directory
     let mut described: Vec<(Arc<str>, Vec<u8>, bool)> = Vec::new();
-    for (path, dir) in expand(sources)? {
-        let in_dir = dir.is_some();
-        let (name, bytes) = read_source(&path)?;
-        let format = match opts.format {
-            Some(f) => f,
-            None => match detect::classify(&name, &bytes) {
-                Ok(Kind::Iam(f)) => f,
-                // `describe-policy` output: part of the organization export when the
-                // side has one (decided once every file is classified)
-                Ok(Kind::Other(detect::Other::Scp))
-                    if organizations::is_described_policy(&bytes) =>
-                {
-                    described.push((name, bytes, in_dir));
-                    continue;
+    // JSON exports (indexes in `files`) whose nesting is checked while serde_json, which
+    // stops at 128 levels by itself, parses them (see `read_files`): ~50 ms of a 70 MB
+    // export off the serial load. An error of a later step waits for their checks, so a
+    // file nesting too deep is still the error reported, as when each file was checked
+    // on reading.
+    let mut unchecked: Vec<usize> = Vec::new();
+    let gathered = (|| -> Result<(), IngestError> {
+        for (path, dir) in expand(sources)? {
+            let in_dir = dir.is_some();
+            let (name, bytes) = source::read_unchecked(&path)?;
+            // JSON-shaped text is classified by its first keys (or serde_json) before the
+            // check; any other text is checked first, as every parser reading it needs
+            let json = matches!(source::first_byte(&bytes), Some(b'{' | b'['));
+            if !json {
+                yaml::check_nesting(&name, &bytes)?;
+            }
+            let classified = match opts.format {
+                Some(f) => Ok(Kind::Iam(f)),
+                None => detect::classify(&name, &bytes),
+            };
+            let defer = json && matches!(classified, Ok(Kind::Iam(Format::AwsAuthDetails)));
+            if json && !defer {
+                yaml::check_nesting(&name, &bytes)?;
+            }
+            let format = {
+                match classified {
+                    Ok(Kind::Iam(f)) => f,
+                    // `describe-policy` output: part of the organization export when the
+                    // side has one (decided once every file is classified)
+                    Ok(Kind::Other(detect::Other::Scp))
+                        if organizations::is_described_policy(&bytes) =>
+                    {
+                        described.push((name, bytes, in_dir));
+                        continue;
+                    }
+                    // a directory side reads only IAM inputs; the files of other options
+                    // are skipped and named with the flag that reads them
+                    Ok(Kind::Other(other)) if in_dir => {
+                        skipped.push(Warning {
+                            code: WarningCode::Unsupported,
+                            place: model::Place::file(name.clone()),
+                            message: format!(
+                                "skipped: this is {}, not an IAM input; `{}` reads it",
+                                other.what(),
+                                other.flag()
+                            ),
+                        });
+                        continue;
+                    }
+                    Ok(Kind::Other(other)) => {
+                        return Err(detect::other_input(&name, &bytes, other));
+                    }
+                    // inside a directory, files of no known format (cdk.out's manifest.json,
+                    // a README) are skipped and named, not fatal
+                    Err(e) if in_dir => {
+                        unknown.push(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
                 }
-                // a directory side reads only IAM inputs; the files of other options
-                // are skipped and named with the flag that reads them
-                Ok(Kind::Other(other)) if in_dir => {
-                    skipped.push(Warning {
-                        code: WarningCode::Unsupported,
-                        place: model::Place::file(name.clone()),
-                        message: format!(
-                            "skipped: this is {}, not an IAM input; `{}` reads it",
-                            other.what(),
-                            other.flag()
-                        ),
-                    });
-                    continue;
-                }
-                Ok(Kind::Other(other)) => {
-                    return Err(detect::other_input(&name, &bytes, other));
-                }
-                // inside a directory, files of no known format (cdk.out's manifest.json,
-                // a README) are skipped and named, not fatal
-                Err(e) if in_dir => {
-                    unknown.push(e);
-                    continue;
-                }
-                Err(e) => return Err(e),
-            },
-        };
-        let bytes = if matches!(
-            format,
-            Format::AwsAuthDetails
-                | Format::AwsCli
-                | Format::AwsOrganizations
-                | Format::IdentityCenter
-        ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
-        {
-            let json = yaml::to_json(&name, &bytes)?.into_bytes();
-            yaml_texts.push((name.clone(), bytes));
-            json
-        } else {
-            bytes
-        };
-        files.push((name, bytes, format));
-        dirs.push(dir);
+            };
+            let bytes = if matches!(
+                format,
+                Format::AwsAuthDetails
+                    | Format::AwsCli
+                    | Format::AwsOrganizations
+                    | Format::IdentityCenter
+            ) && !matches!(source::first_byte(&bytes), Some(b'{' | b'[') | None)
+            {
+                let json = yaml::to_json(&name, &bytes)?.into_bytes();
+                yaml_texts.push((name.clone(), bytes));
+                json
+            } else {
+                bytes
+            };
+            if defer {
+                unchecked.push(files.len());
+            }
+            files.push((name, bytes, format));
+            dirs.push(dir);
+        }
+        Ok(())
+    })();
+    if let Err(e) = gathered {
+        return Err(first_too_deep(&files, &unchecked).unwrap_or(e));
     }
     if files.iter().any(|(_, _, f)| *f == Format::AwsOrganizations) {
         for (name, bytes, _) in described {
@@ -256,7 +284,8 @@ pub fn load_side_with(
         // no organization: a policy is what `--scp` reads, as before
         for (name, bytes, in_dir) in described {
             if !in_dir {
-                return Err(detect::other_input(&name, &bytes, detect::Other::Scp));
+                return Err(first_too_deep(&files, &unchecked)
+                    .unwrap_or_else(|| detect::other_input(&name, &bytes, detect::Other::Scp)));
             }
             let other = detect::Other::Scp;
             skipped.push(Warning {
@@ -273,7 +302,7 @@ pub fn load_side_with(
     if files.is_empty() && !unknown.is_empty() {
         return Err(unknown.swap_remove(0));
     }
-    let mut snap = match read_files(&files, &dirs, opts, resolver) {
+    let mut snap = match read_files(&files, &dirs, &unchecked, opts, resolver) {
         Ok(snap) => snap,
         Err(mut e) => {
             relocate(&mut e.place, &yaml_texts);
@@ -337,6 +366,17 @@ pub fn load_side_with(
     Ok(snap)
 }
 
+/// The nesting error of the first of the `unchecked` files that nests too deep.
+fn first_too_deep(
+    files: &[(Arc<str>, Vec<u8>, Format)],
+    unchecked: &[usize],
+) -> Option<IngestError> {
+    unchecked
+        .iter()
+        .filter_map(|&i| files.get(i))
+        .find_map(|(name, bytes, _)| yaml::check_nesting(name, bytes).err())
+}
+
 /// How many warnings about a YAML CLI output get YAML lines (each costs a parse).
 const RELOCATED_WARNINGS: usize = 200;
 
@@ -361,6 +401,7 @@ fn relocate(place: &mut model::Place, yaml_texts: &[(Arc<str>, Vec<u8>)]) {
 fn read_files(
     files: &[(Arc<str>, Vec<u8>, Format)],
     dirs: &[Option<usize>],
+    unchecked: &[usize],
     opts: &LoadOptions,
     resolver: Resolver<'_>,
 ) -> Result<Snapshot, IngestError> {
@@ -378,27 +419,48 @@ fn read_files(
     let mut org = source::Deferred::default();
     let mut ic = source::Deferred::default();
     let mut gcp_files = source::Deferred::default();
-    for ((name, bytes, format), dir) in files.iter().zip(dirs) {
-        match format {
-            Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
-            Format::AwsOrganizations => org.add(name.clone(), bytes),
-            Format::IdentityCenter => ic.add(name.clone(), bytes),
-            Format::Gcp => gcp_files.add(name.clone(), bytes),
-            Format::AwsCli => {
-                let group = if per_dir { *dir } else { None };
-                let at = match cli.iter().position(|(g, _)| *g == group) {
-                    Some(i) => i,
-                    None => {
-                        cli.push((group, aws_cli::Exports::default()));
-                        cli.len() - 1
+    let mut add = || -> Result<(), IngestError> {
+        for ((name, bytes, format), dir) in files.iter().zip(dirs) {
+            match format {
+                Format::AwsAuthDetails => export.add(name.clone(), bytes)?,
+                Format::AwsOrganizations => org.add(name.clone(), bytes),
+                Format::IdentityCenter => ic.add(name.clone(), bytes),
+                Format::Gcp => gcp_files.add(name.clone(), bytes),
+                Format::AwsCli => {
+                    let group = if per_dir { *dir } else { None };
+                    let at = match cli.iter().position(|(g, _)| *g == group) {
+                        Some(i) => i,
+                        None => {
+                            cli.push((group, aws_cli::Exports::default()));
+                            cli.len() - 1
+                        }
+                    };
+                    if let Some((_, e)) = cli.get_mut(at) {
+                        e.add(name.clone(), bytes)?;
                     }
-                };
-                if let Some((_, e)) = cli.get_mut(at) {
-                    e.add(name.clone(), bytes)?;
                 }
+                _ => {}
             }
-            _ => {}
         }
+        Ok(())
+    };
+    if unchecked.is_empty() {
+        add()?;
+    } else {
+        // the exports' nesting checks on a thread of their own while they are parsed;
+        // a file nesting too deep is the error, whatever the parse made of it
+        let (too_deep, added) = std::thread::scope(|s| {
+            let check = s.spawn(|| first_too_deep(files, unchecked));
+            let added = add();
+            let too_deep = check
+                .join()
+                .unwrap_or_else(|_| first_too_deep(files, unchecked));
+            (too_deep, added)
+        });
+        if let Some(e) = too_deep {
+            return Err(e);
+        }
+        added?;
     }
     // an export lists every user of the account
     let mut snap = Snapshot {

@@ -18,6 +18,12 @@ pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let _context = common::context(&a.context)?;
     let now = now(a.now.as_deref())?;
     let timer = common::Timer::new();
+    // the catalog (the actions now, the managed policies on first use) is decoded on a
+    // thread of its own while the sources are read: the export's unlisted policies and
+    // every rule need it, and decoding it took ~50 ms of the serial load
+    rayon::spawn(|| {
+        let _ = crate::catalog::catalog().managed_policies();
+    });
     let snap = common::load(
         &a.sources,
         &a.scp,
@@ -31,9 +37,14 @@ pub fn run(a: &LintArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     );
     timer.lap("load");
     let cat = common::catalog_for(&[&snap]);
-    let mut findings = lint::lint_at(&snap, cat, Some(now));
+    // the files are read again for the places while the rules run (the loader keeps no
+    // text), so locating only scans them
+    let (mut findings, texts) = rayon::join(
+        || lint::lint_at(&snap, cat, Some(now)),
+        || read_texts(&snap.sources),
+    );
     timer.lap(&format!("lint ({} findings)", findings.len()));
-    locate(&mut findings);
+    locate(&mut findings, texts);
     timer.lap("locate");
     let report = LintReport {
         docs_url: common::docs_url(a.docs_url.as_deref())?,
@@ -83,8 +94,21 @@ fn now(arg: Option<&str>) -> Result<i64, CliError> {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)))
 }
 
+/// The bytes of each source as they are (as SARIF counts them), for [`locate`]; a file
+/// that cannot be read again or is UTF-16 is left to it.
+fn read_texts(sources: &[std::sync::Arc<str>]) -> BTreeMap<String, Vec<u8>> {
+    sources
+        .iter()
+        .filter_map(|file| {
+            let b = std::fs::read(Path::new(&**file)).ok()?;
+            let utf16 = b.starts_with(&[0xFF, 0xFE]) || b.starts_with(&[0xFE, 0xFF]);
+            (!utf16).then(|| (file.to_string(), b))
+        })
+        .collect()
+}
+
 /// Fills in line and column from each finding's JSON pointer, one scan per file.
-fn locate(findings: &mut [LintFinding]) {
+fn locate(findings: &mut [LintFinding], mut texts: BTreeMap<String, Vec<u8>>) {
     let mut by_file: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
         if f.place.pointer.is_some() {
@@ -94,7 +118,11 @@ fn locate(findings: &mut [LintFinding]) {
     for (file, idx) in by_file {
         // the bytes as they are (as SARIF counts them); a UTF-16 file goes through the
         // reader's decoding, which also re-checks it (slower: a second YAML outline)
-        let text = match std::fs::read(Path::new(&file)) {
+        let read = match texts.remove(&file) {
+            Some(b) => Ok(b),
+            None => std::fs::read(Path::new(&file)),
+        };
+        let text = match read {
             Ok(b) if !b.starts_with(&[0xFF, 0xFE]) && !b.starts_with(&[0xFE, 0xFF]) => b,
             _ => match ingest::read_source(Path::new(&file)) {
                 Ok((_, b)) => b,

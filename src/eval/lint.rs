@@ -87,22 +87,32 @@ pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<Lint
         .len()
         .div_ceil(rayon::current_num_threads().max(1) * 4)
         .max(64);
-    let per_chunk: Vec<Vec<LintFinding>> = linted
-        .par_chunks(chunk)
-        .map(|policies| {
+    // the whole-side rules (limits, dangling resources) run alongside the policies'
+    let (per_chunk, side): (Vec<Vec<LintFinding>>, Vec<LintFinding>) = rayon::join(
+        || {
+            linted
+                .par_chunks(chunk)
+                .map(|policies| {
+                    let mut l = Linter::new(snap, catalog);
+                    for policy in policies {
+                        l.policy(policy);
+                    }
+                    l.out
+                })
+                .collect()
+        },
+        || {
             let mut l = Linter::new(snap, catalog);
-            for policy in policies {
-                l.policy(policy);
+            if l.aws {
+                l.limits();
+                l.dangling_resources();
             }
             l.out
-        })
-        .collect();
+        },
+    );
     let mut l = Linter::new(snap, catalog);
     l.out = per_chunk.concat();
-    if l.aws {
-        l.limits();
-        l.dangling_resources();
-    }
+    l.out.extend(side);
     for w in &snap.warnings {
         if w.code == WarningCode::DanglingPrincipal {
             l.out.push(finding(
@@ -761,6 +771,24 @@ impl<'a> Linter<'a> {
         let mut memo: FxHashMap<(Vec<PolicyId>, Vec<PolicyId>), bool> = FxHashMap::default();
         let management = snap.org.as_ref().and_then(|o| o.management.as_deref());
         for p in &snap.principals {
+            // the limits first: most principals of an account have none, and need no
+            // allow sets
+            let mut limits: Vec<Limit> = Vec::new();
+            if let Some(PolicyRef::Resolved(b)) = &p.boundary {
+                limits.push((vec![*b], None));
+            }
+            let service_linked = p
+                .path
+                .as_deref()
+                .is_some_and(|x| x.starts_with("/aws-service-role/"));
+            if !service_linked && (management.is_none() || p.account.as_deref() != management) {
+                for (name, level) in snap.scp_chain(p.account.as_deref()) {
+                    limits.push((level, Some(name)));
+                }
+            }
+            if limits.is_empty() {
+                continue;
+            }
             let Some(identity) = self.identity_allows(p) else {
                 continue;
             };
@@ -775,19 +803,6 @@ impl<'a> Linter<'a> {
             }
             if !grants {
                 continue;
-            }
-            let mut limits: Vec<Limit> = Vec::new();
-            if let Some(PolicyRef::Resolved(b)) = &p.boundary {
-                limits.push((vec![*b], None));
-            }
-            let service_linked = p
-                .path
-                .as_deref()
-                .is_some_and(|x| x.starts_with("/aws-service-role/"));
-            if !service_linked && (management.is_none() || p.account.as_deref() != management) {
-                for (name, level) in snap.scp_chain(p.account.as_deref()) {
-                    limits.push((level, Some(name)));
-                }
             }
             for (limit, name) in limits {
                 let key = (identity.clone(), limit.clone());

@@ -18,7 +18,7 @@
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::IngestError;
@@ -433,6 +433,32 @@ impl<'a> Export<'a> {
             }
         }
 
+        // the catalog policies the attachments will look up, parsed in parallel up front
+        // (a large account attaches a dozen unlisted ones, `ReadOnlyAccess` among them);
+        // they are still added, and warned about, in the order they are met
+        let unlisted: BTreeSet<&str> = groups
+            .iter()
+            .flat_map(|e| e.raw.attached.0.iter().map(|a| a.arn.as_ref()))
+            .chain(users.iter().flat_map(|e| {
+                let u = e.raw;
+                u.attached
+                    .0
+                    .iter()
+                    .map(|a| a.arn.as_ref())
+                    .chain(u.boundary.iter().map(|bd| bd.arn.as_ref()))
+            }))
+            .chain(roles.iter().flat_map(|e| {
+                let r = e.raw;
+                r.attached
+                    .0
+                    .iter()
+                    .map(|a| a.arn.as_ref())
+                    .chain(r.boundary.iter().map(|bd| bd.arn.as_ref()))
+            }))
+            .filter(|arn| !b.managed.contains_key(*arn))
+            .collect();
+        b.prepare_catalog(&unlisted.into_iter().collect::<Vec<_>>());
+
         for (e, inline) in groups.iter().zip(&group_jobs) {
             let g = e.raw;
             let mut refs = Vec::new();
@@ -763,7 +789,12 @@ pub(crate) struct Build<'s, 'r> {
     unresolved_at: FxHashMap<String, usize>,
     missing_groups: Vec<MissingGroup>,
     missing_at: FxHashMap<GroupId, usize>,
+    /// Catalog policies resolved and parsed ahead of [`Build::lookup_catalog`] (by ARN).
+    prepared: FxHashMap<String, Option<Prepared>>,
 }
+
+/// A catalog policy looked up and parsed ahead of its first attachment.
+type Prepared = (ManagedPolicy, Result<Policy, IngestError>);
 
 impl<'s, 'r> Build<'s, 'r> {
     pub(crate) fn new(snap: &'s mut Snapshot, resolver: Resolver<'r>) -> Self {
@@ -779,6 +810,7 @@ impl<'s, 'r> Build<'s, 'r> {
             unresolved_at: FxHashMap::default(),
             missing_groups: Vec::new(),
             missing_at: FxHashMap::default(),
+            prepared: FxHashMap::default(),
             snap,
         };
         for (i, p) in b.snap.policies.iter().enumerate() {
@@ -874,9 +906,32 @@ impl<'s, 'r> Build<'s, 'r> {
         }
     }
 
+    /// Looks up and parses these ARNs' catalog policies in parallel, for
+    /// [`Build::lookup_catalog`] (which does the same for any it was not given).
+    fn prepare_catalog(&mut self, arns: &[&str]) {
+        let resolver = self.resolver;
+        let found: Vec<Option<Prepared>> = arns
+            .par_iter()
+            .map(|arn| {
+                let mp = resolver(arn)?;
+                let policy = catalog_policy(&mp);
+                Some((mp, policy))
+            })
+            .collect();
+        self.prepared
+            .extend(arns.iter().map(|a| (*a).to_owned()).zip(found));
+    }
+
     fn lookup_catalog(&mut self, arn: &str, name: &str, place: &Place) -> Option<PolicyId> {
-        let mp = (self.resolver)(arn)?;
-        match catalog_policy(&mp) {
+        let (mp, parsed) = match self.prepared.remove(arn) {
+            Some(prepared) => prepared?,
+            None => {
+                let mp = (self.resolver)(arn)?;
+                let parsed = catalog_policy(&mp);
+                (mp, parsed)
+            }
+        };
+        match parsed {
             Ok(mut policy) => {
                 policy.arn = Some(Arc::from(arn));
                 let version = mp.version.clone();

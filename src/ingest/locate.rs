@@ -258,7 +258,7 @@ fn line_cols(text: &[u8], offsets: &[Option<usize>]) -> Vec<Option<(u32, u32)>> 
     let (mut line, mut start, mut upto) = (1usize, 0usize, 0usize);
     for (offset, i) in order {
         let span = text.get(upto..offset).unwrap_or_default();
-        line += span.iter().filter(|&&b| b == b'\n').count();
+        line += count_newlines(span);
         if let Some(last) = span.iter().rposition(|&b| b == b'\n') {
             start = upto + last + 1;
         }
@@ -271,6 +271,20 @@ fn line_cols(text: &[u8], offsets: &[Option<usize>]) -> Vec<Option<(u32, u32)>> 
         }
     }
     out
+}
+
+/// The line breaks in `bytes`: counted 255 bytes at a time in a byte-wide counter, which
+/// the compiler vectorizes (a 70 MB export has millions of lines before its last place).
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes
+        .chunks(255)
+        .map(|c| {
+            usize::from(
+                c.iter()
+                    .fold(0u8, |n, &b| n.wrapping_add(u8::from(b == b'\n'))),
+            )
+        })
+        .sum()
 }
 
 /// A one-pass JSON scanner recording the offset of each wanted pointer's value. Tolerant:
