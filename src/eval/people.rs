@@ -475,7 +475,19 @@ pub fn people(
     catalog: &Catalog,
     context: &RequestContext,
 ) -> PeopleView {
-    let graph = assume::graph(snapshot, effective, catalog, context);
+    people_of(snapshot, effective, catalog, context, None)
+}
+
+/// [`people`] from an evaluation of the principals `evaluated` marks, which must cover
+/// every principal a person may reach ([`assume::people_may_reach`]).
+pub fn people_of(
+    snapshot: &Snapshot,
+    effective: &Effective,
+    catalog: &Catalog,
+    context: &RequestContext,
+    evaluated: Option<&[bool]>,
+) -> PeopleView {
+    let graph = assume::graph_of(snapshot, effective, catalog, context, evaluated);
     let several = several_accounts(snapshot);
     let mut saml_into: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
     for (name, edges) in &graph.entries {
