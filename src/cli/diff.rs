@@ -90,8 +90,8 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     // only principals whose inputs may differ between the sides are evaluated
     let matching = diff::match_principals(&before, &after, &renames);
     let (mut wb, mut wa) = diff::worth_evaluating(&before, &after, &matching);
-    // the person view needs every principal's access: a person's other paths decide
-    // what losing one path costs (issue 9)
+    // the person view needs the access of every principal a person may reach: a
+    // person's other paths decide what losing one path costs (issue 9)
     let people_view = match a.view {
         DiffView::Principals => false,
         DiffView::People => true,
@@ -103,7 +103,24 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         }
     };
     if people_view {
-        wb.iter_mut().chain(wa.iter_mut()).for_each(|w| *w = true);
+        let (nb, na) = rayon::join(
+            || eval::assume::people_may_reach(&before),
+            || eval::assume::people_may_reach(&after),
+        );
+        // a pair is evaluated on both sides or neither, as the principal view compares it
+        for &(i, j) in &matching.pairs {
+            if nb.get(i).copied().unwrap_or(false) || na.get(j).copied().unwrap_or(false) {
+                if let Some(w) = wb.get_mut(i) {
+                    *w = true;
+                }
+                if let Some(w) = wa.get_mut(j) {
+                    *w = true;
+                }
+            }
+        }
+        for (w, n) in wb.iter_mut().zip(&nb).chain(wa.iter_mut().zip(&na)) {
+            *w |= *n;
+        }
     }
     timer.note(format_args!(
         "evaluating {} of {} principals before, {} of {} after",
@@ -121,8 +138,8 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
     let views = if people_view {
         let (pb, pa) = rayon::join(
-            || eval::people::people(&before, &eb, cat, &opts.context),
-            || eval::people::people(&after, &ea, cat, &opts.context),
+            || eval::people::people_of(&before, &eb, cat, &opts.context, Some(&wb)),
+            || eval::people::people_of(&after, &ea, cat, &opts.context, Some(&wa)),
         );
         (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles()).then_some((pb, pa))
     } else {

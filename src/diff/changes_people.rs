@@ -485,6 +485,27 @@ struct Ctx<'a> {
     /// Each side's assignments by the principal (index) whose role they provision, in
     /// the assignments' order.
     yields: [FxHashMap<usize, Vec<usize>>; 2],
+    /// Each side's graph edges from entry points, by the role they lead into: the
+    /// counterpart of a federated step is looked up, not scanned (every person's path
+    /// asks, and a side holds an entry per account).
+    entries_into: [FxHashMap<usize, Vec<u32>>; 2],
+}
+
+/// The edges from entry points of a graph, by the role they lead into, in edge order.
+fn entries_into(g: &Graph) -> FxHashMap<usize, Vec<u32>> {
+    let mut out: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+    for ids in g.entries.values() {
+        for &id in ids {
+            if let Some(e) = g.edge(id) {
+                out.entry(e.to).or_default().push(id);
+            }
+        }
+    }
+    for v in out.values_mut() {
+        v.sort_unstable();
+        v.dedup();
+    }
+    out
 }
 
 /// The assignments of a side by the principals that can be their role: of the
@@ -561,20 +582,27 @@ impl Ctx<'_> {
     /// The edges of the other side's graph that correspond to `e` of side `s`.
     fn counterpart<'g>(&self, s: SideOf, e: &Edge, og: &'g Graph) -> Option<Vec<&'g Edge>> {
         let to = self.partner(s, e.to)?;
-        let ids: Vec<u32> = match &e.from {
-            Node::Principal(c) => og.out(self.partner(s, *c)?).to_vec(),
-            Node::Entry(name) if name.starts_with("federated:") => og
-                .entries
-                .iter()
-                .filter(|(n, _)| n.starts_with("federated:"))
-                .flat_map(|(_, v)| v.iter().copied())
-                .collect(),
-            Node::Entry(name) => og.entries.get(name).cloned().unwrap_or_default(),
+        let at = usize::from(other(s) == SideOf::After);
+        let ids: &[u32] = match &e.from {
+            Node::Principal(c) => og.out(self.partner(s, *c)?),
+            Node::Entry(_) => self
+                .entries_into
+                .get(at)
+                .and_then(|m| m.get(&to))
+                .map_or(&[][..], Vec::as_slice),
+        };
+        let same_start = |x: &Edge| match (&e.from, &x.from) {
+            (Node::Principal(_), _) => true,
+            (Node::Entry(n), Node::Entry(m)) if n.starts_with("federated:") => {
+                m.starts_with("federated:")
+            }
+            (Node::Entry(n), Node::Entry(m)) => n == m,
+            (Node::Entry(_), Node::Principal(_)) => false,
         };
         Some(
-            ids.into_iter()
-                .filter_map(|id| og.edge(id))
-                .filter(|x| x.to == to && x.action == e.action)
+            ids.iter()
+                .filter_map(|&id| og.edge(id))
+                .filter(|x| x.to == to && x.action == e.action && same_start(x))
                 .collect(),
         )
     }
@@ -831,6 +859,10 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
         yields: [
             assignments_by_role(inp.before.snapshot),
             assignments_by_role(inp.after.snapshot),
+        ],
+        entries_into: [
+            entries_into(&inp.before.view.graph),
+            entries_into(&inp.after.view.graph),
         ],
     };
     let ids: Vec<String> = set.changes().iter().map(|c| c.id.clone()).collect();

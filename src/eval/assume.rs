@@ -190,6 +190,8 @@ struct Index<'a> {
     by_id: FxHashMap<&'a str, usize>,
     roles_by_name: FxHashMap<&'a str, Vec<usize>>,
     arns: Vec<String>,
+    /// The principals evaluated, when not all are: only they are callers.
+    evaluated: Option<&'a [bool]>,
 }
 
 impl<'a> Index<'a> {
@@ -202,6 +204,7 @@ impl<'a> Index<'a> {
             by_id: FxHashMap::default(),
             roles_by_name: FxHashMap::default(),
             arns: Vec::with_capacity(snapshot.principals.len()),
+            evaluated: None,
         };
         for (i, p) in snapshot.principals.iter().enumerate() {
             let arn = principal_arn(p);
@@ -227,6 +230,12 @@ impl<'a> Index<'a> {
             }
         }
         ix
+    }
+
+    /// Whether principal `i` was evaluated (and so may be a caller).
+    fn caller(&self, i: usize) -> bool {
+        self.evaluated
+            .is_none_or(|e| e.get(i).copied().unwrap_or(false))
     }
 
     fn account_known(&self, account: &str) -> bool {
@@ -458,7 +467,7 @@ fn edges_into(
     let conditional = statements.iter().any(|s| !s.condition.is_empty());
     let plain = RequestContext::new(false);
     for c in candidates {
-        if c == role {
+        if c == role || !ix.caller(c) {
             continue;
         }
         let Some(p) = snapshot.principals.get(c) else {
@@ -567,7 +576,22 @@ pub fn graph(
     catalog: &Catalog,
     context: &RequestContext,
 ) -> Graph {
-    let ix = Index::new(snapshot, effective, catalog.lookup("sts:AssumeRole"));
+    graph_of(snapshot, effective, catalog, context, None)
+}
+
+/// [`graph`] from an evaluation of only the principals `evaluated` marks: the edges out
+/// of the others are left out (their evaluation is empty, not theirs). With every
+/// principal a person may reach evaluated ([`people_may_reach`]), people reach the same
+/// roles by the same paths as in the whole graph.
+pub fn graph_of(
+    snapshot: &Snapshot,
+    effective: &Effective,
+    catalog: &Catalog,
+    context: &RequestContext,
+    evaluated: Option<&[bool]>,
+) -> Graph {
+    let mut ix = Index::new(snapshot, effective, catalog.lookup("sts:AssumeRole"));
+    ix.evaluated = evaluated;
     let roles: Vec<usize> = snapshot
         .principals
         .iter()
@@ -601,6 +625,126 @@ pub fn graph(
         }
     }
     g
+}
+
+/// The principals some person may reach, from the trust policies alone: the side's IAM
+/// users, the roles a federated provider may assume (Identity Center's), and every role
+/// one of those may assume, transitively. A superset: a caller's own policies, denies,
+/// SCPs and conditions only take edges away, so a person view needs no other
+/// principal evaluated (issue 9: the others are evaluated only where they changed).
+pub fn people_may_reach(snapshot: &Snapshot) -> Vec<bool> {
+    let n = snapshot.principals.len();
+    let mut by_arn: FxHashMap<String, Vec<usize>> = FxHashMap::default();
+    let mut by_id: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let mut roles_by_name: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    for (i, p) in snapshot.principals.iter().enumerate() {
+        by_arn.entry(principal_arn(p)).or_default().push(i);
+        if let Some(id) = p.id.as_deref() {
+            by_id.entry(id).or_default().push(i);
+        }
+        if p.kind == PrincipalKind::Role {
+            roles_by_name.entry(p.name.as_str()).or_default().push(i);
+        }
+    }
+    // who may assume each role, inverted: roles by the caller they name, by the account
+    // they name (a caller of that account or of none), and roles anyone may assume
+    let mut named: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+    let mut of_account: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let mut anyone: Vec<usize> = Vec::new();
+    let mut seeds: Vec<usize> = Vec::new();
+    for (r, p) in snapshot.principals.iter().enumerate() {
+        if p.kind == PrincipalKind::User {
+            seeds.push(r);
+        }
+        if p.kind != PrincipalKind::Role {
+            continue;
+        }
+        let Some(policy) = p.trust.and_then(|t| snapshot.policy(t)) else {
+            continue;
+        };
+        for s in &policy.document.statements {
+            if s.effect != Effect::Allow {
+                continue;
+            }
+            let pairs = match &s.principal {
+                Some(PrincipalClause::Principal(pairs)) => pairs,
+                Some(PrincipalClause::NotPrincipal(_)) => {
+                    anyone.push(r);
+                    continue;
+                }
+                None => continue,
+            };
+            for (kind, value) in pairs {
+                match kind.as_str() {
+                    "*" => anyone.push(r),
+                    "Federated" => seeds.push(r),
+                    "AWS" if value == "*" => anyone.push(r),
+                    "AWS" => {
+                        let account =
+                            if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+                                Some(value.as_str())
+                            } else {
+                                value
+                                    .strip_prefix("arn:aws:iam::")
+                                    .and_then(|x| x.strip_suffix(":root"))
+                            };
+                        if let Some(acct) = account {
+                            of_account.entry(acct).or_default().push(r);
+                            continue;
+                        }
+                        let mut callers: Vec<usize> = Vec::new();
+                        if let Some(role) = value
+                            .strip_prefix("arn:aws:sts::")
+                            .and_then(|x| x.split(':').nth(1))
+                            .and_then(|x| x.strip_prefix("assumed-role/"))
+                            .and_then(|x| x.split('/').next())
+                        {
+                            callers.extend(roles_by_name.get(role).into_iter().flatten());
+                        }
+                        callers.extend(by_arn.get(value.as_str()).into_iter().flatten());
+                        callers.extend(by_id.get(value.as_str()).into_iter().flatten());
+                        for c in callers {
+                            named.entry(c).or_default().push(r);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut reached = vec![false; n];
+    let mut queue: Vec<usize> = Vec::new();
+    let push = |r: usize, reached: &mut Vec<bool>, queue: &mut Vec<usize>| {
+        if let Some(x) = reached.get_mut(r)
+            && !*x
+        {
+            *x = true;
+            queue.push(r);
+        }
+    };
+    for r in seeds {
+        push(r, &mut reached, &mut queue);
+    }
+    let mut anyone_done = false;
+    while let Some(c) = queue.pop() {
+        let mut next: Vec<usize> = named.get(&c).cloned().unwrap_or_default();
+        match snapshot
+            .principals
+            .get(c)
+            .and_then(|p| p.account.as_deref())
+        {
+            Some(a) => next.extend(of_account.get(a).into_iter().flatten()),
+            None => next.extend(of_account.values().flatten()),
+        }
+        if !anyone_done {
+            anyone_done = true;
+            next.extend(&anyone);
+        }
+        for r in next {
+            push(r, &mut reached, &mut queue);
+        }
+    }
+    reached
 }
 
 /// A role reached, how surely, and by which edges (first to last).

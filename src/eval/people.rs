@@ -370,15 +370,24 @@ fn edge_steps(snapshot: &Snapshot, graph: &Graph, several: bool) -> Vec<Step> {
         .collect()
 }
 
-/// A person's paths, as reports show them.
-fn role_paths(
+/// A reached role's path as everyone with the same starting points has it: a person's
+/// own path puts their key in front of `tail` and into the federated steps.
+struct SharedPath {
+    role: String,
+    status: &'static str,
+    /// ` → role-a → role-b`: the path after the person.
+    tail: String,
+    steps: Vec<Step>,
+    edges: Vec<u32>,
+}
+
+/// The paths of one start, formatted once for all the people who share it.
+fn shared_paths(
     snapshot: &Snapshot,
-    graph: &Graph,
     edge_steps: &[Step],
     several: bool,
-    key: &str,
     reach: &Reach,
-) -> Vec<RolePath> {
+) -> Vec<SharedPath> {
     reach
         .roles
         .iter()
@@ -386,7 +395,41 @@ fn role_paths(
             let steps: Vec<Step> = r
                 .path
                 .iter()
-                .filter_map(|&id| Some((graph.edge(id)?, edge_steps.get(id as usize)?)))
+                .filter_map(|&id| edge_steps.get(id as usize))
+                .cloned()
+                .collect();
+            let mut tail = String::new();
+            for s in &steps {
+                tail.push_str(" → ");
+                tail.push_str(&s.role);
+            }
+            SharedPath {
+                role: principal_name(snapshot, several, r.role),
+                status: if r.tri == Tri::True {
+                    "allowed"
+                } else {
+                    "conditional"
+                },
+                tail,
+                steps,
+                edges: r.path.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A person's paths, as reports show them.
+fn role_paths(graph: &Graph, shared: &[SharedPath], reach: &Reach, key: &str) -> Vec<RolePath> {
+    shared
+        .iter()
+        .zip(&reach.roles)
+        .map(|(sp, r)| {
+            // the steps of edges the graph has (as `edge_steps` holds them), in order
+            let steps: Vec<Step> = sp
+                .edges
+                .iter()
+                .filter_map(|&id| graph.edge(id))
+                .zip(&sp.steps)
                 .map(|(e, s)| {
                     let mut s = s.clone();
                     if let Node::Entry(x) = &e.from
@@ -397,22 +440,16 @@ fn role_paths(
                     s
                 })
                 .collect();
-            let mut path = key.to_owned();
-            for s in &steps {
-                path.push_str(" → ");
-                path.push_str(&s.role);
-            }
+            let mut path = String::with_capacity(key.len() + sp.tail.len());
+            path.push_str(key);
+            path.push_str(&sp.tail);
             RolePath {
-                role: principal_name(snapshot, several, r.role),
+                role: sp.role.clone(),
                 index: r.role,
-                status: if r.tri == Tri::True {
-                    "allowed".to_owned()
-                } else {
-                    "conditional".to_owned()
-                },
+                status: sp.status.to_owned(),
                 path,
                 steps,
-                edges: r.path.clone(),
+                edges: sp.edges.clone(),
             }
         })
         .collect()
@@ -475,7 +512,19 @@ pub fn people(
     catalog: &Catalog,
     context: &RequestContext,
 ) -> PeopleView {
-    let graph = assume::graph(snapshot, effective, catalog, context);
+    people_of(snapshot, effective, catalog, context, None)
+}
+
+/// [`people`] from an evaluation of the principals `evaluated` marks, which must cover
+/// every principal a person may reach ([`assume::people_may_reach`]).
+pub fn people_of(
+    snapshot: &Snapshot,
+    effective: &Effective,
+    catalog: &Catalog,
+    context: &RequestContext,
+    evaluated: Option<&[bool]>,
+) -> PeopleView {
+    let graph = assume::graph_of(snapshot, effective, catalog, context, evaluated);
     let several = several_accounts(snapshot);
     let mut saml_into: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
     for (name, edges) in &graph.entries {
@@ -528,6 +577,11 @@ pub fn people(
         .par_iter()
         .map(|first| assume::reach(&graph, first, DEPTH_LIMIT, &names))
         .collect();
+    let paths: Vec<Vec<SharedPath>> = reaches
+        .par_iter()
+        .map(|r| shared_paths(snapshot, &steps, several, r))
+        .collect();
+    let no_reach = Reach::default();
     // people who are no IAM user share the combined evaluation of their starting points
     let shared: Vec<std::sync::OnceLock<Arc<Evaluation>>> = (0..keys.len())
         .map(|_| std::sync::OnceLock::new())
@@ -537,8 +591,9 @@ pub fn people(
         .zip(starts.par_iter())
         .map(|((person, users), (first, assignment_review))| {
             let k = distinct.get(first.as_slice()).copied();
-            let reach = k.and_then(|k| reaches.get(k)).cloned().unwrap_or_default();
-            let roles = role_paths(snapshot, &graph, &steps, several, &person.key, &reach);
+            let reach = k.and_then(|k| reaches.get(k)).unwrap_or(&no_reach);
+            let formatted = k.and_then(|k| paths.get(k)).map_or(&[][..], Vec::as_slice);
+            let roles = role_paths(&graph, formatted, reach, &person.key);
             let build = || {
                 // the session's route names the roles of the path, not the person, so
                 // people with the same paths have equal evaluations
