@@ -327,7 +327,6 @@ fn the_oracle_knows_iam_basics() {
 fn diff_reports_every_break_the_mutations_cause() {
     use iamdiff::catalog::catalog;
     use iamdiff::diff::mapping::Renames;
-    use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
     use iamdiff::eval::context::RequestContext;
     use iamdiff::eval::{Decision, EvalOptions, effective, explain};
 
@@ -341,24 +340,7 @@ fn diff_reports_every_break_the_mutations_cause() {
         effective(&after, cat, &EvalOptions::default()),
     );
     let renames = Renames::default();
-    let outcome = iamdiff::diff::diff(
-        cat,
-        &SideInput {
-            snapshot: &before,
-            effective: &eb,
-        },
-        &SideInput {
-            snapshot: &after,
-            effective: &ea,
-        },
-        &DiffOptions {
-            renames: &renames,
-            waivers: &[],
-            fail_on: &DEFAULT_FAIL_ON,
-            min_level: iamdiff::catalog::AccessLevel::List,
-            today: "2026-11-24",
-        },
-    );
+    let outcome = crate::util::diff_of((&before, &eb), (&after, &ea), &renames);
     let breaks: Vec<Value> =
         serde_json::from_slice(&std::fs::read(dir.path().join("expected-breaks.json")).unwrap())
             .unwrap();

@@ -538,7 +538,6 @@ fn org_gen_management() -> String {
 // principal would: same findings, same changes, same counts.
 #[test]
 fn skipping_unchanged_principals_changes_no_answer() {
-    use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
     let dir = tempfile::tempdir().unwrap();
     org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
     let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
@@ -562,24 +561,7 @@ fn skipping_unchanged_principals_changes_no_answer() {
     let outcome = |wb: &[bool], wa: &[bool]| {
         let eb = iamdiff::eval::effective::effective_selected(&before, cat, &opts, wb);
         let ea = iamdiff::eval::effective::effective_selected(&after, cat, &opts, wa);
-        let o = iamdiff::diff::diff(
-            cat,
-            &SideInput {
-                snapshot: &before,
-                effective: &eb,
-            },
-            &SideInput {
-                snapshot: &after,
-                effective: &ea,
-            },
-            &DiffOptions {
-                renames: &renames,
-                waivers: &[],
-                fail_on: &DEFAULT_FAIL_ON,
-                min_level: iamdiff::catalog::AccessLevel::List,
-                today: "2026-01-01",
-            },
-        );
+        let o = crate::util::diff_of((&before, &eb), (&after, &ea), &renames);
         serde_json::to_string(&(&o.principals, &o.changes, &o.summary)).unwrap()
     };
     let all_b = vec![true; wb.len()];

@@ -6,10 +6,9 @@
 
 use std::path::PathBuf;
 
-use iamdiff::catalog::{AccessLevel, catalog};
+use iamdiff::catalog::catalog;
 use iamdiff::diff::findings::Code;
 use iamdiff::diff::mapping::Renames;
-use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
 use iamdiff::eval::context::RequestContext;
 use iamdiff::eval::{Decision, EvalOptions};
 use iamdiff::model::{PrincipalKind, Snapshot, WarningCode};
@@ -203,24 +202,7 @@ fn rename_leaves_dangling_references_and_both_losses_are_reported() {
         iamdiff::eval::effective(&before, catalog(), &opts),
         iamdiff::eval::effective(&after, catalog(), &opts),
     );
-    let out = iamdiff::diff::diff(
-        catalog(),
-        &SideInput {
-            snapshot: &before,
-            effective: &eb,
-        },
-        &SideInput {
-            snapshot: &after,
-            effective: &ea,
-        },
-        &DiffOptions {
-            renames: &map,
-            waivers: &[],
-            fail_on: &DEFAULT_FAIL_ON,
-            min_level: AccessLevel::List,
-            today: "2026-01-01",
-        },
-    );
+    let out = crate::util::diff_of((&before, &eb), (&after, &ea), &map);
     let findings: Vec<_> = out.principals.iter().flat_map(|p| &p.findings).collect();
     let lost: Vec<(String, Vec<String>, Vec<String>)> = findings
         .iter()

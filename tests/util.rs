@@ -52,3 +52,30 @@ where
 pub fn rel(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
+
+/// The diff of two evaluated sides as `iamdiff diff` computes it with default options.
+pub fn diff_of(
+    before: (&iamdiff::model::Snapshot, &iamdiff::eval::Effective),
+    after: (&iamdiff::model::Snapshot, &iamdiff::eval::Effective),
+    renames: &iamdiff::diff::mapping::Renames,
+) -> iamdiff::diff::Outcome {
+    use iamdiff::diff::{DEFAULT_FAIL_ON, DiffOptions, SideInput};
+    iamdiff::diff::diff(
+        iamdiff::catalog::catalog(),
+        &SideInput {
+            snapshot: before.0,
+            effective: before.1,
+        },
+        &SideInput {
+            snapshot: after.0,
+            effective: after.1,
+        },
+        &DiffOptions {
+            renames,
+            waivers: &[],
+            fail_on: &DEFAULT_FAIL_ON,
+            min_level: iamdiff::catalog::AccessLevel::List,
+            today: "2026-01-01",
+        },
+    )
+}

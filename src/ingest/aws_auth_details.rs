@@ -436,27 +436,18 @@ impl<'a> Export<'a> {
         // the catalog policies the attachments will look up, parsed in parallel up front
         // (a large account attaches a dozen unlisted ones, `ReadOnlyAccess` among them);
         // they are still added, and warned about, in the order they are met
-        let unlisted: BTreeSet<&str> = groups
-            .iter()
-            .flat_map(|e| e.raw.attached.0.iter().map(|a| a.arn.as_ref()))
-            .chain(users.iter().flat_map(|e| {
-                let u = e.raw;
-                u.attached
-                    .0
-                    .iter()
-                    .map(|a| a.arn.as_ref())
-                    .chain(u.boundary.iter().map(|bd| bd.arn.as_ref()))
-            }))
-            .chain(roles.iter().flat_map(|e| {
-                let r = e.raw;
-                r.attached
-                    .0
-                    .iter()
-                    .map(|a| a.arn.as_ref())
-                    .chain(r.boundary.iter().map(|bd| bd.arn.as_ref()))
-            }))
-            .filter(|arn| !b.managed.contains_key(*arn))
-            .collect();
+        let unlisted: BTreeSet<&str> =
+            groups
+                .iter()
+                .flat_map(|e| e.raw.attached.0.iter().map(|a| a.arn.as_ref()))
+                .chain(users.iter().flat_map(|e| {
+                    attached_and_boundary(&e.raw.attached.0, e.raw.boundary.as_ref())
+                }))
+                .chain(roles.iter().flat_map(|e| {
+                    attached_and_boundary(&e.raw.attached.0, e.raw.boundary.as_ref())
+                }))
+                .filter(|arn| !b.managed.contains_key(*arn))
+                .collect();
         b.prepare_catalog(&unlisted.into_iter().collect::<Vec<_>>());
 
         for (e, inline) in groups.iter().zip(&group_jobs) {
@@ -1118,6 +1109,17 @@ pub(crate) fn names_up_to(list: &[String], shown: usize) -> String {
         out.push_str(&format!(" and {} more", list.len() - shown));
     }
     out
+}
+
+/// The ARNs of a user's or role's attached policies and of its boundary.
+fn attached_and_boundary<'r>(
+    attached: &'r [crate::ingest::raw::auth_details::RawAttached<'_>],
+    boundary: Option<&'r crate::ingest::raw::auth_details::RawBoundary<'_>>,
+) -> impl Iterator<Item = &'r str> {
+    attached
+        .iter()
+        .map(|a| a.arn.as_ref())
+        .chain(boundary.map(|bd| bd.arn.as_ref()))
 }
 
 #[cfg(test)]
