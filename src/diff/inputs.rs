@@ -200,14 +200,23 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
             }
             p.kind.hash(&mut h);
             resources.hash(&mut h);
-            if let Some(index) = &resource_index {
-                let mut named: Vec<Option<u64>> = index
-                    .candidates(p)
-                    .into_iter()
+            // the statements that may name the principal, less those that add nothing
+            // to what its identity policies already reach
+            let candidates: Vec<(u32, u32)> =
+                resource_index.as_ref().map_or_else(Vec::new, |index| {
+                    index
+                        .candidates(p)
+                        .into_iter()
+                        .filter(|c| !redundant(snap, *c, p))
+                        .collect()
+                });
+            if resource_index.is_some() {
+                let mut named: Vec<Option<u64>> = candidates
+                    .iter()
                     .map(|(ri, si)| {
                         statement_hashes
-                            .get(ri as usize)
-                            .and_then(|v| v.get(si as usize))
+                            .get(*ri as usize)
+                            .and_then(|v| v.get(*si as usize))
                             .copied()
                     })
                     .collect();
@@ -220,8 +229,8 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 for (id, _) in &layers.identity {
                     reach.add(policy_reach.get(id.0 as usize).unwrap_or(&Reach::All));
                 }
-                if let Some(index) = &resource_index {
-                    for (ri, _) in index.candidates(p) {
+                {
+                    for &(ri, _) in &candidates {
                         let account = snap.resources.get(ri as usize).map(|r| r.account.clone());
                         match account {
                             Some(Some(a)) => reach.add(&Reach::Accounts(vec![a], false)),
@@ -409,6 +418,27 @@ fn names_accounts_by_wildcard(p: &Policy) -> bool {
                 .is_some_and(|a| a != "*" && a.contains(['*', '?', '$']))
         })
     })
+}
+
+/// Whether a resource statement adds nothing for `p`: an allow that names only `p`'s
+/// account (delegating to its identity policies) on a resource of that account whose
+/// policy is not required, where an identity allow alone already reaches (AWS: "Policy
+/// evaluation logic", same-account requests).
+fn redundant(snap: &Snapshot, (ri, si): (u32, u32), p: &Principal) -> bool {
+    let Some(r) = snap.resources.get(ri as usize) else {
+        return false;
+    };
+    let Some(s) = snap
+        .policy(r.policy)
+        .and_then(|d| d.document.statements.get(si as usize))
+    else {
+        return false;
+    };
+    s.effect == crate::model::Effect::Allow
+        && crate::eval::resources::principal_applies(s, p).1
+        && p.account.is_some()
+        && r.account == p.account
+        && crate::eval::resources::identity_suffices(r, p)
 }
 
 /// The inventory's buckets by name, with their owners (S3 ARNs name no account).
