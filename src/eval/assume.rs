@@ -256,14 +256,7 @@ impl<'a> Index<'a> {
             out.extend(0..self.snapshot.principals.len());
             return true;
         }
-        let account = if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-            Some(value)
-        } else {
-            value
-                .strip_prefix("arn:aws:iam::")
-                .and_then(|r| r.strip_suffix(":root"))
-        };
-        if let Some(acct) = account {
+        if let Some(acct) = crate::model::principal_account(value) {
             with_unknown(out, acct);
             return !self.account_known(acct) && !acct.starts_with("{{");
         }
@@ -680,15 +673,7 @@ pub fn people_may_reach(snapshot: &Snapshot) -> Vec<bool> {
                     "Federated" => seeds.push(r),
                     "AWS" if value == "*" => anyone.push(r),
                     "AWS" => {
-                        let account =
-                            if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-                                Some(value.as_str())
-                            } else {
-                                value
-                                    .strip_prefix("arn:aws:iam::")
-                                    .and_then(|x| x.strip_suffix(":root"))
-                            };
-                        if let Some(acct) = account {
+                        if let Some(acct) = crate::model::principal_account(value) {
                             of_account.entry(acct).or_default().push(r);
                             continue;
                         }

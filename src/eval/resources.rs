@@ -45,16 +45,7 @@ pub fn names(kind: &str, value: &str, p: &Principal) -> Named {
         return Named::No;
     }
     let account = p.account.as_deref();
-    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-        return if account.is_none_or(|a| a == value) {
-            Named::Account
-        } else {
-            Named::No
-        };
-    }
-    if let Some(rest) = value.strip_prefix("arn:aws:iam::")
-        && let Some(acct) = rest.strip_suffix(":root")
-    {
+    if let Some(acct) = crate::model::principal_account(value) {
         return if account.is_none_or(|a| a == acct) {
             Named::Account
         } else {
@@ -355,12 +346,7 @@ impl ResourceIndex {
                         ix.anyone.push(at);
                     } else if kind != "AWS" {
                         // services, federated and canonical users name no IAM principal
-                    } else if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
-                        ix.by_account.entry(value.clone()).or_default().push(at);
-                    } else if let Some(rest) = value
-                        .strip_prefix("arn:aws:iam::")
-                        .and_then(|r| r.strip_suffix(":root"))
-                    {
+                    } else if let Some(rest) = crate::model::principal_account(value) {
                         ix.by_account.entry(rest.to_owned()).or_default().push(at);
                     } else if let Some(rest) = value.strip_prefix("arn:aws:sts::") {
                         let acct = rest.split(':').next().unwrap_or_default();

@@ -61,6 +61,17 @@ impl super::Group {
     }
 }
 
+/// The account a policy's `AWS` principal names as a whole: a bare account id
+/// (`123456789012`) or its root (`arn:aws:iam::123456789012:root`).
+pub fn principal_account(value: &str) -> Option<&str> {
+    if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value);
+    }
+    value
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.strip_suffix(":root"))
+}
+
 /// The account of an ARN (`arn:aws:iam::123456789012:user/x` → `123456789012`); `None`
 /// for AWS managed policies (`arn:aws:iam::aws:policy/…`), which are global.
 pub fn arn_account(arn: &str) -> Option<&str> {
