@@ -229,15 +229,12 @@ pub fn fingerprints(snap: &Snapshot) -> Vec<Option<u64>> {
                 for (id, _) in &layers.identity {
                     reach.add(policy_reach.get(id.0 as usize).unwrap_or(&Reach::All));
                 }
-                {
-                    for &(ri, _) in &candidates {
-                        let account = snap.resources.get(ri as usize).map(|r| r.account.clone());
-                        match account {
-                            Some(Some(a)) => reach.add(&Reach::Accounts(vec![a], false)),
-                            Some(None) => reach.add(&Reach::Accounts(Vec::new(), true)),
-                            None => reach.add(&Reach::All),
-                        }
-                    }
+                for &(ri, _) in &candidates {
+                    reach.add(&match snap.resources.get(ri as usize).map(|r| &r.account) {
+                        Some(Some(a)) => Reach::Accounts(vec![a.clone()], false),
+                        Some(None) => Reach::Accounts(Vec::new(), true),
+                        None => Reach::All,
+                    });
                 }
                 reach.hash_levels(&rcp_levels, p.account.as_deref(), &mut h);
                 specific |= reach_specific;
@@ -345,18 +342,19 @@ impl Reach {
         let own_levels: &[u32] = own
             .and_then(|a| levels.of_account.get(a))
             .map_or(&[], Vec::as_slice);
-        let level_hash =
-            |i: u32, level: &RcpLevel<'_>, accounts: &mut dyn Iterator<Item = &str>| {
-                let mut lh = FxHasher::default();
-                level.policies.hash(&mut lh);
-                own_levels.contains(&i).hash(&mut lh);
-                if level.partial_wildcards {
-                    level.all_accounts.hash(&mut lh);
-                } else {
-                    accounts.for_each(|a| a.hash(&mut lh));
+        // `named`: the accounts under the level the principal names, `None` for all
+        let level_hash = |i: u32, level: &RcpLevel<'_>, named: Option<&[(u32, &str)]>| {
+            let mut lh = FxHasher::default();
+            level.policies.hash(&mut lh);
+            own_levels.contains(&i).hash(&mut lh);
+            match named {
+                Some(named) if !level.partial_wildcards => {
+                    named.iter().for_each(|(_, a)| a.hash(&mut lh));
                 }
-                lh.finish()
-            };
+                _ => level.all_accounts.hash(&mut lh),
+            }
+            lh.finish()
+        };
         if let Reach::Accounts(v, with_own) = &mut self {
             if *with_own {
                 match own {
@@ -371,11 +369,7 @@ impl Reach {
         match &self {
             Reach::All => {
                 for (i, level) in (0u32..).zip(&levels.levels) {
-                    let mut all = std::iter::once("*");
-                    let mut lh = FxHasher::default();
-                    level_hash(i, level, &mut all).hash(&mut lh);
-                    level.all_accounts.hash(&mut lh);
-                    met.push(lh.finish());
+                    met.push(level_hash(i, level, None));
                 }
             }
             Reach::Accounts(v, _) => {
@@ -395,7 +389,7 @@ impl Reach {
                     else {
                         continue;
                     };
-                    met.push(level_hash(*i, level, &mut group.iter().map(|g| g.1)));
+                    met.push(level_hash(*i, level, Some(group)));
                 }
             }
         }
@@ -441,12 +435,13 @@ fn redundant(snap: &Snapshot, (ri, si): (u32, u32), p: &Principal) -> bool {
         && crate::eval::resources::identity_suffices(r, p)
 }
 
-/// The inventory's buckets by name, with their owners (S3 ARNs name no account).
+/// The inventory's buckets by name, with their owners: the resources whose ARN names no
+/// account, as [`crate::eval::resources::unowned`] takes them for the evaluator.
 fn bucket_owners(snap: &Snapshot) -> rustc_hash::FxHashMap<&str, &str> {
     snap.resources
         .iter()
-        .filter(|r| r.kind == crate::model::ResourceKind::S3Bucket)
-        .filter_map(|r| Some((r.arn.strip_prefix("arn:aws:s3:::")?, r.account.as_deref()?)))
+        .filter(|r| crate::model::arn_account(&r.arn).is_none())
+        .filter_map(|r| Some((r.arn.splitn(6, ':').nth(5)?, r.account.as_deref()?)))
         .collect()
 }
 

@@ -60,8 +60,15 @@ pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestE
 /// Size from which a file is read by two threads, each copying half of it.
 const SPLIT_READ: u64 = 8 << 20;
 
+/// The bytes of a file (elsewhere than Unix, as `fs::read` does).
+#[cfg(not(unix))]
+fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    std::fs::read(path)
+}
+
 /// The bytes of a file: a large one read as two halves at once (copying a 70 MB export
 /// out of the page cache took a tenth of a lint), anything else as `fs::read` does.
+#[cfg(unix)]
 fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
     use std::os::unix::fs::FileExt;
     let file = std::fs::File::open(path)?;
