@@ -213,42 +213,40 @@ pub fn load_side_with(
             if json && !defer {
                 yaml::check_nesting(&name, &bytes)?;
             }
-            let format = {
-                match classified {
-                    Ok(Kind::Iam(f)) => f,
-                    // `describe-policy` output: part of the organization export when the
-                    // side has one (decided once every file is classified)
-                    Ok(Kind::Other(detect::Other::Scp))
-                        if organizations::is_described_policy(&bytes) =>
-                    {
-                        described.push((name, bytes, in_dir));
-                        continue;
-                    }
-                    // a directory side reads only IAM inputs; the files of other options
-                    // are skipped and named with the flag that reads them
-                    Ok(Kind::Other(other)) if in_dir => {
-                        skipped.push(Warning {
-                            code: WarningCode::Unsupported,
-                            place: model::Place::file(name.clone()),
-                            message: format!(
-                                "skipped: this is {}, not an IAM input; `{}` reads it",
-                                other.what(),
-                                other.flag()
-                            ),
-                        });
-                        continue;
-                    }
-                    Ok(Kind::Other(other)) => {
-                        return Err(detect::other_input(&name, &bytes, other));
-                    }
-                    // inside a directory, files of no known format (cdk.out's manifest.json,
-                    // a README) are skipped and named, not fatal
-                    Err(e) if in_dir => {
-                        unknown.push(e);
-                        continue;
-                    }
-                    Err(e) => return Err(e),
+            let format = match classified {
+                Ok(Kind::Iam(f)) => f,
+                // `describe-policy` output: part of the organization export when the
+                // side has one (decided once every file is classified)
+                Ok(Kind::Other(detect::Other::Scp))
+                    if organizations::is_described_policy(&bytes) =>
+                {
+                    described.push((name, bytes, in_dir));
+                    continue;
                 }
+                // a directory side reads only IAM inputs; the files of other options
+                // are skipped and named with the flag that reads them
+                Ok(Kind::Other(other)) if in_dir => {
+                    skipped.push(Warning {
+                        code: WarningCode::Unsupported,
+                        place: model::Place::file(name.clone()),
+                        message: format!(
+                            "skipped: this is {}, not an IAM input; `{}` reads it",
+                            other.what(),
+                            other.flag()
+                        ),
+                    });
+                    continue;
+                }
+                Ok(Kind::Other(other)) => {
+                    return Err(detect::other_input(&name, &bytes, other));
+                }
+                // inside a directory, files of no known format (cdk.out's manifest.json,
+                // a README) are skipped and named, not fatal
+                Err(e) if in_dir => {
+                    unknown.push(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
             };
             let bytes = if matches!(
                 format,
