@@ -13,6 +13,7 @@ pub mod findings;
 pub mod inputs;
 mod lint_causes;
 pub mod mapping;
+pub mod memo;
 pub mod merge;
 pub mod outcome;
 pub mod people;

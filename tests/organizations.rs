@@ -568,3 +568,61 @@ fn skipping_unchanged_principals_changes_no_answer() {
     let all_a = vec![true; wa.len()];
     assert!(outcome(&wb, &wa) == outcome(&all_b, &all_a));
 }
+
+/// Principals alike on both sides (roles of one account with the same inline policy,
+/// each in its own place of the export) share one comparison: each gets exactly the
+/// findings its own comparison gives, its name and its statements' places included.
+#[test]
+fn alike_principals_share_one_comparison_and_keep_their_own_findings() {
+    use iamdiff::diff::compare::{self, Who};
+    let dir = tempfile::tempdir().unwrap();
+    org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
+    let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
+    let (before, after) = (load("before"), load("after"));
+    let map = dir.path().join("map.yaml");
+    let renames = iamdiff::diff::mapping::Renames::parse(
+        &std::sync::Arc::from(map.display().to_string()),
+        &std::fs::read_to_string(&map).unwrap(),
+    )
+    .unwrap();
+    let cat = iamdiff::catalog::catalog();
+    let opts = iamdiff::eval::EvalOptions::default();
+    let matching = iamdiff::diff::match_principals(&before, &after, &renames);
+    let eb = iamdiff::eval::effective::effective(&before, cat, &opts);
+    let ea = iamdiff::eval::effective::effective(&after, cat, &opts);
+    let budget = iamdiff::eval::lang::Budget::default();
+    let asked: Vec<iamdiff::diff::memo::Asked> = matching
+        .pairs
+        .iter()
+        .map(|&(i, j)| {
+            let p = &after.principals[j];
+            let (xb, xa) = (&eb.principals[i].evaluation, &ea.principals[j].evaluation);
+            iamdiff::diff::memo::Asked {
+                who: Who {
+                    kind: p.kind.as_str().to_owned(),
+                    name: p.name.clone(),
+                    account: p.account.clone(),
+                },
+                before: xb.clone(),
+                after: xa.clone(),
+                equal: compare::fingerprint(xb) == compare::fingerprint(xa),
+            }
+        })
+        .collect();
+    let memo = iamdiff::diff::memo::compare_all(cat, &asked, &budget);
+    let compared = asked.iter().filter(|a| !a.equal).count();
+    for (a, copied) in asked.iter().zip(&memo.findings) {
+        let own = compare::compare_known(cat, &a.who, &a.before, &a.after, &budget, a.equal);
+        assert_eq!(
+            serde_json::to_string(&own).unwrap(),
+            serde_json::to_string(copied).unwrap(),
+            "{}",
+            a.who.name
+        );
+    }
+    assert!(
+        memo.shared * 4 > compared,
+        "{} of {compared} comparisons shared",
+        memo.shared
+    );
+}

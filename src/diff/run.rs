@@ -349,31 +349,45 @@ pub fn diff_with_people(
         + removed.len()
         + new.len();
     let budget = budget.shared_by(compared);
-    let mut diffs: Vec<PrincipalDiff> = pairs
-        .par_iter()
+    // each pair's comparison, alike pairs compared once
+    let present: Vec<(usize, usize)> = pairs
+        .iter()
+        .copied()
+        .filter(|&(i, j)| {
+            before.snapshot.principals.get(i).is_some()
+                && after.snapshot.principals.get(j).is_some()
+        })
+        .collect();
+    let asked: Vec<super::memo::Asked> = present
+        .iter()
         .filter_map(|&(i, j)| {
+            let pa = after.snapshot.principals.get(j)?;
+            Some(super::memo::Asked {
+                who: who(pa, matching.display_name(true, j)),
+                before: eval_of(before.effective, i),
+                after: eval_of(after.effective, j),
+                equal: match (
+                    fp(&fp_before, before.effective, i),
+                    fp(&fp_after, after.effective, j),
+                ) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => false,
+                },
+            })
+        })
+        .collect();
+    let results = super::memo::compare_all(catalog, &asked, &budget);
+    let mut diffs: Vec<PrincipalDiff> = present
+        .into_par_iter()
+        .zip(results.findings)
+        .filter_map(|((i, j), mut findings)| {
             let (pb, pa) = (
                 before.snapshot.principals.get(i)?,
                 after.snapshot.principals.get(j)?,
             );
-            let equal = match (
-                fp(&fp_before, before.effective, i),
-                fp(&fp_after, after.effective, j),
-            ) {
-                (Some(x), Some(y)) => x == y,
-                _ => false,
-            };
             let (name_b, name_a) = (
                 matching.display_name(false, i),
                 matching.display_name(true, j),
-            );
-            let mut findings = compare::compare_known(
-                catalog,
-                &who(pa, name_a.clone()),
-                &eval_of(before.effective, i),
-                &eval_of(after.effective, j),
-                &budget,
-                equal,
             );
             super::dangling::annotate(&mut findings, pb, pa, after.snapshot);
             if gcp {
