@@ -76,30 +76,51 @@ pub struct Target {
     pub name: String,
 }
 
+/// What rules are matched against, made once for all of them: the name, and the key
+/// (`ACCOUNT:kind/name`, or `kind/name` with no account) for rules that name an account.
+struct Subject<'a> {
+    kind: &'a str,
+    name: &'a str,
+    key: String,
+}
+
+impl<'a> Subject<'a> {
+    fn new(account: Option<&str>, kind: &'a str, name: &'a str) -> Self {
+        let key = match account {
+            Some(a) => format!("{a}:{kind}/{name}"),
+            None => format!("{kind}/{name}"),
+        };
+        Subject { kind, name, key }
+    }
+
+    fn all(names: &'a [(Option<String>, String)], kind: &'a str) -> Vec<Self> {
+        names
+            .iter()
+            .map(|(a, n)| Subject::new(a.as_deref(), kind, n))
+            .collect()
+    }
+}
+
 impl Rule {
     /// The text the rule is matched against: the name, or for a keyed rule the key.
-    fn text(&self, account: Option<&str>, kind: &str, name: &str) -> String {
-        match (self.keyed, account) {
-            (true, Some(a)) => format!("{a}:{kind}/{name}"),
-            (true, None) => format!("{kind}/{name}"),
-            (false, _) => name.to_owned(),
-        }
+    fn text<'s>(&self, s: &'s Subject<'_>) -> &'s str {
+        if self.keyed { &s.key } else { s.name }
     }
 
-    fn matches(&self, account: Option<&str>, kind: &str, name: &str) -> bool {
-        let text = self.text(account, kind, name);
+    fn matches(&self, s: &Subject<'_>) -> bool {
+        let text = self.text(s);
         match &self.from {
-            Match::Exact(from) => *from == text,
-            Match::Pattern(re) => re.is_match(&text),
+            Match::Exact(from) => from == text,
+            Match::Pattern(re) => re.is_match(text),
         }
     }
 
-    fn apply(&self, account: Option<&str>, kind: &str, name: &str) -> Option<Target> {
-        let text = self.text(account, kind, name);
+    fn apply(&self, s: &Subject<'_>) -> Option<Target> {
+        let text = self.text(s);
         let to = match &self.from {
-            Match::Exact(from) => (*from == text).then(|| self.to.clone())?,
+            Match::Exact(from) => (from == text).then(|| self.to.clone())?,
             Match::Pattern(re) => {
-                let caps = re.captures(&text)?;
+                let caps = re.captures(text)?;
                 let mut out = String::new();
                 caps.expand(&self.to, &mut out);
                 out
@@ -110,7 +131,7 @@ impl Rule {
             Some((acct, rest)) => Target {
                 account: Some(acct.to_owned()),
                 name: rest
-                    .strip_prefix(kind)
+                    .strip_prefix(s.kind)
                     .and_then(|r| r.strip_prefix('/'))
                     .unwrap_or(rest)
                     .to_owned(),
@@ -222,8 +243,9 @@ impl Renames {
     /// The after-side name of a before-side person (any of their names), if a `people:`
     /// rule renames it.
     pub fn person(&self, name: &str) -> Option<String> {
+        let subject = Subject::new(None, "person", name);
         self.people.iter().find_map(|r| {
-            r.apply(None, "person", name).map(|t| match t.account {
+            r.apply(&subject).map(|t| match t.account {
                 Some(a) => format!("{a}:{}", t.name),
                 None => t.name,
             })
@@ -238,10 +260,8 @@ impl Renames {
             PrincipalKind::User => &self.users,
             PrincipalKind::Role => &self.roles,
         };
-        let kind = key.kind.as_str();
-        rules
-            .iter()
-            .find_map(|r| r.apply(key.account.as_deref(), kind, &key.name))
+        let subject = Subject::new(key.account.as_deref(), key.kind.as_str(), &key.name);
+        rules.iter().find_map(|r| r.apply(&subject))
     }
 
     /// A warning for each rule that renames no user, role or group of the before side:
@@ -272,14 +292,13 @@ impl Renames {
             ("groups", "group", &self.groups),
         ] {
             let before_names = names(before, section);
-            let matches =
-                |r: &Rule, (a, n): &(Option<String>, String)| r.matches(a.as_deref(), what, n);
+            let before_subjects = Subject::all(&before_names, what);
             // the rule each name is renamed by: the first that matches it
             let mut used = vec![false; rules.len()];
-            for n in &before_names {
+            for n in &before_subjects {
                 if let Some(u) = rules
                     .iter()
-                    .position(|r| matches(r, n))
+                    .position(|r| r.matches(n))
                     .and_then(|i| used.get_mut(i))
                 {
                     *u = true;
@@ -289,19 +308,21 @@ impl Renames {
                 if used.get(i).copied().unwrap_or(true) {
                     continue;
                 }
-                let message = if before_names.iter().any(|n| matches(rule, n)) {
+                let message = if before_subjects.iter().any(|n| rule.matches(n)) {
                     format!(
                         "this rule renames no {what}: every {what} of the before side it \
                          matches is renamed by an earlier rule"
                     )
                 } else {
-                    let swapped = names(after, section)
+                    let after_names = names(after, section);
+                    let swapped = Subject::all(&after_names, what)
                         .into_iter()
-                        .find(|n| matches(rule, n))
-                        .map(|(_, n)| {
+                        .find(|n| rule.matches(n))
+                        .map(|n| {
                             format!(
-                                "; it matches `{n}` of the after side: are `--before` and \
-                                 `--after` swapped?"
+                                "; it matches `{}` of the after side: are `--before` and \
+                                 `--after` swapped?",
+                                n.name
                             )
                         })
                         .unwrap_or_default();
@@ -319,9 +340,8 @@ impl Renames {
 
     /// The after-side name of a before-side group, if a rule renames it.
     pub fn group(&self, account: Option<&str>, name: &str) -> Option<Target> {
-        self.groups
-            .iter()
-            .find_map(|r| r.apply(account, "group", name))
+        let subject = Subject::new(account, "group", name);
+        self.groups.iter().find_map(|r| r.apply(&subject))
     }
 }
 
