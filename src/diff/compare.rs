@@ -517,23 +517,20 @@ impl Ctx<'_> {
         templates: &BTreeSet<String>,
         a: &SetExpr,
         b: &SetExpr,
-        parts: Option<&[Part]>,
+        plain: &Plain,
     ) -> Result<Option<String>, LangError> {
-        let difference = |a: &SetExpr, parts: Option<&[Part]>| match parts {
-            Some(parts) => lang::witness_in_difference_parts(a, b, parts, self.budget),
-            None => lang::witness_in_difference(a, b, self.budget),
-        };
+        let parts = plain.parts.as_deref();
         if templates.is_empty() {
-            let Some(any) = difference(a, parts)? else {
+            let Some(any) = plain.any.clone()? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
             let everything = lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
             return Ok(Some(if everything { "*".into() } else { any }));
         }
-        // is there a difference at all (cheap, usually settled by fast paths), then an
+        // is there a difference at all (asked once for every template), then an
         // ARN-shaped witness in it when there is one
-        let Some(any) = difference(a, parts)? else {
+        let Some(any) = plain.any.clone()? else {
             return Ok(None);
         };
         let shapes = SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect());
@@ -545,11 +542,20 @@ impl Ctx<'_> {
                 .collect()
         });
         Ok(Some(
-            difference(&shaped, shaped_parts.as_deref())
+            self.difference(&shaped, b, shaped_parts.as_deref())
                 .ok()
                 .flatten()
                 .unwrap_or(any),
         ))
+    }
+
+    /// A resource in `a` and not in `b`, asked as `parts` when given (see
+    /// [`difference_parts`]); `Err` when too complex to decide.
+    fn difference(&self, a: &SetExpr, b: &SetExpr, parts: Option<&[Part]>) -> Answer {
+        match parts {
+            Some(parts) => lang::witness_in_difference_parts(a, b, parts, self.budget),
+            None => lang::witness_in_difference(a, b, self.budget),
+        }
     }
 
     fn finding(
@@ -1023,6 +1029,13 @@ enum Question {
 
 type Answer = Result<Option<String>, LangError>;
 
+/// A question as every service of a group asks it: split into parts (see
+/// [`difference_parts`]), and a resource in the difference, of any shape.
+struct Plain {
+    parts: Option<Vec<Part>>,
+    any: Answer,
+}
+
 /// What every service of one group shares: the grants on each side, their description and
 /// resource sets, and the answers about those sets (a GCP role spans a hundred services,
 /// whose actions have no resource types and so ask the very same questions).
@@ -1048,6 +1061,9 @@ struct Asked {
     /// [`difference_parts`] may split.
     exact: bool,
     answers: std::cell::RefCell<Vec<(Question, BTreeSet<String>, Answer)>>,
+    /// Per question, the parts it splits into and whether its sets differ at all: the
+    /// same for every service of the group, whatever their ARN templates.
+    plain: std::cell::RefCell<Vec<(Question, std::rc::Rc<Plain>)>>,
     before_empty: std::cell::OnceCell<bool>,
     after_empty: std::cell::OnceCell<bool>,
 }
@@ -1061,6 +1077,7 @@ impl Asked {
                 .iter()
                 .all(|e| !(e.rules.unresolved_identity || e.rules.unresolved_boundary)),
             answers: std::cell::RefCell::new(Vec::new()),
+            plain: std::cell::RefCell::new(Vec::new()),
             before_empty: std::cell::OnceCell::new(),
             after_empty: std::cell::OnceCell::new(),
         }
@@ -1098,17 +1115,38 @@ impl<'g> Group<'g> {
             Question::LessSure => (&asked.before.sure, &asked.after.sure),
             Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
-        let parts = if asked.exact {
-            match q {
-                Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
-                Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
-                Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe),
-                _ => None,
+        let known = asked
+            .plain
+            .borrow()
+            .iter()
+            .find(|(kq, _)| *kq == q)
+            .map(|(_, p)| p.clone());
+        let plain = match known {
+            Some(p) => p,
+            None => {
+                let parts = if asked.exact {
+                    match q {
+                        Question::Lost => {
+                            difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe)
+                        }
+                        Question::LessSure => {
+                            difference_parts(self.b, Kind::Sure, self.a, Kind::Sure)
+                        }
+                        Question::Widened => {
+                            difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe)
+                        }
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                let any = ctx.difference(x, y, parts.as_deref());
+                let p = std::rc::Rc::new(Plain { parts, any });
+                asked.plain.borrow_mut().push((q, p.clone()));
+                p
             }
-        } else {
-            None
         };
-        let answer = ctx.witness(templates, x, y, parts.as_deref());
+        let answer = ctx.witness(templates, x, y, &plain);
         asked
             .answers
             .borrow_mut()
