@@ -319,8 +319,9 @@ pub struct ResourceIndex {
     anyone: Vec<(u32, u32)>,
     /// Gated resources by principal account, with their overlap index.
     gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Gated>>,
-    /// Each resource's own patterns, parsed once for every account's gated scope.
-    patterns: std::sync::OnceLock<Vec<Vec<ResPat>>>,
+    /// Each resource's own patterns, parsed once for every account's gated scope, with
+    /// their literal prefixes for its [`OverlapIndex`].
+    patterns: std::sync::OnceLock<Vec<Vec<Prefixed>>>,
     /// The scope of each statement whose resource element names no variable, the same
     /// for every principal (`None`: it covers nothing), by (resource, statement).
     scopes: std::sync::Mutex<rustc_hash::FxHashMap<(u32, u32), KnownScope>>,
@@ -452,29 +453,33 @@ impl ResourceIndex {
             snapshot
                 .resources
                 .par_iter()
-                .map(|r| r.patterns().iter().map(|t| ResPat::parse(t)).collect())
+                .map(|r| r.patterns().iter().map(|t| Prefixed::of(t)).collect())
                 .collect()
         });
-        let mut gated: Vec<&ResPat> = snapshot
+        let mut gated: Vec<&Prefixed> = snapshot
             .resources
             .iter()
             .zip(parsed)
             .filter(|(r, _)| !identity_suffices(r, p))
             .flat_map(|(_, pats)| pats)
             .collect();
+        gated.sort_by(|x, y| x.pat.text.cmp(&y.pat.text));
+        gated.dedup_by(|x, y| x.pat.text == y.pat.text);
+        let only = !gated.iter().any(|p| p.pat.text.chars().all(|c| c == '*'));
         let scope = (!gated.is_empty()).then(|| {
-            gated.sort_by(|x, y| x.text.cmp(&y.text));
-            gated.dedup_by(|x, y| x.text == y.text);
-            Arc::new(if gated.iter().any(|p| p.text.chars().all(|c| c == '*')) {
-                ResourceScope::Any
+            Arc::new(if only {
+                ResourceScope::Only(gated.iter().map(|p| p.pat.clone()).collect())
             } else {
-                ResourceScope::Only(gated.into_iter().cloned().collect())
+                ResourceScope::Any
             })
         });
-        let index = match scope.as_deref() {
-            Some(ResourceScope::Only(pats)) => OverlapIndex::build(pats).map(Arc::new),
-            _ => None,
-        };
+        // what `OverlapIndex::build` makes of the scope's patterns
+        let index = (!gated.is_empty() && only && gated.iter().all(|p| p.pat.text.is_ascii()))
+            .then(|| {
+                Arc::new(OverlapIndex::of_prefixes(
+                    gated.iter().map(|p| (p.lit.clone(), p.full)).collect(),
+                ))
+            });
         let g = (scope, index);
         if let Ok(mut m) = self.gated.lock() {
             m.insert(key, g.clone());
@@ -596,31 +601,61 @@ pub fn may_overlap(a: &str, b: &str) -> bool {
 pub struct OverlapIndex {
     /// Each literal prefix: whether some pattern with it has a wildcard, and whether
     /// some pattern is that literal alone.
-    by_prefix: rustc_hash::FxHashMap<String, (bool, bool)>,
+    by_prefix: rustc_hash::FxHashMap<Arc<str>, (bool, bool)>,
     /// The literal prefixes, sorted, with whether the pattern is that literal alone.
-    sorted: Vec<(String, bool)>,
+    sorted: Vec<(Arc<str>, bool)>,
+}
+
+/// A resource's pattern, parsed, with its literal prefix and whether that is all of it.
+#[derive(Debug)]
+struct Prefixed {
+    pat: ResPat,
+    lit: Arc<str>,
+    full: bool,
+}
+
+impl Prefixed {
+    fn of(text: &str) -> Prefixed {
+        let (lit, full) = literal_prefix(text);
+        Prefixed {
+            lit: Arc::from(lit),
+            full,
+            pat: ResPat::parse(text),
+        }
+    }
 }
 
 impl OverlapIndex {
     /// `None` when a pattern is not ASCII (the scan then decides).
     pub fn build(pats: &[ResPat]) -> Option<OverlapIndex> {
-        let mut ix = OverlapIndex::default();
-        for p in pats {
-            if !p.text.is_ascii() {
-                return None;
-            }
-            let (lit, full) = literal_prefix(&p.text);
-            let e = ix.by_prefix.entry(lit.to_owned()).or_default();
-            if full {
+        if !pats.iter().all(|p| p.text.is_ascii()) {
+            return None;
+        }
+        Some(OverlapIndex::of_prefixes(
+            pats.iter()
+                .map(|p| {
+                    let (lit, full) = literal_prefix(&p.text);
+                    (Arc::from(lit), full)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The index of ASCII patterns given by their literal prefixes (shared, not copied).
+    fn of_prefixes(mut sorted: Vec<(Arc<str>, bool)>) -> OverlapIndex {
+        let mut by_prefix: rustc_hash::FxHashMap<Arc<str>, (bool, bool)> =
+            rustc_hash::FxHashMap::with_capacity_and_hasher(sorted.len(), Default::default());
+        for (lit, full) in &sorted {
+            let e = by_prefix.entry(lit.clone()).or_default();
+            if *full {
                 e.1 = true;
             } else {
                 e.0 = true;
             }
-            ix.sorted.push((lit.to_owned(), full));
         }
-        ix.sorted.sort();
-        ix.sorted.dedup();
-        Some(ix)
+        sorted.sort();
+        sorted.dedup();
+        OverlapIndex { by_prefix, sorted }
     }
 
     /// Whether some pattern of the index may overlap `x`, as [`may_overlap`] answers.
@@ -642,7 +677,7 @@ impl OverlapIndex {
             }
         }
         // patterns whose literal prefix is longer and starts with x's
-        let start = self.sorted.partition_point(|(l, _)| l.as_str() <= lx);
+        let start = self.sorted.partition_point(|(l, _)| &**l <= lx);
         self.sorted
             .get(start..)
             .unwrap_or_default()
