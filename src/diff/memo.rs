@@ -52,15 +52,33 @@ pub struct Compared {
 /// kept findings live only while the class is worked through, so pairs alike to none
 /// cost the hash and nothing else.
 pub fn compare_all(catalog: &Catalog, asked: &[Asked], budget: &Budget) -> Compared {
-    let keys: Vec<Option<u64>> = asked
+    // each distinct evaluation hashed once (people of the same starting points share one)
+    let mut distinct: Vec<&Arc<Evaluation>> = Vec::new();
+    let mut seen: rustc_hash::FxHashSet<*const Evaluation> = Default::default();
+    for a in asked.iter().filter(|a| !a.equal) {
+        for ev in [&a.before, &a.after] {
+            if seen.insert(Arc::as_ptr(ev)) {
+                distinct.push(ev);
+            }
+        }
+    }
+    let hashes: FxHashMap<usize, u64> = distinct
         .par_iter()
+        .map(|ev| {
+            let mut h = FxHasher::default();
+            hash_evaluation(ev, &mut h);
+            (Arc::as_ptr(ev) as usize, h.finish())
+        })
+        .collect();
+    let keys: Vec<Option<u64>> = asked
+        .iter()
         .map(|a| {
             (!a.equal).then(|| {
                 let mut h = FxHasher::default();
                 a.who.kind.hash(&mut h);
                 a.who.account.hash(&mut h);
-                hash_evaluation(&a.before, &mut h);
-                hash_evaluation(&a.after, &mut h);
+                hashes.get(&(Arc::as_ptr(&a.before) as usize)).hash(&mut h);
+                hashes.get(&(Arc::as_ptr(&a.after) as usize)).hash(&mut h);
                 h.finish()
             })
         })
@@ -95,13 +113,16 @@ pub fn compare_all(catalog: &Catalog, asked: &[Asked], budget: &Budget) -> Compa
                 };
                 let copy = kept.iter().find_map(|(k, findings)| {
                     let k = asked.get(*k)?;
+                    (k.who.kind == a.who.kind && k.who.account == a.who.account).then_some(())?;
+                    // the very same evaluations (people of the same starting points)
+                    if Arc::ptr_eq(&k.before, &a.before) && Arc::ptr_eq(&k.after, &a.after) {
+                        return copied(findings, &k.who.name, &a.who.name, None);
+                    }
                     let mut alike = Alike::default();
-                    (k.who.kind == a.who.kind
-                        && k.who.account == a.who.account
-                        && alike.evaluation(&k.before, &a.before)
+                    (alike.evaluation(&k.before, &a.before)
                         && alike.evaluation(&k.after, &a.after))
                     .then_some(())?;
-                    copied(findings, &k.who.name, &a.who.name, &alike.places()?)
+                    copied(findings, &k.who.name, &a.who.name, Some(&alike.places()?))
                 });
                 if let Some(copy) = copy {
                     shared.fetch_add(1, Ordering::Relaxed);
@@ -136,17 +157,20 @@ pub fn compare_all(catalog: &Catalog, asked: &[Asked], budget: &Budget) -> Compa
 }
 
 /// `findings` made for the principal `from`, as they read for `to` whose statements are
-/// at `places` of `from`'s: the comparison names the principal in its `principal` field
-/// and at the start of each message, nowhere else, and a statement's place only in the
-/// routes, which are sorted. `None` when a finding is not so shaped (then nothing is
-/// shared).
+/// at `places` of `from`'s (`None`: the same statements): the comparison names the
+/// principal in its `principal` field and at the start of each message, nowhere else,
+/// and a statement's place only in the routes, which are sorted. `None` when a finding
+/// is not so shaped (then nothing is shared).
 fn copied(
     findings: &[Finding],
     from: &str,
     to: &str,
-    places: &FxHashMap<&Option<String>, &Option<String>>,
+    places: Option<&FxHashMap<&Option<String>, &Option<String>>>,
 ) -> Option<Vec<Finding>> {
     let side = |s: &Side| -> Option<Side> {
+        let Some(places) = places else {
+            return Some(s.clone());
+        };
         let mut routes = s
             .routes
             .iter()
@@ -199,7 +223,8 @@ fn hash_evaluation(ev: &Evaluation, h: &mut FxHasher) {
     hash_rules(rules, h);
     sessions.len().hash(h);
     for s in sessions {
-        hash_evaluation(&s.evaluation, h);
+        // a session is of one role: its evaluation is shared
+        Arc::as_ptr(&s.evaluation).hash(h);
         s.via.hash(h);
         s.conditions.hash(h);
         s.conditional.hash(h);
@@ -275,6 +300,10 @@ struct Alike<'a> {
 
 impl<'a> Alike<'a> {
     fn evaluation(&mut self, a: &'a Evaluation, b: &'a Evaluation) -> bool {
+        if std::ptr::eq(a, b) {
+            self.same(a);
+            return true;
+        }
         let Evaluation {
             grants,
             review,
@@ -417,6 +446,34 @@ impl<'a> Alike<'a> {
                 .iter()
                 .zip(&b.rcp_denies)
                 .all(|(x, y)| x.accounts == y.accounts && self.rule(&x.rule, &y.rule))
+    }
+
+    /// Every statement place of `ev` stays where it is (both sides share it).
+    fn same(&mut self, ev: &'a Evaluation) {
+        let mut keep = |o: &'a Origin| self.places.push((&o.pointer, &o.pointer));
+        for g in &ev.grants {
+            keep(&g.source);
+            g.limits
+                .iter()
+                .flat_map(|l| &l.sources)
+                .for_each(|o| keep(o));
+            g.exceptions.iter().for_each(|e| keep(&e.source));
+            g.conditions.iter().for_each(|c| keep(&c.source));
+        }
+        let r = &*ev.rules;
+        let rules = r
+            .allows
+            .iter()
+            .chain(&r.denies)
+            .chain(r.levels.iter().flat_map(|(_, rs)| rs))
+            .chain(r.resource_allows.iter().map(|(rule, _)| rule))
+            .chain(r.rcp_denies.iter().map(|d| &d.rule));
+        for rule in rules {
+            keep(&rule.source);
+        }
+        for s in &ev.sessions {
+            self.same(&s.evaluation);
+        }
     }
 
     /// The first evaluation's statement places by the second's: `None` unless each

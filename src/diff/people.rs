@@ -310,9 +310,6 @@ fn same_finding(a: &Finding, b: &Finding) -> bool {
             || a.message.split_once(": ").map(|x| x.1) == b.message.split_once(": ").map(|x| x.1))
 }
 
-/// The name shared findings are computed under, replaced by each person's.
-const PLACEHOLDER: &str = "\u{1}person\u{1}";
-
 /// The person view of a diff: every person whose access or paths changed, with the
 /// findings their own IAM user's principal diff does not already say (a person who is
 /// one IAM user would otherwise count the same finding twice); waivers and the gate are
@@ -376,47 +373,70 @@ pub fn diff_people(
             })
             .collect()
     };
-    // people who are no IAM user share their side's evaluation with everyone of the same
-    // starting points (a store group's members): such a pair of evaluations is compared
-    // once, under a placeholder name, and each person gets the findings under theirs
-    let shared_key = |pb: &PersonAccess, pa: &PersonAccess| {
-        (pb.users.is_empty() && pa.users.is_empty()).then_some((
-            std::sync::Arc::as_ptr(&pb.evaluation) as usize,
-            std::sync::Arc::as_ptr(&pa.evaluation) as usize,
-        ))
-    };
-    let memo: FxHashMap<(usize, usize), std::sync::OnceLock<Vec<Finding>>> = pairs
+    // each pair's comparison; people alike on both sides (the same starting points, or
+    // IAM users of the same groups) are compared once (see `memo::compare_all`)
+    let compared: Vec<(usize, usize)> = pairs
         .iter()
-        .filter_map(|&(i, j)| shared_key(before.1.people.get(i)?, after.1.people.get(j)?))
-        .map(|k| (k, std::sync::OnceLock::new()))
+        .copied()
+        .filter(|&(i, j)| {
+            match (before.1.people.get(i), after.1.people.get(j)) {
+                // one IAM user reaching no role: the principal view says it all
+                (Some(pb), Some(pa)) => !(only_themselves(pb) && only_themselves(pa)),
+                _ => false,
+            }
+        })
         .collect();
-    let mut out: Vec<PersonDiff> = pairs
-        .par_iter()
+    // one fingerprint per distinct evaluation (people of the same starting points share one)
+    let fingerprints: FxHashMap<usize, u64> = {
+        let mut distinct = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        for &(i, j) in &compared {
+            let evs = [
+                before.1.people.get(i).map(|p| &p.evaluation),
+                after.1.people.get(j).map(|p| &p.evaluation),
+            ];
+            for ev in evs.into_iter().flatten() {
+                if seen.insert(std::sync::Arc::as_ptr(ev)) {
+                    distinct.push(ev);
+                }
+            }
+        }
+        distinct
+            .par_iter()
+            .map(|ev| {
+                (
+                    std::sync::Arc::as_ptr(ev) as usize,
+                    compare::fingerprint(ev),
+                )
+            })
+            .collect()
+    };
+    let fingerprint = |ev: &std::sync::Arc<crate::eval::effective::Evaluation>| {
+        fingerprints
+            .get(&(std::sync::Arc::as_ptr(ev) as usize))
+            .copied()
+    };
+    let asked: Vec<super::memo::Asked> = compared
+        .iter()
         .filter_map(|&(i, j)| {
             let (pb, pa) = (before.1.people.get(i)?, after.1.people.get(j)?);
-            if only_themselves(pb) && only_themselves(pa) {
-                // one IAM user reaching no role: the principal view says it all
-                return None;
-            }
+            Some(super::memo::Asked {
+                who: who(&pa.person.key),
+                before: pb.evaluation.clone(),
+                after: pa.evaluation.clone(),
+                equal: std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
+                    || fingerprint(&pb.evaluation)
+                        .is_some_and(|x| Some(x) == fingerprint(&pa.evaluation)),
+            })
+        })
+        .collect();
+    let results = super::memo::compare_all(catalog, &asked, &budget);
+    let mut out: Vec<PersonDiff> = compared
+        .into_par_iter()
+        .zip(results.findings)
+        .filter_map(|((i, j), mut findings)| {
+            let (pb, pa) = (before.1.people.get(i)?, after.1.people.get(j)?);
             let w = who(&pa.person.key);
-            let compare = |w: &Who| {
-                let equal = std::sync::Arc::ptr_eq(&pb.evaluation, &pa.evaluation)
-                    || compare::fingerprint(&pb.evaluation) == compare::fingerprint(&pa.evaluation);
-                compare::compare_known(catalog, w, &pb.evaluation, &pa.evaluation, &budget, equal)
-            };
-            let mut findings = match shared_key(pb, pa).and_then(|k| memo.get(&k)) {
-                Some(cell) => cell
-                    .get_or_init(|| compare(&who(PLACEHOLDER)))
-                    .iter()
-                    .map(|f| {
-                        let mut f = f.clone();
-                        f.principal.clone_from(&w.name);
-                        f.message = f.message.replace(PLACEHOLDER, &w.name);
-                        f
-                    })
-                    .collect(),
-                None => compare(&w),
-            };
             findings.extend(review(&w, "before", &pb.review));
             findings.extend(review(&w, "after", &pa.review));
             let findings = keep_new(own_findings(Some(pb), Some(pa)), findings);
