@@ -538,16 +538,7 @@ fn org_gen_management() -> String {
 // principal would: same findings, same changes, same counts.
 #[test]
 fn skipping_unchanged_principals_changes_no_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
-    let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
-    let (before, after) = (load("before"), load("after"));
-    let map = dir.path().join("map.yaml");
-    let renames = iamdiff::diff::mapping::Renames::parse(
-        &std::sync::Arc::from(map.display().to_string()),
-        &std::fs::read_to_string(&map).unwrap(),
-    )
-    .unwrap();
+    let (before, after, renames) = small_generated_pair();
     let cat = iamdiff::catalog::catalog();
     let opts = iamdiff::eval::EvalOptions::default();
     let matching = iamdiff::diff::match_principals(&before, &after, &renames);
@@ -575,16 +566,7 @@ fn skipping_unchanged_principals_changes_no_answer() {
 #[test]
 fn alike_principals_share_one_comparison_and_keep_their_own_findings() {
     use iamdiff::diff::compare::{self, Who};
-    let dir = tempfile::tempdir().unwrap();
-    org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
-    let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
-    let (before, after) = (load("before"), load("after"));
-    let map = dir.path().join("map.yaml");
-    let renames = iamdiff::diff::mapping::Renames::parse(
-        &std::sync::Arc::from(map.display().to_string()),
-        &std::fs::read_to_string(&map).unwrap(),
-    )
-    .unwrap();
+    let (before, after, renames) = small_generated_pair();
     let cat = iamdiff::catalog::catalog();
     let opts = iamdiff::eval::EvalOptions::default();
     let matching = iamdiff::diff::match_principals(&before, &after, &renames);
@@ -625,4 +607,22 @@ fn alike_principals_share_one_comparison_and_keep_their_own_findings() {
         "{} of {compared} comparisons shared",
         memo.shared
     );
+}
+
+/// The small generated organization's two sides (seed 7) and its rename rules.
+fn small_generated_pair() -> (
+    iamdiff::model::Snapshot,
+    iamdiff::model::Snapshot,
+    iamdiff::diff::mapping::Renames,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    org_gen::write_pair(org_gen::OrgScale::SMALL, 7, dir.path()).unwrap();
+    let load = |s: &str| iamdiff::ingest::load_side(&[dir.path().join(s)], &[]).unwrap();
+    let map = dir.path().join("map.yaml");
+    let renames = iamdiff::diff::mapping::Renames::parse(
+        &std::sync::Arc::from(map.display().to_string()),
+        &std::fs::read_to_string(&map).unwrap(),
+    )
+    .unwrap();
+    (load("before"), load("after"), renames)
 }

@@ -31,6 +31,25 @@ use crate::model::Origin;
 use super::compare::{self, Who};
 use super::findings::{Finding, Route, Side};
 
+/// `f` of each distinct evaluation (by address: principals and people share them), in
+/// parallel, by address.
+pub fn per_distinct<'e>(
+    evaluations: impl Iterator<Item = &'e Arc<Evaluation>>,
+    f: impl Fn(&Evaluation) -> u64 + Sync,
+) -> FxHashMap<usize, u64> {
+    let mut distinct: Vec<&Arc<Evaluation>> = Vec::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    for ev in evaluations {
+        if seen.insert(Arc::as_ptr(ev) as usize) {
+            distinct.push(ev);
+        }
+    }
+    distinct
+        .par_iter()
+        .map(|ev| (Arc::as_ptr(ev) as usize, f(ev)))
+        .collect()
+}
+
 /// One principal's comparison to make: who, its evaluations, and whether they are
 /// equal in access (fingerprints, computed once per distinct evaluation by the caller).
 pub struct Asked {
@@ -53,23 +72,17 @@ pub struct Compared {
 /// cost the hash and nothing else.
 pub fn compare_all(catalog: &Catalog, asked: &[Asked], budget: &Budget) -> Compared {
     // each distinct evaluation hashed once (people of the same starting points share one)
-    let mut distinct: Vec<&Arc<Evaluation>> = Vec::new();
-    let mut seen: rustc_hash::FxHashSet<*const Evaluation> = Default::default();
-    for a in asked.iter().filter(|a| !a.equal) {
-        for ev in [&a.before, &a.after] {
-            if seen.insert(Arc::as_ptr(ev)) {
-                distinct.push(ev);
-            }
-        }
-    }
-    let hashes: FxHashMap<usize, u64> = distinct
-        .par_iter()
-        .map(|ev| {
+    let hashes = per_distinct(
+        asked
+            .iter()
+            .filter(|a| !a.equal)
+            .flat_map(|a| [&a.before, &a.after]),
+        |ev| {
             let mut h = FxHasher::default();
             hash_evaluation(ev, &mut h);
-            (Arc::as_ptr(ev) as usize, h.finish())
-        })
-        .collect();
+            h.finish()
+        },
+    );
     let keys: Vec<Option<u64>> = asked
         .iter()
         .map(|a| {

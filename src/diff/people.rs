@@ -387,30 +387,17 @@ pub fn diff_people(
         })
         .collect();
     // one fingerprint per distinct evaluation (people of the same starting points share one)
-    let fingerprints: FxHashMap<usize, u64> = {
-        let mut distinct = Vec::new();
-        let mut seen = rustc_hash::FxHashSet::default();
-        for &(i, j) in &compared {
-            let evs = [
+    let fingerprints = super::memo::per_distinct(
+        compared.iter().flat_map(|&(i, j)| {
+            [
                 before.1.people.get(i).map(|p| &p.evaluation),
                 after.1.people.get(j).map(|p| &p.evaluation),
-            ];
-            for ev in evs.into_iter().flatten() {
-                if seen.insert(std::sync::Arc::as_ptr(ev)) {
-                    distinct.push(ev);
-                }
-            }
-        }
-        distinct
-            .par_iter()
-            .map(|ev| {
-                (
-                    std::sync::Arc::as_ptr(ev) as usize,
-                    compare::fingerprint(ev),
-                )
-            })
-            .collect()
-    };
+            ]
+            .into_iter()
+            .flatten()
+        }),
+        compare::fingerprint,
+    );
     let fingerprint = |ev: &std::sync::Arc<crate::eval::effective::Evaluation>| {
         fingerprints
             .get(&(std::sync::Arc::as_ptr(ev) as usize))

@@ -299,22 +299,10 @@ pub fn diff_with_people(
 
     // one fingerprint per distinct evaluation (principals share them), in parallel
     let fingerprints = |e: &Effective| -> FxHashMap<usize, u64> {
-        let mut distinct: Vec<&std::sync::Arc<crate::eval::effective::Evaluation>> = Vec::new();
-        let mut seen = rustc_hash::FxHashSet::default();
-        for p in &e.principals {
-            if seen.insert(std::sync::Arc::as_ptr(&p.evaluation) as usize) {
-                distinct.push(&p.evaluation);
-            }
-        }
-        distinct
-            .par_iter()
-            .map(|ev| {
-                (
-                    std::sync::Arc::as_ptr(ev) as usize,
-                    compare::fingerprint(ev),
-                )
-            })
-            .collect()
+        super::memo::per_distinct(
+            e.principals.iter().map(|p| &p.evaluation),
+            compare::fingerprint,
+        )
     };
     let (fp_before, fp_after) = rayon::join(
         || fingerprints(before.effective),
