@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
 use crate::diff::findings::Finding;
@@ -49,7 +50,7 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
     files.extend(named("context", a.context.context_file.as_slice()));
     files.extend(named("cfn-params", &a.load.cfn_params));
     files.extend(named("levels", a.load.levels.as_slice()));
-    let mut seen = BTreeSet::new();
+    let mut seen = FxHashSet::default();
     let mut prov = Provenance {
         generated: generated()?,
         ..Provenance::default()
@@ -59,21 +60,21 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
         .filter(|(_, path)| provenance::is_file(path) && seen.insert(path.clone()))
         .collect();
     // each input read once, its digest and its places from the same bytes; the files
-    // are hashed in parallel (a 68 MB input took a third of the render)
-    let read: Vec<Option<Arc<[u8]>>> = {
+    // are read and hashed in parallel (a 68 MB input took a third of the render), and
+    // their bytes kept as read (a copy of 130 MB of inputs into new memory took longer
+    // than reading them)
+    let (read, digests): (Vec<Option<Text>>, Vec<Option<String>>) = {
         use rayon::prelude::*;
-        let bytes: Vec<Option<Vec<u8>>> = files
+        files
             .par_iter()
-            .map(|(_, path)| std::fs::read(path).ok())
-            .collect();
-        bytes.into_iter().map(|b| b.map(Arc::from)).collect()
-    };
-    let digests: Vec<Option<String>> = {
-        use rayon::prelude::*;
-        let raw: Vec<Option<&[u8]>> = read.iter().map(|b| b.as_deref()).collect();
-        raw.par_iter()
-            .map(|b| b.map(|b| hex(&Sha256::digest(b))))
-            .collect()
+            .map(|(_, path)| match std::fs::read(path) {
+                Ok(b) => {
+                    let sha256 = hex(&Sha256::digest(&b));
+                    (Some(Arc::new(b)), Some(sha256))
+                }
+                Err(_) => (None, None),
+            })
+            .unzip()
     };
     let mut cache = Files::default();
     for (((role, path), bytes), sha256) in files.into_iter().zip(read).zip(digests) {
@@ -334,22 +335,25 @@ fn place_changes(report: &mut DiffReport, files: &mut Files) {
     }
 }
 
+/// An input's bytes, shared by the threads placing things in it.
+type Text = Arc<Vec<u8>>;
+
 /// The input texts the places are found in, each read (and parsed, when attachments are
 /// looked for) once however many findings and changes point into it.
 #[derive(Default)]
 struct Files {
-    texts: BTreeMap<String, Option<Arc<[u8]>>>,
-    trees: BTreeMap<String, Option<Arc<serde_yaml::Value>>>,
+    texts: FxHashMap<String, Option<Text>>,
+    trees: FxHashMap<String, Option<Arc<serde_yaml::Value>>>,
 }
 
 impl Files {
-    fn text(&mut self, file: &str) -> Option<Arc<[u8]>> {
+    fn text(&mut self, file: &str) -> Option<Text> {
         self.texts
             .entry(file.to_owned())
             .or_insert_with(|| {
                 ingest::read_source(Path::new(file))
                     .ok()
-                    .map(|(_, b)| Arc::from(b))
+                    .map(|(_, b)| Arc::new(b))
             })
             .clone()
     }
@@ -362,7 +366,7 @@ impl Files {
         asked: Vec<(&'p str, Vec<&'p str>)>,
     ) -> Vec<(&'p str, Vec<&'p str>, Vec<Option<(u32, u32)>>)> {
         use rayon::prelude::*;
-        let texts: Vec<(&str, Vec<&str>, Arc<[u8]>)> = asked
+        let texts: Vec<(&str, Vec<&str>, Text)> = asked
             .into_iter()
             .filter_map(|(file, ps)| Some((file, ps, self.text(file)?)))
             .collect();
@@ -397,7 +401,7 @@ impl Files {
             }
             // the texts, and the trees already parsed, of the batch's readable files
             type Cached = Option<Option<Arc<serde_yaml::Value>>>;
-            let items: Vec<(usize, &str, Arc<[u8]>, Cached)> = batch
+            let items: Vec<(usize, &str, Text, Cached)> = batch
                 .iter()
                 .enumerate()
                 .filter_map(|(i, file)| {
