@@ -587,6 +587,40 @@ mod tests {
     }
 
     #[test]
+    fn needles_rule_out_only_texts_that_cannot_attach() {
+        let wanted = [
+            Attachment {
+                arn: Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                name: "ReadOnlyAccess",
+                holder: "bob",
+            },
+            Attachment {
+                arn: None,
+                name: "AWS: sts:GetCallerIdentity needs no permission",
+                holder: "bob",
+            },
+            Attachment {
+                arn: None,
+                name: "say \"hi\"",
+                holder: "bob",
+            },
+        ];
+        let n = Needles::new(&wanted);
+        let all = [0, 1, 2];
+        let plain = br#"{"UserName": "bob", "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess"}]}"#;
+        // the name is there; the sentence is not; a name an escape could spell is kept
+        assert_eq!(n.possible(plain, &all), vec![0, 2]);
+        assert_eq!(n.possible(br#"{"a": "b"}"#, &[0, 1]), Vec::<usize>::new());
+        // an escape may spell a name its bytes do not hold: the walk still finds it
+        let escaped =
+            br#"{"UserName": "bob", "Attached": [{"PolicyName": "ReadOnly\u0041ccess"}]}"#;
+        assert_eq!(n.possible(escaped, &[0, 1]), vec![0, 1]);
+        assert!(find_attachments(escaped, &wanted[..1])[0].is_some());
+        // YAML scalars may be folded: always walked
+        assert_eq!(n.possible(b"a: b\n", &[1]), vec![1]);
+    }
+
+    #[test]
     fn attachments_prefer_the_holders_entry() {
         let text = r#"{"UserDetailList": [
  {"UserName": "bob", "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess"}]},
