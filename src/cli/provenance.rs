@@ -401,6 +401,9 @@ impl Files {
             }
             // the texts, and the trees already parsed, of the batch's readable files
             type Cached = Option<Option<Arc<serde_yaml::Value>>>;
+            // a file searched: its place in `sources`, its name, the (wanted, pointer)
+            // pairs found there, and the tree parsed for it
+            type Searched<'f> = (usize, &'f str, Vec<(usize, String)>, Cached);
             let items: Vec<(usize, &str, Text, Cached)> = batch
                 .iter()
                 .enumerate()
@@ -409,7 +412,7 @@ impl Files {
                     Some((b * BATCH + i, *file, text, self.trees.get(*file).cloned()))
                 })
                 .collect();
-            let searched: Vec<(usize, &str, Vec<(usize, String)>, Cached)> = items
+            let searched: Vec<Searched<'_>> = items
                 .into_par_iter()
                 .map(|(f, file, text, cached)| {
                     let may = needles.possible(&text, &left);
