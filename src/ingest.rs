@@ -46,7 +46,9 @@ pub use detect::{Format, detect};
 pub use err::IngestError;
 pub use gcp::check as check_gcp;
 pub use identity_center::load_identity_center;
-pub use locate::{Attachment, find_attachments, find_attachments_in, locate_pointers, parse_tree};
+pub use locate::{
+    Attachment, Needles, find_attachments, find_attachments_in, locate_pointers, parse_tree,
+};
 pub use organizations::load_organization;
 pub use platform::read as read_platform;
 pub use policy_doc::{OriginBase, parse_policy_document};

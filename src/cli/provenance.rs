@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use sha2::{Digest, Sha256};
 
 use crate::diff::findings::Finding;
@@ -49,7 +50,7 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
     files.extend(named("context", a.context.context_file.as_slice()));
     files.extend(named("cfn-params", &a.load.cfn_params));
     files.extend(named("levels", a.load.levels.as_slice()));
-    let mut seen = BTreeSet::new();
+    let mut seen = FxHashSet::default();
     let mut prov = Provenance {
         generated: generated()?,
         ..Provenance::default()
@@ -59,21 +60,21 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
         .filter(|(_, path)| provenance::is_file(path) && seen.insert(path.clone()))
         .collect();
     // each input read once, its digest and its places from the same bytes; the files
-    // are hashed in parallel (a 68 MB input took a third of the render)
-    let read: Vec<Option<Arc<[u8]>>> = {
+    // are read and hashed in parallel (a 68 MB input took a third of the render), and
+    // their bytes kept as read (a copy of 130 MB of inputs into new memory took longer
+    // than reading them)
+    let (read, digests): (Vec<Option<Text>>, Vec<Option<String>>) = {
         use rayon::prelude::*;
-        let bytes: Vec<Option<Vec<u8>>> = files
+        files
             .par_iter()
-            .map(|(_, path)| std::fs::read(path).ok())
-            .collect();
-        bytes.into_iter().map(|b| b.map(Arc::from)).collect()
-    };
-    let digests: Vec<Option<String>> = {
-        use rayon::prelude::*;
-        let raw: Vec<Option<&[u8]>> = read.iter().map(|b| b.as_deref()).collect();
-        raw.par_iter()
-            .map(|b| b.map(|b| hex(&Sha256::digest(b))))
-            .collect()
+            .map(|(_, path)| match std::fs::read(path) {
+                Ok(b) => {
+                    let sha256 = hex(&Sha256::digest(&b));
+                    (Some(Arc::new(b)), Some(sha256))
+                }
+                Err(_) => (None, None),
+            })
+            .unzip()
     };
     let mut cache = Files::default();
     for (((role, path), bytes), sha256) in files.into_iter().zip(read).zip(digests) {
@@ -140,15 +141,15 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance, files
             }
         }
     }
-    for (file, ps) in &pointers {
-        let Some(text) = files.text(file) else {
-            continue;
-        };
-        let ps: Vec<&str> = ps.iter().copied().collect();
-        for (p, at) in ps.iter().zip(ingest::locate_pointers(&text, &ps)) {
+    let pointers: Vec<(&str, Vec<&str>)> = pointers
+        .into_iter()
+        .map(|(file, ps)| (file, ps.into_iter().collect()))
+        .collect();
+    for (file, ps, at) in files.locate_all(pointers) {
+        for (p, at) in ps.iter().zip(at) {
             if let Some((line, column)) = at {
                 prov.statements.push(StatementPlace {
-                    file: (*file).to_owned(),
+                    file: file.to_owned(),
                     pointer: (*p).to_owned(),
                     line,
                     column,
@@ -157,48 +158,55 @@ fn locate(report: &DiffReport, inputs: &Inputs<'_>, prov: &mut Provenance, files
         }
     }
     for (side, snap) in [("before", inputs.before), ("after", inputs.after)] {
-        let mut left: Vec<&(&str, &str, Option<&str>, &str)> =
+        let left: Vec<&(&str, &str, Option<&str>, &str)> =
             attached.iter().filter(|x| x.0 == side).collect();
-        for file in snap.sources.iter().filter(|s| provenance::is_file(s)) {
-            if left.is_empty() {
-                break;
+        let wanted: Vec<Attachment<'_>> = left
+            .iter()
+            .map(|(_, policy, arn, holder)| Attachment {
+                arn: *arn,
+                name: policy,
+                holder,
+            })
+            .collect();
+        let sources: Vec<&str> = snap
+            .sources
+            .iter()
+            .map(|s| &**s)
+            .filter(|s| provenance::is_file(s))
+            .collect();
+        // per file (in source order), the attachments first found there, in their order
+        let mut by_file: BTreeMap<usize, Vec<(usize, String)>> = BTreeMap::new();
+        for (w, at) in files
+            .first_attachments(&sources, &wanted)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some((f, ptr)) = at {
+                by_file.entry(f).or_default().push((w, ptr));
             }
-            let Some(text) = files.text(file) else {
-                continue;
-            };
-            let wanted: Vec<Attachment<'_>> = left
-                .iter()
-                .map(|(_, policy, arn, holder)| Attachment {
-                    arn: *arn,
-                    name: policy,
-                    holder,
-                })
-                .collect();
-            let Some(tree) = files.tree(file) else {
-                continue;
-            };
-            let found = ingest::find_attachments_in(&tree, &wanted);
-            let ptrs: Vec<&str> = found.iter().flatten().map(String::as_str).collect();
-            let mut places = ingest::locate_pointers(&text, &ptrs).into_iter();
-            let mut still = Vec::new();
-            for (x, ptr) in left.into_iter().zip(&found) {
-                let Some(ptr) = ptr else {
-                    still.push(x);
-                    continue;
-                };
-                if let Some(Some((line, column))) = places.next() {
+        }
+        let by_file: Vec<(&str, Vec<(usize, String)>)> = by_file
+            .into_iter()
+            .filter_map(|(f, found)| Some((*sources.get(f)?, found)))
+            .collect();
+        let asked: Vec<(&str, Vec<&str>)> = by_file
+            .iter()
+            .map(|(file, found)| (*file, found.iter().map(|(_, p)| p.as_str()).collect()))
+            .collect();
+        for ((file, _, places), (_, found)) in files.locate_all(asked).into_iter().zip(&by_file) {
+            for ((w, ptr), at) in found.iter().zip(places) {
+                if let (Some(x), Some((line, column))) = (left.get(*w), at) {
                     prov.attachments.push(AttachmentPlace {
                         side: side.to_owned(),
                         policy: x.1.to_owned(),
                         holder: x.3.to_owned(),
-                        file: file.to_string(),
+                        file: file.to_owned(),
                         pointer: ptr.clone(),
                         line,
                         column,
                     });
                 }
             }
-            left = still;
         }
     }
 }
@@ -235,45 +243,40 @@ fn place_changes(report: &mut DiffReport, files: &mut Files) {
         } else {
             report.after.sources.clone()
         };
-        let mut left: Vec<&(usize, usize, String, String)> =
+        let sources: Vec<&str> = sources
+            .iter()
+            .map(String::as_str)
+            .filter(|s| provenance::is_file(s))
+            .collect();
+        let left: Vec<&(usize, usize, String, String)> =
             entries.iter().filter(|e| e.0 == side).collect();
-        for file in sources.iter().filter(|s| provenance::is_file(s)) {
-            if left.is_empty() {
-                break;
-            }
-            let wanted: Vec<Attachment<'_>> = left
-                .iter()
-                .map(|e| Attachment {
-                    arn: None,
-                    name: &e.3,
-                    holder: &e.2,
-                })
-                .collect();
-            let Some(tree) = files.tree(file) else {
+        let wanted: Vec<Attachment<'_>> = left
+            .iter()
+            .map(|e| Attachment {
+                arn: None,
+                name: &e.3,
+                holder: &e.2,
+            })
+            .collect();
+        let found = files.first_attachments(&sources, &wanted);
+        for (e, at) in left.into_iter().zip(found) {
+            let Some((f, ptr)) = at else {
                 continue;
             };
-            let found = ingest::find_attachments_in(&tree, &wanted);
-            let mut still = Vec::new();
-            for (e, ptr) in left.into_iter().zip(found) {
-                let Some(ptr) = ptr else {
-                    still.push(e);
-                    continue;
-                };
-                if let Some(c) = report.changes.get_mut(e.1) {
-                    let place = crate::model::Place {
-                        file: file.as_str().into(),
-                        line: None,
-                        column: None,
-                        pointer: Some(ptr),
-                    };
-                    if side == 0 {
-                        c.before = Some(place);
-                    } else {
-                        c.after = Some(place);
-                    }
-                }
+            let (Some(c), Some(file)) = (report.changes.get_mut(e.1), sources.get(f)) else {
+                continue;
+            };
+            let place = crate::model::Place {
+                file: (*file).into(),
+                line: None,
+                column: None,
+                pointer: Some(ptr),
+            };
+            if side == 0 {
+                c.before = Some(place);
+            } else {
+                c.after = Some(place);
             }
-            left = still;
         }
     }
     // every pointer of a change place or a lint note, by file
@@ -299,14 +302,14 @@ fn place_changes(report: &mut DiffReport, files: &mut Files) {
         }
     }
     let mut at: BTreeMap<(String, String), (u32, u32)> = BTreeMap::new();
-    for (file, ptrs) in &wanted {
-        let Some(text) = files.text(file) else {
-            continue;
-        };
-        let ps: Vec<&str> = ptrs.iter().map(String::as_str).collect();
-        for (p, found) in ps.iter().zip(ingest::locate_pointers(&text, &ps)) {
+    let asked: Vec<(&str, Vec<&str>)> = wanted
+        .iter()
+        .map(|(file, ptrs)| (file.as_str(), ptrs.iter().map(String::as_str).collect()))
+        .collect();
+    for (file, ps, places) in files.locate_all(asked) {
+        for (p, found) in ps.iter().zip(places) {
             if let Some(lc) = found {
-                at.insert((file.clone(), (*p).to_owned()), lc);
+                at.insert((file.to_owned(), (*p).to_owned()), lc);
             }
         }
     }
@@ -332,36 +335,131 @@ fn place_changes(report: &mut DiffReport, files: &mut Files) {
     }
 }
 
+/// An input's bytes, shared by the threads placing things in it.
+type Text = Arc<Vec<u8>>;
+
 /// The input texts the places are found in, each read (and parsed, when attachments are
 /// looked for) once however many findings and changes point into it.
 #[derive(Default)]
 struct Files {
-    texts: BTreeMap<String, Option<Arc<[u8]>>>,
-    trees: BTreeMap<String, Option<Arc<serde_yaml::Value>>>,
+    texts: FxHashMap<String, Option<Text>>,
+    trees: FxHashMap<String, Option<Arc<serde_yaml::Value>>>,
 }
 
 impl Files {
-    fn text(&mut self, file: &str) -> Option<Arc<[u8]>> {
+    fn text(&mut self, file: &str) -> Option<Text> {
         self.texts
             .entry(file.to_owned())
             .or_insert_with(|| {
                 ingest::read_source(Path::new(file))
                     .ok()
-                    .map(|(_, b)| Arc::from(b))
+                    .map(|(_, b)| Arc::new(b))
             })
             .clone()
     }
 
-    fn tree(&mut self, file: &str) -> Option<Arc<serde_yaml::Value>> {
-        if let Some(t) = self.trees.get(file) {
-            return t.clone();
+    /// [`ingest::locate_pointers`] in each file (one that cannot be read is left out),
+    /// the files in parallel: each file with its pointers and their places.
+    #[allow(clippy::type_complexity)]
+    fn locate_all<'p>(
+        &mut self,
+        asked: Vec<(&'p str, Vec<&'p str>)>,
+    ) -> Vec<(&'p str, Vec<&'p str>, Vec<Option<(u32, u32)>>)> {
+        use rayon::prelude::*;
+        let texts: Vec<(&str, Vec<&str>, Text)> = asked
+            .into_iter()
+            .filter_map(|(file, ps)| Some((file, ps, self.text(file)?)))
+            .collect();
+        texts
+            .into_par_iter()
+            .map(|(file, ps, text)| {
+                let at = ingest::locate_pointers(&text, &ps);
+                (file, ps, at)
+            })
+            .collect()
+    }
+
+    /// For each wanted attachment, the first of `sources` (in their order) that attaches
+    /// it and the pointer there: what a walk of the files one at a time, each parsed and
+    /// searched for the attachments not found yet, finds. The files are searched a batch
+    /// at a time in parallel, and a file is parsed only when its bytes may hold a policy
+    /// still wanted (most hold none).
+    fn first_attachments(
+        &mut self,
+        sources: &[&str],
+        wanted: &[Attachment<'_>],
+    ) -> Vec<Option<(usize, String)>> {
+        use rayon::prelude::*;
+        /// Files searched in parallel before the attachments found are struck off.
+        const BATCH: usize = 64;
+        let needles = ingest::Needles::new(wanted);
+        let mut out: Vec<Option<(usize, String)>> = vec![None; wanted.len()];
+        let mut left: Vec<usize> = (0..wanted.len()).collect();
+        for (b, batch) in sources.chunks(BATCH).enumerate() {
+            if left.is_empty() {
+                break;
+            }
+            // the texts, and the trees already parsed, of the batch's readable files
+            type Cached = Option<Option<Arc<serde_yaml::Value>>>;
+            // a file searched: its place in `sources`, its name, the (wanted, pointer)
+            // pairs found there, and the tree parsed for it
+            type Searched<'f> = (usize, &'f str, Vec<(usize, String)>, Cached);
+            let items: Vec<(usize, &str, Text, Cached)> = batch
+                .iter()
+                .enumerate()
+                .filter_map(|(i, file)| {
+                    let text = self.text(file)?;
+                    Some((b * BATCH + i, *file, text, self.trees.get(*file).cloned()))
+                })
+                .collect();
+            let searched: Vec<Searched<'_>> = items
+                .into_par_iter()
+                .map(|(f, file, text, cached)| {
+                    let may = needles.possible(&text, &left);
+                    if may.is_empty() {
+                        return (f, file, Vec::new(), None);
+                    }
+                    let (tree, parsed) = match cached {
+                        Some(tree) => (tree, None),
+                        None => {
+                            let tree = ingest::parse_tree(&text).map(Arc::new);
+                            (tree.clone(), Some(tree))
+                        }
+                    };
+                    let Some(tree) = tree else {
+                        return (f, file, Vec::new(), parsed);
+                    };
+                    let asked: Vec<Attachment<'_>> = may
+                        .iter()
+                        .filter_map(|&w| wanted.get(w))
+                        .map(|a| Attachment {
+                            arn: a.arn,
+                            name: a.name,
+                            holder: a.holder,
+                        })
+                        .collect();
+                    let found = ingest::find_attachments_in(&tree, &asked);
+                    let found = may
+                        .into_iter()
+                        .zip(found)
+                        .filter_map(|(w, p)| Some((w, p?)))
+                        .collect();
+                    (f, file, found, parsed)
+                })
+                .collect();
+            for (f, file, found, parsed) in searched {
+                if let Some(tree) = parsed {
+                    self.trees.insert(file.to_owned(), tree);
+                }
+                for (w, ptr) in found {
+                    if let Some(slot @ None) = out.get_mut(w) {
+                        *slot = Some((f, ptr));
+                    }
+                }
+            }
+            left.retain(|&w| out.get(w).is_some_and(Option::is_none));
         }
-        let tree = self
-            .text(file)
-            .and_then(|text| ingest::parse_tree(&text))
-            .map(Arc::new);
-        self.trees.insert(file.to_owned(), tree.clone());
-        tree
+        out
     }
 }
 

@@ -106,6 +106,68 @@ pub fn find_attachments_in(
     finder.best.into_iter().map(|b| b.map(|(_, p)| p)).collect()
 }
 
+/// A test of a text's bytes, cheaper than a parse, that rules out most of the
+/// attachments a walk of it could not find: a hit is a string equal to the policy's ARN
+/// or ending in its name, so a JSON text whose bytes hold neither (and whose escapes
+/// cannot spell either) has none. Each distinct name and ARN is searched once per text.
+pub struct Needles<'a> {
+    finders: Vec<memchr::memmem::Finder<'a>>,
+    /// Per wanted attachment, its needles (none when an escape could spell it: then it
+    /// is always looked for).
+    of: Vec<Option<Vec<usize>>>,
+}
+
+impl<'a> Needles<'a> {
+    pub fn new(wanted: &[Attachment<'a>]) -> Self {
+        let mut ids: FxHashMap<&'a str, usize> = FxHashMap::default();
+        let mut finders = Vec::new();
+        // a character an escape other than `\u` and `\/` may stand for
+        let escapable = |t: &str| t.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+        let of = wanted
+            .iter()
+            .map(|a| {
+                let texts: Vec<&'a str> = std::iter::once(a.name).chain(a.arn).collect();
+                if texts.iter().any(|t| escapable(t)) {
+                    return None;
+                }
+                let mut mine = Vec::new();
+                for t in texts {
+                    let id = *ids.entry(t).or_insert_with(|| {
+                        finders.push(memchr::memmem::Finder::new(t.as_bytes()));
+                        finders.len() - 1
+                    });
+                    mine.push(id);
+                }
+                Some(mine)
+            })
+            .collect();
+        Needles { finders, of }
+    }
+
+    /// Those of the wanted attachments `among` (indices into the list given to
+    /// [`Needles::new`]) that a walk of `text` may find. YAML texts (whose scalars may be
+    /// folded or escaped) and JSON texts with `\u` or `\/` escapes keep them all.
+    pub fn possible(&self, text: &[u8], among: &[usize]) -> Vec<usize> {
+        use memchr::memmem::find;
+        if !is_json(text) || find(text, b"\\u").is_some() || find(text, b"\\/").is_some() {
+            return among.to_vec();
+        }
+        let mut present: Vec<Option<bool>> = vec![None; self.finders.len()];
+        among
+            .iter()
+            .copied()
+            .filter(|&w| match self.of.get(w) {
+                Some(Some(ids)) => ids.iter().any(|&id| {
+                    *present[id].get_or_insert_with(|| {
+                        self.finders.get(id).is_some_and(|f| f.find(text).is_some())
+                    })
+                }),
+                _ => true,
+            })
+            .collect()
+    }
+}
+
 /// One walk finding every wanted attachment: a string node is a hit for an attachment
 /// when it is the policy's ARN, its name, or a path ending in `/NAME`; the hit under the
 /// deepest mapping naming the holder wins (an exact ARN breaks ties), the first in
@@ -522,6 +584,40 @@ mod tests {
             locate_pointers(text.as_bytes(), &["/Statement/0"]),
             vec![Some((2, 5))]
         );
+    }
+
+    #[test]
+    fn needles_rule_out_only_texts_that_cannot_attach() {
+        let wanted = [
+            Attachment {
+                arn: Some("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+                name: "ReadOnlyAccess",
+                holder: "bob",
+            },
+            Attachment {
+                arn: None,
+                name: "AWS: sts:GetCallerIdentity needs no permission",
+                holder: "bob",
+            },
+            Attachment {
+                arn: None,
+                name: "say \"hi\"",
+                holder: "bob",
+            },
+        ];
+        let n = Needles::new(&wanted);
+        let all = [0, 1, 2];
+        let plain = br#"{"UserName": "bob", "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess"}]}"#;
+        // the name is there; the sentence is not; a name an escape could spell is kept
+        assert_eq!(n.possible(plain, &all), vec![0, 2]);
+        assert_eq!(n.possible(br#"{"a": "b"}"#, &[0, 1]), Vec::<usize>::new());
+        // an escape may spell a name its bytes do not hold: the walk still finds it
+        let escaped =
+            br#"{"UserName": "bob", "Attached": [{"PolicyName": "ReadOnly\u0041ccess"}]}"#;
+        assert_eq!(n.possible(escaped, &[0, 1]), vec![0, 1]);
+        assert!(find_attachments(escaped, &wanted[..1])[0].is_some());
+        // YAML scalars may be folded: always walked
+        assert_eq!(n.possible(b"a: b\n", &[1]), vec![1]);
     }
 
     #[test]
