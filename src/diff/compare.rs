@@ -378,6 +378,11 @@ fn listed_text(s: &ResourceScope) -> String {
 }
 
 pub fn side(grants: &[&Grant]) -> Side {
+    side_with(grants, true)
+}
+
+/// [`side`], its routes left out unless `routes`.
+fn side_with(grants: &[&Grant], with_routes: bool) -> Side {
     if grants.is_empty() {
         return Side {
             status: "not-allowed".into(),
@@ -408,7 +413,7 @@ pub fn side(grants: &[&Grant]) -> Side {
         for e in &g.exceptions {
             r.push_str(&format!(" except {}", listed_text(&e.scope)));
             // the gate of resource policies (issue 8) is AWS's rule, not a statement
-            if e.via != Via::Identity {
+            if with_routes && e.via != Via::Identity {
                 routes.insert(route(&e.source, &e.via));
             }
             if !e.conditions.is_empty() {
@@ -422,7 +427,9 @@ pub fn side(grants: &[&Grant]) -> Side {
         for v in &g.unknown_variables {
             conditions.insert(format!("unknown variable ${{{v}}}"));
         }
-        routes.insert(route(&g.source, &g.via));
+        if with_routes {
+            routes.insert(route(&g.source, &g.via));
+        }
     }
     Side {
         status: status.into(),
@@ -668,7 +675,6 @@ fn compare_changed(
         before,
         after,
     };
-    let groups = partition(universe, before, after);
     // grants' resource sets, blind to actions and provenance: a group whose grants are the
     // same on both sides has the same resources on both, so nothing to report (most of a
     // changed principal's groups: one binding changed among dozens)
@@ -676,11 +682,30 @@ fn compare_changed(
         || before.rules.unresolved_boundary
         || after.rules.unresolved_identity
         || after.rules.unresolved_boundary);
+    let scopes = Scopes::default();
+    let groups = partition(universe, before, after, exact, &scopes);
+    // the resources hashes of the grants some group names (pruned, few of them)
     let (hb, ha) = if exact {
-        (
-            before.grants.iter().map(resources_hash).collect(),
-            after.grants.iter().map(resources_hash).collect(),
-        )
+        let mut hb: Vec<Option<u64>> = vec![None; before.grants.len()];
+        let mut ha: Vec<Option<u64>> = vec![None; after.grants.len()];
+        for key in groups.keys() {
+            let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
+            for (n, &i) in key.iter().enumerate() {
+                let (hashes, grants) = match n.cmp(&split) {
+                    std::cmp::Ordering::Less => (&mut hb, &before.grants),
+                    std::cmp::Ordering::Equal => continue,
+                    std::cmp::Ordering::Greater => (&mut ha, &after.grants),
+                };
+                if let (Some(h @ None), Some(g)) =
+                    (hashes.get_mut(i as usize), grants.get(i as usize))
+                {
+                    *h = Some(resources_hash(g));
+                }
+            }
+        }
+        let known =
+            |v: Vec<Option<u64>>| -> Vec<u64> { v.into_iter().map(|h| h.unwrap_or(0)).collect() };
+        (known(hb), known(ha))
     } else {
         (Vec::new(), Vec::new())
     };
@@ -706,7 +731,7 @@ fn compare_changed(
             key.get(..split).unwrap_or_default(),
             key.get(split + 1..).unwrap_or_default(),
         );
-        if exact && same_resources((kb, &b, &hb), (ka, &a, &ha)) {
+        if exact && same_resources((kb, &b, &hb), (ka, &a, &ha), &scopes) {
             continue;
         }
         // one finding per service within the group
@@ -733,7 +758,10 @@ fn compare_changed(
             );
             let known = shared.entry(key).or_default();
             let same = |x: &[&Grant], y: &[&Grant]| {
-                x.len() == y.len() && x.iter().zip(y).all(|(g, h)| same_grant_resources(g, h))
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|(g, h)| same_grant_resources(g, h, &scopes))
             };
             match known
                 .iter()
@@ -780,20 +808,46 @@ fn resources_hash(g: &Grant) -> u64 {
     h.finish()
 }
 
+/// Equality of resource scopes by content, remembered by address for one principal: its
+/// grants on one node share their scope, and the two sides, evaluated apart, hold equal
+/// scopes at different addresses (compared once, not once per pair of grants).
+#[derive(Default)]
+struct Scopes(
+    std::cell::RefCell<rustc_hash::FxHashMap<(*const ResourceScope, *const ResourceScope), bool>>,
+);
+
+impl Scopes {
+    fn same(&self, x: &std::sync::Arc<ResourceScope>, y: &std::sync::Arc<ResourceScope>) -> bool {
+        if std::sync::Arc::ptr_eq(x, y) {
+            return true;
+        }
+        let key = (std::sync::Arc::as_ptr(x), std::sync::Arc::as_ptr(y));
+        if let Some(&known) = self.0.borrow().get(&key) {
+            return known;
+        }
+        let same = **x == **y;
+        self.0.borrow_mut().insert(key, same);
+        same
+    }
+}
+
 /// Whether two grants cover the same resources under the same conditions, compared as
 /// [`resources_hash`] hashes them.
-fn same_grant_resources(x: &Grant, y: &Grant) -> bool {
-    x.scope == y.scope
+fn same_grant_resources(x: &Grant, y: &Grant, scopes: &Scopes) -> bool {
+    scopes.same(&x.scope, &y.scope)
         && x.limits.len() == y.limits.len()
-        && x.limits
-            .iter()
-            .zip(&y.limits)
-            .all(|(l, m)| l.scopes == m.scopes)
+        && x.limits.iter().zip(&y.limits).all(|(l, m)| {
+            l.scopes.len() == m.scopes.len()
+                && l.scopes
+                    .iter()
+                    .zip(&m.scopes)
+                    .all(|(s, t)| scopes.same(s, t))
+        })
         && x.exceptions.len() == y.exceptions.len()
         && x.exceptions
             .iter()
             .zip(&y.exceptions)
-            .all(|(e, f)| e.scope == f.scope && e.conditions == f.conditions)
+            .all(|(e, f)| scopes.same(&e.scope, &f.scope) && e.conditions == f.conditions)
         && x.conditions.len() == y.conditions.len()
         && x.conditions
             .iter()
@@ -808,6 +862,7 @@ fn same_grant_resources(x: &Grant, y: &Grant) -> bool {
 fn same_resources(
     (kb, b, hb): (&[u32], &[&Grant], &[u64]),
     (ka, a, ha): (&[u32], &[&Grant], &[u64]),
+    scopes: &Scopes,
 ) -> bool {
     if b.len() != a.len() || b.len() != kb.len() || a.len() != ka.len() {
         return false;
@@ -827,7 +882,7 @@ fn same_resources(
     sb.iter().zip(&sa).all(|(&(x, i), &(y, j))| {
         x == y
             && match (b.get(i), a.get(j)) {
-                (Some(g), Some(h)) => same_grant_resources(g, h),
+                (Some(g), Some(h)) => same_grant_resources(g, h, scopes),
                 _ => false,
             }
     })
@@ -842,44 +897,188 @@ thread_local! {
     static ROWS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The grants' action sets by content: each grant's class, on each side, and the set of
+/// each class. The two sides are evaluated apart, so the same role has one set on each
+/// side; a class holds both.
+struct Classes<'e> {
+    sets: Vec<&'e IdSet>,
+    before: Vec<usize>,
+    after: Vec<usize>,
+}
+
+impl<'e> Classes<'e> {
+    fn of(before: &'e Evaluation, after: &'e Evaluation) -> Self {
+        let mut by_address: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, usize> =
+            rustc_hash::FxHashMap::default();
+        let mut sets: Vec<&IdSet> = Vec::new();
+        let mut class_of = |g: &'e Grant| -> usize {
+            *by_address
+                .entry(std::sync::Arc::as_ptr(&g.actions))
+                .or_insert_with(|| {
+                    let ids = &g.actions.ids;
+                    sets.iter().position(|s| *s == ids).unwrap_or_else(|| {
+                        sets.push(ids);
+                        sets.len() - 1
+                    })
+                })
+        };
+        let before = before.grants.iter().map(&mut class_of).collect();
+        let after = after.grants.iter().map(&mut class_of).collect();
+        Classes {
+            sets,
+            before,
+            after,
+        }
+    }
+
+    /// The classes of the grants some grant of the other side does not match: the same
+    /// class and the same resources ([`same_grant_resources`]), one to one. An action
+    /// that only matched grants hold has, in its group, grants of the same resources on
+    /// both sides, which [`same_resources`] skips: only these classes' actions matter.
+    fn unmatched(&self, before: &Evaluation, after: &Evaluation, scopes: &Scopes) -> Vec<bool> {
+        let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); self.sets.len()];
+        for (j, &c) in self.after.iter().enumerate() {
+            if let Some(v) = by_class.get_mut(c) {
+                v.push(j);
+            }
+        }
+        let mut taken = vec![false; self.after.len()];
+        let mut wanted = vec![false; self.sets.len()];
+        for (g, &c) in before.grants.iter().zip(&self.before) {
+            let pair = by_class.get(c).and_then(|v| {
+                v.iter().copied().find(|&j| {
+                    !taken.get(j).copied().unwrap_or(true)
+                        && after
+                            .grants
+                            .get(j)
+                            .is_some_and(|h| same_grant_resources(g, h, scopes))
+                })
+            });
+            match pair.and_then(|j| taken.get_mut(j)) {
+                Some(t) => *t = true,
+                None => {
+                    if let Some(w) = wanted.get_mut(c) {
+                        *w = true;
+                    }
+                }
+            }
+        }
+        for (&c, t) in self.after.iter().zip(&taken) {
+            if !t && let Some(w) = wanted.get_mut(c) {
+                *w = true;
+            }
+        }
+        wanted
+    }
+}
+
+/// Calls `hit` with the position in `r` of each id of `r` that `s` holds (both ascending):
+/// a merge, or a search per id when `s` is much the longer.
+fn meet(r: &[ActionId], s: &[ActionId], mut hit: impl FnMut(usize)) {
+    if s.len() > 8 * r.len() {
+        let mut rest = s;
+        for (n, id) in r.iter().enumerate() {
+            rest = rest
+                .get(rest.partition_point(|x| x < id)..)
+                .unwrap_or_default();
+            if rest.first() == Some(id) {
+                hit(n);
+            }
+        }
+    } else {
+        let (mut i, mut j) = (0, 0);
+        while let (Some(x), Some(y)) = (r.get(i), s.get(j)) {
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    hit(i);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+    }
+}
+
 /// The actions held by some grant, grouped by the grants that hold them on each side:
 /// key = before grant indices, `u32::MAX`, after grant indices; actions in no set order
-/// (the caller sorts them).
+/// (the caller sorts them). With `prune`, groups whose grants pair up, before with after,
+/// by action set and resources are left out (the caller would skip them).
 ///
 /// Grants share their action sets (one per distinct clause, a GCP role's permissions once
 /// for all its bindings), so the actions are partitioned by the distinct sets: each action
-/// gets a bit mask of the sets holding it, and actions with equal masks form a group.
+/// gets a bit mask of the sets holding it, and actions with equal masks form a group. A
+/// changed principal mostly keeps its grants (one binding changed among dozens): pruned,
+/// only the actions of the unmatched grants get a mask, each set met with those ids only,
+/// not walked (a GCP role's thousands of permissions, for every member).
 fn partition<'e>(
     universe: usize,
     before: &'e Evaluation,
     after: &'e Evaluation,
+    prune: bool,
+    scopes: &Scopes,
 ) -> BTreeMap<Vec<u32>, Vec<ActionId>> {
-    // distinct action sets, by address
-    let mut index: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, usize> =
-        rustc_hash::FxHashMap::default();
-    let mut sets: Vec<&IdSet> = Vec::new();
-    let mut set_of = |g: &'e Grant| -> usize {
-        *index
-            .entry(std::sync::Arc::as_ptr(&g.actions))
-            .or_insert_with(|| {
-                sets.push(&g.actions.ids);
-                sets.len() - 1
-            })
-    };
-    let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
-    let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
+    let classes = Classes::of(before, after);
+    let sets = &classes.sets;
     let words = sets.len().div_ceil(64).max(1);
+    // the actions that matter, when fewer than all the sets hold
+    let relevant: Option<Vec<ActionId>> = if prune {
+        let wanted = classes.unmatched(before, after, scopes);
+        let mut ids: Vec<ActionId> = Vec::new();
+        let mut plain = true;
+        for (s, _) in sets.iter().zip(&wanted).filter(|(_, w)| **w) {
+            match s.included() {
+                Some(v) => ids.extend(v.iter().copied().filter(|&i| (i as usize) < universe)),
+                None => plain = false,
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        plain.then_some(ids)
+    } else {
+        None
+    };
     // a complement (`*`, `NotAction`) touches the whole universe: one row per action id;
     // else rows for the actions some set holds only (a principal's grants touch a few
     // thousand of the catalog's actions), in the order the sets first reach them
-    let complement = sets.iter().any(|ids| ids.excluded().is_some());
+    let complement = relevant.is_none() && sets.iter().any(|ids| ids.excluded().is_some());
     MASKS.with(|cell| {
         ROWS.with(|rows_cell| {
             let mut masks = cell.borrow_mut();
             masks.clear();
             // the action id of each row, when rows are not the ids themselves
             let mut row_ids: Vec<ActionId> = Vec::new();
-            if complement {
+            if let Some(relevant) = relevant {
+                masks.resize(relevant.len() * words, 0);
+                let mut hits = vec![false; relevant.len()];
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    let mut set = |n: usize| {
+                        if let Some(m) = masks.get_mut(n * words + w) {
+                            *m |= bit;
+                        }
+                    };
+                    match (ids.included(), ids.excluded()) {
+                        (Some(held), _) => meet(&relevant, held, set),
+                        (None, Some(excluded)) => {
+                            hits.fill(false);
+                            meet(&relevant, excluded, |n| {
+                                if let Some(h) = hits.get_mut(n) {
+                                    *h = true;
+                                }
+                            });
+                            for (n, h) in hits.iter().enumerate() {
+                                if !h {
+                                    set(n);
+                                }
+                            }
+                        }
+                        (None, None) => {}
+                    }
+                }
+                row_ids = relevant;
+            } else if complement {
                 masks.resize(universe * words, 0);
                 for (s, ids) in sets.iter().enumerate() {
                     let (w, bit) = (s / 64, 1u64 << (s % 64));
@@ -908,13 +1107,14 @@ fn partition<'e>(
                 }
                 for (s, ids) in sets.iter().enumerate() {
                     let (w, bit) = (s / 64, 1u64 << (s % 64));
-                    ids.iter(universe).for_each(|id| {
+                    let held = ids.included().unwrap_or_default();
+                    for &id in held {
                         // ids past the universe are no catalog action: no row
                         let Some(r) = row
                             .get_mut(id as usize)
                             .filter(|_| (id as usize) < universe)
                         else {
-                            return;
+                            continue;
                         };
                         if *r == u32::MAX {
                             *r = row_ids.len() as u32;
@@ -925,7 +1125,7 @@ fn partition<'e>(
                         if let Some(m) = masks.get_mut(*r as usize * words + w) {
                             *m |= bit;
                         }
-                    });
+                    }
                 }
                 // untouched again for the next principal
                 for &id in &row_ids {
@@ -967,12 +1167,12 @@ fn partition<'e>(
             }
             // the grants of each set, before and after
             let mut users: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); sets.len()];
-            for (i, &s) in set_before.iter().enumerate() {
+            for (i, &s) in classes.before.iter().enumerate() {
                 if let Some(u) = users.get_mut(s) {
                     u.0.push(i as u32);
                 }
             }
-            for (i, &s) in set_after.iter().enumerate() {
+            for (i, &s) in classes.after.iter().enumerate() {
                 if let Some(u) = users.get_mut(s) {
                     u.1.push(i as u32);
                 }
@@ -1029,7 +1229,11 @@ type Answer = Result<Option<String>, LangError>;
 struct Group<'g> {
     b: &'g [&'g Grant],
     a: &'g [&'g Grant],
+    /// Each side's status, resources and conditions, without routes: a finding at a
+    /// witness names the statements deciding it there, not the group's.
     sides: (Side, Side),
+    /// Both sides in full, routes too, for the findings that show the group's sides.
+    full: std::cell::OnceCell<(Side, Side)>,
     /// The resource sets and the answers about them, shared with the principal's other
     /// groups whose grants cover the same resources (see [`Asked`]).
     asked: std::rc::Rc<Asked>,
@@ -1072,9 +1276,15 @@ impl<'g> Group<'g> {
         Group {
             b,
             a,
-            sides: (side(b), side(a)),
+            sides: (side_with(b, false), side_with(a, false)),
+            full: std::cell::OnceCell::new(),
             asked,
         }
+    }
+
+    /// Both sides in full (see [`side`]).
+    fn full(&self) -> &(Side, Side) {
+        self.full.get_or_init(|| (side(self.b), side(self.a)))
     }
 
     /// A resource in one set of the question and not in the other, asked once per group
@@ -1135,15 +1345,16 @@ impl<'g> Group<'g> {
 
 fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut Vec<Finding>) {
     let templates = ctx.templates(ids);
-    // the sides are cloned into findings only
+    // statuses and conditions; findings that show the group's sides get them in full
     let (sb, sa) = (&group.sides.0, &group.sides.1);
-    let review = |out: &mut Vec<Finding>, sb: &Side, sa: &Side, why: LangError| {
+    let review = |out: &mut Vec<Finding>, why: LangError| {
+        let (fb, fa) = group.full();
         out.push(ctx.finding(
             Code::NeedsReview,
             ids,
             None,
-            sb.clone(),
-            sa.clone(),
+            fb.clone(),
+            fa.clone(),
             format!(
                 "{}: the resource sets are too complex to compare offline ({why})",
                 group_what(ctx, ids, "may have changed")
@@ -1159,7 +1370,7 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
             Ok(Some(w)) => emit(out, w),
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
-            Err(why) => review(out, sb, sa, why),
+            Err(why) => review(out, why),
         }
         return;
     }
@@ -1180,24 +1391,25 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
             Ok(Some(w)) => emit(out, w),
             // too complex to tell whether it covered anything: report the loss, soundly
             Err(_) => {
+                let (fb, fa) = group.full();
                 let msg = format!(
                     "{}: allowed before by {}, not allowed after",
                     group_what(ctx, ids, "loses"),
-                    routes_text(sb)
+                    routes_text(fb)
                 );
-                out.push(ctx.finding(Code::Lost, ids, None, sb.clone(), sa.clone(), msg));
+                out.push(ctx.finding(Code::Lost, ids, None, fb.clone(), fa.clone(), msg));
             }
         }
         return;
     }
     // lost or narrowed: resources possibly allowed before, certainly not after
     match group.witness(ctx, Question::Lost, &templates) {
-        Err(why) => return review(out, sb, sa, why),
+        Err(why) => return review(out, why),
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {
             // same or more resources; did certainty drop?
             match group.witness(ctx, Question::LessSure, &templates) {
-                Err(why) => return review(out, sb, sa, why),
+                Err(why) => return review(out, why),
                 Ok(Some(w)) => emit(out, w),
                 Ok(None) => {
                     if sb.conditions != sa.conditions
@@ -1211,12 +1423,13 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
                             sb.conditions.join("; "),
                             sa.conditions.join("; ")
                         );
+                        let (fb, fa) = group.full();
                         out.push(ctx.finding(
                             Code::Conditional,
                             ids,
                             None,
-                            sb.clone(),
-                            sa.clone(),
+                            fb.clone(),
+                            fa.clone(),
                             msg,
                         ));
                     }
@@ -1228,7 +1441,7 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
     match group.witness(ctx, Question::Widened, &templates) {
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {}
-        Err(why) => review(out, sb, sa, why),
+        Err(why) => review(out, why),
     }
 }
 
