@@ -936,22 +936,27 @@ impl<'e> Classes<'e> {
     /// that only matched grants hold has, in its group, grants of the same resources on
     /// both sides, which [`same_resources`] skips: only these classes' actions matter.
     fn unmatched(&self, before: &Evaluation, after: &Evaluation, scopes: &Scopes) -> Vec<bool> {
-        let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); self.sets.len()];
-        for (j, &c) in self.after.iter().enumerate() {
+        // candidates by class and a cheap key of their resources, compared in full only
+        // when both agree (a role bound on many nodes: one candidate per node)
+        let mut by_class: Vec<Vec<(u64, usize)>> = vec![Vec::new(); self.sets.len()];
+        for ((j, &c), h) in self.after.iter().enumerate().zip(&after.grants) {
             if let Some(v) = by_class.get_mut(c) {
-                v.push(j);
+                v.push((quick_key(h), j));
             }
         }
         let mut taken = vec![false; self.after.len()];
         let mut wanted = vec![false; self.sets.len()];
         for (g, &c) in before.grants.iter().zip(&self.before) {
+            let key = quick_key(g);
             let pair = by_class.get(c).and_then(|v| {
-                v.iter().copied().find(|&j| {
-                    !taken.get(j).copied().unwrap_or(true)
+                v.iter().find_map(|&(k, j)| {
+                    (k == key
+                        && !taken.get(j).copied().unwrap_or(true)
                         && after
                             .grants
                             .get(j)
-                            .is_some_and(|h| same_grant_resources(g, h, scopes))
+                            .is_some_and(|h| same_grant_resources(g, h, scopes)))
+                    .then_some(j)
                 })
             });
             match pair.and_then(|j| taken.get_mut(j)) {
@@ -970,6 +975,43 @@ impl<'e> Classes<'e> {
         }
         wanted
     }
+}
+
+/// A cheap key of what decides a grant's resources, from the patterns' own hashes: equal
+/// for grants [`same_grant_resources`] finds alike.
+fn quick_key(g: &Grant) -> u64 {
+    fn scope(s: &ResourceScope, h: &mut FxHasher) {
+        match s {
+            ResourceScope::Any => h.write_u8(0),
+            ResourceScope::Only(p) | ResourceScope::AllExcept(p) => {
+                h.write_u8(if matches!(s, ResourceScope::Only(_)) {
+                    1
+                } else {
+                    2
+                });
+                h.write_usize(p.len());
+                for p in p {
+                    p.pattern.hash(h);
+                }
+            }
+        }
+    }
+    let mut h = FxHasher::default();
+    scope(&g.scope, &mut h);
+    for l in &g.limits {
+        h.write_usize(l.scopes.len());
+        for s in &l.scopes {
+            scope(s, &mut h);
+        }
+    }
+    for e in &g.exceptions {
+        scope(&e.scope, &mut h);
+    }
+    h.write_usize(g.limits.len());
+    h.write_usize(g.exceptions.len());
+    h.write_usize(g.conditions.len());
+    h.write_usize(g.unknown_variables.len());
+    h.finish()
 }
 
 /// Calls `hit` with the position in `r` of each id of `r` that `s` holds (both ascending):
