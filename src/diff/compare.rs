@@ -1350,6 +1350,16 @@ impl<'g> Group<'g> {
             Question::LessSure => (&asked.before.sure, &asked.after.sure),
             Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
+        // a plain union of patterns within the other side's plain patterns has no
+        // difference: settled without building the question
+        if surely_within(x, y) {
+            let answer: Answer = Ok(None);
+            asked
+                .answers
+                .borrow_mut()
+                .push((q, templates.clone(), answer.clone()));
+            return answer;
+        }
         let parts = if asked.exact {
             match q {
                 Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
@@ -1371,17 +1381,83 @@ impl<'g> Group<'g> {
     /// Nothing possibly allowed before (the group is new).
     fn before_empty(&self, ctx: &Ctx<'_>) -> bool {
         let asked = &*self.asked;
-        *asked
-            .before_empty
-            .get_or_init(|| lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false))
+        *asked.before_empty.get_or_init(|| {
+            !surely_nonempty(&asked.before.maybe)
+                && lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false)
+        })
     }
 
     /// Nothing possibly allowed after (the group is gone).
     fn after_empty(&self, ctx: &Ctx<'_>) -> bool {
         let asked = &*self.asked;
-        *asked
-            .after_empty
-            .get_or_init(|| lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false))
+        *asked.after_empty.get_or_init(|| {
+            !surely_nonempty(&asked.after.maybe)
+                && lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false)
+        })
+    }
+}
+
+/// Whether `e` is a union of patterns (or of every string), through unions and
+/// intersections of one set (a grant's scope with neither limits nor exceptions): its
+/// patterns go to `pats`, and `all` is set when it holds every string.
+fn plain<'s>(
+    e: &'s SetExpr,
+    pats: &mut Vec<&'s crate::eval::wildcard::Pattern>,
+    all: &mut bool,
+) -> bool {
+    match e {
+        SetExpr::Empty => true,
+        SetExpr::All => {
+            *all = true;
+            true
+        }
+        SetExpr::Pat(p) => {
+            pats.push(p);
+            true
+        }
+        SetExpr::Union(v) => v.iter().all(|e| plain(e, pats, all)),
+        SetExpr::Inter(v) if v.len() == 1 => v.iter().all(|e| plain(e, pats, all)),
+        _ => false,
+    }
+}
+
+/// Whether `x` is surely within `y`, shown without a question: `x` a plain union of
+/// patterns (see [`plain`]) each of which is one of the patterns of `y`'s plain members
+/// (or one of those holds every string). `false` when not shown.
+fn surely_within(x: &SetExpr, y: &SetExpr) -> bool {
+    let (mut xp, mut x_all) = (Vec::new(), false);
+    if !plain(x, &mut xp, &mut x_all) {
+        return false;
+    }
+    if xp.is_empty() && !x_all {
+        return true;
+    }
+    let members = match y {
+        SetExpr::Union(v) => v.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut yp: rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern> =
+        rustc_hash::FxHashSet::default();
+    for m in members {
+        let (mut p, mut all) = (Vec::new(), false);
+        if plain(m, &mut p, &mut all) {
+            if all {
+                return true;
+            }
+            yp.extend(p);
+        }
+    }
+    !x_all && xp.iter().all(|p| yp.contains(p))
+}
+
+/// Whether `e` surely holds some string: every pattern matches one, so a plain union of
+/// patterns does (see [`plain`]).
+fn surely_nonempty(e: &SetExpr) -> bool {
+    match e {
+        SetExpr::All | SetExpr::Pat(_) => true,
+        SetExpr::Union(v) => v.iter().any(surely_nonempty),
+        SetExpr::Inter(v) => v.len() == 1 && v.iter().all(surely_nonempty),
+        _ => false,
     }
 }
 
