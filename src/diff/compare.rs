@@ -478,6 +478,18 @@ struct Ctx<'a> {
     budget: &'a Budget,
     before: &'a Evaluation,
     after: &'a Evaluation,
+    /// What each witness asked about so far decides (see [`At`]): a group's services
+    /// share their witness.
+    at: std::cell::RefCell<rustc_hash::FxHashMap<String, At<'a>>>,
+}
+
+/// At one witness resource: the action sets of the statements that may apply there (and
+/// the actions AWS always allows), and the two decisions of each class of actions those
+/// sets tell apart (see [`At::classes`]), by the class's signature.
+struct At<'a> {
+    sets: Vec<&'a IdSet>,
+    always: Vec<ActionId>,
+    decided: rustc_hash::FxHashMap<Vec<u64>, (Point, Point)>,
 }
 
 impl Ctx<'_> {
@@ -535,7 +547,8 @@ impl Ctx<'_> {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
-            let everything = lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
+            let everything =
+                !misses_empty(a) && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
             return Ok(Some(if everything { "*".into() } else { any }));
         }
         // is there a difference at all (cheap, usually settled by fast paths), then an
@@ -674,6 +687,7 @@ fn compare_changed(
         budget,
         before,
         after,
+        at: Default::default(),
     };
     // grants' resource sets, blind to actions and provenance: a group whose grants are the
     // same on both sides has the same resources on both, so nothing to report (most of a
@@ -1450,6 +1464,13 @@ fn surely_within(x: &SetExpr, y: &SetExpr) -> bool {
     !x_all && xp.iter().all(|p| yp.contains(p))
 }
 
+/// Whether `e` surely lacks the empty string, and so is not every string: a plain union
+/// of patterns (see [`plain`]) each starting with a literal.
+fn misses_empty(e: &SetExpr) -> bool {
+    let (mut pats, mut all) = (Vec::new(), false);
+    plain(e, &mut pats, &mut all) && !all && pats.iter().all(|p| !p.literal_prefix().is_empty())
+}
+
 /// Whether `e` surely holds some string: every pattern matches one, so a plain union of
 /// patterns does (see [`plain`]).
 fn surely_nonempty(e: &SetExpr) -> bool {
@@ -1583,7 +1604,7 @@ fn maybe(d: Decision) -> bool {
     matches!(d, Decision::Allowed | Decision::Conditional)
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The finding a witness shows, decided on the witness request itself as `explain`
     /// decides it (the same statements, the same AWS logic): each side's status is the
     /// decision on that request, its routes the statements that decide it, and the code
@@ -1595,14 +1616,24 @@ impl Ctx<'_> {
     /// statements behind them), one finding per part.
     fn at_witness(&self, ids: &[ActionId], w: &str, group: &Group<'_>) -> Vec<Finding> {
         let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
-        for class in self.classes(ids, w) {
-            let Some(&id) = class.first() else {
-                continue;
-            };
-            let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
-            match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
-                Some((_, _, v)) => v.extend(class),
-                None => parts.push((pb, pa, class)),
+        {
+            let mut known = self.at.borrow_mut();
+            let at = known
+                .entry(w.to_owned())
+                .or_insert_with(|| self.applicable(w));
+            for (sig, class) in at.classes(ids) {
+                let Some(&id) = class.first() else {
+                    continue;
+                };
+                let (pb, pa) = at
+                    .decided
+                    .entry(sig)
+                    .or_insert_with(|| (self.before.decide(id, w), self.after.decide(id, w)))
+                    .clone();
+                match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
+                    Some((_, _, v)) => v.extend(class),
+                    None => parts.push((pb, pa, class)),
+                }
             }
         }
         // classes come in the order of their first action, so parts do too; within a
@@ -1616,15 +1647,9 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// The actions of `ids` (ascending) split into classes that every statement bearing
-    /// on `w` treats alike, each ascending, in the order of their first action. A
-    /// request's decision reads an action only through whether each statement's action
-    /// set holds it (and whether it is the action AWS always allows), and a statement
-    /// whose scope misses `w` does not apply whatever the action: actions held by the
-    /// same sets among the statements that may apply at `w` have the same decision and
-    /// the same deciding statements on both sides, so [`Ctx::at_witness`] decides each
-    /// class once (a GCP role's thousands of permissions on one node: a few classes).
-    fn classes(&self, ids: &[ActionId], w: &str) -> Vec<Vec<ActionId>> {
+    /// The action sets of the statements that may apply at `w`, on both sides (see
+    /// [`At::classes`]).
+    fn applicable(&self, w: &str) -> At<'a> {
         let mut sets: Vec<&IdSet> = Vec::new();
         let mut seen: rustc_hash::FxHashSet<*const crate::eval::actions::ActionMatch> =
             rustc_hash::FxHashSet::default();
@@ -1651,6 +1676,26 @@ impl Ctx<'_> {
                 }
             }
         }
+        At {
+            sets,
+            always,
+            decided: rustc_hash::FxHashMap::default(),
+        }
+    }
+}
+
+impl At<'_> {
+    /// The actions of `ids` (ascending) split into classes that every statement bearing
+    /// on the witness treats alike, each ascending, in the order of their first action,
+    /// with their signature (the sets holding them). A request's decision reads an action
+    /// only through whether each statement's action set holds it (and whether it is the
+    /// action AWS always allows), and a statement whose scope misses the witness does not
+    /// apply whatever the action: actions of one signature have the same decision and the
+    /// same deciding statements on both sides, so [`Ctx::at_witness`] decides each
+    /// signature once (a GCP role's thousands of permissions on one node: a few classes,
+    /// the same for each service of the group).
+    fn classes(&self, ids: &[ActionId]) -> Vec<(Vec<u64>, Vec<ActionId>)> {
+        let sets = &self.sets;
         // one bit per set, and a last one for the always-allowed action
         let words = (sets.len() + 1).div_ceil(64);
         let mut sig = vec![0u64; ids.len() * words];
@@ -1666,26 +1711,28 @@ impl Ctx<'_> {
         }
         let k = sets.len();
         for (n, &id) in ids.iter().enumerate() {
-            if always.contains(&id)
+            if self.always.contains(&id)
                 && let Some(m) = sig.get_mut(n * words + k / 64)
             {
                 *m |= 1u64 << (k % 64);
             }
         }
         let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
-        let mut classes: Vec<Vec<ActionId>> = Vec::new();
+        let mut classes: Vec<(Vec<u64>, Vec<ActionId>)> = Vec::new();
         for (&id, s) in ids.iter().zip(sig.chunks_exact(words)) {
             let at = *index.entry(s).or_insert_with(|| {
-                classes.push(Vec::new());
+                classes.push((s.to_vec(), Vec::new()));
                 classes.len() - 1
             });
-            if let Some(c) = classes.get_mut(at) {
+            if let Some((_, c)) = classes.get_mut(at) {
                 c.push(id);
             }
         }
         classes
     }
+}
 
+impl Ctx<'_> {
     fn at_witness_part(
         &self,
         ids: &[ActionId],
@@ -1852,6 +1899,7 @@ pub fn whole(
         budget,
         before: ev,
         after: ev,
+        at: Default::default(),
     };
     let mut by_service: BTreeMap<String, (BTreeSet<ActionId>, Vec<&Grant>)> = BTreeMap::new();
     for g in &ev.grants {
