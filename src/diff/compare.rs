@@ -378,6 +378,11 @@ fn listed_text(s: &ResourceScope) -> String {
 }
 
 pub fn side(grants: &[&Grant]) -> Side {
+    side_with(grants, true)
+}
+
+/// [`side`], its routes left out unless `routes`.
+fn side_with(grants: &[&Grant], with_routes: bool) -> Side {
     if grants.is_empty() {
         return Side {
             status: "not-allowed".into(),
@@ -408,7 +413,7 @@ pub fn side(grants: &[&Grant]) -> Side {
         for e in &g.exceptions {
             r.push_str(&format!(" except {}", listed_text(&e.scope)));
             // the gate of resource policies (issue 8) is AWS's rule, not a statement
-            if e.via != Via::Identity {
+            if with_routes && e.via != Via::Identity {
                 routes.insert(route(&e.source, &e.via));
             }
             if !e.conditions.is_empty() {
@@ -422,7 +427,9 @@ pub fn side(grants: &[&Grant]) -> Side {
         for v in &g.unknown_variables {
             conditions.insert(format!("unknown variable ${{{v}}}"));
         }
-        routes.insert(route(&g.source, &g.via));
+        if with_routes {
+            routes.insert(route(&g.source, &g.via));
+        }
     }
     Side {
         status: status.into(),
@@ -471,6 +478,18 @@ struct Ctx<'a> {
     budget: &'a Budget,
     before: &'a Evaluation,
     after: &'a Evaluation,
+    /// What each witness asked about so far decides (see [`At`]): a group's services
+    /// share their witness.
+    at: std::cell::RefCell<rustc_hash::FxHashMap<String, At<'a>>>,
+}
+
+/// At one witness resource: the action sets of the statements that may apply there (and
+/// the actions AWS always allows), and the two decisions of each class of actions those
+/// sets tell apart (see [`At::classes`]), by the class's signature.
+struct At<'a> {
+    sets: Vec<&'a IdSet>,
+    always: Vec<ActionId>,
+    decided: rustc_hash::FxHashMap<Vec<u64>, (Point, Point)>,
 }
 
 impl Ctx<'_> {
@@ -525,7 +544,8 @@ impl Ctx<'_> {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
-            let everything = lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
+            let everything =
+                !misses_empty(a) && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
             return Ok(Some(if everything { "*".into() } else { any }));
         }
         // is there a difference at all (asked once for every template), then an
@@ -673,8 +693,8 @@ fn compare_changed(
         budget,
         before,
         after,
+        at: Default::default(),
     };
-    let groups = partition(universe, before, after);
     // grants' resource sets, blind to actions and provenance: a group whose grants are the
     // same on both sides has the same resources on both, so nothing to report (most of a
     // changed principal's groups: one binding changed among dozens)
@@ -682,11 +702,30 @@ fn compare_changed(
         || before.rules.unresolved_boundary
         || after.rules.unresolved_identity
         || after.rules.unresolved_boundary);
+    let scopes = Scopes::default();
+    let groups = partition(universe, before, after, exact, &scopes);
+    // the resources hashes of the grants some group names (pruned, few of them)
     let (hb, ha) = if exact {
-        (
-            before.grants.iter().map(resources_hash).collect(),
-            after.grants.iter().map(resources_hash).collect(),
-        )
+        let mut hb: Vec<Option<u64>> = vec![None; before.grants.len()];
+        let mut ha: Vec<Option<u64>> = vec![None; after.grants.len()];
+        for key in groups.keys() {
+            let split = key.iter().position(|&x| x == u32::MAX).unwrap_or(key.len());
+            for (n, &i) in key.iter().enumerate() {
+                let (hashes, grants) = match n.cmp(&split) {
+                    std::cmp::Ordering::Less => (&mut hb, &before.grants),
+                    std::cmp::Ordering::Equal => continue,
+                    std::cmp::Ordering::Greater => (&mut ha, &after.grants),
+                };
+                if let (Some(h @ None), Some(g)) =
+                    (hashes.get_mut(i as usize), grants.get(i as usize))
+                {
+                    *h = Some(resources_hash(g));
+                }
+            }
+        }
+        let known =
+            |v: Vec<Option<u64>>| -> Vec<u64> { v.into_iter().map(|h| h.unwrap_or(0)).collect() };
+        (known(hb), known(ha))
     } else {
         (Vec::new(), Vec::new())
     };
@@ -712,7 +751,7 @@ fn compare_changed(
             key.get(..split).unwrap_or_default(),
             key.get(split + 1..).unwrap_or_default(),
         );
-        if exact && same_resources((kb, &b, &hb), (ka, &a, &ha)) {
+        if exact && same_resources((kb, &b, &hb), (ka, &a, &ha), &scopes) {
             continue;
         }
         // one finding per service within the group
@@ -739,7 +778,10 @@ fn compare_changed(
             );
             let known = shared.entry(key).or_default();
             let same = |x: &[&Grant], y: &[&Grant]| {
-                x.len() == y.len() && x.iter().zip(y).all(|(g, h)| same_grant_resources(g, h))
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|(g, h)| same_grant_resources(g, h, &scopes))
             };
             match known
                 .iter()
@@ -786,20 +828,46 @@ fn resources_hash(g: &Grant) -> u64 {
     h.finish()
 }
 
+/// Equality of resource scopes by content, remembered by address for one principal: its
+/// grants on one node share their scope, and the two sides, evaluated apart, hold equal
+/// scopes at different addresses (compared once, not once per pair of grants).
+#[derive(Default)]
+struct Scopes(
+    std::cell::RefCell<rustc_hash::FxHashMap<(*const ResourceScope, *const ResourceScope), bool>>,
+);
+
+impl Scopes {
+    fn same(&self, x: &std::sync::Arc<ResourceScope>, y: &std::sync::Arc<ResourceScope>) -> bool {
+        if std::sync::Arc::ptr_eq(x, y) {
+            return true;
+        }
+        let key = (std::sync::Arc::as_ptr(x), std::sync::Arc::as_ptr(y));
+        if let Some(&known) = self.0.borrow().get(&key) {
+            return known;
+        }
+        let same = **x == **y;
+        self.0.borrow_mut().insert(key, same);
+        same
+    }
+}
+
 /// Whether two grants cover the same resources under the same conditions, compared as
 /// [`resources_hash`] hashes them.
-fn same_grant_resources(x: &Grant, y: &Grant) -> bool {
-    x.scope == y.scope
+fn same_grant_resources(x: &Grant, y: &Grant, scopes: &Scopes) -> bool {
+    scopes.same(&x.scope, &y.scope)
         && x.limits.len() == y.limits.len()
-        && x.limits
-            .iter()
-            .zip(&y.limits)
-            .all(|(l, m)| l.scopes == m.scopes)
+        && x.limits.iter().zip(&y.limits).all(|(l, m)| {
+            l.scopes.len() == m.scopes.len()
+                && l.scopes
+                    .iter()
+                    .zip(&m.scopes)
+                    .all(|(s, t)| scopes.same(s, t))
+        })
         && x.exceptions.len() == y.exceptions.len()
         && x.exceptions
             .iter()
             .zip(&y.exceptions)
-            .all(|(e, f)| e.scope == f.scope && e.conditions == f.conditions)
+            .all(|(e, f)| scopes.same(&e.scope, &f.scope) && e.conditions == f.conditions)
         && x.conditions.len() == y.conditions.len()
         && x.conditions
             .iter()
@@ -814,6 +882,7 @@ fn same_grant_resources(x: &Grant, y: &Grant) -> bool {
 fn same_resources(
     (kb, b, hb): (&[u32], &[&Grant], &[u64]),
     (ka, a, ha): (&[u32], &[&Grant], &[u64]),
+    scopes: &Scopes,
 ) -> bool {
     if b.len() != a.len() || b.len() != kb.len() || a.len() != ka.len() {
         return false;
@@ -833,7 +902,7 @@ fn same_resources(
     sb.iter().zip(&sa).all(|(&(x, i), &(y, j))| {
         x == y
             && match (b.get(i), a.get(j)) {
-                (Some(g), Some(h)) => same_grant_resources(g, h),
+                (Some(g), Some(h)) => same_grant_resources(g, h, scopes),
                 _ => false,
             }
     })
@@ -848,44 +917,230 @@ thread_local! {
     static ROWS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// The grants' action sets by content: each grant's class, on each side, and the set of
+/// each class. The two sides are evaluated apart, so the same role has one set on each
+/// side; a class holds both.
+struct Classes<'e> {
+    sets: Vec<&'e IdSet>,
+    before: Vec<usize>,
+    after: Vec<usize>,
+}
+
+impl<'e> Classes<'e> {
+    fn of(before: &'e Evaluation, after: &'e Evaluation) -> Self {
+        let mut by_address: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, usize> =
+            rustc_hash::FxHashMap::default();
+        let mut sets: Vec<&IdSet> = Vec::new();
+        let mut class_of = |g: &'e Grant| -> usize {
+            *by_address
+                .entry(std::sync::Arc::as_ptr(&g.actions))
+                .or_insert_with(|| {
+                    let ids = &g.actions.ids;
+                    sets.iter().position(|s| *s == ids).unwrap_or_else(|| {
+                        sets.push(ids);
+                        sets.len() - 1
+                    })
+                })
+        };
+        let before = before.grants.iter().map(&mut class_of).collect();
+        let after = after.grants.iter().map(&mut class_of).collect();
+        Classes {
+            sets,
+            before,
+            after,
+        }
+    }
+
+    /// The classes of the grants some grant of the other side does not match: the same
+    /// class and the same resources ([`same_grant_resources`]), one to one. An action
+    /// that only matched grants hold has, in its group, grants of the same resources on
+    /// both sides, which [`same_resources`] skips: only these classes' actions matter.
+    fn unmatched(&self, before: &Evaluation, after: &Evaluation, scopes: &Scopes) -> Vec<bool> {
+        // candidates by class and a cheap key of their resources, compared in full only
+        // when both agree (a role bound on many nodes: one candidate per node)
+        let mut by_class: Vec<Vec<(u64, usize)>> = vec![Vec::new(); self.sets.len()];
+        for ((j, &c), h) in self.after.iter().enumerate().zip(&after.grants) {
+            if let Some(v) = by_class.get_mut(c) {
+                v.push((quick_key(h), j));
+            }
+        }
+        let mut taken = vec![false; self.after.len()];
+        let mut wanted = vec![false; self.sets.len()];
+        for (g, &c) in before.grants.iter().zip(&self.before) {
+            let key = quick_key(g);
+            let pair = by_class.get(c).and_then(|v| {
+                v.iter().find_map(|&(k, j)| {
+                    (k == key
+                        && !taken.get(j).copied().unwrap_or(true)
+                        && after
+                            .grants
+                            .get(j)
+                            .is_some_and(|h| same_grant_resources(g, h, scopes)))
+                    .then_some(j)
+                })
+            });
+            match pair.and_then(|j| taken.get_mut(j)) {
+                Some(t) => *t = true,
+                None => {
+                    if let Some(w) = wanted.get_mut(c) {
+                        *w = true;
+                    }
+                }
+            }
+        }
+        for (&c, t) in self.after.iter().zip(&taken) {
+            if !t && let Some(w) = wanted.get_mut(c) {
+                *w = true;
+            }
+        }
+        wanted
+    }
+}
+
+/// A cheap key of what decides a grant's resources, from the patterns' own hashes: equal
+/// for grants [`same_grant_resources`] finds alike.
+fn quick_key(g: &Grant) -> u64 {
+    fn scope(s: &ResourceScope, h: &mut FxHasher) {
+        match s {
+            ResourceScope::Any => h.write_u8(0),
+            ResourceScope::Only(p) | ResourceScope::AllExcept(p) => {
+                h.write_u8(if matches!(s, ResourceScope::Only(_)) {
+                    1
+                } else {
+                    2
+                });
+                h.write_usize(p.len());
+                for p in p {
+                    p.pattern.hash(h);
+                }
+            }
+        }
+    }
+    let mut h = FxHasher::default();
+    scope(&g.scope, &mut h);
+    for l in &g.limits {
+        h.write_usize(l.scopes.len());
+        for s in &l.scopes {
+            scope(s, &mut h);
+        }
+    }
+    for e in &g.exceptions {
+        scope(&e.scope, &mut h);
+    }
+    h.write_usize(g.limits.len());
+    h.write_usize(g.exceptions.len());
+    h.write_usize(g.conditions.len());
+    h.write_usize(g.unknown_variables.len());
+    h.finish()
+}
+
+/// Calls `hit` with the position in `r` of each id of `r` that `s` holds (both ascending):
+/// a merge, or a search per id when `s` is much the longer.
+fn meet(r: &[ActionId], s: &[ActionId], mut hit: impl FnMut(usize)) {
+    if s.len() > 8 * r.len() {
+        let mut rest = s;
+        for (n, id) in r.iter().enumerate() {
+            rest = rest
+                .get(rest.partition_point(|x| x < id)..)
+                .unwrap_or_default();
+            if rest.first() == Some(id) {
+                hit(n);
+            }
+        }
+    } else {
+        let (mut i, mut j) = (0, 0);
+        while let (Some(x), Some(y)) = (r.get(i), s.get(j)) {
+            match x.cmp(y) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    hit(i);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+    }
+}
+
 /// The actions held by some grant, grouped by the grants that hold them on each side:
 /// key = before grant indices, `u32::MAX`, after grant indices; actions in no set order
-/// (the caller sorts them).
+/// (the caller sorts them). With `prune`, groups whose grants pair up, before with after,
+/// by action set and resources are left out (the caller would skip them).
 ///
 /// Grants share their action sets (one per distinct clause, a GCP role's permissions once
 /// for all its bindings), so the actions are partitioned by the distinct sets: each action
-/// gets a bit mask of the sets holding it, and actions with equal masks form a group.
+/// gets a bit mask of the sets holding it, and actions with equal masks form a group. A
+/// changed principal mostly keeps its grants (one binding changed among dozens): pruned,
+/// only the actions of the unmatched grants get a mask, each set met with those ids only,
+/// not walked (a GCP role's thousands of permissions, for every member).
 fn partition<'e>(
     universe: usize,
     before: &'e Evaluation,
     after: &'e Evaluation,
+    prune: bool,
+    scopes: &Scopes,
 ) -> BTreeMap<Vec<u32>, Vec<ActionId>> {
-    // distinct action sets, by address
-    let mut index: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, usize> =
-        rustc_hash::FxHashMap::default();
-    let mut sets: Vec<&IdSet> = Vec::new();
-    let mut set_of = |g: &'e Grant| -> usize {
-        *index
-            .entry(std::sync::Arc::as_ptr(&g.actions))
-            .or_insert_with(|| {
-                sets.push(&g.actions.ids);
-                sets.len() - 1
-            })
-    };
-    let set_before: Vec<usize> = before.grants.iter().map(&mut set_of).collect();
-    let set_after: Vec<usize> = after.grants.iter().map(&mut set_of).collect();
+    let classes = Classes::of(before, after);
+    let sets = &classes.sets;
     let words = sets.len().div_ceil(64).max(1);
+    // the actions that matter, when fewer than all the sets hold
+    let relevant: Option<Vec<ActionId>> = if prune {
+        let wanted = classes.unmatched(before, after, scopes);
+        let mut ids: Vec<ActionId> = Vec::new();
+        let mut plain = true;
+        for (s, _) in sets.iter().zip(&wanted).filter(|(_, w)| **w) {
+            match s.included() {
+                Some(v) => ids.extend(v.iter().copied().filter(|&i| (i as usize) < universe)),
+                None => plain = false,
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        plain.then_some(ids)
+    } else {
+        None
+    };
     // a complement (`*`, `NotAction`) touches the whole universe: one row per action id;
     // else rows for the actions some set holds only (a principal's grants touch a few
     // thousand of the catalog's actions), in the order the sets first reach them
-    let complement = sets.iter().any(|ids| ids.excluded().is_some());
+    let complement = relevant.is_none() && sets.iter().any(|ids| ids.excluded().is_some());
     MASKS.with(|cell| {
         ROWS.with(|rows_cell| {
             let mut masks = cell.borrow_mut();
             masks.clear();
             // the action id of each row, when rows are not the ids themselves
             let mut row_ids: Vec<ActionId> = Vec::new();
-            if complement {
+            if let Some(relevant) = relevant {
+                masks.resize(relevant.len() * words, 0);
+                let mut hits = vec![false; relevant.len()];
+                for (s, ids) in sets.iter().enumerate() {
+                    let (w, bit) = (s / 64, 1u64 << (s % 64));
+                    let mut set = |n: usize| {
+                        if let Some(m) = masks.get_mut(n * words + w) {
+                            *m |= bit;
+                        }
+                    };
+                    match (ids.included(), ids.excluded()) {
+                        (Some(held), _) => meet(&relevant, held, set),
+                        (None, Some(excluded)) => {
+                            hits.fill(false);
+                            meet(&relevant, excluded, |n| {
+                                if let Some(h) = hits.get_mut(n) {
+                                    *h = true;
+                                }
+                            });
+                            for (n, h) in hits.iter().enumerate() {
+                                if !h {
+                                    set(n);
+                                }
+                            }
+                        }
+                        (None, None) => {}
+                    }
+                }
+                row_ids = relevant;
+            } else if complement {
                 masks.resize(universe * words, 0);
                 for (s, ids) in sets.iter().enumerate() {
                     let (w, bit) = (s / 64, 1u64 << (s % 64));
@@ -914,13 +1169,14 @@ fn partition<'e>(
                 }
                 for (s, ids) in sets.iter().enumerate() {
                     let (w, bit) = (s / 64, 1u64 << (s % 64));
-                    ids.iter(universe).for_each(|id| {
+                    let held = ids.included().unwrap_or_default();
+                    for &id in held {
                         // ids past the universe are no catalog action: no row
                         let Some(r) = row
                             .get_mut(id as usize)
                             .filter(|_| (id as usize) < universe)
                         else {
-                            return;
+                            continue;
                         };
                         if *r == u32::MAX {
                             *r = row_ids.len() as u32;
@@ -931,7 +1187,7 @@ fn partition<'e>(
                         if let Some(m) = masks.get_mut(*r as usize * words + w) {
                             *m |= bit;
                         }
-                    });
+                    }
                 }
                 // untouched again for the next principal
                 for &id in &row_ids {
@@ -973,12 +1229,12 @@ fn partition<'e>(
             }
             // the grants of each set, before and after
             let mut users: Vec<(Vec<u32>, Vec<u32>)> = vec![(Vec::new(), Vec::new()); sets.len()];
-            for (i, &s) in set_before.iter().enumerate() {
+            for (i, &s) in classes.before.iter().enumerate() {
                 if let Some(u) = users.get_mut(s) {
                     u.0.push(i as u32);
                 }
             }
-            for (i, &s) in set_after.iter().enumerate() {
+            for (i, &s) in classes.after.iter().enumerate() {
                 if let Some(u) = users.get_mut(s) {
                     u.1.push(i as u32);
                 }
@@ -1042,7 +1298,11 @@ struct Plain {
 struct Group<'g> {
     b: &'g [&'g Grant],
     a: &'g [&'g Grant],
+    /// Each side's status, resources and conditions, without routes: a finding at a
+    /// witness names the statements deciding it there, not the group's.
     sides: (Side, Side),
+    /// Both sides in full, routes too, for the findings that show the group's sides.
+    full: std::cell::OnceCell<(Side, Side)>,
     /// The resource sets and the answers about them, shared with the principal's other
     /// groups whose grants cover the same resources (see [`Asked`]).
     asked: std::rc::Rc<Asked>,
@@ -1089,9 +1349,15 @@ impl<'g> Group<'g> {
         Group {
             b,
             a,
-            sides: (side(b), side(a)),
+            sides: (side_with(b, false), side_with(a, false)),
+            full: std::cell::OnceCell::new(),
             asked,
         }
+    }
+
+    /// Both sides in full (see [`side`]).
+    fn full(&self) -> &(Side, Side) {
+        self.full.get_or_init(|| (side(self.b), side(self.a)))
     }
 
     /// A resource in one set of the question and not in the other, asked once per group
@@ -1115,6 +1381,16 @@ impl<'g> Group<'g> {
             Question::LessSure => (&asked.before.sure, &asked.after.sure),
             Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
+        // a plain union of patterns within the other side's plain patterns has no
+        // difference: settled without building the question
+        if surely_within(x, y) {
+            let answer: Answer = Ok(None);
+            asked
+                .answers
+                .borrow_mut()
+                .push((q, templates.clone(), answer.clone()));
+            return answer;
+        }
         let known = asked
             .plain
             .borrow()
@@ -1157,31 +1433,105 @@ impl<'g> Group<'g> {
     /// Nothing possibly allowed before (the group is new).
     fn before_empty(&self, ctx: &Ctx<'_>) -> bool {
         let asked = &*self.asked;
-        *asked
-            .before_empty
-            .get_or_init(|| lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false))
+        *asked.before_empty.get_or_init(|| {
+            !surely_nonempty(&asked.before.maybe)
+                && lang::is_empty(&asked.before.maybe, ctx.budget).unwrap_or(false)
+        })
     }
 
     /// Nothing possibly allowed after (the group is gone).
     fn after_empty(&self, ctx: &Ctx<'_>) -> bool {
         let asked = &*self.asked;
-        *asked
-            .after_empty
-            .get_or_init(|| lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false))
+        *asked.after_empty.get_or_init(|| {
+            !surely_nonempty(&asked.after.maybe)
+                && lang::is_empty(&asked.after.maybe, ctx.budget).unwrap_or(false)
+        })
+    }
+}
+
+/// Whether `e` is a union of patterns (or of every string), through unions and
+/// intersections of one set (a grant's scope with neither limits nor exceptions): its
+/// patterns go to `pats`, and `all` is set when it holds every string.
+fn plain<'s>(
+    e: &'s SetExpr,
+    pats: &mut Vec<&'s crate::eval::wildcard::Pattern>,
+    all: &mut bool,
+) -> bool {
+    match e {
+        SetExpr::Empty => true,
+        SetExpr::All => {
+            *all = true;
+            true
+        }
+        SetExpr::Pat(p) => {
+            pats.push(p);
+            true
+        }
+        SetExpr::Union(v) => v.iter().all(|e| plain(e, pats, all)),
+        SetExpr::Inter(v) if v.len() == 1 => v.iter().all(|e| plain(e, pats, all)),
+        _ => false,
+    }
+}
+
+/// Whether `x` is surely within `y`, shown without a question: `x` a plain union of
+/// patterns (see [`plain`]) each of which is one of the patterns of `y`'s plain members
+/// (or one of those holds every string). `false` when not shown.
+fn surely_within(x: &SetExpr, y: &SetExpr) -> bool {
+    let (mut xp, mut x_all) = (Vec::new(), false);
+    if !plain(x, &mut xp, &mut x_all) {
+        return false;
+    }
+    if xp.is_empty() && !x_all {
+        return true;
+    }
+    let members = match y {
+        SetExpr::Union(v) => v.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut yp: rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern> =
+        rustc_hash::FxHashSet::default();
+    for m in members {
+        let (mut p, mut all) = (Vec::new(), false);
+        if plain(m, &mut p, &mut all) {
+            if all {
+                return true;
+            }
+            yp.extend(p);
+        }
+    }
+    !x_all && xp.iter().all(|p| yp.contains(p))
+}
+
+/// Whether `e` surely lacks the empty string, and so is not every string: a plain union
+/// of patterns (see [`plain`]) each starting with a literal.
+fn misses_empty(e: &SetExpr) -> bool {
+    let (mut pats, mut all) = (Vec::new(), false);
+    plain(e, &mut pats, &mut all) && !all && pats.iter().all(|p| !p.literal_prefix().is_empty())
+}
+
+/// Whether `e` surely holds some string: every pattern matches one, so a plain union of
+/// patterns does (see [`plain`]).
+fn surely_nonempty(e: &SetExpr) -> bool {
+    match e {
+        SetExpr::All | SetExpr::Pat(_) => true,
+        SetExpr::Union(v) => v.iter().any(surely_nonempty),
+        SetExpr::Inter(v) => v.len() == 1 && v.iter().all(surely_nonempty),
+        _ => false,
     }
 }
 
 fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut Vec<Finding>) {
     let templates = ctx.templates(ids);
-    // the sides are cloned into findings only
+    // statuses and conditions; findings that show the group's sides get them in full
     let (sb, sa) = (&group.sides.0, &group.sides.1);
-    let review = |out: &mut Vec<Finding>, sb: &Side, sa: &Side, why: LangError| {
+    let review = |out: &mut Vec<Finding>, why: LangError| {
+        let (fb, fa) = group.full();
         out.push(ctx.finding(
             Code::NeedsReview,
             ids,
             None,
-            sb.clone(),
-            sa.clone(),
+            fb.clone(),
+            fa.clone(),
             format!(
                 "{}: the resource sets are too complex to compare offline ({why})",
                 group_what(ctx, ids, "may have changed")
@@ -1197,7 +1547,7 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
             Ok(Some(w)) => emit(out, w),
             // a grant every resource of which is denied grants nothing
             Ok(None) => {}
-            Err(why) => review(out, sb, sa, why),
+            Err(why) => review(out, why),
         }
         return;
     }
@@ -1218,24 +1568,25 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
             Ok(Some(w)) => emit(out, w),
             // too complex to tell whether it covered anything: report the loss, soundly
             Err(_) => {
+                let (fb, fa) = group.full();
                 let msg = format!(
                     "{}: allowed before by {}, not allowed after",
                     group_what(ctx, ids, "loses"),
-                    routes_text(sb)
+                    routes_text(fb)
                 );
-                out.push(ctx.finding(Code::Lost, ids, None, sb.clone(), sa.clone(), msg));
+                out.push(ctx.finding(Code::Lost, ids, None, fb.clone(), fa.clone(), msg));
             }
         }
         return;
     }
     // lost or narrowed: resources possibly allowed before, certainly not after
     match group.witness(ctx, Question::Lost, &templates) {
-        Err(why) => return review(out, sb, sa, why),
+        Err(why) => return review(out, why),
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {
             // same or more resources; did certainty drop?
             match group.witness(ctx, Question::LessSure, &templates) {
-                Err(why) => return review(out, sb, sa, why),
+                Err(why) => return review(out, why),
                 Ok(Some(w)) => emit(out, w),
                 Ok(None) => {
                     if sb.conditions != sa.conditions
@@ -1249,12 +1600,13 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
                             sb.conditions.join("; "),
                             sa.conditions.join("; ")
                         );
+                        let (fb, fa) = group.full();
                         out.push(ctx.finding(
                             Code::Conditional,
                             ids,
                             None,
-                            sb.clone(),
-                            sa.clone(),
+                            fb.clone(),
+                            fa.clone(),
                             msg,
                         ));
                     }
@@ -1266,7 +1618,7 @@ fn compare_group(ctx: &Ctx<'_>, ids: &[ActionId], group: &Group<'_>, out: &mut V
     match group.witness(ctx, Question::Widened, &templates) {
         Ok(Some(w)) => emit(out, w),
         Ok(None) => {}
-        Err(why) => review(out, sb, sa, why),
+        Err(why) => review(out, why),
     }
 }
 
@@ -1290,7 +1642,7 @@ fn maybe(d: Decision) -> bool {
     matches!(d, Decision::Allowed | Decision::Conditional)
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// The finding a witness shows, decided on the witness request itself as `explain`
     /// decides it (the same statements, the same AWS logic): each side's status is the
     /// decision on that request, its routes the statements that decide it, and the code
@@ -1302,14 +1654,24 @@ impl Ctx<'_> {
     /// statements behind them), one finding per part.
     fn at_witness(&self, ids: &[ActionId], w: &str, group: &Group<'_>) -> Vec<Finding> {
         let mut parts: Vec<(Point, Point, Vec<ActionId>)> = Vec::new();
-        for class in self.classes(ids, w) {
-            let Some(&id) = class.first() else {
-                continue;
-            };
-            let (pb, pa) = (self.before.decide(id, w), self.after.decide(id, w));
-            match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
-                Some((_, _, v)) => v.extend(class),
-                None => parts.push((pb, pa, class)),
+        {
+            let mut known = self.at.borrow_mut();
+            let at = known
+                .entry(w.to_owned())
+                .or_insert_with(|| self.applicable(w));
+            for (sig, class) in at.classes(ids) {
+                let Some(&id) = class.first() else {
+                    continue;
+                };
+                let (pb, pa) = at
+                    .decided
+                    .entry(sig)
+                    .or_insert_with(|| (self.before.decide(id, w), self.after.decide(id, w)))
+                    .clone();
+                match parts.iter_mut().find(|(b, a, _)| *b == pb && *a == pa) {
+                    Some((_, _, v)) => v.extend(class),
+                    None => parts.push((pb, pa, class)),
+                }
             }
         }
         // classes come in the order of their first action, so parts do too; within a
@@ -1323,15 +1685,9 @@ impl Ctx<'_> {
             .collect()
     }
 
-    /// The actions of `ids` (ascending) split into classes that every statement bearing
-    /// on `w` treats alike, each ascending, in the order of their first action. A
-    /// request's decision reads an action only through whether each statement's action
-    /// set holds it (and whether it is the action AWS always allows), and a statement
-    /// whose scope misses `w` does not apply whatever the action: actions held by the
-    /// same sets among the statements that may apply at `w` have the same decision and
-    /// the same deciding statements on both sides, so [`Ctx::at_witness`] decides each
-    /// class once (a GCP role's thousands of permissions on one node: a few classes).
-    fn classes(&self, ids: &[ActionId], w: &str) -> Vec<Vec<ActionId>> {
+    /// The action sets of the statements that may apply at `w`, on both sides (see
+    /// [`At::classes`]).
+    fn applicable(&self, w: &str) -> At<'a> {
         let mut sets: Vec<&IdSet> = Vec::new();
         let mut seen: rustc_hash::FxHashSet<*const crate::eval::actions::ActionMatch> =
             rustc_hash::FxHashSet::default();
@@ -1358,6 +1714,26 @@ impl Ctx<'_> {
                 }
             }
         }
+        At {
+            sets,
+            always,
+            decided: rustc_hash::FxHashMap::default(),
+        }
+    }
+}
+
+impl At<'_> {
+    /// The actions of `ids` (ascending) split into classes that every statement bearing
+    /// on the witness treats alike, each ascending, in the order of their first action,
+    /// with their signature (the sets holding them). A request's decision reads an action
+    /// only through whether each statement's action set holds it (and whether it is the
+    /// action AWS always allows), and a statement whose scope misses the witness does not
+    /// apply whatever the action: actions of one signature have the same decision and the
+    /// same deciding statements on both sides, so [`Ctx::at_witness`] decides each
+    /// signature once (a GCP role's thousands of permissions on one node: a few classes,
+    /// the same for each service of the group).
+    fn classes(&self, ids: &[ActionId]) -> Vec<(Vec<u64>, Vec<ActionId>)> {
+        let sets = &self.sets;
         // one bit per set, and a last one for the always-allowed action
         let words = (sets.len() + 1).div_ceil(64);
         let mut sig = vec![0u64; ids.len() * words];
@@ -1373,26 +1749,28 @@ impl Ctx<'_> {
         }
         let k = sets.len();
         for (n, &id) in ids.iter().enumerate() {
-            if always.contains(&id)
+            if self.always.contains(&id)
                 && let Some(m) = sig.get_mut(n * words + k / 64)
             {
                 *m |= 1u64 << (k % 64);
             }
         }
         let mut index: rustc_hash::FxHashMap<&[u64], usize> = rustc_hash::FxHashMap::default();
-        let mut classes: Vec<Vec<ActionId>> = Vec::new();
+        let mut classes: Vec<(Vec<u64>, Vec<ActionId>)> = Vec::new();
         for (&id, s) in ids.iter().zip(sig.chunks_exact(words)) {
             let at = *index.entry(s).or_insert_with(|| {
-                classes.push(Vec::new());
+                classes.push((s.to_vec(), Vec::new()));
                 classes.len() - 1
             });
-            if let Some(c) = classes.get_mut(at) {
+            if let Some((_, c)) = classes.get_mut(at) {
                 c.push(id);
             }
         }
         classes
     }
+}
 
+impl Ctx<'_> {
     fn at_witness_part(
         &self,
         ids: &[ActionId],
@@ -1559,6 +1937,7 @@ pub fn whole(
         budget,
         before: ev,
         after: ev,
+        at: Default::default(),
     };
     let mut by_service: BTreeMap<String, (BTreeSet<ActionId>, Vec<&Grant>)> = BTreeMap::new();
     for g in &ev.grants {

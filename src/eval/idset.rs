@@ -59,6 +59,11 @@ impl IdSet {
         self.negated.then_some(self.ids.as_slice())
     }
 
+    /// For a plain set (not a complement), its ids, ascending.
+    pub fn included(&self) -> Option<&[ActionId]> {
+        (!self.negated).then_some(self.ids.as_slice())
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.negated && self.ids.is_empty()
     }
