@@ -26,6 +26,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::catalog::Catalog;
 use crate::eval::effective::{Evaluation, Grant, Rule, Rules};
 use crate::eval::lang::Budget;
+use crate::eval::scope::ResourceScope;
 use crate::model::Origin;
 
 use super::compare::{self, Who};
@@ -250,17 +251,37 @@ fn hash_origin(o: &Origin, h: &mut FxHasher) {
     o.statement.hash(h);
 }
 
+/// A scope by its patterns' texts (each pattern is parsed from its text).
+fn hash_scope(s: &ResourceScope, h: &mut FxHasher) {
+    let pats = match s {
+        ResourceScope::Any => {
+            0u8.hash(h);
+            return;
+        }
+        ResourceScope::Only(p) => {
+            1u8.hash(h);
+            p
+        }
+        ResourceScope::AllExcept(p) => {
+            2u8.hash(h);
+            p
+        }
+    };
+    pats.len().hash(h);
+    pats.iter().for_each(|p| p.text.hash(h));
+}
+
 fn hash_grant(g: &Grant, h: &mut FxHasher) {
     Arc::as_ptr(&g.actions).hash(h);
-    g.scope.hash(h);
+    hash_scope(&g.scope, h);
     hash_origin(&g.source, h);
     g.via.hash(h);
     for l in &g.limits {
         l.via.hash(h);
-        l.scopes.hash(h);
+        l.scopes.iter().for_each(|s| hash_scope(s, h));
     }
     for e in &g.exceptions {
-        e.scope.hash(h);
+        hash_scope(&e.scope, h);
         e.conditions.hash(h);
         hash_origin(&e.source, h);
     }
@@ -272,7 +293,7 @@ fn hash_grant(g: &Grant, h: &mut FxHasher) {
 
 fn hash_rule(r: &Rule, h: &mut FxHasher) {
     Arc::as_ptr(&r.actions).hash(h);
-    r.scope.hash(h);
+    hash_scope(&r.scope, h);
     hash_origin(&r.source, h);
     r.via.hash(h);
     r.tri.hash(h);
