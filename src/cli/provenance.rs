@@ -429,15 +429,8 @@ impl Files {
                     let Some(tree) = tree else {
                         return (f, file, Vec::new(), parsed);
                     };
-                    let asked: Vec<Attachment<'_>> = may
-                        .iter()
-                        .filter_map(|&w| wanted.get(w))
-                        .map(|a| Attachment {
-                            arn: a.arn,
-                            name: a.name,
-                            holder: a.holder,
-                        })
-                        .collect();
+                    let asked: Vec<Attachment<'_>> =
+                        may.iter().filter_map(|&w| wanted.get(w)).copied().collect();
                     let found = ingest::find_attachments_in(&tree, &asked);
                     let found = may
                         .into_iter()

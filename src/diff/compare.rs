@@ -19,7 +19,7 @@ use crate::eval::effective::{
 use crate::eval::idset::IdSet;
 use crate::eval::lang::{self, Budget, LangError, SetExpr};
 use crate::eval::layers::Via;
-use crate::eval::scope::{ResourceScope, scope_text};
+use crate::eval::scope::{ResourceScope, hash_scope, scope_text};
 use crate::model::{Origin, StatementRef};
 
 use super::findings::{Code, Finding, Route, Side};
@@ -1000,32 +1000,16 @@ impl<'e> Classes<'e> {
 /// A cheap key of what decides a grant's resources, from the patterns' own hashes: equal
 /// for grants [`same_grant_resources`] finds alike.
 fn quick_key(g: &Grant) -> u64 {
-    fn scope(s: &ResourceScope, h: &mut FxHasher) {
-        match s {
-            ResourceScope::Any => h.write_u8(0),
-            ResourceScope::Only(p) | ResourceScope::AllExcept(p) => {
-                h.write_u8(if matches!(s, ResourceScope::Only(_)) {
-                    1
-                } else {
-                    2
-                });
-                h.write_usize(p.len());
-                for p in p {
-                    p.pattern.hash(h);
-                }
-            }
-        }
-    }
     let mut h = FxHasher::default();
-    scope(&g.scope, &mut h);
+    hash_scope(&g.scope, &mut h);
     for l in &g.limits {
         h.write_usize(l.scopes.len());
         for s in &l.scopes {
-            scope(s, &mut h);
+            hash_scope(s, &mut h);
         }
     }
     for e in &g.exceptions {
-        scope(&e.scope, &mut h);
+        hash_scope(&e.scope, &mut h);
     }
     h.write_usize(g.limits.len());
     h.write_usize(g.exceptions.len());
@@ -1391,43 +1375,32 @@ impl<'g> Group<'g> {
                 .push((q, templates.clone(), answer.clone()));
             return answer;
         }
-        let known = asked
-            .plain
-            .borrow()
-            .iter()
-            .find(|(kq, _)| *kq == q)
-            .map(|(_, p)| p.clone());
-        let plain = match known {
-            Some(p) => p,
-            None => {
-                let parts = if asked.exact {
-                    match q {
-                        Question::Lost => {
-                            difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe)
-                        }
-                        Question::LessSure => {
-                            difference_parts(self.b, Kind::Sure, self.a, Kind::Sure)
-                        }
-                        Question::Widened => {
-                            difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe)
-                        }
-                        _ => None,
-                    }
-                } else {
-                    None
-                };
-                let any = ctx.difference(x, y, parts.as_deref());
-                let p = std::rc::Rc::new(Plain { parts, any });
-                asked.plain.borrow_mut().push((q, p.clone()));
-                p
-            }
-        };
+        let plain = self.plain(ctx, q, x, y);
         let answer = ctx.witness(templates, x, y, &plain);
         asked
             .answers
             .borrow_mut()
             .push((q, templates.clone(), answer.clone()));
         answer
+    }
+
+    /// Question `q` of `x` and `y` as every service of the group asks it, made once.
+    fn plain(&self, ctx: &Ctx<'_>, q: Question, x: &SetExpr, y: &SetExpr) -> std::rc::Rc<Plain> {
+        let asked = &*self.asked;
+        if let Some((_, p)) = asked.plain.borrow().iter().find(|(kq, _)| *kq == q) {
+            return p.clone();
+        }
+        let parts = match q {
+            _ if !asked.exact => None,
+            Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
+            Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
+            Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe),
+            _ => None,
+        };
+        let any = ctx.difference(x, y, parts.as_deref());
+        let p = std::rc::Rc::new(Plain { parts, any });
+        asked.plain.borrow_mut().push((q, p.clone()));
+        p
     }
 
     /// Nothing possibly allowed before (the group is new).

@@ -26,7 +26,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 use crate::catalog::Catalog;
 use crate::eval::effective::{Evaluation, Grant, Rule, Rules};
 use crate::eval::lang::Budget;
-use crate::eval::scope::ResourceScope;
+use crate::eval::scope::hash_scope;
 use crate::model::Origin;
 
 use super::compare::{self, Who};
@@ -249,26 +249,6 @@ fn hash_origin(o: &Origin, h: &mut FxHasher) {
     o.file.hash(h);
     o.policy.hash(h);
     o.statement.hash(h);
-}
-
-/// A scope by its patterns' texts (each pattern is parsed from its text).
-fn hash_scope(s: &ResourceScope, h: &mut FxHasher) {
-    let pats = match s {
-        ResourceScope::Any => {
-            0u8.hash(h);
-            return;
-        }
-        ResourceScope::Only(p) => {
-            1u8.hash(h);
-            p
-        }
-        ResourceScope::AllExcept(p) => {
-            2u8.hash(h);
-            p
-        }
-    };
-    pats.len().hash(h);
-    pats.iter().for_each(|p| p.text.hash(h));
 }
 
 fn hash_grant(g: &Grant, h: &mut FxHasher) {

@@ -177,6 +177,27 @@ pub fn scope_for(clause: &ResourceClause, ctx: &RequestContext) -> ScopeFor {
     }
 }
 
+/// Hashes a scope by its patterns' own hashes (cheaper than the derived hash, which
+/// hashes each pattern's text too): equal scopes hash alike.
+pub fn hash_scope(s: &ResourceScope, h: &mut impl std::hash::Hasher) {
+    use std::hash::Hash;
+    let pats = match s {
+        ResourceScope::Any => return h.write_u8(0),
+        ResourceScope::Only(p) => {
+            h.write_u8(1);
+            p
+        }
+        ResourceScope::AllExcept(p) => {
+            h.write_u8(2);
+            p
+        }
+    };
+    h.write_usize(pats.len());
+    for p in pats {
+        p.pattern.hash(h);
+    }
+}
+
 /// The scope as text: `*`, patterns one per line, or `all except …`.
 pub fn scope_text(s: &ResourceScope) -> String {
     match s {

@@ -68,6 +68,7 @@ pub fn locate_pointers(text: &[u8], pointers: &[&str]) -> Vec<Option<(u32, u32)>
 
 /// What [`find_attachments`] looks for: a policy (its ARN when known, and its name)
 /// attached to a holder (a user, role or group name).
+#[derive(Clone, Copy)]
 pub struct Attachment<'a> {
     pub arn: Option<&'a str>,
     pub name: &'a str,
