@@ -99,19 +99,48 @@ fn scope_expr(s: &ResourceScope) -> SetExpr {
     }
 }
 
+/// Scopes of this many patterns or more are built once per principal and shared.
+const SHARED_FROM: usize = 4;
+
+/// One principal's resource scopes as sets, each built once by address and then shared
+/// ([`SetExpr::Shared`]): every grant's exceptions hold an organization's gated ARNs
+/// (issue 8), and every group and question of the principal reads them. The addresses
+/// are those of the two evaluations, which outlive the principal's comparison.
+#[derive(Default)]
+struct Exprs(std::cell::RefCell<rustc_hash::FxHashMap<*const ResourceScope, SetExpr>>);
+
+impl Exprs {
+    fn of(&self, s: &std::sync::Arc<ResourceScope>) -> SetExpr {
+        let n = match &**s {
+            ResourceScope::Any => 0,
+            ResourceScope::Only(p) | ResourceScope::AllExcept(p) => p.len(),
+        };
+        if n < SHARED_FROM {
+            return scope_expr(s);
+        }
+        self.0
+            .borrow_mut()
+            .entry(std::sync::Arc::as_ptr(s))
+            .or_insert_with(|| SetExpr::Shared(std::sync::Arc::new(scope_expr(s))))
+            .clone()
+    }
+}
+
 /// The resources a grant covers: always (`sure`) and perhaps (`maybe`).
-fn grant_sets(g: &Grant) -> Sets {
-    grant_sets_with(g, |_, e| Some(scope_expr(&e.scope)))
+fn grant_sets(g: &Grant, x: &Exprs) -> Sets {
+    grant_sets_with(g, x, |_, e| Some(x.of(&e.scope)))
 }
 
 /// [`grant_sets`] with each exception's set (by position) as `minus` says: `None` leaves
 /// it out.
-fn grant_sets_with(g: &Grant, minus: impl Fn(usize, &Exception) -> Option<SetExpr>) -> Sets {
-    let mut base = vec![scope_expr(&g.scope)];
+fn grant_sets_with(
+    g: &Grant,
+    x: &Exprs,
+    minus: impl Fn(usize, &Exception) -> Option<SetExpr>,
+) -> Sets {
+    let mut base = vec![x.of(&g.scope)];
     for l in &g.limits {
-        base.push(SetExpr::Union(
-            l.scopes.iter().map(|s| scope_expr(s)).collect(),
-        ));
+        base.push(SetExpr::Union(l.scopes.iter().map(|s| x.of(s)).collect()));
     }
     let mut sure_minus = Vec::new();
     let mut maybe_minus = Vec::new();
@@ -143,8 +172,8 @@ fn grant_sets_with(g: &Grant, minus: impl Fn(usize, &Exception) -> Option<SetExp
 /// The resources a side's grants cover. A policy whose document is unknown may deny
 /// anything (and an unknown boundary may not allow), so such a side allows nothing
 /// unconditionally, but for what AWS allows whatever the policies say.
-fn side_sets(grants: &[&Grant], ev: &Evaluation) -> Sets {
-    let all = union_sets(grants);
+fn side_sets(grants: &[&Grant], ev: &Evaluation, x: &Exprs) -> Sets {
+    let all = union_sets(grants, x);
     if !(ev.rules.unresolved_identity || ev.rules.unresolved_boundary) {
         return all;
     }
@@ -155,15 +184,15 @@ fn side_sets(grants: &[&Grant], ev: &Evaluation) -> Sets {
         .filter(|g| std::sync::Arc::ptr_eq(&g.source, &always))
         .collect();
     Sets {
-        sure: union_sets(&sure).sure,
+        sure: union_sets(&sure, x).sure,
         maybe: all.maybe,
     }
 }
 
-fn union_sets(grants: &[&Grant]) -> Sets {
+fn union_sets(grants: &[&Grant], x: &Exprs) -> Sets {
     let (mut sure, mut maybe) = (Vec::new(), Vec::new());
     for g in grants {
-        let s = grant_sets(g);
+        let s = grant_sets(g, x);
         sure.push(s.sure);
         maybe.push(s.maybe);
     }
@@ -207,7 +236,13 @@ type Part = (SetExpr, SetExpr);
 /// or the accounts of an RCP, then no longer make one disjunct per subtracted pattern.
 /// Exceptions are matched by equal scopes, never by pattern work. `None` when nothing
 /// would be left out (the plain question is the same one).
-fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Vec<Part>> {
+fn difference_parts(
+    x: &[&Grant],
+    kx: Kind,
+    y: &[&Grant],
+    ky: Kind,
+    exprs: &Exprs,
+) -> Option<Vec<Part>> {
     // per grant of x, per subtracted exception of y (in order): whether x's grant
     // subtracts that very scope, then, for a list of patterns, whether it subtracts each
     let signature = |g: &Grant| -> Vec<bool> {
@@ -247,7 +282,7 @@ fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Ve
     let parts = groups
         .into_iter()
         .map(|(sig, gs)| {
-            let xs = SetExpr::Union(gs.iter().map(|g| kx.of(grant_sets(g))).collect());
+            let xs = SetExpr::Union(gs.iter().map(|g| kx.of(grant_sets(g, exprs))).collect());
             let mut at = 0usize;
             let ys = y
                 .iter()
@@ -259,19 +294,19 @@ fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Ve
                         .iter()
                         .map(|e| {
                             if !ky.subtracts(e) {
-                                return Some(scope_expr(&e.scope));
+                                return Some(exprs.of(&e.scope));
                             }
                             let whole = sig.get(at).copied().unwrap_or(false);
                             at += 1;
                             let ResourceScope::Only(p) = &*e.scope else {
-                                return (!whole).then(|| scope_expr(&e.scope));
+                                return (!whole).then(|| exprs.of(&e.scope));
                             };
                             let dropped = sig.get(at..at + p.len()).unwrap_or_default();
                             at += p.len();
                             if whole || dropped.iter().all(|d| *d) {
                                 None
                             } else if !dropped.contains(&true) {
-                                Some(scope_expr(&e.scope))
+                                Some(exprs.of(&e.scope))
                             } else {
                                 Some(SetExpr::Union(
                                     p.iter()
@@ -283,7 +318,9 @@ fn difference_parts(x: &[&Grant], kx: Kind, y: &[&Grant], ky: Kind) -> Option<Ve
                             }
                         })
                         .collect();
-                    ky.of(grant_sets_with(h, |n, _| edits.get(n).cloned().flatten()))
+                    ky.of(grant_sets_with(h, exprs, |n, _| {
+                        edits.get(n).cloned().flatten()
+                    }))
                 })
                 .collect();
             (xs, SetExpr::Union(ys))
@@ -481,6 +518,7 @@ struct Ctx<'a> {
     /// What each witness asked about so far decides (see [`At`]): a group's services
     /// share their witness.
     at: std::cell::RefCell<rustc_hash::FxHashMap<String, At<'a>>>,
+    exprs: Exprs,
 }
 
 /// At one witness resource: the action sets of the statements that may apply there (and
@@ -694,6 +732,7 @@ fn compare_changed(
         before,
         after,
         at: Default::default(),
+        exprs: Exprs::default(),
     };
     // grants' resource sets, blind to actions and provenance: a group whose grants are the
     // same on both sides has the same resources on both, so nothing to report (most of a
@@ -1315,8 +1354,8 @@ struct Asked {
 impl Asked {
     fn new(ctx: &Ctx<'_>, b: &[&Grant], a: &[&Grant]) -> Self {
         Asked {
-            before: side_sets(b, ctx.before),
-            after: side_sets(a, ctx.after),
+            before: side_sets(b, ctx.before, &ctx.exprs),
+            after: side_sets(a, ctx.after, &ctx.exprs),
             exact: [ctx.before, ctx.after]
                 .iter()
                 .all(|e| !(e.rules.unresolved_identity || e.rules.unresolved_boundary)),
@@ -1392,9 +1431,9 @@ impl<'g> Group<'g> {
         }
         let parts = match q {
             _ if !asked.exact => None,
-            Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe),
-            Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure),
-            Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe),
+            Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe, &ctx.exprs),
+            Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure, &ctx.exprs),
+            Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe, &ctx.exprs),
             _ => None,
         };
         let any = ctx.difference(x, y, parts.as_deref());
@@ -1442,6 +1481,7 @@ fn plain<'s>(
         }
         SetExpr::Union(v) => v.iter().all(|e| plain(e, pats, all)),
         SetExpr::Inter(v) if v.len() == 1 => v.iter().all(|e| plain(e, pats, all)),
+        SetExpr::Shared(e) => plain(e, pats, all),
         _ => false,
     }
 }
@@ -1489,6 +1529,7 @@ fn surely_nonempty(e: &SetExpr) -> bool {
         SetExpr::All | SetExpr::Pat(_) => true,
         SetExpr::Union(v) => v.iter().any(surely_nonempty),
         SetExpr::Inter(v) => v.len() == 1 && v.iter().all(surely_nonempty),
+        SetExpr::Shared(e) => surely_nonempty(e),
         _ => false,
     }
 }
@@ -1911,6 +1952,7 @@ pub fn whole(
         before: ev,
         after: ev,
         at: Default::default(),
+        exprs: Exprs::default(),
     };
     let mut by_service: BTreeMap<String, (BTreeSet<ActionId>, Vec<&Grant>)> = BTreeMap::new();
     for g in &ev.grants {
@@ -2059,12 +2101,12 @@ mod tests {
             let (xr, yr): (Vec<&Grant>, Vec<&Grant>) = (xs.iter().collect(), ys.iter().collect());
             for (kx, ky) in [(Kind::Maybe, Kind::Maybe), (Kind::Sure, Kind::Sure)] {
                 let set = |gs: &[&Grant], k: Kind| {
-                    let s = union_sets(gs);
+                    let s = union_sets(gs, &Exprs::default());
                     k.of(s)
                 };
                 let (a, b) = (set(&xr, kx), set(&yr, ky));
                 let plain = lang::witness_in_difference(&a, &b, &Budget::default());
-                if let Some(parts) = difference_parts(&xr, kx, &yr, ky) {
+                if let Some(parts) = difference_parts(&xr, kx, &yr, ky, &Exprs::default()) {
                     let split = lang::witness_in_difference_parts(&a, &b, &parts, &Budget::default());
                     // the same set: both decided, the same length of shortest member, and
                     // the split witness in it (which of equally short members is shown may

@@ -56,6 +56,10 @@ pub enum SetExpr {
     Inter(Vec<SetExpr>),
     /// Strings not in the set, as `NotResource` grants.
     Not(Box<SetExpr>),
+    /// The strings of a set built once and held by many expressions (an organization's
+    /// 1,500 gated ARNs in every grant's exceptions, issue 8): a clone is one count, and
+    /// a question builds it once however often it appears.
+    Shared(std::sync::Arc<SetExpr>),
 }
 
 impl SetExpr {
@@ -97,6 +101,7 @@ impl SetExpr {
             SetExpr::Union(xs) => xs.iter().any(|x| x.contains(text)),
             SetExpr::Inter(xs) => xs.iter().all(|x| x.contains(text)),
             SetExpr::Not(x) => !x.contains(text),
+            SetExpr::Shared(x) => x.contains(text),
         }
     }
 }
@@ -406,6 +411,8 @@ struct Question<'q> {
     /// `index` by [`Pattern::share_key`]: the clones of one pattern (an organization's
     /// gated ARNs in every grant) are interned without hashing their text.
     shared: FxHashMap<usize, usize>,
+    /// The nodes of the [`SetExpr::Shared`] sets built so far, by address.
+    built: FxHashMap<*const SetExpr, Node>,
     root: Node,
     other: OnceCell<Option<char>>,
     /// Work counted so far; past its limit the simplifications stop deduplicating (they
@@ -428,6 +435,7 @@ impl<'q> Question<'q> {
             leaves: Vec::new(),
             index: FxHashMap::default(),
             shared: FxHashMap::default(),
+            built: FxHashMap::default(),
             root: Node::Const(false),
             other: OnceCell::new(),
             meter,
@@ -500,6 +508,15 @@ impl<'q> Question<'q> {
             SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.build(x)).collect()),
             SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.build(x)).collect()),
             SetExpr::Not(x) => Node::Not(Box::new(self.build(x))),
+            SetExpr::Shared(x) => {
+                let key = std::sync::Arc::as_ptr(x);
+                if let Some(n) = self.built.get(&key) {
+                    return n.clone();
+                }
+                let n = self.build(x);
+                self.built.insert(key, n.clone());
+                n
+            }
         }
     }
 
