@@ -7,6 +7,7 @@
 //! when its statement names one of the finding's actions and the same lint finding is not
 //! on the other side too (then it explains nothing that changed).
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::catalog::Catalog;
@@ -119,24 +120,35 @@ pub fn attach(
     diffs: &mut [PrincipalDiff],
     sides: &[Sides],
 ) {
-    let mut cache: [FxHashMap<PolicyId, Linted>; 2] = [FxHashMap::default(), FxHashMap::default()];
-    for (d, who) in diffs.iter_mut().zip(sides) {
-        if !d.findings.iter().any(|f| explainable(f.code)) {
-            continue;
-        }
-        let snaps = [before, after];
-        let ids = [
-            who.before.map(|i| held(before, i)).unwrap_or_default(),
-            who.after.map(|j| held(after, j)).unwrap_or_default(),
-        ];
-        for side in 0..2 {
-            for id in &ids[side] {
-                if !cache[side].contains_key(id) {
-                    let l = lint_one(snaps[side], catalog, *id);
-                    cache[side].insert(*id, l);
-                }
-            }
-        }
+    let snaps = [before, after];
+    // what each principal whose findings lint may explain holds on each side
+    let holds: Vec<Option<[Vec<PolicyId>; 2]>> = diffs
+        .par_iter()
+        .zip(sides)
+        .map(|(d, who)| {
+            d.findings.iter().any(|f| explainable(f.code)).then(|| {
+                [
+                    who.before.map(|i| held(before, i)).unwrap_or_default(),
+                    who.after.map(|j| held(after, j)).unwrap_or_default(),
+                ]
+            })
+        })
+        .collect();
+    // each policy linted once, the policies in parallel (an organization's thousands)
+    let cache: [FxHashMap<PolicyId, Linted>; 2] = [0, 1].map(|side| {
+        let mut ids: Vec<PolicyId> = holds
+            .iter()
+            .flatten()
+            .flat_map(|h| h[side].iter().copied())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids.into_par_iter()
+            .map(|id| (id, lint_one(snaps[side], catalog, id)))
+            .collect()
+    });
+    diffs.par_iter_mut().zip(holds).for_each(|(d, ids)| {
+        let Some(ids) = ids else { return };
         let on = |side: usize| -> Vec<&(LintFinding, Vec<String>, bool)> {
             ids[side]
                 .iter()
@@ -156,13 +168,13 @@ pub fn attach(
             .filter(|f| !ib.contains(&identity(&f.0)))
             .collect();
         if only_b.is_empty() && only_a.is_empty() {
-            continue;
+            return;
         }
         for f in d.findings.iter_mut().filter(|f| explainable(f.code)) {
             note(f, "before", &only_b);
             note(f, "after", &only_a);
         }
-    }
+    });
 }
 
 fn explainable(c: Code) -> bool {

@@ -273,8 +273,6 @@ pub fn diff_with_people(
 ) -> Outcome {
     let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
-    // the input changes, computed once from the snapshots, independent of evaluation
-    let changes = super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames);
     let Matching {
         pairs,
         removed,
@@ -304,9 +302,16 @@ pub fn diff_with_people(
             compare::fingerprint,
         )
     };
-    let (fp_before, fp_after) = rayon::join(
-        || fingerprints(before.effective),
-        || fingerprints(after.effective),
+    // beside them, the input changes, computed once from the snapshots, independent of
+    // evaluation
+    let (changes, (fp_before, fp_after)) = rayon::join(
+        || super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames),
+        || {
+            rayon::join(
+                || fingerprints(before.effective),
+                || fingerprints(after.effective),
+            )
+        },
     );
     let fp = |m: &FxHashMap<usize, u64>, e: &Effective, i: usize| {
         e.principals.get(i).and_then(|p| {
