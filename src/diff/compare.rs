@@ -1347,6 +1347,8 @@ struct Asked {
     /// Per question, the parts it splits into and whether its sets differ at all: the
     /// same for every service of the group, whatever their ARN templates.
     plain: std::cell::RefCell<Vec<(Question, std::rc::Rc<Plain>)>>,
+    /// Per question, whether [`surely_within`] settles it.
+    within: std::cell::RefCell<Vec<(Question, bool)>>,
     before_empty: std::cell::OnceCell<bool>,
     after_empty: std::cell::OnceCell<bool>,
 }
@@ -1361,6 +1363,7 @@ impl Asked {
                 .all(|e| !(e.rules.unresolved_identity || e.rules.unresolved_boundary)),
             answers: std::cell::RefCell::new(Vec::new()),
             plain: std::cell::RefCell::new(Vec::new()),
+            within: std::cell::RefCell::new(Vec::new()),
             before_empty: std::cell::OnceCell::new(),
             after_empty: std::cell::OnceCell::new(),
         }
@@ -1405,8 +1408,17 @@ impl<'g> Group<'g> {
             Question::Widened => (&asked.after.maybe, &asked.before.maybe),
         };
         // a plain union of patterns within the other side's plain patterns has no
-        // difference: settled without building the question
-        if surely_within(x, y) {
+        // difference: settled without building the question (once per question: the
+        // group's services ask it with their own templates)
+        let within = {
+            let known = asked.within.borrow().iter().find(|(kq, _)| *kq == q).map(|k| k.1);
+            known.unwrap_or_else(|| {
+                let w = surely_within(x, y);
+                asked.within.borrow_mut().push((q, w));
+                w
+            })
+        };
+        if within {
             let answer: Answer = Ok(None);
             asked
                 .answers

@@ -505,7 +505,13 @@ impl<'q> Question<'q> {
                 self.shared.insert(p.share_key(), i);
                 Node::Leaf(i)
             }
-            SetExpr::Union(xs) => Node::Or(xs.iter().map(|x| self.build(x)).collect()),
+            SetExpr::Union(xs) => {
+                // room for the members' patterns at once (a 2,000-pattern union grew its
+                // tables a dozen times)
+                self.index.reserve(xs.len());
+                self.shared.reserve(xs.len());
+                Node::Or(xs.iter().map(|x| self.build(x)).collect())
+            }
             SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.build(x)).collect()),
             SetExpr::Not(x) => Node::Not(Box::new(self.build(x))),
             SetExpr::Shared(x) => {

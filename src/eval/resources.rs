@@ -320,8 +320,9 @@ pub struct ResourceIndex {
     /// Gated resources by principal account, with their overlap index.
     gated: std::sync::Mutex<rustc_hash::FxHashMap<Option<String>, Gated>>,
     /// Each resource's own patterns, parsed once for every account's gated scope, with
-    /// their literal prefixes for its [`OverlapIndex`].
-    patterns: std::sync::OnceLock<Vec<Vec<Prefixed>>>,
+    /// their literal prefixes for its [`OverlapIndex`]; and all of them as (resource,
+    /// pattern) in the order of their texts, sorted once for every account.
+    patterns: std::sync::OnceLock<(Vec<Vec<Prefixed>>, Vec<(u32, u32)>)>,
     /// The scope of each statement whose resource element names no variable, the same
     /// for every principal (`None`: it covers nothing), by (resource, statement).
     scopes: std::sync::Mutex<rustc_hash::FxHashMap<(u32, u32), KnownScope>>,
@@ -448,23 +449,41 @@ impl ResourceIndex {
         }
         // what `static_scope` makes of the sorted, distinct patterns, from patterns parsed
         // once (300 accounts × 2,000 gated patterns were parsed again for each account)
-        let parsed = self.patterns.get_or_init(|| {
+        let (parsed, order) = self.patterns.get_or_init(|| {
             use rayon::prelude::*;
-            snapshot
+            let parsed: Vec<Vec<Prefixed>> = snapshot
                 .resources
                 .par_iter()
                 .map(|r| r.patterns().iter().map(|t| Prefixed::of(t)).collect())
-                .collect()
+                .collect();
+            let mut order: Vec<(u32, u32)> = parsed
+                .iter()
+                .enumerate()
+                .flat_map(|(ri, pats)| (0..pats.len()).map(move |k| (ri as u32, k as u32)))
+                .collect();
+            let text = |&(ri, k): &(u32, u32)| {
+                parsed
+                    .get(ri as usize)
+                    .and_then(|v| v.get(k as usize))
+                    .map_or("", |p| &*p.pat.text)
+            };
+            order.par_sort_by(|x, y| text(x).cmp(text(y)));
+            (parsed, order)
         });
-        let mut gated: Vec<&Prefixed> = snapshot
-            .resources
-            .iter()
-            .zip(parsed)
-            .filter(|(r, _)| !identity_suffices(r, p))
-            .flat_map(|(_, pats)| pats)
-            .collect();
-        gated.sort_by(|x, y| x.pat.text.cmp(&y.pat.text));
-        gated.dedup_by(|x, y| x.pat.text == y.pat.text);
+        // the patterns of the resources `p` does not reach alone, sorted and distinct
+        let mut gated: Vec<&Prefixed> = Vec::new();
+        for &(ri, k) in order {
+            let (Some(r), Some(pat)) = (
+                snapshot.resources.get(ri as usize),
+                parsed.get(ri as usize).and_then(|v| v.get(k as usize)),
+            ) else {
+                continue;
+            };
+            if identity_suffices(r, p) || gated.last().is_some_and(|l| l.pat.text == pat.pat.text) {
+                continue;
+            }
+            gated.push(pat);
+        }
         let only = !gated.iter().any(|p| p.pat.text.chars().all(|c| c == '*'));
         let scope = (!gated.is_empty()).then(|| {
             Arc::new(if only {
