@@ -145,7 +145,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     } else {
         None
     };
-    let outcome = diff::diff_with_people(
+    let outcome = diff::diff_matched(
         cat,
         &SideInput {
             snapshot: &before,
@@ -162,6 +162,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             min_level: level(a.min_level),
             today: &today,
         },
+        &matching,
         views.as_ref().map(|(pb, pa)| (pb, pa)),
     );
     timer.lap("compare");

@@ -271,8 +271,24 @@ pub fn diff_with_people(
         &crate::eval::people::PeopleView,
     )>,
 ) -> Outcome {
-    let budget = Budget::default();
     let matching = match_principals(before.snapshot, after.snapshot, opts.renames);
+    diff_matched(catalog, before, after, opts, &matching, people)
+}
+
+/// [`diff_with_people`] of principals already matched by [`match_principals`] with
+/// `opts.renames` (the caller that matched them to choose what to evaluate).
+pub fn diff_matched(
+    catalog: &Catalog,
+    before: &SideInput<'_>,
+    after: &SideInput<'_>,
+    opts: &DiffOptions<'_>,
+    matching: &Matching,
+    people: Option<(
+        &crate::eval::people::PeopleView,
+        &crate::eval::people::PeopleView,
+    )>,
+) -> Outcome {
+    let budget = Budget::default();
     let Matching {
         pairs,
         removed,
@@ -280,7 +296,7 @@ pub fn diff_with_people(
         new,
         several_accounts,
         ..
-    } = &matching;
+    } = matching;
     // the account a report names beside each principal, when there are several
     let account_of = |after: bool, i: usize| -> Option<String> {
         let keys = if after {
@@ -305,7 +321,7 @@ pub fn diff_with_people(
     // beside them, the input changes, computed once from the snapshots, independent of
     // evaluation
     let (changes, (fp_before, fp_after)) = rayon::join(
-        || super::changes::compute(before.snapshot, after.snapshot, &matching, opts.renames),
+        || super::changes::compute(before.snapshot, after.snapshot, matching, opts.renames),
         || {
             rayon::join(
                 || fingerprints(before.effective),
@@ -561,7 +577,7 @@ pub fn diff_with_people(
             catalog,
             (before.snapshot, pb),
             (after.snapshot, pa),
-            &matching,
+            matching,
             &diffs,
             opts,
         );
@@ -574,7 +590,7 @@ pub fn diff_with_people(
                 snapshot: after.snapshot,
                 view: pa,
             },
-            matching: &matching,
+            matching,
         };
         (diffs, summary, inputs)
     });
