@@ -568,31 +568,48 @@ fn effective_inner(
 ) -> Effective {
     let skipped = Arc::new(Evaluation::default());
     let resource_index = super::resources::ResourceIndex::build(snapshot);
+    // what decides each selected principal's evaluation, worked out in parallel (the
+    // resource rules of an organization's thousands of principals)
+    // (and the resource rules, which a representative's evaluation starts from)
+    type Keyed = Option<(Key, Option<super::resources::ResourceRules>)>;
+    let keys: Vec<Keyed> = snapshot
+        .principals
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if selected.is_some_and(|s| !s.get(i).copied().unwrap_or(true)) {
+                return None;
+            }
+            let layers = Layers::of(snapshot, p);
+            let specific = layer_policies(&layers)
+                .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
+            let rules = (!snapshot.resources.is_empty()).then(|| {
+                let ctx = principal_context(&options.context, p);
+                super::resources::for_principal(snapshot, compiled, &resource_index, p, &ctx)
+            });
+            let key = Key {
+                layers,
+                principal: specific.then_some(i),
+                resources: rules
+                    .as_ref()
+                    .map(|r| (p.account.clone(), r.signature.clone())),
+            };
+            Some((key, rules))
+        })
+        .collect();
+    // principals alike share one evaluation, the first of them its representative
     let mut index: FxHashMap<Key, usize> = FxHashMap::default();
-    let mut reps: Vec<(usize, Layers)> = Vec::new();
+    type Rep = (usize, Layers, Option<super::resources::ResourceRules>);
+    let mut reps: Vec<Rep> = Vec::new();
     let mut of_principal = Vec::with_capacity(snapshot.principals.len());
-    for (i, p) in snapshot.principals.iter().enumerate() {
-        if selected.is_some_and(|s| !s.get(i).copied().unwrap_or(true)) {
+    for (i, keyed) in keys.into_iter().enumerate() {
+        let Some((key, rules)) = keyed else {
             of_principal.push(usize::MAX);
             continue;
-        }
-        let layers = Layers::of(snapshot, p);
-        let specific = layer_policies(&layers)
-            .any(|id| compiled.statements(id).iter().any(|c| c.principal_specific));
-        let resources = (!snapshot.resources.is_empty()).then(|| {
-            let ctx = principal_context(&options.context, p);
-            let rules =
-                super::resources::for_principal(snapshot, compiled, &resource_index, p, &ctx);
-            (p.account.clone(), rules.signature)
-        });
-        let key = Key {
-            layers,
-            principal: specific.then_some(i),
-            resources,
         };
         let n = index.len();
         let k = *index.entry(key).or_insert_with_key(|k| {
-            reps.push((i, k.layers.clone()));
+            reps.push((i, k.layers.clone(), rules));
             n
         });
         of_principal.push(k);
@@ -601,20 +618,20 @@ fn effective_inner(
     let always = catalog.lookup(ALWAYS_ALLOWED);
     let unowned = super::resources::unowned(snapshot);
     let evaluations: Vec<Arc<Evaluation>> = reps
-        .par_iter()
-        .map(|(i, layers)| {
-            let p = snapshot.principals.get(*i);
+        .into_par_iter()
+        .map(|(i, layers, rules)| {
+            let p = snapshot.principals.get(i);
             Arc::new(match p {
                 Some(p) => evaluate(
                     snapshot,
                     compiled,
                     universe,
                     p,
-                    layers,
+                    &layers,
                     &options.context,
                     always,
                     &unowned,
-                    &resource_index,
+                    (&resource_index, rules),
                 ),
                 None => Evaluation::default(),
             })
@@ -771,13 +788,19 @@ fn evaluate(
     base: &RequestContext,
     always: Option<ActionId>,
     unowned: &super::resources::Unowned,
-    resource_index: &super::resources::ResourceIndex,
+    (resource_index, rules): (
+        &super::resources::ResourceIndex,
+        Option<super::resources::ResourceRules>,
+    ),
 ) -> Evaluation {
     let ctx = principal_context(base, principal);
     let mut allows = Vec::new();
     let mut denies = Vec::new();
     let mut review = Vec::new();
-    let res = super::resources::for_principal(snapshot, compiled, resource_index, principal, &ctx);
+    // the principal's resource rules, when its key did not work them out already
+    let res = rules.unwrap_or_else(|| {
+        super::resources::for_principal(snapshot, compiled, resource_index, principal, &ctx)
+    });
     denies.extend(res.denies.iter().cloned());
     for (id, via) in &layers.identity {
         live_statements(
