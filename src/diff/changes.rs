@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::AccessLevel;
-use crate::eval::layers::{Layers, Via};
+use crate::eval::layers::Via;
 use crate::model::{Place, Policy, PolicyKind, PolicyRef, Principal, Snapshot, Statement};
 
 use super::findings::{Category, Code, Finding, Route};
@@ -274,8 +274,8 @@ pub struct ChangeSet {
     statements: Vec<BTreeSet<String>>,
     touching: FxHashMap<(SideOf, usize), Vec<usize>>,
     /// Policies each before / after principal holds, by name.
-    held_before: Vec<FxHashSet<PolicyName>>,
-    held_after: Vec<FxHashSet<PolicyName>>,
+    held_before: Vec<HeldNames>,
+    held_after: Vec<HeldNames>,
     /// Unknown policies each after principal holds: (via, name).
     unresolved_after: Vec<Vec<(Via, String)>>,
     /// Group names each principal is in, per side.
@@ -668,31 +668,66 @@ fn group_names(snap: &Snapshot, p: &Principal) -> Vec<String> {
         .collect()
 }
 
-fn held(snap: &Snapshot, p: &Principal) -> (FxHashSet<PolicyName>, Vec<(Via, String)>) {
-    let layers = Layers::of(snap, p);
-    let mut set: FxHashSet<PolicyName> = layers
-        .identity
-        .iter()
-        .filter_map(|(id, _)| snap.policy(*id))
-        .map(|pol| {
-            if pol.kind == PolicyKind::Inline {
-                PolicyName::Inline(pol.name.to_string())
-            } else {
-                PolicyName::Managed(pol.name.to_string())
+/// The policies a principal holds by name, as [`HeldNames`], and its unknown ones with
+/// how it holds them: what [`crate::eval::layers::Layers::of`] lists as identity policies and unresolved, read
+/// straight from the principal and its groups (a GCP member holds hundreds of bindings
+/// through its groups: names are shared, never copied, issue 10 Figures).
+fn held(snap: &Snapshot, p: &Principal) -> (HeldNames, Vec<(Via, String)>) {
+    let mut set = HeldNames::default();
+    let mut unresolved: Vec<(Via, String)> = Vec::new();
+    let mut add = |r: &PolicyRef, via: &dyn Fn() -> Via| match r {
+        PolicyRef::Resolved(id) => {
+            if let Some(pol) = snap.policy(*id) {
+                set.insert(pol.name.clone(), pol.kind == PolicyKind::Inline);
             }
-        })
-        .collect();
-    let unresolved: Vec<(Via, String)> = layers
-        .unresolved
-        .iter()
-        .map(|u| (u.via.clone(), u.name.clone()))
-        .collect();
-    set.extend(
-        unresolved
-            .iter()
-            .map(|(_, n)| PolicyName::Managed(n.clone())),
-    );
+        }
+        PolicyRef::Unresolved { name, .. } => unresolved.push((via(), name.clone())),
+    };
+    for r in &p.policies {
+        add(r, &|| Via::Direct);
+    }
+    for gid in &p.groups {
+        if let Some(g) = snap.group(*gid) {
+            let name: std::sync::Arc<str> = std::sync::Arc::from(g.name.as_str());
+            for r in &g.policies {
+                add(r, &|| Via::Group(name.clone()));
+            }
+        }
+    }
+    if let Some(PolicyRef::Unresolved { name, .. }) = &p.boundary {
+        unresolved.push((Via::Boundary, name.clone()));
+    }
+    for (_, n) in &unresolved {
+        set.insert(std::sync::Arc::from(n.as_str()), false);
+    }
     (set, unresolved)
+}
+
+/// Policies held by name: for each name, whether it is held as a managed policy (bit 1)
+/// and as an inline one (bit 2), the names shared with the snapshot's policies.
+#[derive(Default)]
+struct HeldNames(FxHashMap<std::sync::Arc<str>, u8>);
+
+impl HeldNames {
+    fn insert(&mut self, name: std::sync::Arc<str>, inline: bool) {
+        *self.0.entry(name).or_default() |= if inline { 2 } else { 1 };
+    }
+
+    fn contains(&self, p: &PolicyName) -> bool {
+        let (n, bit) = match p {
+            PolicyName::Managed(n) => (n, 1),
+            PolicyName::Inline(n) => (n, 2),
+        };
+        self.0.get(n.as_str()).is_some_and(|b| b & bit != 0)
+    }
+
+    /// The names held as managed policies.
+    fn managed(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(_, b)| **b & 1 != 0)
+            .map(|(n, _)| &**n)
+    }
 }
 
 /// Whether two principals look like one renamed without a mapping: the same unique id,
@@ -1304,10 +1339,8 @@ impl ChangeSet {
                 }
             }
             if let Some(h) = self.held_before.get(i) {
-                for n in h {
-                    if let PolicyName::Managed(n) = n {
-                        out.extend(self.find(&Key::Managed(n.clone())));
-                    }
+                for n in h.managed() {
+                    out.extend(self.find(&Key::Managed(n.to_owned())));
                 }
             }
         }
@@ -1319,10 +1352,8 @@ impl ChangeSet {
                 }
             }
             if let Some(h) = self.held_after.get(j) {
-                for n in h {
-                    if let PolicyName::Managed(n) = n {
-                        out.extend(self.find(&Key::Managed(n.clone())));
-                    }
+                for n in h.managed() {
+                    out.extend(self.find(&Key::Managed(n.to_owned())));
                 }
             }
         }
