@@ -669,28 +669,39 @@ fn group_names(snap: &Snapshot, p: &Principal) -> Vec<String> {
 }
 
 /// The policies a principal holds by name, as [`HeldNames`], and its unknown ones with
-/// how it holds them: what [`crate::eval::layers::Layers::of`] lists as identity policies and unresolved, read
-/// straight from the principal and its groups (a GCP member holds hundreds of bindings
-/// through its groups: names are shared, never copied, issue 10 Figures).
-fn held(snap: &Snapshot, p: &Principal) -> (HeldNames, Vec<(Via, String)>) {
-    let mut set = HeldNames::default();
+/// how it holds them: what [`crate::eval::layers::Layers::of`] lists as identity policies
+/// and unresolved, read straight from the principal, its groups' names shared from
+/// `groups` (each group's, built once: a GCP member holds hundreds of bindings through
+/// its groups, issue 10 Figures).
+fn held(
+    snap: &Snapshot,
+    groups: &[std::sync::Arc<NameBits>],
+    p: &Principal,
+) -> (HeldNames, Vec<(Via, String)>) {
+    let mut own = NameBits::default();
     let mut unresolved: Vec<(Via, String)> = Vec::new();
-    let mut add = |r: &PolicyRef, via: &dyn Fn() -> Via| match r {
-        PolicyRef::Resolved(id) => {
-            if let Some(pol) = snap.policy(*id) {
-                set.insert(pol.name.clone(), pol.kind == PolicyKind::Inline);
-            }
+    let mut add = |r: &PolicyRef, via: &dyn Fn() -> Via| {
+        if let PolicyRef::Unresolved { name, .. } = r {
+            unresolved.push((via(), name.clone()));
         }
-        PolicyRef::Unresolved { name, .. } => unresolved.push((via(), name.clone())),
     };
     for r in &p.policies {
+        if let PolicyRef::Resolved(id) = r
+            && let Some(pol) = snap.policy(*id)
+        {
+            name_bits(&mut own, pol);
+        }
         add(r, &|| Via::Direct);
     }
+    let mut shared = Vec::with_capacity(p.groups.len());
     for gid in &p.groups {
         if let Some(g) = snap.group(*gid) {
             let name: std::sync::Arc<str> = std::sync::Arc::from(g.name.as_str());
             for r in &g.policies {
                 add(r, &|| Via::Group(name.clone()));
+            }
+            if let Some(bits) = groups.get(gid.0 as usize) {
+                shared.push(bits.clone());
             }
         }
     }
@@ -698,35 +709,62 @@ fn held(snap: &Snapshot, p: &Principal) -> (HeldNames, Vec<(Via, String)>) {
         unresolved.push((Via::Boundary, name.clone()));
     }
     for (_, n) in &unresolved {
-        set.insert(std::sync::Arc::from(n.as_str()), false);
+        *own.entry(std::sync::Arc::from(n.as_str())).or_default() |= 1;
     }
-    (set, unresolved)
+    (HeldNames { own, shared }, unresolved)
 }
 
-/// Policies held by name: for each name, whether it is held as a managed policy (bit 1)
-/// and as an inline one (bit 2), the names shared with the snapshot's policies.
+/// Policy names with whether each is held as a managed policy (bit 1) and as an inline
+/// one (bit 2), the names shared with the snapshot's policies.
+type NameBits = FxHashMap<std::sync::Arc<str>, u8>;
+
+fn name_bits(bits: &mut NameBits, pol: &Policy) {
+    *bits.entry(pol.name.clone()).or_default() |=
+        if pol.kind == PolicyKind::Inline { 2 } else { 1 };
+}
+
+/// The resolved policies of each group of a snapshot, by name.
+fn group_bits(snap: &Snapshot) -> Vec<std::sync::Arc<NameBits>> {
+    snap.groups
+        .iter()
+        .map(|g| {
+            let mut bits = NameBits::default();
+            for r in &g.policies {
+                if let PolicyRef::Resolved(id) = r
+                    && let Some(pol) = snap.policy(*id)
+                {
+                    name_bits(&mut bits, pol);
+                }
+            }
+            std::sync::Arc::new(bits)
+        })
+        .collect()
+}
+
+/// The policies a principal holds, by name: its own (and its unknown ones) and its
+/// groups', each group's shared.
 #[derive(Default)]
-struct HeldNames(FxHashMap<std::sync::Arc<str>, u8>);
+struct HeldNames {
+    own: NameBits,
+    shared: Vec<std::sync::Arc<NameBits>>,
+}
 
 impl HeldNames {
-    fn insert(&mut self, name: std::sync::Arc<str>, inline: bool) {
-        *self.0.entry(name).or_default() |= if inline { 2 } else { 1 };
-    }
-
     fn contains(&self, p: &PolicyName) -> bool {
         let (n, bit) = match p {
             PolicyName::Managed(n) => (n, 1),
             PolicyName::Inline(n) => (n, 2),
         };
-        self.0.get(n.as_str()).is_some_and(|b| b & bit != 0)
+        std::iter::once(&self.own)
+            .chain(self.shared.iter().map(|s| &**s))
+            .any(|m| m.get(n.as_str()).is_some_and(|b| b & bit != 0))
     }
 
-    /// The names held as managed policies.
+    /// The names held as managed policies (a name may come more than once).
     fn managed(&self) -> impl Iterator<Item = &str> {
-        self.0
-            .iter()
-            .filter(|(_, b)| **b & 1 != 0)
-            .map(|(n, _)| &**n)
+        std::iter::once(&self.own)
+            .chain(self.shared.iter().map(|s| &**s))
+            .flat_map(|m| m.iter().filter(|(_, b)| **b & 1 != 0).map(|(n, _)| &**n))
     }
 }
 
@@ -1209,8 +1247,22 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         set.changes.push(c);
     }
     let (hb, ha): (Vec<_>, Vec<_>) = rayon::join(
-        || before.principals.iter().map(|p| held(before, p)).collect(),
-        || after.principals.iter().map(|p| held(after, p)).collect(),
+        || {
+            let groups = group_bits(before);
+            before
+                .principals
+                .iter()
+                .map(|p| held(before, &groups, p))
+                .collect()
+        },
+        || {
+            let groups = group_bits(after);
+            after
+                .principals
+                .iter()
+                .map(|p| held(after, &groups, p))
+                .collect()
+        },
     );
     set.held_before = hb.into_iter().map(|(h, _)| h).collect();
     let (held_a, unres): (Vec<_>, Vec<_>) = ha.into_iter().unzip();
