@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::catalog::AccessLevel;
-use crate::eval::layers::{Layers, Via};
+use crate::eval::layers::Via;
 use crate::model::{Place, Policy, PolicyKind, PolicyRef, Principal, Snapshot, Statement};
 
 use super::findings::{Category, Code, Finding, Route};
@@ -274,8 +274,8 @@ pub struct ChangeSet {
     statements: Vec<BTreeSet<String>>,
     touching: FxHashMap<(SideOf, usize), Vec<usize>>,
     /// Policies each before / after principal holds, by name.
-    held_before: Vec<FxHashSet<PolicyName>>,
-    held_after: Vec<FxHashSet<PolicyName>>,
+    held_before: Vec<HeldNames>,
+    held_after: Vec<HeldNames>,
     /// Unknown policies each after principal holds: (via, name).
     unresolved_after: Vec<Vec<(Via, String)>>,
     /// Group names each principal is in, per side.
@@ -668,31 +668,104 @@ fn group_names(snap: &Snapshot, p: &Principal) -> Vec<String> {
         .collect()
 }
 
-fn held(snap: &Snapshot, p: &Principal) -> (FxHashSet<PolicyName>, Vec<(Via, String)>) {
-    let layers = Layers::of(snap, p);
-    let mut set: FxHashSet<PolicyName> = layers
-        .identity
-        .iter()
-        .filter_map(|(id, _)| snap.policy(*id))
-        .map(|pol| {
-            if pol.kind == PolicyKind::Inline {
-                PolicyName::Inline(pol.name.to_string())
-            } else {
-                PolicyName::Managed(pol.name.to_string())
+/// The policies a principal holds by name, as [`HeldNames`], and its unknown ones with
+/// how it holds them: what [`crate::eval::layers::Layers::of`] lists as identity policies
+/// and unresolved, read straight from the principal, its groups' names shared from
+/// `groups` (each group's, built once: a GCP member holds hundreds of bindings through
+/// its groups, issue 10 Figures).
+fn held(
+    snap: &Snapshot,
+    groups: &[std::sync::Arc<NameBits>],
+    p: &Principal,
+) -> (HeldNames, Vec<(Via, String)>) {
+    let mut own = NameBits::default();
+    let mut unresolved: Vec<(Via, String)> = Vec::new();
+    let mut add = |r: &PolicyRef, via: &dyn Fn() -> Via| {
+        if let PolicyRef::Unresolved { name, .. } = r {
+            unresolved.push((via(), name.clone()));
+        }
+    };
+    for r in &p.policies {
+        if let PolicyRef::Resolved(id) = r
+            && let Some(pol) = snap.policy(*id)
+        {
+            name_bits(&mut own, pol);
+        }
+        add(r, &|| Via::Direct);
+    }
+    let mut shared = Vec::with_capacity(p.groups.len());
+    for gid in &p.groups {
+        if let Some(g) = snap.group(*gid) {
+            let name: std::sync::Arc<str> = std::sync::Arc::from(g.name.as_str());
+            for r in &g.policies {
+                add(r, &|| Via::Group(name.clone()));
             }
-        })
-        .collect();
-    let unresolved: Vec<(Via, String)> = layers
-        .unresolved
+            if let Some(bits) = groups.get(gid.0 as usize) {
+                shared.push(bits.clone());
+            }
+        }
+    }
+    if let Some(PolicyRef::Unresolved { name, .. }) = &p.boundary {
+        unresolved.push((Via::Boundary, name.clone()));
+    }
+    for (_, n) in &unresolved {
+        *own.entry(std::sync::Arc::from(n.as_str())).or_default() |= 1;
+    }
+    (HeldNames { own, shared }, unresolved)
+}
+
+/// Policy names with whether each is held as a managed policy (bit 1) and as an inline
+/// one (bit 2), the names shared with the snapshot's policies.
+type NameBits = FxHashMap<std::sync::Arc<str>, u8>;
+
+fn name_bits(bits: &mut NameBits, pol: &Policy) {
+    *bits.entry(pol.name.clone()).or_default() |=
+        if pol.kind == PolicyKind::Inline { 2 } else { 1 };
+}
+
+/// The resolved policies of each group of a snapshot, by name.
+fn group_bits(snap: &Snapshot) -> Vec<std::sync::Arc<NameBits>> {
+    snap.groups
         .iter()
-        .map(|u| (u.via.clone(), u.name.clone()))
-        .collect();
-    set.extend(
-        unresolved
-            .iter()
-            .map(|(_, n)| PolicyName::Managed(n.clone())),
-    );
-    (set, unresolved)
+        .map(|g| {
+            let mut bits = NameBits::default();
+            for r in &g.policies {
+                if let PolicyRef::Resolved(id) = r
+                    && let Some(pol) = snap.policy(*id)
+                {
+                    name_bits(&mut bits, pol);
+                }
+            }
+            std::sync::Arc::new(bits)
+        })
+        .collect()
+}
+
+/// The policies a principal holds, by name: its own (and its unknown ones) and its
+/// groups', each group's shared.
+#[derive(Default)]
+struct HeldNames {
+    own: NameBits,
+    shared: Vec<std::sync::Arc<NameBits>>,
+}
+
+impl HeldNames {
+    fn contains(&self, p: &PolicyName) -> bool {
+        let (n, bit) = match p {
+            PolicyName::Managed(n) => (n, 1),
+            PolicyName::Inline(n) => (n, 2),
+        };
+        std::iter::once(&self.own)
+            .chain(self.shared.iter().map(|s| &**s))
+            .any(|m| m.get(n.as_str()).is_some_and(|b| b & bit != 0))
+    }
+
+    /// The names held as managed policies (a name may come more than once).
+    fn managed(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(&self.own)
+            .chain(self.shared.iter().map(|s| &**s))
+            .flat_map(|m| m.iter().filter(|(_, b)| **b & 1 != 0).map(|(n, _)| &**n))
+    }
 }
 
 /// Whether two principals look like one renamed without a mapping: the same unique id,
@@ -1174,8 +1247,22 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         set.changes.push(c);
     }
     let (hb, ha): (Vec<_>, Vec<_>) = rayon::join(
-        || before.principals.iter().map(|p| held(before, p)).collect(),
-        || after.principals.iter().map(|p| held(after, p)).collect(),
+        || {
+            let groups = group_bits(before);
+            before
+                .principals
+                .iter()
+                .map(|p| held(before, &groups, p))
+                .collect()
+        },
+        || {
+            let groups = group_bits(after);
+            after
+                .principals
+                .iter()
+                .map(|p| held(after, &groups, p))
+                .collect()
+        },
     );
     set.held_before = hb.into_iter().map(|(h, _)| h).collect();
     let (held_a, unres): (Vec<_>, Vec<_>) = ha.into_iter().unzip();
@@ -1304,10 +1391,8 @@ impl ChangeSet {
                 }
             }
             if let Some(h) = self.held_before.get(i) {
-                for n in h {
-                    if let PolicyName::Managed(n) = n {
-                        out.extend(self.find(&Key::Managed(n.clone())));
-                    }
+                for n in h.managed() {
+                    out.extend(self.find(&Key::Managed(n.to_owned())));
                 }
             }
         }
@@ -1319,10 +1404,8 @@ impl ChangeSet {
                 }
             }
             if let Some(h) = self.held_after.get(j) {
-                for n in h {
-                    if let PolicyName::Managed(n) = n {
-                        out.extend(self.find(&Key::Managed(n.clone())));
-                    }
+                for n in h.managed() {
+                    out.extend(self.find(&Key::Managed(n.to_owned())));
                 }
             }
         }

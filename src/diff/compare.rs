@@ -1443,9 +1443,15 @@ impl<'g> Group<'g> {
         }
         let parts = match q {
             _ if !asked.exact => None,
-            Question::Lost => difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe, &ctx.exprs),
-            Question::LessSure => difference_parts(self.b, Kind::Sure, self.a, Kind::Sure, &ctx.exprs),
-            Question::Widened => difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe, &ctx.exprs),
+            Question::Lost => {
+                difference_parts(self.b, Kind::Maybe, self.a, Kind::Maybe, &ctx.exprs)
+            }
+            Question::LessSure => {
+                difference_parts(self.b, Kind::Sure, self.a, Kind::Sure, &ctx.exprs)
+            }
+            Question::Widened => {
+                difference_parts(self.a, Kind::Maybe, self.b, Kind::Maybe, &ctx.exprs)
+            }
             _ => None,
         };
         let any = ctx.difference(x, y, parts.as_deref());

@@ -82,31 +82,25 @@ fn merge(mut class: Vec<Finding>) -> Option<Finding> {
         return class.pop();
     }
     class.sort_by(|a, b| (&a.service, &a.actions).cmp(&(&b.service, &b.actions)));
-    let mut parts = Vec::with_capacity(class.len());
-    let (mut actions, mut before, mut after) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
     let mut services: Vec<&str> = Vec::new();
-    let mut pairs = 0;
     for f in &class {
         if services.last() != Some(&f.service.as_str()) {
             services.push(&f.service);
         }
-        actions.extend(f.actions.iter().cloned());
-        pairs += f.pairs;
-        before.extend(f.before.resources.iter().cloned());
-        after.extend(f.after.resources.iter().cloned());
-        parts.push(FindingPart {
-            service: f.service.clone(),
-            actions: f.actions.clone(),
-            pairs: f.pairs,
-            severity: f.severity,
-            before_resources: Some(f.before.resources.clone()),
-            after_resources: Some(f.after.resources.clone()),
-        });
     }
-    actions.sort();
-    actions.dedup();
-    let severity = class.iter().map(|f| f.severity).max()?;
+    let actions: Vec<String> = {
+        let mut all: Vec<&str> = class
+            .iter()
+            .flat_map(|f| f.actions.iter().map(String::as_str))
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all.into_iter().map(str::to_owned).collect()
+    };
+    let n_services = services.len();
     let service = services.join(", ");
+    let severity = class.iter().map(|f| f.severity).max()?;
+    let pairs = class.iter().map(|f| f.pairs).sum();
     // each finding's sentence names its actions' access levels; fall back to its highest
     let mut levels: BTreeSet<(u8, &str)> = BTreeSet::new();
     for f in &class {
@@ -118,16 +112,35 @@ fn merge(mut class: Vec<Finding>) -> Option<Finding> {
         }
     }
     let levels: Vec<&str> = levels.into_iter().map(|(_, l)| l).collect();
-    let first = class.first()?;
-    let message = message(first, actions.len(), services.len(), &levels);
+    let message = message(class.first()?, actions.len(), n_services, &levels);
+    // each finding's lists move into its part; the union is built from the parts
+    let mut parts: Vec<FindingPart> = class
+        .iter_mut()
+        .map(|f| FindingPart {
+            service: f.service.clone(),
+            actions: std::mem::take(&mut f.actions),
+            pairs: f.pairs,
+            severity: f.severity,
+            before_resources: Some(std::mem::take(&mut f.before.resources)),
+            after_resources: Some(std::mem::take(&mut f.after.resources)),
+        })
+        .collect();
+    let union = |side: fn(&FindingPart) -> Option<&Vec<String>>| -> Vec<String> {
+        let set: BTreeSet<&String> = parts.iter().filter_map(side).flatten().collect();
+        set.into_iter().cloned().collect()
+    };
+    let (before, after) = (
+        union(|p| p.before_resources.as_ref()),
+        union(|p| p.after_resources.as_ref()),
+    );
     let mut out = class.into_iter().next()?;
     out.severity = severity;
     out.service = service;
     out.actions = actions;
     out.pairs = pairs;
     out.message = message;
-    out.before.resources = before.into_iter().collect();
-    out.after.resources = after.into_iter().collect();
+    out.before.resources = before;
+    out.after.resources = after;
     // a part's side is left out when it is the union
     for p in &mut parts {
         if p.before_resources.as_ref() == Some(&out.before.resources) {

@@ -1051,7 +1051,9 @@ fn add(t: &mut Counts, c: &Counts) {
 }
 
 fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCount> {
-    let mut m: BTreeMap<(String, AccessLevel), [usize; 4]> = BTreeMap::new();
+    // counted by action name first, each distinct name then looked up once (a GCP diff
+    // lists a million actions of a few thousand names)
+    let mut by_name: FxHashMap<&str, [usize; 4]> = FxHashMap::default();
     for f in diffs.iter().flat_map(|d| &d.findings) {
         let slot = match f.code {
             Code::Lost | Code::RemovedPrincipal => 0,
@@ -1061,22 +1063,25 @@ fn by_service(catalog: &Catalog, diffs: &[PrincipalDiff]) -> Vec<ServiceLevelCou
             _ => continue,
         };
         for a in &f.actions {
-            let Some(act) = catalog.lookup(a).and_then(|i| catalog.action(i)) else {
-                continue;
-            };
-            if let Some(c) = m
-                .entry((act.service.clone(), act.level))
-                .or_default()
-                .get_mut(slot)
-            {
+            if let Some(c) = by_name.entry(a.as_str()).or_default().get_mut(slot) {
                 *c += 1;
             }
+        }
+    }
+    let mut m: BTreeMap<(&str, AccessLevel), [usize; 4]> = BTreeMap::new();
+    for (a, counts) in by_name {
+        let Some(act) = catalog.lookup(a).and_then(|i| catalog.action(i)) else {
+            continue;
+        };
+        let total = m.entry((act.service.as_str(), act.level)).or_default();
+        for (t, c) in total.iter_mut().zip(counts) {
+            *t += c;
         }
     }
     m.into_iter()
         .map(
             |((service, level), [lost, narrowed, conditional, gained])| ServiceLevelCount {
-                service,
+                service: service.to_owned(),
                 level,
                 lost,
                 narrowed,

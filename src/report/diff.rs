@@ -105,16 +105,25 @@ impl DiffReport {
             .enumerate()
             .map(|(n, c)| (c.id.clone(), n))
             .collect();
-        for f in outcome
+        let findings: Vec<&Finding> = outcome
             .principals
             .iter()
             .flat_map(|p| &p.findings)
             .chain(outcome.people.iter().flat_map(|p| &p.diff.findings))
             .chain(&outcome.general)
-        {
+            .collect();
+        // each id hashes the finding's actions (millions in a GCP report): in parallel
+        let ids: Vec<String> = {
+            use rayon::prelude::*;
+            findings
+                .par_iter()
+                .map(|f| super::json::finding_id(f))
+                .collect()
+        };
+        for (f, id) in findings.iter().zip(&ids) {
             for c in &f.causes {
                 if let Some(ch) = at.get(c).and_then(|&n| changes.get_mut(n)) {
-                    ch.findings.push(super::json::finding_id(f));
+                    ch.findings.push(id.clone());
                 }
             }
         }

@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use super::diff::DiffReport;
 use crate::catalog::AccessLevel;
 use crate::diff::findings::{Finding, Route};
+use crate::diff::outcome::PrincipalDiff;
 
 /// Keys that are `null` when absent, per object kind.
 const FINDING_OPTIONAL: &[&str] = &["witness", "waived"];
@@ -125,13 +126,8 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
             Ok(v)
         })?;
     }
-    s.array(false, "principals", &report.principals, |p| {
-        let mut v = j(serde_json::to_value(p))?;
-        if let Value::Object(o) = &mut v {
-            nulls(o, PRINCIPAL_OPTIONAL);
-        }
-        findings_contract(&mut v, p.findings.iter(), &t);
-        Ok(v)
+    s.array_bytes(false, "principals", &report.principals, |out, p| {
+        principal(out, p, &t)
     })?;
     s.member(
         false,
@@ -226,6 +222,252 @@ impl<W: Write> Streamer<'_, W> {
         }
         self.w.write_all(b"\n  ]")
     }
+}
+
+impl<W: Write> Streamer<'_, W> {
+    /// `"key": [ … ]` with each element written (at depth 2) by `each` into a buffer.
+    fn array_bytes<T>(
+        &mut self,
+        first: bool,
+        key: &str,
+        items: &[T],
+        mut each: impl FnMut(&mut Vec<u8>, &T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.key(first, key)?;
+        if items.is_empty() {
+            return self.w.write_all(b"[]");
+        }
+        self.w.write_all(b"[")?;
+        for (n, x) in items.iter().enumerate() {
+            if n > 0 {
+                self.w.write_all(b",")?;
+            }
+            self.w.write_all(b"\n    ")?;
+            self.buf.clear();
+            each(&mut self.buf, x)?;
+            self.w.write_all(&self.buf)?;
+        }
+        self.w.write_all(b"\n  ]")
+    }
+}
+
+/// `value` pretty-printed as `to_writer_pretty` of a document holding it `depth` levels
+/// deep prints it (a JSON string never holds a raw newline, so every newline is a line
+/// break).
+fn pretty_at(out: &mut Vec<u8>, depth: usize, value: &impl serde::Serialize) -> io::Result<()> {
+    let mut tmp = Vec::new();
+    serde_json::to_writer_pretty(&mut tmp, value).map_err(super::json_io)?;
+    let mut lines = tmp.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.extend_from_slice(first);
+    }
+    for line in lines {
+        newline(out, depth);
+        out.extend_from_slice(line);
+    }
+    Ok(())
+}
+
+/// A line break and `depth` levels of indentation.
+fn newline(out: &mut Vec<u8>, depth: usize) {
+    out.push(b'\n');
+    for _ in 0..depth {
+        out.extend_from_slice(b"  ");
+    }
+}
+
+/// A scalar (string, number, bool, unit variant) as JSON: compact and pretty agree.
+fn scalar(out: &mut Vec<u8>, v: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, v).map_err(super::json_io)
+}
+
+/// Writes the members of a pretty JSON object, keys given in sorted order.
+struct Obj<'o> {
+    out: &'o mut Vec<u8>,
+    depth: usize,
+    first: bool,
+}
+
+impl<'o> Obj<'o> {
+    fn open(out: &'o mut Vec<u8>, depth: usize) -> Self {
+        out.push(b'{');
+        Obj {
+            out,
+            depth,
+            first: true,
+        }
+    }
+
+    /// `"key": ` on its own line; the value is the caller's to write.
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        newline(self.out, self.depth + 1);
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self.out
+    }
+
+    fn scalar(&mut self, key: &str, v: &impl serde::Serialize) -> io::Result<()> {
+        scalar(self.key(key), v)
+    }
+
+    fn strings(&mut self, key: &str, list: &[String]) -> io::Result<()> {
+        let depth = self.depth + 1;
+        strings(self.key(key), depth, list)
+    }
+
+    fn close(self) {
+        if self.first {
+            self.out.push(b'}');
+        } else {
+            newline(self.out, self.depth);
+            self.out.push(b'}');
+        }
+    }
+}
+
+/// A list of strings, pretty, at `depth`.
+fn strings(out: &mut Vec<u8>, depth: usize, list: &[String]) -> io::Result<()> {
+    if list.is_empty() {
+        out.extend_from_slice(b"[]");
+        return Ok(());
+    }
+    out.push(b'[');
+    for (n, x) in list.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        newline(out, depth + 1);
+        scalar(out, x)?;
+    }
+    newline(out, depth);
+    out.push(b']');
+    Ok(())
+}
+
+/// A principal of `principals` at depth 2, its findings written directly (issue 10
+/// Figures: a GCP report lists millions of permissions, too many to make values of):
+/// the same bytes as its value with the contract, pretty-printed.
+fn principal(out: &mut Vec<u8>, p: &PrincipalDiff, t: &RouteTables<'_>) -> io::Result<()> {
+    let bare = PrincipalDiff {
+        kind: p.kind.clone(),
+        account: p.account.clone(),
+        name: p.name.clone(),
+        before_name: p.before_name.clone(),
+        arn_before: p.arn_before.clone(),
+        arn_after: p.arn_after.clone(),
+        status: p.status,
+        counts: p.counts,
+        max_severity: p.max_severity,
+        fails_gate: p.fails_gate,
+        findings: Vec::new(),
+    };
+    let mut v = serde_json::to_value(&bare).map_err(super::json_io)?;
+    let Value::Object(o) = &mut v else {
+        return pretty_at(out, 2, &v);
+    };
+    nulls(o, PRINCIPAL_OPTIONAL);
+    let mut obj = Obj::open(out, 2);
+    for (k, x) in o.iter() {
+        if k == "findings" {
+            let out = obj.key(k);
+            if p.findings.is_empty() {
+                out.extend_from_slice(b"[]");
+                continue;
+            }
+            out.push(b'[');
+            for (n, f) in p.findings.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                newline(out, 4);
+                finding(out, 4, f, t)?;
+            }
+            newline(out, 3);
+            out.push(b']');
+        } else {
+            pretty_at(obj.key(k), 3, x)?;
+        }
+    }
+    obj.close();
+    Ok(())
+}
+
+/// A finding with the contract at `depth`: written member by member in key order, as its
+/// value would print; a finding with a waiver or lint notes goes through its value.
+fn finding(out: &mut Vec<u8>, depth: usize, f: &Finding, t: &RouteTables<'_>) -> io::Result<()> {
+    if f.waived.is_some() || !f.lint.is_empty() {
+        let mut v = serde_json::to_value(f).map_err(super::json_io)?;
+        if let Value::Object(o) = &mut v {
+            contract_finding(o, f, t);
+        }
+        return pretty_at(out, depth, &v);
+    }
+    let side = |out: &mut Vec<u8>, s: &crate::diff::findings::Side| -> io::Result<()> {
+        let mut o = Obj::open(out, depth + 1);
+        o.strings("conditions", &s.conditions)?;
+        o.strings("resources", &s.resources)?;
+        o.scalar("route_set", &t.set(&s.routes))?;
+        if s.status.is_empty() {
+            o.key("status").extend_from_slice(b"null");
+        } else {
+            o.scalar("status", &s.status)?;
+        }
+        o.close();
+        Ok(())
+    };
+    let mut o = Obj::open(out, depth);
+    o.strings("actions", &f.actions)?;
+    side(o.key("after"), &f.after)?;
+    side(o.key("before"), &f.before)?;
+    o.scalar("category", &f.category)?;
+    o.strings("causes", &f.causes)?;
+    o.scalar("code", &f.code)?;
+    o.scalar("fails_gate", &f.fails_gate)?;
+    o.scalar("id", &finding_id(f))?;
+    o.scalar("message", &f.message)?;
+    o.scalar("pairs", &f.pairs)?;
+    if !f.parts.is_empty() {
+        let out = o.key("parts");
+        out.push(b'[');
+        for (n, part) in f.parts.iter().enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            newline(out, depth + 2);
+            let mut po = Obj::open(out, depth + 2);
+            po.strings("actions", &part.actions)?;
+            if let Some(r) = &part.after_resources {
+                po.strings("after_resources", r)?;
+            }
+            if let Some(r) = &part.before_resources {
+                po.strings("before_resources", r)?;
+            }
+            po.scalar("pairs", &part.pairs)?;
+            po.scalar("service", &part.service)?;
+            po.scalar("severity", &part.severity)?;
+            po.close();
+        }
+        newline(out, depth + 1);
+        out.push(b']');
+    }
+    o.scalar("principal", &f.principal)?;
+    o.scalar("principal_kind", &f.principal_kind)?;
+    if f.service.is_empty() {
+        o.key("service").extend_from_slice(b"null");
+    } else {
+        o.scalar("service", &f.service)?;
+    }
+    o.scalar("severity", &f.severity)?;
+    o.scalar("severity_rank", &severity_rank(f.severity))?;
+    o.key("waived").extend_from_slice(b"null");
+    o.scalar("witness", &f.witness)?;
+    o.close();
+    Ok(())
 }
 
 /// The contract on the `findings` of a principal's or person's value.
