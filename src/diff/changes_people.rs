@@ -479,9 +479,17 @@ struct Ctx<'a> {
     inp: &'a PeopleInputs<'a>,
     fwd: FxHashMap<usize, usize>,
     rev: FxHashMap<usize, usize>,
-    /// Each side's store memberships and assignment keys, computed once (before, after).
-    members: [BTreeSet<(String, String)>; 2],
-    assignment_keys: [FxHashSet<AssignmentKey>; 2],
+    /// Each side's store memberships (members lowercased, by group), computed once
+    /// (before, after).
+    members: [FxHashMap<String, FxHashSet<String>>; 2],
+    /// Whether each assignment of a side (by index) has one of the same key on the
+    /// other side, computed once.
+    on_other: [Vec<bool>; 2],
+    /// What touches each principal of a side (by index), and the changes a
+    /// needs-review finding of it would name: the same for every person whose path
+    /// passes there, computed once.
+    touching: [Vec<std::sync::OnceLock<BTreeSet<usize>>>; 2],
+    reviewed: [Vec<std::sync::OnceLock<BTreeSet<usize>>>; 2],
     /// Each side's assignments by the principal (index) whose role they provision, in
     /// the assignments' order.
     yields: [FxHashMap<usize, Vec<usize>>; 2],
@@ -489,6 +497,7 @@ struct Ctx<'a> {
     /// counterpart of a federated step is looked up, not scanned (every person's path
     /// asks, and a side holds an entry per account).
     entries_into: [FxHashMap<usize, Vec<u32>>; 2],
+    empty: BTreeSet<usize>,
 }
 
 /// The edges from entry points of a graph, by the role they lead into, in edge order.
@@ -610,11 +619,11 @@ impl Ctx<'_> {
     /// Why the caller side of an edge may differ: the statements that allowed it, else
     /// what touches the caller (unknown policies first).
     fn caller(&self, s: SideOf, c: usize, e: &Edge, fallback: bool, out: &mut BTreeSet<usize>) {
-        let who = self.sides(s, c);
         if fallback {
-            out.extend(self.set.causes_of(&review_probe(), who));
+            out.extend(self.reviewed(s, c).iter().copied());
             return;
         }
+        let who = self.sides(s, c);
         for (o, via) in &e.identity {
             let r = super::compare::route(o, via);
             self.set.route_causes(s, who, &r, out);
@@ -626,12 +635,15 @@ impl Ctx<'_> {
     fn assignment(&self, s: SideOf, person: &PersonAccess, role: usize, out: &mut BTreeSet<usize>) {
         let side = self.side(s);
         let at = |s: SideOf| usize::from(s == SideOf::After);
-        let (Some(other_keys), Some(other_members), Some(mine)) = (
-            self.assignment_keys.get(at(other(s))),
+        let (Some(on_other), Some(other_members), Some(mine)) = (
+            self.on_other.get(at(s)),
             self.members.get(at(other(s))),
             self.members.get(at(s)),
         ) else {
             return;
+        };
+        let has = |m: &FxHashMap<String, FxHashSet<String>>, g: &str, n: &str| {
+            m.get(g).is_some_and(|ms| ms.contains(n))
         };
         let names: Vec<String> = std::iter::once(person.person.key.to_lowercase())
             .chain(person.person.names.iter().map(|n| n.to_lowercase()))
@@ -639,23 +651,21 @@ impl Ctx<'_> {
         let Some(yields) = self.yields.get(at(s)).and_then(|y| y.get(&role)) else {
             return;
         };
-        for a in yields
-            .iter()
-            .filter_map(|&k| side.snapshot.people.assignments.get(k))
-        {
+        for (a, there) in yields.iter().filter_map(|&k| {
+            Some((
+                side.snapshot.people.assignments.get(k)?,
+                on_other.get(k).copied().unwrap_or(false),
+            ))
+        }) {
             let member = |g: &str| -> Option<String> {
-                names
-                    .iter()
-                    .find(|n| mine.contains(&(g.to_owned(), (*n).clone())))
-                    .cloned()
-                    .or_else(|| {
-                        person
-                            .person
-                            .groups
-                            .iter()
-                            .any(|x| x == g)
-                            .then(|| person.person.key.to_lowercase())
-                    })
+                names.iter().find(|n| has(mine, g, n)).cloned().or_else(|| {
+                    person
+                        .person
+                        .groups
+                        .iter()
+                        .any(|x| x == g)
+                        .then(|| person.person.key.to_lowercase())
+                })
             };
             let applies = match a.principal_kind {
                 AssignmentPrincipal::User => names.contains(&a.principal.to_lowercase()),
@@ -664,17 +674,15 @@ impl Ctx<'_> {
             if !applies {
                 continue;
             }
-            let k = assignment_key(a);
-            if !other_keys.contains(&k) {
+            if !there {
+                let k = assignment_key(a);
                 out.extend(self.set.find(&Key::People(PeopleKey::Assignment(s, k))));
                 continue;
             }
             if a.principal_kind == AssignmentPrincipal::Group
                 && let Some(n) = member(&a.principal)
             {
-                let still = names
-                    .iter()
-                    .any(|x| other_members.contains(&(a.principal.clone(), x.clone())));
+                let still = names.iter().any(|x| has(other_members, &a.principal, x));
                 if !still {
                     let key = match s {
                         SideOf::Before => PeopleKey::StoreOut(n, a.principal.clone()),
@@ -683,6 +691,27 @@ impl Ctx<'_> {
                     out.extend(self.set.find(&Key::People(key)));
                 }
             }
+        }
+    }
+
+    /// [`ChangeSet::touching`] of principal `i` of side `s`, once per principal.
+    fn touching(&self, s: SideOf, i: usize) -> &BTreeSet<usize> {
+        let at = usize::from(s == SideOf::After);
+        match self.touching.get(at).and_then(|v| v.get(i)) {
+            Some(cell) => cell.get_or_init(|| self.set.touching(self.sides(s, i))),
+            None => &self.empty,
+        }
+    }
+
+    /// The changes a needs-review finding of principal `i` of side `s` names, once per
+    /// principal.
+    fn reviewed(&self, s: SideOf, i: usize) -> &BTreeSet<usize> {
+        let at = usize::from(s == SideOf::After);
+        match self.reviewed.get(at).and_then(|v| v.get(i)) {
+            Some(cell) => {
+                cell.get_or_init(|| self.set.causes_of(&review_probe(), self.sides(s, i)))
+            }
+            None => &self.empty,
         }
     }
 
@@ -775,7 +804,7 @@ impl Ctx<'_> {
                 let who = self.sides(s, rp.index);
                 self.set.route_causes(s, who, &direct, out);
                 if out.len() == at {
-                    out.extend(self.set.touching(who));
+                    out.extend(self.touching(s, rp.index).iter().copied());
                 }
             }
             Some(x) => {
@@ -791,21 +820,53 @@ impl Ctx<'_> {
 /// A person's roles on one side found by the route that names them (the roles of the
 /// path joined by ` → `), and the other side's by principal index; the first of each.
 struct Lookup<'a> {
-    via: FxHashMap<String, &'a RolePath>,
+    via: FxHashMap<std::borrow::Cow<'a, str>, &'a RolePath>,
     them: FxHashMap<usize, &'a RolePath>,
 }
 
 impl<'a> Lookup<'a> {
     fn new(me: Option<&'a PersonAccess>, them: Option<&'a PersonAccess>) -> Self {
-        let mut via: FxHashMap<String, &RolePath> = FxHashMap::default();
-        for rp in me.iter().flat_map(|p| &p.roles) {
-            let key = rp
-                .steps
-                .iter()
-                .map(|x| &*x.role)
-                .collect::<Vec<_>>()
-                .join(" → ");
-            via.entry(key).or_insert(rp);
+        let mut via: FxHashMap<std::borrow::Cow<'a, str>, &RolePath> = FxHashMap::default();
+        let roles = me.map_or(&[][..], |p| p.roles.as_slice());
+        // the person's evaluation ends with a session per role, in order, whose route
+        // names the path's roles as the finding's routes do (`eval::people`): the key is
+        // borrowed from there, not formatted again for every person
+        let sessions = me.map_or(&[][..], |p| p.evaluation.sessions.as_slice());
+        let named: Option<Vec<&'a str>> = sessions
+            .len()
+            .checked_sub(roles.len())
+            .and_then(|k| sessions.get(k..))
+            .and_then(|tail| {
+                tail.iter()
+                    .zip(roles)
+                    .map(|(s, rp)| match &s.via {
+                        // checked, not assumed: the same text as formatting gives
+                        crate::eval::layers::Via::Role(r)
+                            if r.split(" → ").eq(rp.steps.iter().map(|x| &*x.role)) =>
+                        {
+                            Some(&**r)
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            });
+        match named {
+            Some(named) => {
+                for (key, rp) in named.into_iter().zip(roles) {
+                    via.entry(std::borrow::Cow::Borrowed(key)).or_insert(rp);
+                }
+            }
+            None => {
+                for rp in roles {
+                    let key = rp
+                        .steps
+                        .iter()
+                        .map(|x| &*x.role)
+                        .collect::<Vec<_>>()
+                        .join(" → ");
+                    via.entry(std::borrow::Cow::Owned(key)).or_insert(rp);
+                }
+            }
         }
         let mut by_index: FxHashMap<usize, &RolePath> = FxHashMap::default();
         for rp in them.iter().flat_map(|p| &p.roles) {
@@ -850,12 +911,38 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
         inp,
         fwd: inp.matching.pairs.iter().copied().collect(),
         rev: inp.matching.pairs.iter().map(|&(i, j)| (j, i)).collect(),
-        members: [
-            store_memberships(inp.before.snapshot),
-            store_memberships(inp.after.snapshot),
-        ],
-        assignment_keys: [inp.before.snapshot, inp.after.snapshot]
-            .map(|s| s.people.assignments.iter().map(assignment_key).collect()),
+        members: [inp.before.snapshot, inp.after.snapshot].map(|s| {
+            let mut by_group: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
+            for (g, m) in store_memberships(s) {
+                by_group.entry(g).or_default().insert(m);
+            }
+            by_group
+        }),
+        on_other: {
+            let keys: [FxHashSet<AssignmentKey>; 2] = [inp.before.snapshot, inp.after.snapshot]
+                .map(|s| s.people.assignments.iter().map(assignment_key).collect());
+            [
+                (inp.before.snapshot, &keys[1]),
+                (inp.after.snapshot, &keys[0]),
+            ]
+            .map(|(s, other)| {
+                s.people
+                    .assignments
+                    .iter()
+                    .map(|a| other.contains(&assignment_key(a)))
+                    .collect()
+            })
+        },
+        touching: [inp.before.snapshot, inp.after.snapshot].map(|s| {
+            (0..s.principals.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        }),
+        reviewed: [inp.before.snapshot, inp.after.snapshot].map(|s| {
+            (0..s.principals.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect()
+        }),
         yields: [
             assignments_by_role(inp.before.snapshot),
             assignments_by_role(inp.after.snapshot),
@@ -864,6 +951,7 @@ pub fn attribute(set: &ChangeSet, inp: &PeopleInputs<'_>, diffs: &mut [PersonDif
             entries_into(&inp.before.view.graph),
             entries_into(&inp.after.view.graph),
         ],
+        empty: BTreeSet::new(),
     };
     let ids: Vec<String> = set.changes().iter().map(|c| c.id.clone()).collect();
     diffs.par_iter_mut().for_each(|d| {
