@@ -109,6 +109,24 @@ const SHARED_FROM: usize = 4;
 #[derive(Default)]
 struct Exprs(std::cell::RefCell<rustc_hash::FxHashMap<*const ResourceScope, SetExpr>>);
 
+/// Past this many remembered scopes (or twice as many as were alive at the last look), a
+/// thread forgets those no evaluation holds any more.
+const BUILT_KEPT: usize = 4096;
+
+/// The scopes one thread has built (see [`BUILT`]), and the count at which to forget.
+type Built = (
+    usize,
+    rustc_hash::FxHashMap<*const ResourceScope, (std::sync::Weak<ResourceScope>, SetExpr)>,
+);
+
+thread_local! {
+    /// The large scopes this thread has built, by address, for every principal it compares:
+    /// an account's principals share its gated scope. The weak reference keeps the address
+    /// from being reused while the entry exists, so an address found is the same scope.
+    static BUILT: std::cell::RefCell<Built> =
+        std::cell::RefCell::new((BUILT_KEPT, rustc_hash::FxHashMap::default()));
+}
+
 impl Exprs {
     fn of(&self, s: &std::sync::Arc<ResourceScope>) -> SetExpr {
         let n = match &**s {
@@ -118,11 +136,25 @@ impl Exprs {
         if n < SHARED_FROM {
             return scope_expr(s);
         }
-        self.0
-            .borrow_mut()
-            .entry(std::sync::Arc::as_ptr(s))
-            .or_insert_with(|| SetExpr::Shared(std::sync::Arc::new(scope_expr(s))))
-            .clone()
+        let key = std::sync::Arc::as_ptr(s);
+        if let Some(e) = self.0.borrow().get(&key) {
+            return e.clone();
+        }
+        let e = BUILT.with(|built| {
+            let (limit, built) = &mut *built.borrow_mut();
+            if let Some((_, e)) = built.get(&key) {
+                return e.clone();
+            }
+            if built.len() >= *limit {
+                built.retain(|_, (w, _)| w.strong_count() > 0);
+                *limit = BUILT_KEPT.max(2 * built.len());
+            }
+            let e = SetExpr::Shared(std::sync::Arc::new(scope_expr(s)));
+            built.insert(key, (std::sync::Arc::downgrade(s), e.clone()));
+            e
+        });
+        self.0.borrow_mut().insert(key, e.clone());
+        e
     }
 }
 
