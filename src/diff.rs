@@ -22,6 +22,6 @@ pub mod run;
 pub mod waivers;
 
 pub use run::{
-    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, diff_matched, diff_with_people,
-    match_principals, worth_evaluating,
+    DEFAULT_FAIL_ON, DiffOptions, Matching, Outcome, SideInput, diff, diff_matched,
+    diff_with_people, match_principals, worth_evaluating,
 };

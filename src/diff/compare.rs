@@ -1443,7 +1443,12 @@ impl<'g> Group<'g> {
         // difference: settled without building the question (once per question: the
         // group's services ask it with their own templates)
         let within = {
-            let known = asked.within.borrow().iter().find(|(kq, _)| *kq == q).map(|k| k.1);
+            let known = asked
+                .within
+                .borrow()
+                .iter()
+                .find(|(kq, _)| *kq == q)
+                .map(|k| k.1);
             known.unwrap_or_else(|| {
                 let w = surely_within(x, y);
                 asked.within.borrow_mut().push((q, w));
@@ -1536,33 +1541,52 @@ fn plain<'s>(
     }
 }
 
-/// Whether `x` is surely within `y`, shown without a question: `x` a plain union of
-/// patterns (see [`plain`]) each of which is one of the patterns of `y`'s plain members
-/// (or one of those holds every string). `false` when not shown.
+/// Whether `x` is surely within `y`, shown without a question: each member of `x`'s union
+/// is one of `y`'s members (a grant both sides hold alike), or a plain union of patterns
+/// (see [`plain`]) each of which is one of the patterns of `y`'s plain members (or one of
+/// those holds every string). `false` when not shown.
 fn surely_within(x: &SetExpr, y: &SetExpr) -> bool {
-    let (mut xp, mut x_all) = (Vec::new(), false);
-    if !plain(x, &mut xp, &mut x_all) {
-        return false;
-    }
-    if xp.is_empty() && !x_all {
-        return true;
-    }
-    let members = match y {
-        SetExpr::Union(v) => v.as_slice(),
-        other => std::slice::from_ref(other),
-    };
-    let mut yp: rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern> =
-        rustc_hash::FxHashSet::default();
-    for m in members {
-        let (mut p, mut all) = (Vec::new(), false);
-        if plain(m, &mut p, &mut all) {
-            if all {
-                return true;
-            }
-            yp.extend(p);
+    fn members(e: &SetExpr) -> &[SetExpr] {
+        match e {
+            SetExpr::Union(v) => v.as_slice(),
+            other => std::slice::from_ref(other),
         }
     }
-    !x_all && xp.iter().all(|p| yp.contains(p))
+    let ym = members(y);
+    // y's plain patterns, and whether one holds every string, gathered on first need
+    let mut yp: Option<(rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern>, bool)> = None;
+    for m in members(x) {
+        if ym.contains(m) {
+            continue;
+        }
+        let (mut p, mut all) = (Vec::new(), false);
+        if !plain(m, &mut p, &mut all) {
+            return false;
+        }
+        if p.is_empty() && !all {
+            continue;
+        }
+        let (pats, y_all) = yp.get_or_insert_with(|| {
+            let mut pats = rustc_hash::FxHashSet::default();
+            for n in ym {
+                let (mut q, mut n_all) = (Vec::new(), false);
+                if plain(n, &mut q, &mut n_all) {
+                    if n_all {
+                        return (pats, true);
+                    }
+                    pats.extend(q);
+                }
+            }
+            (pats, false)
+        });
+        if *y_all {
+            continue;
+        }
+        if all || !p.iter().all(|q| pats.contains(q)) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Whether `e` surely lacks the empty string, and so is not every string: a plain union
@@ -2177,6 +2201,35 @@ mod tests {
                         let got = parts.iter().any(|(p, q)| p.contains(s) && !q.contains(s));
                         prop_assert_eq!(want, got, "{}", s);
                     }
+                }
+            }
+        }
+
+        /// issue 8: what `surely_within` settles without a question has no difference:
+        /// the question, asked, finds none. Grants of `y` are built from their own scopes
+        /// (equal, not shared), as the two sides' evaluations hold them; some of `x`'s
+        /// grants are among them.
+        #[test]
+        fn surely_within_only_settles_empty_differences(
+            x in proptest::collection::vec(shape(), 1..4),
+            y in proptest::collection::vec(shape(), 0..3),
+            shared in proptest::collection::vec(any::<bool>(), 1..4),
+        ) {
+            let (px, py) = (pool(), pool());
+            let xs: Vec<Grant> = x.iter().map(|s| grant(&px, s)).collect();
+            let ys: Vec<Grant> = x
+                .iter()
+                .zip(shared.iter().chain(std::iter::repeat(&false)))
+                .filter(|(_, on)| **on)
+                .map(|(s, _)| s)
+                .chain(&y)
+                .map(|s| grant(&py, s))
+                .collect();
+            let (xr, yr): (Vec<&Grant>, Vec<&Grant>) = (xs.iter().collect(), ys.iter().collect());
+            for k in [Kind::Maybe, Kind::Sure] {
+                let (a, b) = (k.of(union_sets(&xr, &Exprs::default())), k.of(union_sets(&yr, &Exprs::default())));
+                if surely_within(&a, &b) {
+                    prop_assert_eq!(lang::witness_in_difference(&a, &b, &Budget::default()), Ok(None));
                 }
             }
         }
