@@ -1246,24 +1246,14 @@ pub fn compute(before: &Snapshot, after: &Snapshot, m: &Matching, renames: &Rena
         set.statements.push(d.statements);
         set.changes.push(c);
     }
-    let (hb, ha): (Vec<_>, Vec<_>) = rayon::join(
-        || {
-            let groups = group_bits(before);
-            before
-                .principals
-                .iter()
-                .map(|p| held(before, &groups, p))
-                .collect()
-        },
-        || {
-            let groups = group_bits(after);
-            after
-                .principals
-                .iter()
-                .map(|p| held(after, &groups, p))
-                .collect()
-        },
-    );
+    let side = |snap: &Snapshot| -> Vec<_> {
+        let groups = group_bits(snap);
+        snap.principals
+            .iter()
+            .map(|p| held(snap, &groups, p))
+            .collect()
+    };
+    let (hb, ha) = rayon::join(|| side(before), || side(after));
     set.held_before = hb.into_iter().map(|(h, _)| h).collect();
     let (held_a, unres): (Vec<_>, Vec<_>) = ha.into_iter().unzip();
     set.held_after = held_a;

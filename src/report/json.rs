@@ -207,24 +207,12 @@ impl<W: Write> Streamer<'_, W> {
         items: &[T],
         mut each: impl FnMut(&T) -> io::Result<Value>,
     ) -> io::Result<()> {
-        self.key(first, key)?;
-        if items.is_empty() {
-            return self.w.write_all(b"[]");
-        }
-        self.w.write_all(b"[")?;
-        for (n, x) in items.iter().enumerate() {
-            if n > 0 {
-                self.w.write_all(b",")?;
-            }
-            self.w.write_all(b"\n    ")?;
+        self.array_with(first, key, items, |s, x| {
             let v = each(x)?;
-            self.value(2, &v)?;
-        }
-        self.w.write_all(b"\n  ]")
+            s.value(2, &v)
+        })
     }
-}
 
-impl<W: Write> Streamer<'_, W> {
     /// `"key": [ … ]` with each element written (at depth 2) by `each` into a buffer.
     fn array_bytes<T>(
         &mut self,
@@ -232,6 +220,21 @@ impl<W: Write> Streamer<'_, W> {
         key: &str,
         items: &[T],
         mut each: impl FnMut(&mut Vec<u8>, &T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.array_with(first, key, items, |s, x| {
+            s.buf.clear();
+            each(&mut s.buf, x)?;
+            s.w.write_all(&s.buf)
+        })
+    }
+
+    /// `"key": [ … ]`, each element written at its place by `write`.
+    fn array_with<T>(
+        &mut self,
+        first: bool,
+        key: &str,
+        items: &[T],
+        mut write: impl FnMut(&mut Self, &T) -> io::Result<()>,
     ) -> io::Result<()> {
         self.key(first, key)?;
         if items.is_empty() {
@@ -243,9 +246,7 @@ impl<W: Write> Streamer<'_, W> {
                 self.w.write_all(b",")?;
             }
             self.w.write_all(b"\n    ")?;
-            self.buf.clear();
-            each(&mut self.buf, x)?;
-            self.w.write_all(&self.buf)?;
+            write(self, x)?;
         }
         self.w.write_all(b"\n  ]")
     }
