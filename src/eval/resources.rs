@@ -322,7 +322,7 @@ pub struct ResourceIndex {
     /// Each resource's own patterns, parsed once for every account's gated scope, with
     /// their literal prefixes for its [`OverlapIndex`]; and all of them as (resource,
     /// pattern) in the order of their texts, sorted once for every account.
-    patterns: std::sync::OnceLock<(Vec<Vec<Prefixed>>, Vec<(u32, u32)>)>,
+    patterns: std::sync::OnceLock<Parsed>,
     /// The scope of each statement whose resource element names no variable, the same
     /// for every principal (`None`: it covers nothing), by (resource, statement).
     scopes: std::sync::Mutex<rustc_hash::FxHashMap<(u32, u32), KnownScope>>,
@@ -624,6 +624,10 @@ pub struct OverlapIndex {
     /// The literal prefixes, sorted, with whether the pattern is that literal alone.
     sorted: Vec<(Arc<str>, bool)>,
 }
+
+/// Each resource's patterns (see [`Prefixed`]), and all of them as (resource, pattern)
+/// sorted by text.
+type Parsed = (Vec<Vec<Prefixed>>, Vec<(u32, u32)>);
 
 /// A resource's pattern, parsed, with its literal prefix and whether that is all of it.
 #[derive(Debug)]
