@@ -1851,4 +1851,79 @@ mod tests {
         assert_eq!(changes[0].kind, ChangeKind::Unexplained);
         assert_eq!(diffs[0].findings[0].causes, ["U1"]);
     }
+
+    // issue 10: `held` reads a principal's policies itself (each group's names shared)
+    // instead of through `Layers::of`; it must hold the very names `Layers::of` lists,
+    // unknown ones included, with the same routes
+    #[test]
+    fn held_names_are_what_the_layers_list() {
+        let mut snap = crate::ingest::load_side(
+            &[std::path::PathBuf::from(
+                "fixtures/aws/company/account.json",
+            )],
+            &[],
+        )
+        .unwrap();
+        let unknown = |n: &str| PolicyRef::Unresolved {
+            name: n.into(),
+            arn: None,
+        };
+        if let Some(g) = snap.groups.first_mut() {
+            g.policies.push(unknown("GroupGone"));
+        }
+        let mut grouped = 0;
+        for (n, p) in snap.principals.iter_mut().enumerate() {
+            p.policies.push(unknown(&format!("Gone{n}")));
+            if n % 2 == 0 {
+                p.boundary = Some(unknown("BoundaryGone"));
+            }
+            grouped += usize::from(!p.groups.is_empty());
+        }
+        assert!(grouped > 0, "the fixture has group members");
+        let groups = group_bits(&snap);
+        for p in &snap.principals {
+            let (names, unresolved) = held(&snap, &groups, p);
+            let layers = crate::eval::layers::Layers::of(&snap, p);
+            let mut want: BTreeSet<(String, u8)> = layers
+                .identity
+                .iter()
+                .filter_map(|(id, _)| snap.policy(*id))
+                .map(|pol| {
+                    let bit = if pol.kind == PolicyKind::Inline { 2 } else { 1 };
+                    (pol.name.to_string(), bit)
+                })
+                .collect();
+            want.extend(layers.unresolved.iter().map(|u| (u.name.clone(), 1)));
+            let got: BTreeSet<(String, u8)> = std::iter::once(&names.own)
+                .chain(names.shared.iter().map(|s| &**s))
+                .flat_map(|m| {
+                    m.iter().flat_map(|(n, b)| {
+                        [1u8, 2]
+                            .into_iter()
+                            .filter(move |x| b & x != 0)
+                            .map(move |x| (n.to_string(), x))
+                    })
+                })
+                .collect();
+            assert_eq!(got, want, "{}", p.name);
+            let routes = |v: Vec<String>| v.into_iter().collect::<BTreeSet<String>>();
+            assert_eq!(
+                routes(
+                    unresolved
+                        .iter()
+                        .map(|(v, n)| format!("{v:?} {n}"))
+                        .collect()
+                ),
+                routes(
+                    layers
+                        .unresolved
+                        .iter()
+                        .map(|u| format!("{:?} {}", u.via, u.name))
+                        .collect()
+                ),
+                "{}",
+                p.name
+            );
+        }
+    }
 }

@@ -653,3 +653,85 @@ fn empty_for_null(o: &mut Map<String, Value>, key: &str) {
         *v = Value::String(String::new());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::findings::{Code, FindingPart, Side};
+
+    /// Every field of a finding set, so that a field the direct writer does not know
+    /// shows up as a difference.
+    fn full(service: &str, status: &str, witness: Option<&str>, parts: bool) -> Finding {
+        let side = |r: &[&str]| Side {
+            status: status.to_owned(),
+            resources: r.iter().map(|s| (*s).to_owned()).collect(),
+            conditions: vec!["aws:SecureTransport Bool \"true\"".into()],
+            routes: Vec::new(),
+        };
+        Finding {
+            code: Code::Lost,
+            category: Code::Lost.category(),
+            severity: AccessLevel::Write,
+            principal_kind: "role".into(),
+            principal: "ci \"deploy\"\tbot".into(),
+            service: service.to_owned(),
+            actions: vec!["s3:GetObject".into(), "s3:PutObject".into()],
+            pairs: 3,
+            witness: witness.map(str::to_owned),
+            message: "lost `s3` writes — ünïcode\nand a newline".into(),
+            before: side(&["arn:aws:s3:::b/*"]),
+            after: side(&[]),
+            waived: None,
+            fails_gate: true,
+            causes: vec!["c1".into()],
+            lint: Vec::new(),
+            parts: if parts {
+                vec![
+                    FindingPart {
+                        service: "s3".into(),
+                        actions: vec!["s3:GetObject".into()],
+                        pairs: 1,
+                        severity: AccessLevel::Read,
+                        before_resources: Some(vec!["arn:aws:s3:::b/*".into()]),
+                        after_resources: None,
+                    },
+                    FindingPart {
+                        service: "s3".into(),
+                        actions: Vec::new(),
+                        pairs: 2,
+                        severity: AccessLevel::Write,
+                        before_resources: None,
+                        after_resources: Some(Vec::new()),
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    // issue 10: the JSON report writes findings member by member for speed; it must print
+    // the very bytes of the finding's value with the contract, whatever the finding holds
+    #[test]
+    fn direct_finding_writer_prints_the_contract_value() {
+        let t = RouteTables::default();
+        for f in [
+            full("s3", "allowed", Some("arn:aws:s3:::b/x"), true),
+            full("", "", None, false),
+            full("s3", "", Some(""), false),
+        ] {
+            let mut direct = Vec::new();
+            finding(&mut direct, 4, &f, &t).unwrap();
+            let mut v = serde_json::to_value(&f).unwrap();
+            if let Value::Object(o) = &mut v {
+                contract_finding(o, &f, &t);
+            }
+            let mut via_value = Vec::new();
+            pretty_at(&mut via_value, 4, &v).unwrap();
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                String::from_utf8(via_value).unwrap()
+            );
+        }
+    }
+}
