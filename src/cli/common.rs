@@ -250,7 +250,7 @@ pub fn table_width() -> Option<u16> {
 /// Phase timings on stderr when `IAMDIFF_TIMINGS` is set (for benchmarking; never on by
 /// default, so output stays deterministic).
 /// Each lap gives the wall time and, where `/proc/self/stat` is readable, the CPU time of
-/// all threads (on a loaded machine the wall time says little).
+/// all threads (on a loaded machine the wall time says little), and the resident memory.
 pub struct Timer(Option<std::cell::Cell<(std::time::Instant, Option<u64>)>>);
 
 impl Timer {
@@ -271,10 +271,13 @@ impl Timer {
                 (Some(a), Some(b)) => format!(" (cpu {} ms)", b.saturating_sub(a) * 10),
                 _ => String::new(),
             };
+            let memory_text = memory_mib()
+                .map(|(now, peak)| format!(" (rss {now} MiB, peak {peak} MiB)"))
+                .unwrap_or_default();
             // never fails the run, even with stderr closed
             let _ = writeln!(
                 io::stderr(),
-                "timing: {what} {:.1} ms{cpu_text}",
+                "timing: {what} {:.1} ms{cpu_text}{memory_text}",
                 now.duration_since(then).as_secs_f64() * 1000.0
             );
             c.set((now, cpu));
@@ -300,6 +303,22 @@ fn cpu_ticks() -> Option<u64> {
     let user: u64 = fields.get(11)?.parse().ok()?;
     let system: u64 = fields.get(12)?.parse().ok()?;
     Some(user + system)
+}
+
+/// Resident memory of the process now and at its peak, in MiB, from `/proc/self/status`.
+fn memory_mib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line[name.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()?;
+        Some(kib / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// The action catalog a run evaluates with: GCP permissions when a side is a GCP snapshot,

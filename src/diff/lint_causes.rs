@@ -34,9 +34,9 @@ struct Linted {
     findings: Vec<(LintFinding, Vec<String>, bool)>,
 }
 
-fn lint_one(snap: &Snapshot, catalog: &Catalog, id: PolicyId) -> Linted {
+fn linted(snap: &Snapshot, id: PolicyId, findings: Vec<LintFinding>) -> Linted {
     let policy = snap.policy(id);
-    let findings = lint_policies(snap, catalog, &[id])
+    let findings = findings
         .into_iter()
         .filter(|f| EXPLAINING.contains(&f.rule_id))
         .map(|f| {
@@ -143,8 +143,10 @@ pub fn attach(
             .collect();
         ids.sort();
         ids.dedup();
+        let found = lint_policies(snaps[side], catalog, &ids);
         ids.into_par_iter()
-            .map(|id| (id, lint_one(snaps[side], catalog, id)))
+            .zip(found)
+            .map(|(id, findings)| (id, linted(snaps[side], id, findings)))
             .collect()
     });
     diffs.par_iter_mut().zip(holds).for_each(|(d, ids)| {
