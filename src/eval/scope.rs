@@ -14,14 +14,16 @@ use super::wildcard::Pattern;
 /// One resource pattern: as displayed (variables substituted) and compiled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ResPat {
-    pub text: String,
+    /// Shared, as `pattern` is: an organization's gated ARNs are cloned into the scope of
+    /// every one of its accounts.
+    pub text: std::sync::Arc<str>,
     pub pattern: Pattern,
 }
 
 impl ResPat {
     pub fn parse(text: &str) -> Self {
         ResPat {
-            text: text.to_owned(),
+            text: text.into(),
             pattern: Pattern::parse(text),
         }
     }
@@ -84,7 +86,7 @@ impl ResourceScope {
         match self {
             ResourceScope::Any => vec!["*"],
             ResourceScope::Only(p) | ResourceScope::AllExcept(p) => {
-                p.iter().map(|p| p.text.as_str()).collect()
+                p.iter().map(|p| &*p.text).collect()
             }
         }
     }
@@ -143,7 +145,7 @@ pub fn scope_for(clause: &ResourceClause, ctx: &RequestContext) -> ScopeFor {
         match variables::resolve(p, ctx) {
             Resolved::Pattern(pattern) => {
                 pats.push(ResPat {
-                    text: display_tokens(&pattern),
+                    text: display_tokens(&pattern).into(),
                     pattern,
                 });
             }
@@ -202,17 +204,10 @@ pub fn hash_scope(s: &ResourceScope, h: &mut impl std::hash::Hasher) {
 pub fn scope_text(s: &ResourceScope) -> String {
     match s {
         ResourceScope::Any => "*".into(),
-        ResourceScope::Only(p) => p
-            .iter()
-            .map(|p| p.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
+        ResourceScope::Only(p) => p.iter().map(|p| &*p.text).collect::<Vec<_>>().join("\n"),
         ResourceScope::AllExcept(p) => format!(
             "all except {}",
-            p.iter()
-                .map(|p| p.text.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            p.iter().map(|p| &*p.text).collect::<Vec<_>>().join(", ")
         ),
     }
 }

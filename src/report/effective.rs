@@ -991,9 +991,9 @@ impl<'a> JsonScope<'a> {
     fn of(s: &'a ResourceScope) -> Self {
         match s {
             ResourceScope::Any => JsonScope::Any(true),
-            ResourceScope::Only(p) => JsonScope::Only(p.iter().map(|p| p.text.as_str()).collect()),
+            ResourceScope::Only(p) => JsonScope::Only(p.iter().map(|p| &*p.text).collect()),
             ResourceScope::AllExcept(p) => {
-                JsonScope::AllExcept(p.iter().map(|p| p.text.as_str()).collect())
+                JsonScope::AllExcept(p.iter().map(|p| &*p.text).collect())
             }
         }
     }
