@@ -55,7 +55,7 @@ pub use policy_doc::{OriginBase, parse_policy_document};
 pub use resource_policies::load as load_resource_policies;
 pub use runbook::{load_runbook, parse_runbook};
 pub use scp::load_scp_level;
-pub use source::{decode, read_source};
+pub use source::{decode, read_source, sha256_hex};
 
 use crate::model::{self, Snapshot, Warning, WarningCode};
 use detect::Kind;
@@ -197,10 +197,13 @@ pub fn load_side_with(
     // file nesting too deep is still the error reported, as when each file was checked
     // on reading.
     let mut unchecked: Vec<usize> = Vec::new();
+    // the SHA-256 of every file read, as read
+    let mut digests: Vec<(Arc<str>, String)> = Vec::new();
     let gathered = (|| -> Result<(), IngestError> {
         for (path, dir) in expand(sources)? {
             let in_dir = dir.is_some();
-            let (name, bytes) = source::read_unchecked(&path)?;
+            let (name, bytes, digest) = source::read_unchecked_hashed(&path)?;
+            digests.push((name.clone(), digest));
             // JSON-shaped text is classified by its first keys (or serde_json) before the
             // check; any other text is checked first, as every parser reading it needs
             let json = matches!(source::first_byte(&bytes), Some(b'{' | b'['));
@@ -363,6 +366,7 @@ pub fn load_side_with(
         let (name, bytes) = read_source(path)?;
         load_scp_level(&name, &bytes, &mut snap)?;
     }
+    snap.digests = digests;
     Ok(snap)
 }
 

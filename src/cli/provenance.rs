@@ -9,7 +9,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use sha2::{Digest, Sha256};
 
 use crate::diff::findings::Finding;
 use crate::ingest::{self, Attachment};
@@ -59,20 +58,31 @@ pub fn fill(report: &mut DiffReport, inputs: &Inputs<'_>) -> Result<(), CliError
         .into_iter()
         .filter(|(_, path)| provenance::is_file(path) && seen.insert(path.clone()))
         .collect();
-    // each input read once, its digest and its places from the same bytes; the files
-    // are read and hashed in parallel (a 68 MB input took a third of the render), and
-    // their bytes kept as read (a copy of 130 MB of inputs into new memory took longer
-    // than reading them)
+    // the sides' files were hashed as they were read (the digest is of the bytes
+    // evaluated); their texts are read again only where a place is looked up
+    let known: FxHashMap<&str, &str> = [inputs.before, inputs.after]
+        .iter()
+        .flat_map(|snap| snap.digests.iter().map(|(f, d)| (&**f, d.as_str())))
+        .collect();
+    // any other input read once, its digest and its places from the same bytes; the
+    // files are read and hashed in parallel (a 68 MB input took a third of the render),
+    // and their bytes kept as read (a copy of 130 MB of inputs into new memory took
+    // longer than reading them)
     let (read, digests): (Vec<Option<Text>>, Vec<Option<String>>) = {
         use rayon::prelude::*;
         files
             .par_iter()
-            .map(|(_, path)| match std::fs::read(path) {
-                Ok(b) => {
-                    let sha256 = hex(&Sha256::digest(&b));
-                    (Some(Arc::new(b)), Some(sha256))
+            .map(|(_, path)| {
+                if let Some(d) = known.get(path.as_str()) {
+                    return (None, Some((*d).to_owned()));
                 }
-                Err(_) => (None, None),
+                match std::fs::read(path) {
+                    Ok(b) => {
+                        let sha256 = ingest::sha256_hex(&b);
+                        (Some(Arc::new(b)), Some(sha256))
+                    }
+                    Err(_) => (None, None),
+                }
             })
             .unzip()
     };
@@ -350,12 +360,25 @@ impl Files {
     fn text(&mut self, file: &str) -> Option<Text> {
         self.texts
             .entry(file.to_owned())
-            .or_insert_with(|| {
-                ingest::read_source(Path::new(file))
-                    .ok()
-                    .map(|(_, b)| Arc::new(b))
-            })
+            .or_insert_with(|| read_text(file))
             .clone()
+    }
+
+    /// The texts of `files` (`None`: unreadable), those not read yet read in parallel.
+    fn texts(&mut self, files: &[&str]) -> Vec<Option<Text>> {
+        use rayon::prelude::*;
+        let mut missing: Vec<&str> = files
+            .iter()
+            .copied()
+            .filter(|f| !self.texts.contains_key(*f))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        let read: Vec<Option<Text>> = missing.par_iter().map(|f| read_text(f)).collect();
+        for (f, t) in missing.into_iter().zip(read) {
+            self.texts.insert(f.to_owned(), t);
+        }
+        files.iter().map(|f| self.text(f)).collect()
     }
 
     /// [`ingest::locate_pointers`] in each file (one that cannot be read is left out),
@@ -366,9 +389,11 @@ impl Files {
         asked: Vec<(&'p str, Vec<&'p str>)>,
     ) -> Vec<(&'p str, Vec<&'p str>, Vec<Option<(u32, u32)>>)> {
         use rayon::prelude::*;
+        let names: Vec<&str> = asked.iter().map(|(file, _)| *file).collect();
         let texts: Vec<(&str, Vec<&str>, Text)> = asked
             .into_iter()
-            .filter_map(|(file, ps)| Some((file, ps, self.text(file)?)))
+            .zip(self.texts(&names))
+            .filter_map(|((file, ps), text)| Some((file, ps, text?)))
             .collect();
         texts
             .into_par_iter()
@@ -406,10 +431,10 @@ impl Files {
             type Searched<'f> = (usize, &'f str, Vec<(usize, String)>, Cached);
             let items: Vec<(usize, &str, Text, Cached)> = batch
                 .iter()
+                .zip(self.texts(batch))
                 .enumerate()
-                .filter_map(|(i, file)| {
-                    let text = self.text(file)?;
-                    Some((b * BATCH + i, *file, text, self.trees.get(*file).cloned()))
+                .filter_map(|(i, (file, text))| {
+                    Some((b * BATCH + i, *file, text?, self.trees.get(*file).cloned()))
                 })
                 .collect();
             let searched: Vec<Searched<'_>> = items
@@ -476,8 +501,11 @@ fn generated() -> Result<Option<String>, CliError> {
     )))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A file's text as the readers read it (`None`: it cannot be read).
+fn read_text(file: &str) -> Option<Text> {
+    ingest::read_source(Path::new(file))
+        .ok()
+        .map(|(_, b)| Arc::new(b))
 }
 
 /// `base` joined with `p`, with `.` and `..` resolved lexically (no file system access:

@@ -30,6 +30,37 @@ pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
 /// any parser that could go deep sees the text (a JSON export's check runs while
 /// serde_json, which stops at 128 levels on its own, parses it).
 pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
+    let (name, bytes) = read_raw(path)?;
+    let bytes = normalized(&name, bytes)?;
+    Ok((name, bytes))
+}
+
+/// [`read_unchecked`], with the SHA-256 (lowercase hex) of the file's bytes as read,
+/// before any decoding: what the report's provenance gives for the input, now of the
+/// very bytes evaluated (reading every input again for it took a tenth of an
+/// organization's diff).
+pub(crate) fn read_unchecked_hashed(
+    path: &Path,
+) -> Result<(Arc<str>, Vec<u8>, String), IngestError> {
+    let (name, bytes) = read_raw(path)?;
+    let digest = sha256_hex(&bytes);
+    let bytes = normalized(&name, bytes)?;
+    Ok((name, bytes, digest))
+}
+
+/// The SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let mut out = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// The file's name as the user gave it, and its bytes as they are on disk.
+fn read_raw(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     let name: Arc<str> = Arc::from(path.display().to_string());
     if path.is_dir() {
         return Err(IngestError::in_file(
@@ -41,20 +72,25 @@ pub(crate) fn read_unchecked(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestE
     let bytes = read_whole(path).map_err(|e| {
         IngestError::in_file(&name, format!("cannot read `{name}`: {}", io_reason(&e)))
     })?;
-    let decoded = match decode(&name, &bytes)? {
+    Ok((name, bytes))
+}
+
+/// A file's bytes made UTF-8 (see [`decode`]): a UTF-8 BOM dropped in place, any
+/// other encoding decoded into new bytes.
+fn normalized(name: &Arc<str>, bytes: Vec<u8>) -> Result<Vec<u8>, IngestError> {
+    let decoded = match decode(name, &bytes)? {
         // the text itself, or past a UTF-8 BOM: that prefix is dropped in place, no copy
         Cow::Borrowed(text) => Err(bytes.len() - text.len()),
         Cow::Owned(text) => Ok(text),
     };
-    let bytes = match decoded {
+    Ok(match decoded {
         Ok(text) => text,
         Err(bom) => {
             let mut bytes = bytes;
             bytes.drain(..bom);
             bytes
         }
-    };
-    Ok((name, bytes))
+    })
 }
 
 /// Size from which a file is read by two threads, each copying half of it.

@@ -92,6 +92,10 @@ impl fmt::Display for Warning {
 pub struct Snapshot {
     /// The files this snapshot was read from, in the order given.
     pub sources: Vec<Arc<str>>,
+    /// The SHA-256 (lowercase hex) of the files read for this side, as they were read:
+    /// (file, digest). A file missing here is hashed when the report needs it.
+    #[serde(skip)]
+    pub digests: Vec<(Arc<str>, String)>,
     pub policies: Vec<Policy>,
     pub principals: Vec<Principal>,
     pub groups: Vec<Group>,
