@@ -284,6 +284,11 @@ impl Timer {
         }
     }
 
+    /// Whether timings are asked for (a figure costly to gather is gathered only then).
+    pub fn on(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// A figure beside the laps (how many principals a phase worked on), printed only
     /// when timings are asked for.
     pub fn note(&self, what: std::fmt::Arguments<'_>) {

@@ -134,6 +134,26 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
         || eval::effective::effective_selected(&after, cat, &opts, &wa),
     );
     timer.lap("evaluate");
+    if timer.on() {
+        for (side, e) in [("before", &eb), ("after", &ea)] {
+            let mut seen = rustc_hash::FxHashSet::default();
+            let (mut grants, mut rules) = (0usize, 0usize);
+            for p in &e.principals {
+                if seen.insert(std::sync::Arc::as_ptr(&p.evaluation)) {
+                    let r = &p.evaluation.rules;
+                    grants += p.evaluation.grants.len();
+                    rules += r.allows.len()
+                        + r.denies.len()
+                        + r.levels.iter().map(|(_, l)| l.len()).sum::<usize>()
+                        + r.resource_allows.len();
+                }
+            }
+            timer.note(format_args!(
+                "{side}: {} distinct evaluations, {grants} grants, {rules} statements decided",
+                seen.len()
+            ));
+        }
+    }
     progress.say("comparing");
     let fail_on: Vec<Category> = a.fail_on.iter().map(|f| category(*f)).collect();
     let views = if people_view {
