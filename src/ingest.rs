@@ -55,7 +55,7 @@ pub use policy_doc::{OriginBase, parse_policy_document};
 pub use resource_policies::load as load_resource_policies;
 pub use runbook::{load_runbook, parse_runbook};
 pub use scp::load_scp_level;
-pub use source::{decode, read_source, sha256_hex};
+pub use source::{decode, read_for_places, read_source, sha256_hex};
 
 use crate::model::{self, Snapshot, Warning, WarningCode};
 use detect::Kind;

@@ -503,7 +503,7 @@ fn generated() -> Result<Option<String>, CliError> {
 
 /// A file's text as the readers read it (`None`: it cannot be read).
 fn read_text(file: &str) -> Option<Text> {
-    ingest::read_source(Path::new(file))
+    ingest::read_for_places(Path::new(file))
         .ok()
         .map(|(_, b)| Arc::new(b))
 }

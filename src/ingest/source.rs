@@ -26,6 +26,19 @@ pub fn read_source(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
     Ok((name, bytes))
 }
 
+/// A file's text to find places in (the line:column of pointers, the attachments of
+/// policies), as [`read_source`] reads it but checked for nesting only where a parser
+/// with no depth limit of its own reads it: JSON text goes to serde_json, which stops
+/// at 128 levels, and the place scanners stop at 256 (the check of an organization's
+/// inputs, read again for their places, took a tenth of the report's provenance).
+pub fn read_for_places(path: &Path) -> Result<(Arc<str>, Vec<u8>), IngestError> {
+    let (name, bytes) = read_unchecked(path)?;
+    if !matches!(first_byte(&bytes), Some(b'{' | b'[')) {
+        super::yaml::check_nesting(&name, &bytes)?;
+    }
+    Ok((name, bytes))
+}
+
 /// [`read_source`] without the nesting check: for a caller that runs it itself before
 /// any parser that could go deep sees the text (a JSON export's check runs while
 /// serde_json, which stops at 128 levels on its own, parses it).
