@@ -217,6 +217,17 @@ fn copied(
         .collect()
 }
 
+/// Equal shared values, by address first: the evaluations of one side share their gated
+/// resources and S3 owners (thousands of patterns), and `Arc`'s own equality compares
+/// the contents of a shared slice even when both point at it.
+fn same_shared<T: ?Sized + PartialEq>(a: &Option<Arc<T>>, b: &Option<Arc<T>>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => Arc::ptr_eq(x, y) || x == y,
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Hashes what [`Alike`] compares: values behind shared pointers by address where the
 /// evaluator shares them (action sets), by content elsewhere, statements' places left
 /// out.
@@ -440,8 +451,8 @@ impl<'a> Alike<'a> {
         *unresolved_identity == b.unresolved_identity
             && *unresolved_boundary == b.unresolved_boundary
             && *always == b.always
-            && *gated == b.gated
-            && *unowned == b.unowned
+            && same_shared(gated, &b.gated)
+            && same_shared(unowned, &b.unowned)
             && *own_account == b.own_account
             && self.rule_list(allows, &b.allows)
             && self.rule_list(denies, &b.denies)

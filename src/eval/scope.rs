@@ -12,12 +12,21 @@ use super::variables::{self, Resolved};
 use super::wildcard::Pattern;
 
 /// One resource pattern: as displayed (variables substituted) and compiled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Eq, Hash)]
 pub struct ResPat {
     /// Shared, as `pattern` is: an organization's gated ARNs are cloned into the scope of
     /// every one of its accounts.
     pub text: std::sync::Arc<str>,
     pub pattern: Pattern,
+}
+
+impl PartialEq for ResPat {
+    fn eq(&self, other: &ResPat) -> bool {
+        // by address first: `Arc`'s equality compares a shared text's contents, and the
+        // scopes compared are thousands of patterns cloned from one
+        (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+            && self.pattern == other.pattern
+    }
 }
 
 impl ResPat {

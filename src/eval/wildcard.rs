@@ -46,7 +46,9 @@ pub struct Pattern {
 
 impl PartialEq for Pattern {
     fn eq(&self, other: &Pattern) -> bool {
-        self.hash == other.hash && self.tokens == other.tokens
+        // by address first: `Arc`'s equality compares a shared slice's contents
+        self.hash == other.hash
+            && (std::sync::Arc::ptr_eq(&self.tokens, &other.tokens) || self.tokens == other.tokens)
     }
 }
 
