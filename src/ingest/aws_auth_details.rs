@@ -406,6 +406,10 @@ impl<'a> Export<'a> {
         let mut made = self.policies(&jobs.list)?;
         snap.sources
             .extend(self.files.iter().map(|f| f.name.clone()));
+        // an organization's tens of thousands of entries, without a copy per doubling
+        snap.policies.reserve(made.len());
+        snap.principals.reserve(users.len() + roles.len());
+        snap.groups.reserve(groups.len());
 
         let mut b = Build::new(snap, resolver);
         b.warnings = warnings;
