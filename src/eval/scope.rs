@@ -12,7 +12,7 @@ use super::variables::{self, Resolved};
 use super::wildcard::Pattern;
 
 /// One resource pattern: as displayed (variables substituted) and compiled.
-#[derive(Debug, Clone, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub struct ResPat {
     /// Shared, as `pattern` is: an organization's gated ARNs are cloned into the scope of
     /// every one of its accounts.
@@ -26,6 +26,14 @@ impl PartialEq for ResPat {
         // scopes compared are thousands of patterns cloned from one
         (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
             && self.pattern == other.pattern
+    }
+}
+
+impl std::hash::Hash for ResPat {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // what equality compares, in the order a derived hash took
+        self.text.hash(state);
+        self.pattern.hash(state);
     }
 }
 
