@@ -161,6 +161,13 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             || eval::people::people_of(&before, &eb, cat, &opts.context, Some(&wb)),
             || eval::people::people_of(&after, &ea, cat, &opts.context, Some(&wa)),
         );
+        for (side, v) in [("before", &pb), ("after", &pa)] {
+            timer.note(format_args!(
+                "{side}: {} people, {} role paths",
+                v.people.len(),
+                v.people.iter().map(|p| p.roles.len()).sum::<usize>()
+            ));
+        }
         (a.view == DiffView::People || pb.reaches_roles() || pa.reaches_roles()).then_some((pb, pa))
     } else {
         None
