@@ -212,7 +212,7 @@ fn path_changes(
         let found = j.and_then(|j| at.get(&j).copied());
         match found.and_then(|k| after.roles.get(k).map(|ra| (k, ra))) {
             None => out.push(PathChange {
-                role: rb.role.clone(),
+                role: rb.role.to_string(),
                 change: "lost".to_owned(),
                 before: Some(rb.path.clone()),
                 after: None,
@@ -222,14 +222,14 @@ fn path_changes(
                 if let Some(s) = seen_after.get_mut(k) {
                     *s = true;
                 }
-                let change = match (rb.status.as_str(), ra.status.as_str()) {
+                let change = match (rb.status, ra.status) {
                     ("allowed", "conditional") => "conditional",
                     ("conditional", "allowed") => "unconditional",
                     _ if rb.path != ra.path => "rerouted",
                     _ => continue,
                 };
                 out.push(PathChange {
-                    role: ra.role.clone(),
+                    role: ra.role.to_string(),
                     change: change.to_owned(),
                     before: Some(rb.path.clone()),
                     after: Some(ra.path.clone()),
@@ -241,7 +241,7 @@ fn path_changes(
     for (ra, seen) in after.roles.iter().zip(seen_after) {
         if !seen {
             out.push(PathChange {
-                role: ra.role.clone(),
+                role: ra.role.to_string(),
                 change: "gained".to_owned(),
                 before: None,
                 after: Some(ra.path.clone()),
@@ -470,7 +470,7 @@ pub fn diff_people(
                 .roles
                 .iter()
                 .map(|r| PathChange {
-                    role: r.role.clone(),
+                    role: r.role.to_string(),
                     change: if status == PrincipalStatus::New {
                         "gained"
                     } else {

@@ -48,19 +48,20 @@ fn no_text(v: &Arc<[String]>) -> bool {
 /// A role a person reaches and the path to it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RolePath {
-    /// The role as reports name it (`ACCOUNT/name` when the side holds several accounts).
-    pub role: String,
+    /// The role as reports name it (`ACCOUNT/name` when the side holds several accounts);
+    /// shared by every person with the same path (hundreds of thousands of paths a side).
+    pub role: Arc<str>,
     /// Index into the snapshot's principals.
     #[serde(skip)]
     pub index: usize,
     /// `allowed`, or `conditional` when every path depends on undecided conditions.
-    pub status: String,
+    pub status: &'static str,
     /// The path as text: `erin → 111122223333/role-a → 444455556666/role-b`.
     pub path: String,
     pub steps: Vec<Step>,
-    /// The path's edges in the side's assumption graph, first to last.
+    /// The path's edges in the side's assumption graph, first to last (shared as `role`).
     #[serde(skip)]
-    pub edges: Vec<u32>,
+    pub edges: Arc<[u32]>,
 }
 
 /// One person of a side and their access.
@@ -373,12 +374,12 @@ fn edge_steps(snapshot: &Snapshot, graph: &Graph, several: bool) -> Vec<Step> {
 /// A reached role's path as everyone with the same starting points has it: a person's
 /// own path puts their key in front of `tail` and into the federated steps.
 struct SharedPath {
-    role: String,
+    role: Arc<str>,
     status: &'static str,
     /// ` → role-a → role-b`: the path after the person.
     tail: String,
     steps: Vec<Step>,
-    edges: Vec<u32>,
+    edges: Arc<[u32]>,
 }
 
 /// The paths of one start, formatted once for all the people who share it.
@@ -404,7 +405,7 @@ fn shared_paths(
                 tail.push_str(&s.role);
             }
             SharedPath {
-                role: principal_name(snapshot, several, r.role),
+                role: principal_name(snapshot, several, r.role).into(),
                 status: if r.tri == Tri::True {
                     "allowed"
                 } else {
@@ -412,7 +413,7 @@ fn shared_paths(
                 },
                 tail,
                 steps,
-                edges: r.path.clone(),
+                edges: r.path.as_slice().into(),
             }
         })
         .collect()
@@ -446,7 +447,7 @@ fn role_paths(graph: &Graph, shared: &[SharedPath], reach: &Reach, key: &str) ->
             RolePath {
                 role: sp.role.clone(),
                 index: r.role,
-                status: sp.status.to_owned(),
+                status: sp.status,
                 path,
                 steps,
                 edges: sp.edges.clone(),
@@ -831,7 +832,7 @@ mod tests {
         let roles: Vec<(&str, &str, &str)> = erin
             .roles
             .iter()
-            .map(|r| (r.role.as_str(), r.status.as_str(), r.path.as_str()))
+            .map(|r| (&*r.role, r.status, r.path.as_str()))
             .collect();
         assert_eq!(
             roles,
