@@ -161,7 +161,10 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
             || eval::people::people_of(&before, &eb, cat, &opts.context, Some(&wb)),
             || eval::people::people_of(&after, &ea, cat, &opts.context, Some(&wa)),
         );
-        for (side, v) in [("before", &pb), ("after", &pa)] {
+        for (side, v) in [("before", &pb), ("after", &pa)]
+            .into_iter()
+            .filter(|_| timer.on())
+        {
             timer.note(format_args!(
                 "{side}: {} people, {} role paths",
                 v.people.len(),

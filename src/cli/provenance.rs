@@ -357,13 +357,6 @@ struct Files {
 }
 
 impl Files {
-    fn text(&mut self, file: &str) -> Option<Text> {
-        self.texts
-            .entry(file.to_owned())
-            .or_insert_with(|| read_text(file))
-            .clone()
-    }
-
     /// The texts of `files` (`None`: unreadable), those not read yet read in parallel.
     fn texts(&mut self, files: &[&str]) -> Vec<Option<Text>> {
         use rayon::prelude::*;
@@ -378,7 +371,10 @@ impl Files {
         for (f, t) in missing.into_iter().zip(read) {
             self.texts.insert(f.to_owned(), t);
         }
-        files.iter().map(|f| self.text(f)).collect()
+        files
+            .iter()
+            .map(|f| self.texts.get(*f).cloned().flatten())
+            .collect()
     }
 
     /// [`ingest::locate_pointers`] in each file (one that cannot be read is left out),

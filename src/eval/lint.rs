@@ -83,10 +83,7 @@ pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<Lint
     // a few chunks per thread, each with one linter: its caches (expanded action
     // patterns, resource-pattern answers) serve the whole chunk, where `map_init` would
     // start a fresh linter for every piece rayon splits off
-    let chunk = linted
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 4)
-        .max(64);
+    let chunk = chunk_len(linted.len());
     // the whole-side rules (limits, dangling resources) run alongside the policies'
     let (per_chunk, side): (Vec<Vec<LintFinding>>, Vec<LintFinding>) = rayon::join(
         || {
@@ -143,18 +140,15 @@ pub fn lint_at(snap: &Snapshot, catalog: &Catalog, now: Option<i64>) -> Vec<Lint
 /// principals holding them without linting the whole side (issue 11 item 2). The findings
 /// of each policy come in its own list, in the order of `policies`.
 ///
-/// The policies are linted in parallel, a few chunks per thread with one linter each (as
-/// [`lint_at`] does): an organization's accounts repeat the same patterns in thousands of
-/// policies, and the linter's caches answer them once per chunk, not once per policy.
+/// The policies are linted in chunks as [`lint_at`] lints them: an organization's
+/// accounts repeat the same patterns in thousands of policies, and a linter's caches
+/// answer them once per chunk, not once per policy.
 pub fn lint_policies(
     snap: &Snapshot,
     catalog: &Catalog,
     policies: &[PolicyId],
 ) -> Vec<Vec<LintFinding>> {
-    let chunk = policies
-        .len()
-        .div_ceil(rayon::current_num_threads().max(1) * 4)
-        .max(16);
+    let chunk = chunk_len(policies.len());
     policies
         .par_chunks(chunk)
         .flat_map_iter(|ids| {
@@ -171,6 +165,13 @@ pub fn lint_policies(
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// How many of `n` policies one linter takes: a few chunks per thread, each with its
+/// own caches, where `map_init` would start a fresh linter for every piece rayon splits
+/// off.
+fn chunk_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads().max(1) * 4).max(64)
 }
 
 fn finding(

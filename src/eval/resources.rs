@@ -474,7 +474,7 @@ impl ResourceIndex {
         // the patterns of the resources `p` does not reach alone, sorted and distinct;
         // those it does reach alone, counted (every pattern is counted in `counts`)
         let mut gated: Vec<&Prefixed> = Vec::new();
-        let mut reached: rustc_hash::FxHashMap<Arc<str>, [u32; 2]> = Default::default();
+        let mut reached = Tally::default();
         for &(ri, k) in order {
             let (Some(r), Some(pat)) = (
                 snapshot.resources.get(ri as usize),
@@ -483,7 +483,7 @@ impl ResourceIndex {
                 continue;
             };
             if identity_suffices(r, p) {
-                reached.entry(pat.lit.clone()).or_default()[usize::from(pat.full)] += 1;
+                tally(&mut reached, pat.lit.clone(), pat.full);
                 continue;
             }
             if gated.last().is_some_and(|l| l.pat.text == pat.pat.text) {
@@ -634,15 +634,22 @@ pub fn may_overlap(a: &str, b: &str) -> bool {
 pub struct OverlapIndex {
     all: Arc<PrefixCounts>,
     /// Patterns of `all` not in this index, counted as `all` counts them.
-    minus: rustc_hash::FxHashMap<Arc<str>, [u32; 2]>,
+    minus: Tally,
+}
+
+/// Patterns by literal prefix: how many with it have a wildcard, and how many are that
+/// literal alone.
+type Tally = rustc_hash::FxHashMap<Arc<str>, [u32; 2]>;
+
+/// Counts one pattern, given by its literal prefix and whether that is all of it.
+fn tally(t: &mut Tally, lit: Arc<str>, full: bool) {
+    t.entry(lit).or_default()[usize::from(full)] += 1;
 }
 
 /// Patterns counted by literal prefix.
 #[derive(Debug, Default)]
 struct PrefixCounts {
-    /// Each literal prefix: how many patterns with it have a wildcard, and how many are
-    /// that literal alone.
-    by_prefix: rustc_hash::FxHashMap<Arc<str>, [u32; 2]>,
+    by_prefix: Tally,
     /// The literal prefixes, sorted, with whether the pattern is that literal alone (the
     /// entries of `by_prefix`, one per kind that is counted).
     sorted: Vec<(Arc<str>, bool)>,
@@ -650,10 +657,9 @@ struct PrefixCounts {
 
 impl PrefixCounts {
     fn of(patterns: impl Iterator<Item = (Arc<str>, bool)>) -> PrefixCounts {
-        let mut by_prefix: rustc_hash::FxHashMap<Arc<str>, [u32; 2]> = Default::default();
+        let mut by_prefix = Tally::default();
         for (lit, full) in patterns {
-            let counts = by_prefix.entry(lit).or_default();
-            counts[usize::from(full)] += 1;
+            tally(&mut by_prefix, lit, full);
         }
         let mut sorted: Vec<(Arc<str>, bool)> = by_prefix
             .iter()
@@ -835,7 +841,9 @@ mod tests {
                 assert!(index.is_none());
                 continue;
             }
-            let index = index.unwrap();
+            let Some(index) = index else {
+                panic!("ASCII patterns {set:?} get no index");
+            };
             // the same set as the whole family's counts less the patterns not in it (as
             // each account's gated resources are the organization's less its own), with
             // duplicates counted
@@ -843,14 +851,14 @@ mod tests {
                 let (lit, full) = literal_prefix(t);
                 (Arc::from(lit), full)
             }));
-            let mut minus: rustc_hash::FxHashMap<Arc<str>, [u32; 2]> = Default::default();
+            let mut minus = Tally::default();
             for t in family
                 .iter()
                 .filter(|t| !set.contains(t))
                 .chain(family.iter())
             {
                 let (lit, full) = literal_prefix(t);
-                minus.entry(Arc::from(lit)).or_default()[usize::from(full)] += 1;
+                tally(&mut minus, Arc::from(lit), full);
             }
             let less = OverlapIndex {
                 all: Arc::new(all),
