@@ -81,21 +81,27 @@ pub fn render(report: &DiffReport) -> io::Result<String> {
         let mut used = 0;
         let mut skipped = 0;
         for (i, p) in order.iter().enumerate() {
-            let mut section = principal_section(p, MAX_ROWS)?;
-            if i == 0 {
+            let section = if i == 0 {
                 // the worst principal is always shown: fewer rows until it fits
                 let mut rows = MAX_ROWS;
+                let mut section = principal_section(p, rows)?;
                 while used + chars(&section) > budget && rows > 0 {
                     rows /= 2;
                     section = principal_section(p, rows)?;
                 }
-            }
-            let n = chars(&section);
-            if used + n > budget && i > 0 {
-                skipped += 1;
-                continue;
-            }
-            used += n;
+                section
+            } else {
+                // the others as they fit, each written no further than the room left
+                // (thousands of principals are skipped once the comment is full)
+                match section_within(p, MAX_ROWS, budget.saturating_sub(used))? {
+                    Some(section) => section,
+                    None => {
+                        skipped += 1;
+                        continue;
+                    }
+                }
+            };
+            used += chars(&section);
             out.push_str(&section);
         }
         if skipped > 0 {
@@ -142,6 +148,44 @@ fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
     let mut section = Vec::new();
     write_principal(p, rows, &mut section)?;
     Ok(String::from_utf8_lossy(&section).into_owned())
+}
+
+/// [`principal_section`] when it fits in `room` characters, `None` when it does not:
+/// the writing stops as soon as the section outgrows the room.
+fn section_within(p: &PrincipalDiff, rows: usize, room: usize) -> io::Result<Option<String>> {
+    let mut w = Capped {
+        buf: Vec::new(),
+        chars: 0,
+        room,
+    };
+    match write_principal(p, rows, &mut w) {
+        Ok(()) => Ok(Some(String::from_utf8_lossy(&w.buf).into_owned())),
+        Err(_) if w.chars > room => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A buffer that refuses what would take it past `room` characters (UTF-8 lead bytes,
+/// as [`chars`] counts them whatever the pieces written).
+struct Capped {
+    buf: Vec<u8>,
+    chars: usize,
+    room: usize,
+}
+
+impl Write for Capped {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.chars += bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        if self.chars > self.room {
+            return Err(io::Error::other("the section does not fit"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn write_head(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
@@ -599,6 +643,35 @@ mod tests {
         assert!(!md("`a` `b").contains('`'));
         assert_eq!(md("a\nb"), "a<br>b");
         assert_eq!(html("<b a=\"'\">&"), "&lt;b a=&quot;&#39;&quot;&gt;&amp;");
+    }
+
+    // a section written only as far as the room left: the same text when it fits, none
+    // when it does not, counted in characters (a non-ASCII name) as `chars` counts them
+    #[test]
+    fn a_section_within_room_is_the_section_that_fits() -> Result<(), Box<dyn std::error::Error>> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/examples/iamdiff-report.json"
+        );
+        let mut report = crate::report::json::from_str(&std::fs::read_to_string(path)?)?;
+        if let Some(p) = report.principals.first_mut() {
+            p.name = format!("ünïcødé-{}", p.name);
+        }
+        assert!(!report.principals.is_empty());
+        for p in &report.principals {
+            let full = principal_section(p, MAX_ROWS)?;
+            let n = chars(&full);
+            assert!(n < full.len() || !p.name.starts_with('ü'));
+            for room in [0, n / 2, n.saturating_sub(1), n, n + 1, 10 * n] {
+                let within = section_within(p, MAX_ROWS, room)?;
+                assert_eq!(
+                    within,
+                    (n <= room).then(|| full.clone()),
+                    "room {room} of {n}"
+                );
+            }
+        }
+        Ok(())
     }
 
     // issue 8 and 12: an organization's hundreds of input files once filled the comment's
