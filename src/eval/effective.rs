@@ -441,6 +441,50 @@ pub struct ActionCounts {
     pub conditional_only: usize,
 }
 
+/// The action counts of one run's evaluations, by the action sets their grants hold and
+/// whether each is conditional: members of the same roles on other resources count alike
+/// (a GCP organization's thousands of members, each counting its roles' thousands of
+/// permissions bit by bit). A key holds its sets, so no address in it is reused meanwhile.
+#[derive(Default)]
+struct CountMemo(std::sync::Mutex<FxHashMap<Vec<(BySet, Status)>, ActionCounts>>);
+
+/// An action set compared and hashed by address.
+struct BySet(Arc<ActionMatch>);
+
+impl PartialEq for BySet {
+    fn eq(&self, other: &BySet) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for BySet {}
+
+impl std::hash::Hash for BySet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0), state);
+    }
+}
+
+impl CountMemo {
+    /// [`count_actions`] of `grants`, counted once per distinct key.
+    fn count(&self, grants: &[Grant], universe: usize) -> ActionCounts {
+        let mut key: Vec<(BySet, Status)> = grants
+            .iter()
+            .map(|g| (BySet(g.actions.clone()), g.status()))
+            .collect();
+        key.sort_unstable_by_key(|(set, status)| (Arc::as_ptr(&set.0), *status));
+        key.dedup();
+        if let Some(known) = self.0.lock().ok().and_then(|m| m.get(&key).copied()) {
+            return known;
+        }
+        let counts = count_actions(grants.iter().map(|g| (g, &*g.actions)), universe);
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(key, counts);
+        }
+        counts
+    }
+}
+
 /// Counts the distinct actions of some grants (with their action sets given separately,
 /// so a caller can count filtered sets).
 pub fn count_actions<'a>(
@@ -617,6 +661,7 @@ fn effective_inner(
     let universe = catalog.actions().len();
     let always = catalog.lookup(ALWAYS_ALLOWED);
     let unowned = super::resources::unowned(snapshot);
+    let counts = CountMemo::default();
     let evaluations: Vec<Arc<Evaluation>> = reps
         .into_par_iter()
         .map(|(i, layers, rules)| {
@@ -629,7 +674,7 @@ fn effective_inner(
                     p,
                     &layers,
                     &options.context,
-                    always,
+                    (always, &counts),
                     &unowned,
                     (&resource_index, rules),
                 ),
@@ -786,7 +831,7 @@ fn evaluate(
     principal: &Principal,
     layers: &Layers,
     base: &RequestContext,
-    always: Option<ActionId>,
+    (always, counted): (Option<ActionId>, &CountMemo),
     unowned: &super::resources::Unowned,
     (resource_index, rules): (
         &super::resources::ResourceIndex,
@@ -981,7 +1026,7 @@ fn evaluate(
         // it: one grant on every resource, from AWS itself
         grants.push(always_grant(id));
     }
-    let counts = count_actions(grants.iter().map(|g| (g, &*g.actions)), universe);
+    let counts = counted.count(&grants, universe);
     // kept for the whole run, tens of thousands of them: without the growth's spare room
     // (a GCP organization's evaluations held a third more memory than their grants and
     // statements), which the next evaluation on this thread then reuses

@@ -405,3 +405,39 @@ fn principals_with_the_same_policies_share_one_evaluation() {
         Via::Group(_)
     ));
 }
+
+// counts are shared by the action sets and statuses of the grants, in any order: the same
+// as counting each evaluation's grants
+#[test]
+fn counts_shared_by_action_sets_equal_each_count() {
+    let mut conditional = allow(&["s3:PutObject", "sqs:*"], &["*"], "Cond");
+    conditional.condition = vec![cond("Bool", "aws:SecureTransport", &["true"])];
+    let s = user_with(vec![
+        allow(&["s3:GetObject", "s3:List*"], &["arn:aws:s3:::b/*"], "Read"),
+        conditional,
+        allow(&["iam:*"], &["*"], "Iam"),
+    ]);
+    let e = eval_one(&s);
+    let universe = catalog().actions().len();
+    let direct = count_actions(e.grants.iter().map(|g| (g, &*g.actions)), universe);
+    assert!(direct.actions > 0 && direct.conditional_only > 0);
+    let memo = CountMemo::default();
+    let mut reversed = e.grants.clone();
+    reversed.reverse();
+    assert_eq!(memo.count(&e.grants, universe), direct);
+    assert_eq!(memo.count(&reversed, universe), direct);
+    assert_eq!(memo.count(&e.grants, universe), direct);
+    // the same sets, all allowed whatever the context: a key of its own
+    let sure: Vec<Grant> = e
+        .grants
+        .iter()
+        .cloned()
+        .map(|mut g| {
+            g.conditions.clear();
+            g
+        })
+        .collect();
+    let counted = count_actions(sure.iter().map(|g| (g, &*g.actions)), universe);
+    assert_eq!(counted.conditional_only, 0);
+    assert_eq!(memo.count(&sure, universe), counted);
+}
