@@ -145,9 +145,7 @@ fn fit_rows(rows: Vec<String>, budget: usize) -> (String, usize) {
 }
 
 fn principal_section(p: &PrincipalDiff, rows: usize) -> io::Result<String> {
-    let mut section = Vec::new();
-    write_principal(p, rows, &mut section)?;
-    Ok(String::from_utf8_lossy(&section).into_owned())
+    Ok(section_within(p, rows, usize::MAX)?.unwrap_or_default())
 }
 
 /// [`principal_section`] when it fits in `room` characters, `None` when it does not:
