@@ -12,6 +12,7 @@ pub mod context;
 pub mod effective;
 pub mod explain;
 pub mod idset;
+pub mod intern;
 pub mod lang;
 pub mod layers;
 pub mod lint;

@@ -22,10 +22,10 @@ pub struct ResPat {
 
 impl PartialEq for ResPat {
     fn eq(&self, other: &ResPat) -> bool {
-        // by address first: `Arc`'s equality compares a shared text's contents, and the
-        // scopes compared are thousands of patterns cloned from one
-        (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
-            && self.pattern == other.pattern
+        // the pattern first (its hash tells most unequal ones apart), then the text by
+        // address: both are interned (see `eval::intern`), so equal ones mostly share it
+        self.pattern == other.pattern
+            && (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
     }
 }
 
@@ -40,7 +40,7 @@ impl std::hash::Hash for ResPat {
 impl ResPat {
     pub fn parse(text: &str) -> Self {
         ResPat {
-            text: text.into(),
+            text: super::intern::text(text),
             pattern: Pattern::parse(text),
         }
     }
@@ -162,7 +162,7 @@ pub fn scope_for(clause: &ResourceClause, ctx: &RequestContext) -> ScopeFor {
         match variables::resolve(p, ctx) {
             Resolved::Pattern(pattern) => {
                 pats.push(ResPat {
-                    text: display_tokens(&pattern).into(),
+                    text: super::intern::text(&display_tokens(&pattern)),
                     pattern,
                 });
             }

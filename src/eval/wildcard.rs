@@ -136,9 +136,11 @@ impl Pattern {
         flush(&mut out, &mut ones, &mut star);
         let mut h = rustc_hash::FxHasher::default();
         std::hash::Hash::hash(&out, &mut h);
+        let hash = std::hash::Hasher::finish(&h);
+        // one allocation for equal patterns of both sides (see `eval::intern`)
         Pattern {
-            tokens: out.into(),
-            hash: std::hash::Hasher::finish(&h),
+            tokens: super::intern::tokens(hash, out),
+            hash,
         }
     }
 
