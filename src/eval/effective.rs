@@ -342,7 +342,8 @@ impl Evaluation {
         // resource policies (issue 8): an identity allow alone does not reach another
         // account's resource or a KMS key; a resource allow may need the identity allow
         let identity = allow;
-        if r.gated.as_ref().is_some_and(|g| g.matches(resource)) {
+        // (an organization's gated ARNs are many: matched only when they could matter)
+        if allow != Tri::False && r.gated.as_ref().is_some_and(|g| g.matches(resource)) {
             allow = Tri::False;
         }
         for (a, needs_identity) in &r.resource_allows {
@@ -355,10 +356,20 @@ impl Evaluation {
         }
         // RCPs: those of the levels over the resource's owner, whoever asks
         if !r.rcp_denies.is_empty() {
-            let empty: super::resources::Unowned = Arc::from(Vec::new());
-            let unowned = r.unowned.as_ref().unwrap_or(&empty);
-            let owner = super::resources::owner(resource, unowned, r.own_account.as_deref());
-            for d in r.rcp_denies.iter().filter(|d| d.bounds(owner)) {
+            // the owner is worked out for the first deny of the action only (a deny of
+            // other actions does not apply, and so does not bear on the request)
+            let mut owner: Option<Option<&str>> = None;
+            for d in &r.rcp_denies {
+                if !d.rule.actions.ids.contains(action) {
+                    continue;
+                }
+                let owner = *owner.get_or_insert_with(|| {
+                    let unowned = r.unowned.as_deref().unwrap_or_default();
+                    super::resources::owner(resource, unowned, r.own_account.as_deref())
+                });
+                if !d.bounds(owner) {
+                    continue;
+                }
                 let t = d.rule.applies(action, resource);
                 bearing.push((&d.rule, t, 1));
                 deny = deny.or(t);

@@ -199,18 +199,24 @@ pub fn unowned(snapshot: &Snapshot) -> Unowned {
 /// (issue 8): the account its ARN names; for an S3 ARN, which names none, the account of
 /// the inventory's bucket, else the principal's own (a bucket of unknown owner is taken
 /// to be the principal's); `None` for what no member account owns (`*`, AWS-owned ARNs).
-pub fn owner<'a>(resource: &'a str, unowned: &'a Unowned, own: Option<&'a str>) -> Option<&'a str> {
-    let f: Vec<&str> = resource.splitn(6, ':').collect();
-    let [arn, _, service, _, account, _] = f.as_slice() else {
+pub fn owner<'a>(
+    resource: &'a str,
+    unowned: &'a [(ResourceScope, String)],
+    own: Option<&'a str>,
+) -> Option<&'a str> {
+    let mut f = resource.splitn(6, ':');
+    let (Some(arn), Some(_), Some(service), Some(_), Some(account), Some(_)) =
+        (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+    else {
         return None;
     };
-    if *arn != "arn" {
+    if arn != "arn" {
         return None;
     }
     if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
         return Some(account);
     }
-    if account.is_empty() && *service == "s3" {
+    if account.is_empty() && service == "s3" {
         return unowned
             .iter()
             .find(|(s, _)| s.matches(resource))
