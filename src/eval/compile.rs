@@ -132,7 +132,7 @@ impl CompiledSnapshot {
                             .cloned()
                             .unwrap_or_default(),
                         scope: (!vars || !scope::clause_has_variables(&s.resource))
-                            .then(|| Arc::new(scope::static_scope(&s.resource))),
+                            .then(|| super::intern::scope(scope::static_scope(&s.resource))),
                         principal_specific: is_principal_specific(s, vars),
                     })
                     .collect()

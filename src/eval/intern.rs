@@ -1,4 +1,5 @@
-//! Process-wide interning of the texts and token lists resource patterns share.
+//! Process-wide interning of the texts and token lists resource patterns share, and of
+//! statements' resource scopes.
 //!
 //! The two sides of a diff are read and compiled apart, so a pattern both sides hold
 //! (every unchanged statement's resources, an organization's gated ARNs in every
@@ -17,6 +18,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 
 use rustc_hash::{FxHashMap, FxHasher};
 
+use super::scope::ResourceScope;
 use super::wildcard::Token;
 
 /// Shards, by the hash's top bits: the compilation of both sides interns in parallel.
@@ -80,6 +82,7 @@ impl<T: ?Sized + PartialEq> Interner<T> {
 
 static TOKENS: LazyLock<Interner<[Token]>> = LazyLock::new(Interner::new);
 static TEXTS: LazyLock<Interner<str>> = LazyLock::new(Interner::new);
+static SCOPES: LazyLock<Interner<ResourceScope>> = LazyLock::new(Interner::new);
 
 /// A pattern's normalized tokens, shared with every live pattern of the same tokens.
 pub fn tokens(hash: u64, tokens: Vec<Token>) -> Arc<[Token]> {
@@ -91,6 +94,15 @@ pub fn text(text: &str) -> Arc<str> {
     let mut h = FxHasher::default();
     text.hash(&mut h);
     TEXTS.intern(h.finish(), text)
+}
+
+/// A statement's resource scope, shared with every live equal scope: a GCP organization's
+/// tens of thousands of bindings name a few hundred nodes, and the diff reads each
+/// member's grants' scopes (by address where it can).
+pub fn scope(scope: ResourceScope) -> Arc<ResourceScope> {
+    let mut h = FxHasher::default();
+    super::scope::hash_scope(&scope, &mut h);
+    SCOPES.intern(h.finish(), scope)
 }
 
 #[cfg(test)]
