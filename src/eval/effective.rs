@@ -759,7 +759,7 @@ fn live_statements(
     id: PolicyId,
     via: &Via,
     ctx: &RequestContext,
-    allows: &mut Vec<Rule>,
+    mut allows: Option<&mut Vec<Rule>>,
     denies: &mut Vec<Rule>,
     review: &mut Vec<Review>,
 ) {
@@ -772,6 +772,11 @@ fn live_statements(
         .iter()
         .zip(compiled.statements(id))
     {
+        // allows not asked for (an RCP level's: RCPs act by their denies) are skipped,
+        // but for the review of their unresolved parts
+        if allows.is_none() && s.effect == Effect::Allow && s.unresolved.is_empty() {
+            continue;
+        }
         let mut tri = condition::evaluate(&s.condition, ctx);
         if !s.unresolved.is_empty() {
             review.push(Review::UnresolvedStatement {
@@ -825,9 +830,10 @@ fn live_statements(
             source: s.origin.clone(),
             via: via.clone(),
         };
-        match s.effect {
-            Effect::Allow => allows.push(live),
-            Effect::Deny => denies.push(live),
+        match (s.effect, allows.as_mut()) {
+            (Effect::Allow, Some(allows)) => allows.push(live),
+            (Effect::Allow, None) => {}
+            (Effect::Deny, _) => denies.push(live),
         }
     }
 }
@@ -867,7 +873,7 @@ fn evaluate(
             *id,
             via,
             &ctx,
-            &mut allows,
+            Some(&mut allows),
             &mut denies,
             &mut review,
         );
@@ -882,7 +888,7 @@ fn evaluate(
             b,
             &Via::Boundary,
             &ctx,
-            &mut a,
+            Some(&mut a),
             &mut denies,
             &mut review,
         );
@@ -898,7 +904,7 @@ fn evaluate(
                 *id,
                 &via,
                 &ctx,
-                &mut a,
+                Some(&mut a),
                 &mut denies,
                 &mut review,
             );
@@ -914,8 +920,20 @@ fn evaluate(
     if layers.rcp_bound {
         let (governed, _) = compiled.rcp_sets();
         for level in snapshot.rcp_reach() {
+            // most levels hold `RCPFullAWSAccess` only: nothing to work out
+            let bears = level.policies.iter().any(|id| {
+                snapshot.policy(*id).is_some_and(|p| {
+                    p.document
+                        .statements
+                        .iter()
+                        .any(|s| s.effect == Effect::Deny || !s.unresolved.is_empty())
+                })
+            });
+            if !bears {
+                continue;
+            }
             let via = Via::Rcp(level.name.clone());
-            let (mut a, mut d) = (Vec::new(), Vec::new());
+            let mut d = Vec::new();
             for id in &level.policies {
                 live_statements(
                     snapshot,
@@ -923,7 +941,7 @@ fn evaluate(
                     *id,
                     &via,
                     &ctx,
-                    &mut a,
+                    None,
                     &mut d,
                     &mut review,
                 );
