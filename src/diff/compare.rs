@@ -300,9 +300,26 @@ fn difference_parts(
         }
         sig
     };
+    // grants subtracting the very same exceptions (an account's gated ARNs, in each of a
+    // person's hundreds of grants) have one signature, worked out once
+    let mut known: rustc_hash::FxHashMap<Vec<*const ResourceScope>, Vec<bool>> =
+        rustc_hash::FxHashMap::default();
     let mut groups: Vec<(Vec<bool>, Vec<&Grant>)> = Vec::new();
     for g in x {
-        let sig = signature(g);
+        let own: Vec<*const ResourceScope> = g
+            .exceptions
+            .iter()
+            .filter(|e| kx.subtracts(e))
+            .map(|e| std::sync::Arc::as_ptr(&e.scope))
+            .collect();
+        let sig = match known.get(&own) {
+            Some(sig) => sig.clone(),
+            None => {
+                let sig = signature(g);
+                known.insert(own, sig.clone());
+                sig
+            }
+        };
         match groups.iter_mut().find(|(s, _)| *s == sig) {
             Some((_, v)) => v.push(g),
             None => groups.push((sig, vec![g])),
