@@ -239,6 +239,14 @@ pub(crate) fn emit(
         }
     }
     let mut b = Build::new(snap, resolver);
+    // each account's roles, in order (a role made here joins its account's): an
+    // organization's thousands of assignments each looked through every principal
+    let mut roles_of: rustc_hash::FxHashMap<String, Vec<usize>> = Default::default();
+    for (i, p) in b.snap.principals.iter().enumerate() {
+        if let (PrincipalKind::Role, Some(a)) = (p.kind, &p.account) {
+            roles_of.entry(a.clone()).or_default().push(i);
+        }
+    }
     for (set_key, account, place) in wanted {
         if roles.contains_key(&(set_key.clone(), account.clone())) {
             continue;
@@ -253,13 +261,15 @@ pub(crate) fn emit(
             )));
         };
         let prefix = role_prefix(&set.name);
-        let dumped = b.snap.principals.iter().position(|p| {
-            p.kind == PrincipalKind::Role
-                && p.account.as_deref() == Some(account.as_str())
-                && (p.name == prefix
-                    || p.name
-                        .strip_prefix(&prefix)
-                        .is_some_and(|rest| rest.starts_with('_')))
+        let dumped = roles_of.get(&account).and_then(|at| {
+            at.iter().copied().find(|&i| {
+                b.snap.principals.get(i).is_some_and(|p| {
+                    p.name == prefix
+                        || p.name
+                            .strip_prefix(&prefix)
+                            .is_some_and(|rest| rest.starts_with('_'))
+                })
+            })
         });
         let name = match dumped {
             Some(i) => {
@@ -276,7 +286,13 @@ pub(crate) fn emit(
                 let role = make_role(&mut b, set, &account, &saml)?;
                 let name = role.name.clone();
                 let at = set.place.clone();
+                let n = b.snap.principals.len();
                 b.add_principal(role, || at);
+                if let Some(p) = b.snap.principals.get(n)
+                    && let (PrincipalKind::Role, Some(a)) = (p.kind, &p.account)
+                {
+                    roles_of.entry(a.clone()).or_default().push(n);
+                }
                 name
             }
         };
@@ -331,6 +347,13 @@ pub(crate) fn emit(
             }
         }
     }
+    // the Identity Center people already read, by key (the first of each)
+    let mut read: rustc_hash::FxHashMap<String, usize> = Default::default();
+    for (i, p) in snap.people.people.iter().enumerate() {
+        if p.source == PersonSource::IdentityCenter {
+            read.entry(p.key.clone()).or_insert(i);
+        }
+    }
     for u in &ic.users {
         let mut names = vec![u.user_name.to_lowercase()];
         for e in &u.emails {
@@ -347,14 +370,15 @@ pub(crate) fn emit(
             groups: member_of.get(u.id.as_str()).cloned().unwrap_or_default(),
             place: u.place.clone(),
         };
-        match snap
-            .people
-            .people
-            .iter_mut()
-            .find(|p| p.source == PersonSource::IdentityCenter && p.key == person.key)
+        match read
+            .get(&person.key)
+            .and_then(|&i| snap.people.people.get_mut(i))
         {
             Some(slot) => *slot = person,
-            None => snap.people.people.push(person),
+            None => {
+                read.insert(person.key.clone(), snap.people.people.len());
+                snap.people.people.push(person);
+            }
         }
     }
     for (g, members) in store_groups {
