@@ -356,7 +356,7 @@ impl Evaluation {
         }
         // RCPs: those of the levels over the resource's owner, whoever asks
         if !r.rcp_denies.is_empty() {
-            // the owner is worked out for the first deny of the action only (a deny of
+            // the owner is worked out once, at the first deny of the action (a deny of
             // other actions does not apply, and so does not bear on the request)
             let mut owner: Option<Option<&str>> = None;
             for d in &r.rcp_denies {
