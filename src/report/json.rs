@@ -13,6 +13,7 @@ use super::diff::DiffReport;
 use crate::catalog::AccessLevel;
 use crate::diff::findings::{Finding, Route};
 use crate::diff::outcome::PrincipalDiff;
+use crate::diff::people::PersonDiff;
 
 /// Keys that are `null` when absent, per object kind.
 const FINDING_OPTIONAL: &[&str] = &["witness", "waived"];
@@ -120,11 +121,7 @@ pub fn write(report: &DiffReport, w: &mut dyn Write) -> io::Result<()> {
     })?;
     // people as the model says: an empty list is left out
     if !report.people.is_empty() {
-        s.array(false, "people", &report.people, |p| {
-            let mut v = j(serde_json::to_value(p))?;
-            findings_contract(&mut v, p.diff.findings.iter(), &t);
-            Ok(v)
-        })?;
+        s.array_bytes(false, "people", &report.people, |out, p| person(out, p, &t))?;
     }
     s.array_bytes(false, "principals", &report.principals, |out, p| {
         principal(out, p, &t)
@@ -354,7 +351,33 @@ fn strings(out: &mut Vec<u8>, depth: usize, list: &[String]) -> io::Result<()> {
 /// Figures: a GCP report lists millions of permissions, too many to make values of):
 /// the same bytes as its value with the contract, pretty-printed.
 fn principal(out: &mut Vec<u8>, p: &PrincipalDiff, t: &RouteTables<'_>) -> io::Result<()> {
-    let bare = PrincipalDiff {
+    let mut v = serde_json::to_value(bare(p)).map_err(super::json_io)?;
+    let Value::Object(o) = &mut v else {
+        return pretty_at(out, 2, &v);
+    };
+    nulls(o, PRINCIPAL_OPTIONAL);
+    members_with_findings(out, o, &p.findings, t)
+}
+
+/// A person of `people` at depth 2, written as [`principal`] writes a principal: the
+/// same bytes as its value with the contract of each finding, pretty-printed (a person's
+/// value has no `null`s for its absent keys: the model's serialization, as before).
+fn person(out: &mut Vec<u8>, p: &PersonDiff, t: &RouteTables<'_>) -> io::Result<()> {
+    let shell = PersonDiff {
+        diff: bare(&p.diff),
+        paths: p.paths.clone(),
+        sides: p.sides,
+    };
+    let v = serde_json::to_value(&shell).map_err(super::json_io)?;
+    let Value::Object(o) = &v else {
+        return pretty_at(out, 2, &v);
+    };
+    members_with_findings(out, o, &p.diff.findings, t)
+}
+
+/// A principal diff without its findings.
+fn bare(p: &PrincipalDiff) -> PrincipalDiff {
+    PrincipalDiff {
         kind: p.kind.clone(),
         account: p.account.clone(),
         name: p.name.clone(),
@@ -366,22 +389,27 @@ fn principal(out: &mut Vec<u8>, p: &PrincipalDiff, t: &RouteTables<'_>) -> io::R
         max_severity: p.max_severity,
         fails_gate: p.fails_gate,
         findings: Vec::new(),
-    };
-    let mut v = serde_json::to_value(&bare).map_err(super::json_io)?;
-    let Value::Object(o) = &mut v else {
-        return pretty_at(out, 2, &v);
-    };
-    nulls(o, PRINCIPAL_OPTIONAL);
+    }
+}
+
+/// The members of an object at depth 2 in key order, its `findings` written one by one
+/// with the contract (see [`finding`]).
+fn members_with_findings(
+    out: &mut Vec<u8>,
+    o: &Map<String, Value>,
+    findings: &[Finding],
+    t: &RouteTables<'_>,
+) -> io::Result<()> {
     let mut obj = Obj::open(out, 2);
     for (k, x) in o.iter() {
         if k == "findings" {
             let out = obj.key(k);
-            if p.findings.is_empty() {
+            if findings.is_empty() {
                 out.extend_from_slice(b"[]");
                 continue;
             }
             out.push(b'[');
-            for (n, f) in p.findings.iter().enumerate() {
+            for (n, f) in findings.iter().enumerate() {
                 if n > 0 {
                     out.push(b',');
                 }
@@ -469,21 +497,6 @@ fn finding(out: &mut Vec<u8>, depth: usize, f: &Finding, t: &RouteTables<'_>) ->
     o.scalar("witness", &f.witness)?;
     o.close();
     Ok(())
-}
-
-/// The contract on the `findings` of a principal's or person's value.
-fn findings_contract<'f>(
-    p: &mut Value,
-    mut findings: impl Iterator<Item = &'f Finding>,
-    t: &RouteTables<'_>,
-) {
-    if let Some(Value::Array(fs)) = p.get_mut("findings") {
-        for slot in fs.iter_mut() {
-            if let (Value::Object(o), Some(f)) = (slot, findings.next()) {
-                contract_finding(o, f, t);
-            }
-        }
-    }
 }
 
 /// A change's places with `null` for their absent keys.
