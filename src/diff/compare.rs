@@ -277,8 +277,8 @@ fn difference_parts(
 ) -> Option<Vec<Part>> {
     // per grant of x, per subtracted exception of y (in order): whether x's grant
     // subtracts that very scope, then, for a list of patterns, whether it subtracts each
-    let signature = |g: &Grant| -> Vec<bool> {
-        let own: Vec<&Exception> = g.exceptions.iter().filter(|e| kx.subtracts(e)).collect();
+    // (of the exceptions x's grant subtracts, in order)
+    let signature = |own: &[&Exception]| -> Vec<bool> {
         let pats: rustc_hash::FxHashSet<&crate::eval::wildcard::Pattern> = own
             .iter()
             .filter_map(|f| match &*f.scope {
@@ -306,20 +306,12 @@ fn difference_parts(
         rustc_hash::FxHashMap::default();
     let mut groups: Vec<(Vec<bool>, Vec<&Grant>)> = Vec::new();
     for g in x {
-        let own: Vec<*const ResourceScope> = g
-            .exceptions
+        let own: Vec<&Exception> = g.exceptions.iter().filter(|e| kx.subtracts(e)).collect();
+        let key = own
             .iter()
-            .filter(|e| kx.subtracts(e))
             .map(|e| std::sync::Arc::as_ptr(&e.scope))
             .collect();
-        let sig = match known.get(&own) {
-            Some(sig) => sig.clone(),
-            None => {
-                let sig = signature(g);
-                known.insert(own, sig.clone());
-                sig
-            }
-        };
+        let sig = known.entry(key).or_insert_with(|| signature(&own)).clone();
         match groups.iter_mut().find(|(s, _)| *s == sig) {
             Some((_, v)) => v.push(g),
             None => groups.push((sig, vec![g])),
