@@ -240,7 +240,7 @@ pub fn run(a: &DiffArgs, out: &mut dyn Write) -> Result<Outcome, CliError> {
     timer.lap("render");
     let passed = report.gate.passed;
     // the process ends right after: let the OS reclaim the large structures at once
-    std::mem::forget((report, eb, ea, before, after));
+    std::mem::forget((report, eb, ea, before, after, views));
     Ok(if passed {
         Outcome::Clean
     } else {
