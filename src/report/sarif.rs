@@ -574,11 +574,14 @@ pub fn fingerprint(f: &Finding) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut h = OFFSET;
+    // the bytes, then the NUL (a plain loop: the chained iterator it was cost a GCP
+    // organization's reports a tenth of a second each)
     let mut eat = |s: &str| {
-        for b in s.bytes().chain(std::iter::once(0)) {
+        for &b in s.as_bytes() {
             h ^= u64::from(b);
             h = h.wrapping_mul(PRIME);
         }
+        h = h.wrapping_mul(PRIME);
     };
     eat(f.code.as_str());
     eat(&f.principal_kind);
