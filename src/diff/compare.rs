@@ -13,6 +13,7 @@ use std::hash::{Hash, Hasher};
 
 use crate::catalog::{AccessLevel, ActionId, Catalog};
 use crate::eval::Decision;
+use crate::eval::actions::ActionMatch;
 use crate::eval::effective::{
     Evaluation, Exception, Grant, Point, Status, always_allowed_origin, clauses_text,
 };
@@ -44,21 +45,34 @@ pub struct Who {
 pub fn fingerprint(ev: &Evaluation) -> u64 {
     // grants share their action sets (a GCP role's thousands of permissions once for all
     // its bindings): hash each distinct set once, by address, and the grant hashes that
-    let mut actions: rustc_hash::FxHashMap<*const crate::eval::actions::ActionMatch, u64> =
+    let mut actions: rustc_hash::FxHashMap<*const ActionMatch, u64> =
         rustc_hash::FxHashMap::default();
+    fingerprint_with(ev, |a| {
+        *actions
+            .entry(std::sync::Arc::as_ptr(a))
+            .or_insert_with(|| action_hash(a))
+    })
+}
+
+/// The hash [`fingerprint`] gives an action set.
+pub fn action_hash(a: &ActionMatch) -> u64 {
+    let mut h = FxHasher::default();
+    a.hash(&mut h);
+    h.finish()
+}
+
+/// [`fingerprint`], each grant's action set hashed by `actions` (which must give what
+/// [`action_hash`] gives: callers hash each distinct set once for many evaluations).
+pub fn fingerprint_with(
+    ev: &Evaluation,
+    mut actions: impl FnMut(&std::sync::Arc<ActionMatch>) -> u64,
+) -> u64 {
     let mut parts: Vec<u64> = ev
         .grants
         .iter()
         .map(|g| {
             let mut h = FxHasher::default();
-            actions
-                .entry(std::sync::Arc::as_ptr(&g.actions))
-                .or_insert_with(|| {
-                    let mut a = FxHasher::default();
-                    g.actions.hash(&mut a);
-                    a.finish()
-                })
-                .hash(&mut h);
+            actions(&g.actions).hash(&mut h);
             g.scope.hash(&mut h);
             for l in &g.limits {
                 l.scopes.hash(&mut h);

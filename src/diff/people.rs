@@ -387,17 +387,14 @@ pub fn diff_people(
         })
         .collect();
     // one fingerprint per distinct evaluation (people of the same starting points share one)
-    let fingerprints = super::memo::per_distinct(
-        compared.iter().flat_map(|&(i, j)| {
-            [
-                before.1.people.get(i).map(|p| &p.evaluation),
-                after.1.people.get(j).map(|p| &p.evaluation),
-            ]
-            .into_iter()
-            .flatten()
-        }),
-        compare::fingerprint,
-    );
+    let fingerprints = super::memo::fingerprints(compared.iter().flat_map(|&(i, j)| {
+        [
+            before.1.people.get(i).map(|p| &p.evaluation),
+            after.1.people.get(j).map(|p| &p.evaluation),
+        ]
+        .into_iter()
+        .flatten()
+    }));
     let fingerprint = |ev: &std::sync::Arc<crate::eval::effective::Evaluation>| {
         fingerprints
             .get(&(std::sync::Arc::as_ptr(ev) as usize))

@@ -311,27 +311,22 @@ pub fn diff_matched(
         }
     };
 
-    // one fingerprint per distinct evaluation (principals share them), in parallel
-    let fingerprints = |e: &Effective| -> FxHashMap<usize, u64> {
-        super::memo::per_distinct(
-            e.principals.iter().map(|p| &p.evaluation),
-            compare::fingerprint,
-        )
-    };
-    // beside them, the input changes, computed once from the snapshots, independent of
-    // evaluation
-    let (changes, (fp_before, fp_after)) = rayon::join(
+    // one fingerprint per distinct evaluation of either side (principals share them), in
+    // parallel and beside them the input changes, computed once from the snapshots,
+    // independent of evaluation
+    let (changes, fps) = rayon::join(
         || super::changes::compute(before.snapshot, after.snapshot, matching, opts.renames),
         || {
-            rayon::join(
-                || fingerprints(before.effective),
-                || fingerprints(after.effective),
+            super::memo::fingerprints(
+                (before.effective.principals.iter())
+                    .chain(&after.effective.principals)
+                    .map(|p| &p.evaluation),
             )
         },
     );
-    let fp = |m: &FxHashMap<usize, u64>, e: &Effective, i: usize| {
+    let fp = |e: &Effective, i: usize| {
         e.principals.get(i).and_then(|p| {
-            m.get(&(std::sync::Arc::as_ptr(&p.evaluation) as usize))
+            fps.get(&(std::sync::Arc::as_ptr(&p.evaluation) as usize))
                 .copied()
         })
     };
@@ -349,7 +344,7 @@ pub fn diff_matched(
         .iter()
         .filter(|&&(i, j)| {
             !matches!(
-                (fp(&fp_before, before.effective, i), fp(&fp_after, after.effective, j)),
+                (fp(before.effective, i), fp(after.effective, j)),
                 (Some(x), Some(y)) if x == y
             )
         })
@@ -375,10 +370,7 @@ pub fn diff_matched(
                 who: who(pa, matching.display_name(true, j)),
                 before: eval_of(before.effective, i),
                 after: eval_of(after.effective, j),
-                equal: match (
-                    fp(&fp_before, before.effective, i),
-                    fp(&fp_after, after.effective, j),
-                ) {
+                equal: match (fp(before.effective, i), fp(after.effective, j)) {
                     (Some(x), Some(y)) => x == y,
                     _ => false,
                 },
