@@ -81,7 +81,14 @@ pub(crate) fn json_within_limit(text: &[u8]) -> bool {
             return false;
         }
         match b {
-            b' ' | b'\t' | b'\n' | b'\r' => {}
+            // a line's indentation, eight spaces at a time (pretty-printed exports are
+            // nearly half spaces)
+            b'\n' => {
+                while text.get(i..i + 8) == Some(b"        ") {
+                    i += 8;
+                }
+            }
+            b' ' | b'\t' | b'\r' => {}
             b'{' | b'[' => {
                 if after_bare {
                     return false;
