@@ -291,7 +291,10 @@ impl Reach {
 
     /// What the identity allows of one policy can name.
     fn of_policy(p: &Policy, owners: &rustc_hash::FxHashMap<&str, &str>) -> Reach {
-        let mut reach = Reach::Accounts(Vec::new(), false);
+        // the accounts as borrowed, each once (an organization's policies name the same
+        // few accounts in many statements: one String each, not one per pattern)
+        let mut accounts: Vec<&str> = Vec::new();
+        let mut own = false;
         for s in &p.document.statements {
             if s.effect != crate::model::Effect::Allow {
                 continue;
@@ -301,37 +304,44 @@ impl Reach {
                 _ => return Reach::All,
             };
             for pat in pats {
-                reach.add(&Self::of_pattern(pat, owners));
-                if reach == Reach::All {
-                    return reach;
+                match Self::of_pattern(pat, owners) {
+                    Named::All => return Reach::All,
+                    Named::Account(a) => {
+                        if !accounts.contains(&a) {
+                            accounts.push(a);
+                        }
+                    }
+                    Named::Own => own = true,
                 }
             }
         }
-        reach
+        Reach::Accounts(accounts.into_iter().map(str::to_owned).collect(), own)
     }
 
-    fn of_pattern(pat: &str, owners: &rustc_hash::FxHashMap<&str, &str>) -> Reach {
+    fn of_pattern<'p>(pat: &'p str, owners: &rustc_hash::FxHashMap<&str, &'p str>) -> Named<'p> {
         let wild = |t: &str| t.contains(['*', '?', '$']);
-        let f: Vec<&str> = pat.splitn(6, ':').collect();
-        let [_, _, service, _, account, rest] = f.as_slice() else {
-            return Reach::All;
+        let mut f = pat.splitn(6, ':');
+        let (Some(_), Some(_), Some(service), Some(_), Some(account), Some(rest)) =
+            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
+        else {
+            return Named::All;
         };
         if wild(service) || wild(account) {
-            return Reach::All;
+            return Named::All;
         }
         if !account.is_empty() {
-            return Reach::Accounts(vec![(*account).to_owned()], false);
+            return Named::Account(account);
         }
-        if *service != "s3" {
-            return Reach::Accounts(Vec::new(), true);
+        if service != "s3" {
+            return Named::Own;
         }
         let bucket = rest.split('/').next().unwrap_or_default();
         if wild(bucket) {
-            return Reach::All;
+            return Named::All;
         }
         match owners.get(bucket) {
-            Some(a) => Reach::Accounts(vec![(*a).to_owned()], false),
-            None => Reach::Accounts(Vec::new(), true),
+            Some(a) => Named::Account(a),
+            None => Named::Own,
         }
     }
 
@@ -398,6 +408,15 @@ impl Reach {
     }
 }
 
+/// What one resource pattern of an allow can name: every account, one account, or only
+/// the principal's own.
+#[derive(Debug, PartialEq)]
+enum Named<'p> {
+    All,
+    Account(&'p str),
+    Own,
+}
+
 /// Whether a policy's statements name accounts by a partial wildcard (`1234*`).
 fn names_accounts_by_wildcard(p: &Policy) -> bool {
     p.document.statements.iter().any(|s| {
@@ -453,9 +472,9 @@ mod tests {
     fn a_pattern_reaches_the_accounts_it_names() {
         let mut owners = rustc_hash::FxHashMap::default();
         owners.insert("logs", "222222222222");
-        let of = |p: &str| Reach::of_pattern(p, &owners);
-        let acct = |a: &str| Reach::Accounts(vec![a.to_owned()], false);
-        let own = Reach::Accounts(Vec::new(), true);
+        let of = |p: &'static str| Reach::of_pattern(p, &owners);
+        let acct = Named::Account;
+        let own = Named::Own;
         assert_eq!(
             of("arn:aws:dynamodb:*:111111111111:table/t"),
             acct("111111111111")
@@ -472,7 +491,7 @@ mod tests {
             "arn:aws:*:us-east-1:111111111111:x",
             "arn:aws:sqs:us-east-1:${aws:PrincipalAccount}:q",
         ] {
-            assert_eq!(of(all), Reach::All, "{all}");
+            assert_eq!(of(all), Named::All, "{all}");
         }
     }
 }
