@@ -234,7 +234,14 @@ impl<'a> Export<'a> {
             .get(loc.file)
             .and_then(|f| f.pages.get(loc.page))
             .map_or("", |p| p.prefix.as_str());
-        format!("{prefix}/{}/{}{suffix}", loc.list, loc.idx)
+        let mut p = String::with_capacity(prefix.len() + loc.list.len() + suffix.len() + 24);
+        p.push_str(prefix);
+        p.push('/');
+        p.push_str(loc.list);
+        p.push('/');
+        super::policy_doc::push_index(&mut p, loc.idx);
+        p.push_str(suffix);
+        p
     }
 
     fn place(&self, loc: Loc, suffix: &str) -> Place {
