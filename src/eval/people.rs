@@ -58,7 +58,9 @@ pub struct RolePath {
     pub status: &'static str,
     /// The path as text: `erin → 111122223333/role-a → 444455556666/role-b`.
     pub path: String,
-    pub steps: Vec<Step>,
+    /// Shared by everyone with the same path, unless it starts at a federated entry
+    /// (whose first step names the person).
+    pub steps: Arc<[Step]>,
     /// The path's edges in the side's assumption graph, first to last (shared as `role`).
     #[serde(skip)]
     pub edges: Arc<[u32]>,
@@ -378,13 +380,16 @@ struct SharedPath {
     status: &'static str,
     /// ` → role-a → role-b`: the path after the person.
     tail: String,
-    steps: Vec<Step>,
+    steps: Arc<[Step]>,
+    /// Whether a step starts at a federated entry: each person's own steps then.
+    federated: bool,
     edges: Arc<[u32]>,
 }
 
 /// The paths of one start, formatted once for all the people who share it.
 fn shared_paths(
     snapshot: &Snapshot,
+    graph: &Graph,
     edge_steps: &[Step],
     several: bool,
     reach: &Reach,
@@ -404,6 +409,11 @@ fn shared_paths(
                 tail.push_str(" → ");
                 tail.push_str(&s.role);
             }
+            let federated = r
+                .path
+                .iter()
+                .filter_map(|&id| graph.edge(id))
+                .any(|e| matches!(&e.from, Node::Entry(x) if x.starts_with("federated:")));
             SharedPath {
                 role: principal_name(snapshot, several, r.role).into(),
                 status: if r.tri == Tri::True {
@@ -412,7 +422,8 @@ fn shared_paths(
                     "conditional"
                 },
                 tail,
-                steps,
+                steps: steps.into(),
+                federated,
                 edges: r.path.as_slice().into(),
             }
         })
@@ -425,22 +436,26 @@ fn role_paths(graph: &Graph, shared: &[SharedPath], reach: &Reach, key: &str) ->
         .iter()
         .zip(&reach.roles)
         .map(|(sp, r)| {
-            // the steps of edges the graph has (as `edge_steps` holds them), in order
-            let steps: Vec<Step> = sp
-                .edges
-                .iter()
-                .filter_map(|&id| graph.edge(id))
-                .zip(&sp.steps)
-                .map(|(e, s)| {
-                    let mut s = s.clone();
-                    if let Node::Entry(x) = &e.from
-                        && x.starts_with("federated:")
-                    {
-                        s.from = Arc::from(format!("{key} (Identity Center / {x})"));
-                    }
-                    s
-                })
-                .collect();
+            // the steps of edges the graph has (as `edge_steps` holds them), in order; the
+            // shared ones unless a step names the person
+            let steps: Arc<[Step]> = if sp.federated {
+                sp.edges
+                    .iter()
+                    .filter_map(|&id| graph.edge(id))
+                    .zip(sp.steps.iter())
+                    .map(|(e, s)| {
+                        let mut s = s.clone();
+                        if let Node::Entry(x) = &e.from
+                            && x.starts_with("federated:")
+                        {
+                            s.from = Arc::from(format!("{key} (Identity Center / {x})"));
+                        }
+                        s
+                    })
+                    .collect()
+            } else {
+                sp.steps.clone()
+            };
             let mut path = String::with_capacity(key.len() + sp.tail.len());
             path.push_str(key);
             path.push_str(&sp.tail);
@@ -580,7 +595,7 @@ pub fn people_of(
         .collect();
     let paths: Vec<Vec<SharedPath>> = reaches
         .par_iter()
-        .map(|r| shared_paths(snapshot, &steps, several, r))
+        .map(|r| shared_paths(snapshot, &graph, &steps, several, r))
         .collect();
     let no_reach = Reach::default();
     // people who are no IAM user share the combined evaluation of their starting points

@@ -197,7 +197,7 @@ impl PeopleReport {
                     r.path.path,
                     list(&r.actions)
                 )?;
-                for s in &r.path.steps {
+                for s in r.path.steps.iter() {
                     let mut line =
                         format!("{li}  {} → {}: {} by {}", s.from, s.role, s.action, s.trust);
                     if !s.identity.is_empty() {
@@ -251,7 +251,7 @@ pub fn write_person_text(
             s.decision.as_str(),
             s.path.path
         )?;
-        for st in &s.path.steps {
+        for st in s.path.steps.iter() {
             let mut line = format!(
                 "step: {} → {}: {} by {}",
                 st.from, st.role, st.action, st.trust
