@@ -135,18 +135,31 @@ pub fn write<F: Copy + PartialEq + Sync>(
         .map(|f| (req.file_name)(*f))
         .collect();
     let family: Vec<&str> = req.all.iter().map(|f| (req.file_name)(*f)).collect();
-    replace(dir, &names, &family, &|name, w| match req
-        .all
-        .iter()
-        .find(|f| (req.file_name)(**f) == name)
-    {
-        Some(f) => render(*f, w),
-        None => Err(io::Error::other(format!(
-            "no report format is named `{name}`"
-        ))),
-    })?;
-    if !req.quiet {
-        render(req.table, out)?;
+    // the table is rendered beside the files (it was a serial tail after them) and
+    // printed only once they are all in place
+    let (replaced, table) = rayon::join(
+        || {
+            replace(dir, &names, &family, &|name, w| match req
+                .all
+                .iter()
+                .find(|f| (req.file_name)(**f) == name)
+            {
+                Some(f) => render(*f, w),
+                None => Err(io::Error::other(format!(
+                    "no report format is named `{name}`"
+                ))),
+            })
+        },
+        || {
+            (!req.quiet).then(|| {
+                let mut text = Vec::new();
+                render(req.table, &mut text).map(|()| text)
+            })
+        },
+    );
+    replaced?;
+    if let Some(text) = table {
+        out.write_all(&text?)?;
     }
     Ok(())
 }
