@@ -73,8 +73,9 @@ fn policy_is_string(text: &[u8]) -> bool {
 /// side per file (issue 8: 900 resource files over 33,000 roles were quadratic).
 pub struct Side {
     /// Full ARNs named by the side's statements (identity and other resources) with a
-    /// region and an account, by (service, resource part), each set in ARN order.
-    arns: rustc_hash::FxHashMap<(String, String), BTreeSet<String>>,
+    /// region and an account, by [`arn_key`] of (service, resource part), each set in
+    /// ARN order.
+    arns: rustc_hash::FxHashMap<String, BTreeSet<String>>,
     /// The accounts of the side's principals.
     accounts: BTreeSet<String>,
     account: Option<String>,
@@ -102,21 +103,48 @@ impl Side {
 
     /// Adds the full ARNs a policy's statements name.
     fn learn(&mut self, p: &Policy) {
+        // one key buffer for every ARN, and new Strings only for what is new (an
+        // organization's policies name the same ARNs thousands of times)
+        let mut key = String::new();
         for s in &p.document.statements {
             if let ResourceClause::Resource(r) = &s.resource {
                 for a in r {
                     if !a.starts_with("arn:") || a.contains(['*', '?']) {
                         continue;
                     }
-                    let parts: Vec<&str> = a.splitn(6, ':').collect();
-                    let [_, _, service, region, account, resource] = parts.as_slice() else {
+                    let mut parts = a.splitn(6, ':');
+                    let (
+                        Some(_),
+                        Some(_),
+                        Some(service),
+                        Some(region),
+                        Some(account),
+                        Some(resource),
+                    ) = (
+                        parts.next(),
+                        parts.next(),
+                        parts.next(),
+                        parts.next(),
+                        parts.next(),
+                        parts.next(),
+                    )
+                    else {
                         continue;
                     };
                     if region.is_empty() || account.is_empty() {
                         continue;
                     }
-                    let key = ((*service).to_owned(), (*resource).to_owned());
-                    self.arns.entry(key).or_default().insert(a.clone());
+                    arn_key(&mut key, service, resource);
+                    match self.arns.get_mut(key.as_str()) {
+                        Some(set) => {
+                            if !set.contains(a) {
+                                set.insert(a.clone());
+                            }
+                        }
+                        None => {
+                            self.arns.insert(key.clone(), BTreeSet::from([a.clone()]));
+                        }
+                    }
                 }
             }
         }
@@ -125,8 +153,10 @@ impl Side {
     /// A full ARN of the side of `service` whose resource part is `resource` and whose
     /// account (when given) is `account`.
     fn sibling(&self, service: &str, account: Option<&str>, resource: &str) -> Option<&str> {
+        let mut key = String::new();
+        arn_key(&mut key, service, resource);
         self.arns
-            .get(&(service.to_owned(), resource.to_owned()))?
+            .get(key.as_str())?
             .iter()
             .find(|a| account.is_none_or(|acct| a.split(':').nth(4) == Some(acct)))
             .map(String::as_str)
@@ -138,6 +168,16 @@ impl Side {
             _ => None,
         }
     }
+}
+
+/// The key of [`Side`]'s ARNs for a service and resource part, written into `out`: the
+/// service's length first, so no two pairs share a key whatever their text holds.
+fn arn_key(out: &mut String, service: &str, resource: &str) {
+    out.clear();
+    super::policy_doc::push_index(out, service.len());
+    out.push(':');
+    out.push_str(service);
+    out.push_str(resource);
 }
 
 /// What the file name says: an optional `<account>.` prefix, the CLI command, the rest.
