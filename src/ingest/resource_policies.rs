@@ -979,17 +979,17 @@ mod tests;
 /// or a unique id (`AROA…`, `AIDA…`: what AWS writes once the named principal is deleted).
 /// Such a reference grants nothing; the warning names the policy still holding it.
 pub(crate) fn dangling(snap: &mut Snapshot) {
-    let accounts: BTreeSet<&str> = snap
+    let accounts: rustc_hash::FxHashSet<&str> = snap
         .principals
         .iter()
         .filter_map(|p| p.account.as_deref())
         .collect();
-    let arns: BTreeSet<&str> = snap
+    let arns: rustc_hash::FxHashSet<&str> = snap
         .principals
         .iter()
         .filter_map(|p| p.arn.as_deref())
         .collect();
-    let ids: BTreeSet<&str> = snap
+    let ids: rustc_hash::FxHashSet<&str> = snap
         .principals
         .iter()
         .filter_map(|p| p.id.as_deref())
