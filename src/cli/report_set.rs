@@ -247,3 +247,106 @@ impl Write for WrittenBack {
         self.file.flush()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAMILY: &[&str] = &["r.md", "r.json", "r.xml"];
+
+    fn files(dir: &Path) -> Vec<(String, String)> {
+        let mut v: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read_to_string(e.path()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn earlier_set(dir: &Path) {
+        for n in FAMILY {
+            fs::write(dir.join(n), format!("old {n}")).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_whole_set_is_replaced() {
+        let d = tempfile::tempdir().unwrap();
+        earlier_set(d.path());
+        replace(d.path(), &["r.md", "r.json"], FAMILY, &|n, w| {
+            write!(w, "new {n}")
+        })
+        .unwrap();
+        // the xml of the earlier run is gone with it: one run's reports only
+        assert_eq!(
+            files(d.path()),
+            vec![
+                ("r.json".into(), "new r.json".into()),
+                ("r.md".into(), "new r.md".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_earlier_set_untouched() {
+        // issue 7: on a full disk the reports that fit were written and the rest were not
+        let d = tempfile::tempdir().unwrap();
+        earlier_set(d.path());
+        let before = files(d.path());
+        let e = replace(d.path(), FAMILY, FAMILY, &|n, w| {
+            if n == "r.json" {
+                write!(w, "partial")?;
+                return Err(io::Error::new(
+                    io::ErrorKind::StorageFull,
+                    "no space left on device",
+                ));
+            }
+            write!(w, "new {n}")
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("r.json`: no space left on device"), "{e}");
+        assert!(e.contains("were left as they were"), "{e}");
+        assert_eq!(files(d.path()), before, "no temporary file is left either");
+    }
+
+    #[test]
+    fn a_directory_in_the_way_is_an_error_before_anything_is_written() {
+        let d = tempfile::tempdir().unwrap();
+        earlier_set(d.path());
+        fs::remove_file(d.path().join("r.xml")).unwrap();
+        fs::create_dir(d.path().join("r.xml")).unwrap();
+        let e = replace(d.path(), FAMILY, FAMILY, &|n, w| write!(w, "new {n}"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("r.xml`: it is a directory"), "{e}");
+        assert_eq!(
+            fs::read_to_string(d.path().join("r.md")).unwrap(),
+            "old r.md"
+        );
+        assert_eq!(files(d.path()).len(), 3);
+    }
+
+    #[test]
+    fn a_report_larger_than_the_writeback_step_is_written_whole() {
+        // past WRITEBACK bytes a helper syncs while the rest is written
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("big");
+        let line = [b'x'; 1000];
+        let n = (WRITEBACK as usize / line.len()) * 2 + 7;
+        write_synced(&path, |w| {
+            for _ in 0..n {
+                w.write_all(&line)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(fs::metadata(&path).unwrap().len(), (n * line.len()) as u64);
+    }
+}
