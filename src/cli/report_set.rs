@@ -166,7 +166,7 @@ pub fn write<F: Copy + PartialEq + Sync>(
 
 fn write_synced(path: &Path, f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let file = fs::File::create(path)?;
-    let mut w = io::BufWriter::new(WrittenBack::new(file)?);
+    let mut w = io::BufWriter::new(WrittenBack::new(file));
     f(&mut w)?;
     let file = w.into_inner().map_err(|e| e.into_error())?.finish()?;
     file.sync_all()
@@ -190,12 +190,12 @@ struct WrittenBack {
 }
 
 impl WrittenBack {
-    fn new(file: fs::File) -> io::Result<Self> {
-        Ok(WrittenBack {
+    fn new(file: fs::File) -> Self {
+        WrittenBack {
             file,
             since: 0,
             helper: None,
-        })
+        }
     }
 
     /// Asks the helper (started on first need) to sync what is written so far.
