@@ -18,7 +18,7 @@ mod snapshot;
 pub mod suggest;
 
 pub use gcp::{CEL_OPERATOR, GcpNode, GcpNodeKind, GcpSide};
-pub use key::{PrincipalKey, arn_account, principal_account};
+pub use key::{PrincipalKey, arn_account, arn_fields, principal_account};
 pub use org::{
     AccountChains, Chain, OrgAccount, OrgAttachment, OrgNode, OrgPolicyType, Organization,
 };

@@ -320,10 +320,7 @@ impl Reach {
 
     fn of_pattern<'p>(pat: &'p str, owners: &rustc_hash::FxHashMap<&str, &'p str>) -> Named<'p> {
         let wild = |t: &str| t.contains(['*', '?', '$']);
-        let mut f = pat.splitn(6, ':');
-        let (Some(_), Some(_), Some(service), Some(_), Some(account), Some(rest)) =
-            (f.next(), f.next(), f.next(), f.next(), f.next(), f.next())
-        else {
+        let Some([_, _, service, _, account, rest]) = crate::model::arn_fields(pat) else {
             return Named::All;
         };
         if wild(service) || wild(account) {

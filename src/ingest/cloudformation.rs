@@ -641,15 +641,7 @@ impl<'e, 't, 's, 'r> Builder<'e, 't, 's, 'r> {
     /// A template managed policy whose `policy{path}{name}` ends the ARN, when the ARN's
     /// account is ours or unknown.
     fn mp_by_arn(&self, arn: &str) -> Option<PolicyId> {
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(_), Some("iam"), Some(""), Some(account), Some(rest)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let Some(["arn", _, "iam", "", account, rest]) = crate::model::arn_fields(arn) else {
             return None;
         };
         let ours = account.starts_with("<unresolved:")

@@ -122,15 +122,7 @@ fn place(text: &Text<'_>, pointer: &str) -> Place {
 
 /// An IAM ARN of `kind` (`role`, `policy`): its account, path and name.
 fn iam_arn<'s>(arn: &'s str, kind: &str) -> Option<(&'s str, String, &'s str)> {
-    let mut parts = arn.splitn(6, ':');
-    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(rest)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
+    let Some(["arn", partition, "iam", "", account, rest]) = crate::model::arn_fields(arn) else {
         return None;
     };
     if !partition.starts_with("aws")

@@ -112,22 +112,8 @@ impl Side {
                     if !a.starts_with("arn:") || a.contains(['*', '?']) {
                         continue;
                     }
-                    let mut parts = a.splitn(6, ':');
-                    let (
-                        Some(_),
-                        Some(_),
-                        Some(service),
-                        Some(region),
-                        Some(account),
-                        Some(resource),
-                    ) = (
-                        parts.next(),
-                        parts.next(),
-                        parts.next(),
-                        parts.next(),
-                        parts.next(),
-                        parts.next(),
-                    )
+                    let Some([_, _, service, region, account, resource]) =
+                        crate::model::arn_fields(a)
                     else {
                         continue;
                     };

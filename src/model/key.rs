@@ -80,9 +80,36 @@ pub fn arn_account(arn: &str) -> Option<&str> {
         .filter(|a| !a.is_empty() && *a != "aws")
 }
 
+/// An ARN's six colon-separated fields (`arn`, partition, service, region, account, the
+/// rest, which may hold colons itself); `None` when it has fewer.
+pub fn arn_fields(arn: &str) -> Option<[&str; 6]> {
+    let mut parts = arn.splitn(6, ':');
+    Some([
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arn_fields_keeps_the_colons_of_the_rest() {
+        assert_eq!(
+            arn_fields("arn:aws:sqs:us-east-1:111122223333:q:x"),
+            Some(["arn", "aws", "sqs", "us-east-1", "111122223333", "q:x"])
+        );
+        assert_eq!(
+            arn_fields("arn:aws:s3:::b"),
+            Some(["arn", "aws", "s3", "", "", "b"])
+        );
+        assert_eq!(arn_fields("arn:aws:s3::"), None);
+    }
 
     #[test]
     fn keys_display_as_map_rules_write_them() {
