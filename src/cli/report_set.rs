@@ -334,9 +334,9 @@ mod tests {
     }
 
     #[test]
-    fn a_report_larger_than_the_writeback_step_is_written_whole() {
+    fn a_report_larger_than_the_writeback_step_is_written_whole() -> io::Result<()> {
         // past WRITEBACK bytes a helper syncs while the rest is written
-        let d = tempfile::tempdir().unwrap();
+        let d = tempfile::tempdir()?;
         let path = d.path().join("big");
         let line = [b'x'; 1000];
         let n = (WRITEBACK as usize / line.len()) * 2 + 7;
@@ -345,8 +345,8 @@ mod tests {
                 w.write_all(&line)?;
             }
             Ok(())
-        })
-        .unwrap();
-        assert_eq!(fs::metadata(&path).unwrap().len(), (n * line.len()) as u64);
+        })?;
+        assert_eq!(fs::metadata(&path)?.len(), (n * line.len()) as u64);
+        Ok(())
     }
 }

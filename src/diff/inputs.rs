@@ -306,15 +306,14 @@ impl Reach {
             for pat in pats {
                 match Self::of_pattern(pat, owners) {
                     Named::All => return Reach::All,
-                    Named::Account(a) => {
-                        if !accounts.contains(&a) {
-                            accounts.push(a);
-                        }
-                    }
+                    Named::Account(a) => accounts.push(a),
                     Named::Own => own = true,
                 }
             }
         }
+        // sorted once, not searched per pattern: a hostile policy may name thousands
+        accounts.sort_unstable();
+        accounts.dedup();
         Reach::Accounts(accounts.into_iter().map(str::to_owned).collect(), own)
     }
 

@@ -77,12 +77,10 @@ pub fn fingerprints<'e>(
             }
             m
         })
-        .reduce(Sets::default, |mut a, b| {
+        // a key is an address, its value what is there: either side's entry will do
+        .reduce(Sets::default, |mut a, mut b| {
             if a.len() < b.len() {
-                return b.into_iter().fold(a, |mut b, (k, v)| {
-                    b.entry(k).or_insert(v);
-                    b
-                });
+                std::mem::swap(&mut a, &mut b);
             }
             a.extend(b);
             a

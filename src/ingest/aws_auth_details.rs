@@ -19,6 +19,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::IngestError;
@@ -238,8 +239,7 @@ impl<'a> Export<'a> {
         p.push_str(prefix);
         p.push('/');
         p.push_str(loc.list);
-        p.push('/');
-        super::policy_doc::push_index(&mut p, loc.idx);
+        let _ = write!(p, "/{}", loc.idx);
         p.push_str(suffix);
         p
     }

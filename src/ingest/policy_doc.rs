@@ -16,6 +16,7 @@
 //! each use with its own [`Origin`].
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
@@ -274,27 +275,6 @@ pub struct OriginBase {
     pub pointer: Option<String>,
 }
 
-/// `n` in decimal, appended: what `format!` gives, without its machinery (every statement
-/// of an organization's exports gets a pointer, hundreds of thousands a side).
-pub(crate) fn push_index(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        if let Some(d) = digits.get_mut(at) {
-            // `n % 10` is below 10
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || at == 0 {
-            break;
-        }
-    }
-    for &d in digits.get(at..).unwrap_or_default() {
-        out.push(char::from(d));
-    }
-}
-
 /// Stamps a parsed document with provenance: one [`Origin`] per statement.
 pub(crate) fn attach(doc: &ParsedDoc, base: &OriginBase) -> PolicyDocument {
     let statements = doc
@@ -309,8 +289,8 @@ pub(crate) fn attach(doc: &ParsedDoc, base: &OriginBase) -> PolicyDocument {
                     p.push_str(root);
                     p.push_str("/Statement");
                     if !doc.single {
-                        p.push('/');
-                        push_index(&mut p, i);
+                        // into the string itself: no `format!` allocation per statement
+                        let _ = write!(p, "/{i}");
                     }
                     Some(p)
                 }
@@ -863,15 +843,6 @@ impl<'de> Visitor<'de> for ScalarSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn push_index_writes_what_format_writes() {
-        for n in [0, 1, 9, 10, 99, 100, 12_345, usize::MAX] {
-            let mut s = String::from("/x/");
-            push_index(&mut s, n);
-            assert_eq!(s, format!("/x/{n}"));
-        }
-    }
 
     fn base(kind: PolicyKind) -> OriginBase {
         OriginBase {

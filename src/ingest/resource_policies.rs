@@ -16,6 +16,7 @@
 
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::err::{escape_token, json_message, with_help};
@@ -160,8 +161,7 @@ impl Side {
 /// service's length first, so no two pairs share a key whatever their text holds.
 fn arn_key(out: &mut String, service: &str, resource: &str) {
     out.clear();
-    super::policy_doc::push_index(out, service.len());
-    out.push(':');
+    let _ = write!(out, "{}:", service.len());
     out.push_str(service);
     out.push_str(resource);
 }
