@@ -632,34 +632,50 @@ impl Ctx<'_> {
         plain: &Plain,
     ) -> Result<Option<String>, LangError> {
         let parts = plain.parts.as_deref();
+        let any = || {
+            plain
+                .any
+                .get_or_init(|| self.difference(a, b, parts))
+                .clone()
+        };
         if templates.is_empty() {
-            let Some(any) = plain.any.clone()? else {
+            let Some(any) = any()? else {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
-            let everything =
-                !misses_empty(a) && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
+            let everything = !misses_empty(a)
+                && !misses_a_literal(a)
+                && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
             return Ok(Some(if everything { "*".into() } else { any }));
         }
-        // is there a difference at all (asked once for every template), then an
-        // ARN-shaped witness in it when there is one
-        let Some(any) = plain.any.clone()? else {
-            return Ok(None);
-        };
-        let shapes = SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect());
-        let shaped = SetExpr::Inter(vec![a.clone(), shapes.clone()]);
-        let shaped_parts: Option<Vec<Part>> = parts.map(|parts| {
-            parts
-                .iter()
-                .map(|(x, y)| (SetExpr::Inter(vec![x.clone(), shapes.clone()]), y.clone()))
-                .collect()
-        });
-        Ok(Some(
+        let shaped = || {
+            let shapes = SetExpr::Union(templates.iter().map(|t| SetExpr::pat(t)).collect());
+            let shaped = SetExpr::Inter(vec![a.clone(), shapes.clone()]);
+            let shaped_parts: Option<Vec<Part>> = parts.map(|parts| {
+                parts
+                    .iter()
+                    .map(|(x, y)| (SetExpr::Inter(vec![x.clone(), shapes.clone()]), y.clone()))
+                    .collect()
+            });
             self.difference(&shaped, b, shaped_parts.as_deref())
                 .ok()
                 .flatten()
-                .unwrap_or(any),
-        ))
+        };
+        // one set, nothing taken from it (a group gained or lost whole): an ARN-shaped
+        // member proves it non-empty, and the question without shapes, as costly as the
+        // shaped one, is asked only when there is none
+        if matches!(b, SetExpr::Empty) {
+            if let Some(w) = shaped() {
+                return Ok(Some(w));
+            }
+            return any();
+        }
+        // is there a difference at all (asked once for every template), then an
+        // ARN-shaped witness in it when there is one
+        let Some(any) = any()? else {
+            return Ok(None);
+        };
+        Ok(Some(shaped().unwrap_or(any)))
     }
 
     /// A resource in `a` and not in `b`, asked as `parts` when given (see
@@ -1367,7 +1383,8 @@ type Answer = Result<Option<String>, LangError>;
 /// [`difference_parts`]), and a resource in the difference, of any shape.
 struct Plain {
     parts: Option<Vec<Part>>,
-    any: Answer,
+    /// A member of the difference, whatever its shape: asked on first need.
+    any: std::cell::OnceCell<Answer>,
 }
 
 /// What every service of one group shares: the grants on each side, their description and
@@ -1486,7 +1503,7 @@ impl<'g> Group<'g> {
                 .push((q, templates.clone(), answer.clone()));
             return answer;
         }
-        let plain = self.plain(ctx, q, x, y);
+        let plain = self.plain(ctx, q);
         let answer = ctx.witness(templates, x, y, &plain);
         asked
             .answers
@@ -1496,7 +1513,7 @@ impl<'g> Group<'g> {
     }
 
     /// Question `q` of `x` and `y` as every service of the group asks it, made once.
-    fn plain(&self, ctx: &Ctx<'_>, q: Question, x: &SetExpr, y: &SetExpr) -> std::rc::Rc<Plain> {
+    fn plain(&self, ctx: &Ctx<'_>, q: Question) -> std::rc::Rc<Plain> {
         let asked = &*self.asked;
         if let Some((_, p)) = asked.plain.borrow().iter().find(|(kq, _)| *kq == q) {
             return p.clone();
@@ -1514,8 +1531,10 @@ impl<'g> Group<'g> {
             }
             _ => None,
         };
-        let any = ctx.difference(x, y, parts.as_deref());
-        let p = std::rc::Rc::new(Plain { parts, any });
+        let p = std::rc::Rc::new(Plain {
+            parts,
+            any: std::cell::OnceCell::new(),
+        });
         asked.plain.borrow_mut().push((q, p.clone()));
         p
     }
@@ -1617,6 +1636,42 @@ fn surely_within(x: &SetExpr, y: &SetExpr) -> bool {
 fn misses_empty(e: &SetExpr) -> bool {
     let (mut pats, mut all) = (Vec::new(), false);
     plain(e, &mut pats, &mut all) && !all && pats.iter().all(|p| !p.literal_prefix().is_empty())
+}
+
+/// Literal patterns tried by [`misses_a_literal`].
+const LITERAL_PROBES: usize = 8;
+
+/// Whether one of the first literal patterns of `e` is a string `e` does not hold, and
+/// so `e` is not every string: a grant on everything but an organization's gated ARNs
+/// misses the first of them, where proving the whole inclusion false is a search
+/// through a product of 2,000 automata (issue 9).
+fn misses_a_literal(e: &SetExpr) -> bool {
+    fn literals<'e>(e: &'e SetExpr, out: &mut Vec<&'e str>) {
+        match e {
+            SetExpr::Empty | SetExpr::All => {}
+            SetExpr::Pat(p) => {
+                if let Some(t) = p.as_literal()
+                    && out.len() < LITERAL_PROBES
+                    && !out.contains(&t)
+                {
+                    out.push(t);
+                }
+            }
+            SetExpr::Union(v) | SetExpr::Inter(v) => {
+                for x in v {
+                    if out.len() >= LITERAL_PROBES {
+                        return;
+                    }
+                    literals(x, out);
+                }
+            }
+            SetExpr::Not(x) => literals(x, out),
+            SetExpr::Shared(x) => literals(x, out),
+        }
+    }
+    let mut probes = Vec::new();
+    literals(e, &mut probes);
+    probes.iter().any(|t| !e.contains(t))
 }
 
 /// Whether `e` surely holds some string: every pattern matches one, so a plain union of
@@ -2254,7 +2309,30 @@ mod tests {
                 if surely_within(&a, &b) {
                     prop_assert_eq!(lang::witness_in_difference(&a, &b, &Budget::default()), Ok(None));
                 }
+                // a literal `a` misses proves it is not every string
+                if misses_a_literal(&a) {
+                    prop_assert_eq!(lang::is_subset(&SetExpr::All, &a, &Budget::default()), Ok(false));
+                }
             }
         }
+    }
+
+    #[test]
+    fn a_missed_gated_arn_proves_a_grant_is_not_on_everything() {
+        let gated =
+            SetExpr::Shared(std::sync::Arc::new(SetExpr::union((0..2_000).map(|i| {
+                SetExpr::pat(&format!("arn:aws:sqs:us-east-1:111122223333:q-{i}"))
+            }))));
+        let everything_but = SetExpr::union(
+            (0..3).map(|_| SetExpr::inter([SetExpr::All, SetExpr::not(gated.clone())])),
+        );
+        assert!(misses_a_literal(&everything_but));
+        // a literal the set holds proves nothing
+        let some = SetExpr::union([
+            SetExpr::pat("arn:aws:s3:::b"),
+            SetExpr::pat("arn:aws:s3:::c/*"),
+        ]);
+        assert!(!misses_a_literal(&some));
+        assert!(!misses_a_literal(&SetExpr::All));
     }
 }

@@ -468,17 +468,15 @@ impl<'q> Question<'q> {
     /// `x` added to `out` unless already there; past the budget, added as is (the
     /// deduplication is a simplification, not needed for a right answer).
     fn push_unique(&self, out: &mut Unique, x: Node) {
-        if self.meter.charge(out.nodes.len() as u64 + 1) && out.contains(&x) {
+        if out.contains(&x, &self.meter) {
             return;
         }
         out.nodes.push(x);
     }
 
-    /// `X` and `¬X` both in `xs` (past the budget: not looked for). Charged as the
-    /// pairwise test it stands for, whatever the lookup costs.
+    /// `X` and `¬X` both in `xs` (past the budget: not looked for).
     fn has_complement_pair(&self, xs: &mut Unique) -> bool {
-        let n = xs.nodes.len() as u64;
-        self.meter.charge(n.saturating_mul(n)) && xs.has_complement_pair()
+        xs.has_complement_pair(&self.meter)
     }
 
     /// `e` as a node, leaves interned in first-seen order (so `a`'s patterns lead).
@@ -822,6 +820,16 @@ impl<'q> Question<'q> {
         if self.root == Node::Const(false) {
             return Ok(None);
         }
+        // the empty string, when a member, is the shortest one, found by one pass over
+        // the expression: a union of the complements of 300 accounts' gated-ARN lists
+        // holds it, and each of its disjuncts built a product of 2,000 automata to find
+        // it (issue 9)
+        if !self.meter.charge(node_size(&self.root)) {
+            return Err(self.meter.error());
+        }
+        if self.matches(&self.root, "") {
+            return Ok(Some(String::new()));
+        }
         let mut scratch = Scratch::default();
         let mut parts: Vec<Part> = Vec::new();
         for t in terms(&self.root) {
@@ -1005,7 +1013,11 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
 /// Nodes in the order first pushed, for [`Question::push_unique`]: up to [`LINEAR`] of them
 /// are looked up by comparison, past that by hash (issue 8: a union of an organization's
 /// 1,500 gated ARNs made every push compare against all the earlier ones). The answers
-/// are those of the plain linear search.
+/// are those of the plain linear search; the work is charged as it is done (a node
+/// compared or hashed costs its size), so that a long union of plain patterns costs in
+/// the budget what it costs in time: charged as the pairwise search it replaced, the
+/// union of 2,000 gated ARNs alone used half a question's budget, and the questions
+/// after it gave up (issue 9).
 #[derive(Default)]
 struct Unique {
     nodes: Vec<Node>,
@@ -1031,45 +1043,72 @@ fn node_hash(n: &Node) -> u64 {
     h.finish()
 }
 
+/// The nodes in `n`: what hashing or comparing it reads.
+fn node_size(n: &Node) -> u64 {
+    match n {
+        Node::Const(_) | Node::Leaf(_) => 1,
+        Node::Not(x) => 1 + node_size(x),
+        Node::And(xs) | Node::Or(xs) => xs.iter().map(node_size).sum::<u64>() + 1,
+    }
+}
+
 impl Unique {
-    /// Is `x` one of the nodes?
-    fn contains(&mut self, x: &Node) -> bool {
+    /// Is `x` one of the nodes? False, without looking, once `meter` is spent.
+    fn contains(&mut self, x: &Node, meter: &Meter) -> bool {
         if self.nodes.len() <= LINEAR {
-            return self.nodes.contains(x);
+            let size = node_size(x);
+            return meter.charge(size.saturating_mul(self.nodes.len() as u64 + 1))
+                && self.nodes.contains(x);
         }
-        self.catch_up();
-        self.find(x)
+        self.catch_up(meter) && self.find(x, meter)
     }
 
-    /// Hashes the nodes pushed since the last lookup.
-    fn catch_up(&mut self) {
+    /// Hashes the nodes pushed since the last lookup (false once `meter` is spent).
+    fn catch_up(&mut self, meter: &Meter) -> bool {
         while let Some(n) = self.nodes.get(self.hashed) {
+            if !meter.charge(node_size(n)) {
+                return false;
+            }
             self.index.entry(node_hash(n)).or_insert(self.hashed);
             self.hashed += 1;
         }
+        true
     }
 
     /// [`Unique::contains`] once every node is hashed.
-    fn find(&self, x: &Node) -> bool {
+    fn find(&self, x: &Node, meter: &Meter) -> bool {
+        let size = node_size(x);
+        if !meter.charge(2 * size) {
+            return false;
+        }
         match self.index.get(&node_hash(x)) {
             None => false,
             Some(&i) if self.nodes.get(i) == Some(x) => true,
             // two different nodes of one hash: ask plainly
-            Some(_) => self.nodes.contains(x),
+            Some(_) => {
+                meter.charge(size.saturating_mul(self.nodes.len() as u64)) && self.nodes.contains(x)
+            }
         }
     }
 
-    /// Some `¬X` whose `X` is a node too.
-    fn has_complement_pair(&mut self) -> bool {
+    /// Some `¬X` whose `X` is a node too (false, not looked for, once `meter` is spent).
+    fn has_complement_pair(&mut self, meter: &Meter) -> bool {
         if self.nodes.len() <= LINEAR {
-            return self
-                .nodes
-                .iter()
-                .filter_map(negated)
-                .any(|x| self.nodes.contains(x));
+            let n = self.nodes.len() as u64;
+            return meter.charge(n.saturating_mul(n))
+                && self
+                    .nodes
+                    .iter()
+                    .filter_map(negated)
+                    .any(|x| self.nodes.contains(x));
         }
-        self.catch_up();
-        self.nodes.iter().filter_map(negated).any(|x| self.find(x))
+        if !self.catch_up(meter) {
+            return false;
+        }
+        self.nodes
+            .iter()
+            .filter_map(negated)
+            .any(|x| self.find(x, meter))
     }
 }
 
@@ -1979,6 +2018,55 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "resource patterns too complex to compare exactly: gave up after 3 automaton states"
+        );
+    }
+
+    /// `n` gated ARNs of 300 accounts, the account `skip` owns left out (as each
+    /// account's gated list leaves out its own resources).
+    fn gated(n: usize, skip: usize) -> SetExpr {
+        let arn = |i: usize| {
+            let account = 100_000_000_000u64 + (i % 300) as u64;
+            SetExpr::pat(&format!("arn:aws:sqs:us-east-1:{account:012}:queue-{i}"))
+        };
+        SetExpr::Shared(std::sync::Arc::new(SetExpr::union(
+            (0..n).filter(|i| i % 300 != skip).map(arn),
+        )))
+    }
+
+    #[test]
+    fn a_long_union_is_charged_what_it_costs() {
+        // everything but 2,000 gated ARNs, as one grant of every account holds it: the
+        // deduplication of its 2,000 leaves was charged as the pairwise search it
+        // replaced, half a question's budget, and a person's tenth question gave up
+        let everything_but = SetExpr::inter([SetExpr::All, SetExpr::not(gated(2_000, 0))]);
+        let budget = b();
+        for _ in 0..10 {
+            assert_eq!(
+                witness_in_difference(&everything_but, &SetExpr::Empty, &budget),
+                Ok(Some(String::new()))
+            );
+        }
+        assert!(budget.spent() < 1_000_000, "spent {}", budget.spent());
+    }
+
+    #[test]
+    fn the_empty_string_is_found_without_a_search() {
+        // one grant per account a person reaches, each on everything but the gated
+        // ARNs of the others: a union of complements, one product of 2,000 automata
+        // per disjunct to the search, and the empty string is in it
+        let reach = SetExpr::union(
+            (0..20).map(|k| SetExpr::inter([SetExpr::All, SetExpr::not(gated(2_000, k))])),
+        );
+        let tight = Budget {
+            max_work: 2_000_000,
+            ..b()
+        };
+        assert_eq!(sample(&reach, &tight), Ok(Some(String::new())));
+        assert_eq!(is_empty(&reach, &tight), Ok(false));
+        // and a set without it keeps its shortest member
+        assert_eq!(
+            sample(&SetExpr::union([p("ab*"), p("a")]), &b()),
+            Ok(Some("a".to_string()))
         );
     }
 
