@@ -1021,8 +1021,12 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
 #[derive(Default)]
 struct Unique {
     nodes: Vec<Node>,
-    /// First position of each hash among `nodes[..hashed]`.
+    /// First position of each hash among the nodes of `nodes[..hashed]` that are not
+    /// leaves.
     index: FxHashMap<u64, usize>,
+    /// The leaves among `nodes[..hashed]`, a bit per leaf index: most nodes of a long
+    /// union are leaves, looked up without a hash.
+    leaves: Vec<u64>,
     hashed: usize,
 }
 
@@ -1069,7 +1073,20 @@ impl Unique {
             if !meter.charge(node_size(n)) {
                 return false;
             }
-            self.index.entry(node_hash(n)).or_insert(self.hashed);
+            match n {
+                Node::Leaf(i) => {
+                    let word = i / 64;
+                    if self.leaves.len() <= word {
+                        self.leaves.resize(word + 1, 0);
+                    }
+                    if let Some(w) = self.leaves.get_mut(word) {
+                        *w |= 1 << (i % 64);
+                    }
+                }
+                _ => {
+                    self.index.entry(node_hash(n)).or_insert(self.hashed);
+                }
+            }
             self.hashed += 1;
         }
         true
@@ -1077,6 +1094,13 @@ impl Unique {
 
     /// [`Unique::contains`] once every node is hashed.
     fn find(&self, x: &Node, meter: &Meter) -> bool {
+        if let Node::Leaf(i) = x {
+            return meter.charge(1)
+                && self
+                    .leaves
+                    .get(i / 64)
+                    .is_some_and(|w| w & (1 << (i % 64)) != 0);
+        }
         let size = node_size(x);
         if !meter.charge(2 * size) {
             return false;
