@@ -407,10 +407,10 @@ struct QLeaf<'q> {
 /// One question: the distinct patterns and the expression whose members are sought.
 struct Question<'q> {
     leaves: Vec<QLeaf<'q>>,
+    /// Leaf of each distinct pattern: a pattern hashes as its stored hash, and a clone
+    /// compares equal by address, so an organization's gated ARNs in every grant are
+    /// interned without reading their text.
     index: FxHashMap<&'q Pattern, usize>,
-    /// `index` by [`Pattern::share_key`]: the clones of one pattern (an organization's
-    /// gated ARNs in every grant) are interned without hashing their text.
-    shared: FxHashMap<usize, usize>,
     /// The nodes of the [`SetExpr::Shared`] sets built so far, by address.
     built: FxHashMap<*const SetExpr, Node>,
     root: Node,
@@ -434,7 +434,6 @@ impl<'q> Question<'q> {
         Question {
             leaves: Vec::new(),
             index: FxHashMap::default(),
-            shared: FxHashMap::default(),
             built: FxHashMap::default(),
             root: Node::Const(false),
             other: OnceCell::new(),
@@ -485,9 +484,6 @@ impl<'q> Question<'q> {
             SetExpr::Empty => Node::Const(false),
             SetExpr::All => Node::Const(true),
             SetExpr::Pat(p) => {
-                if let Some(&i) = self.shared.get(&p.share_key()) {
-                    return Node::Leaf(i);
-                }
                 let i = match self.index.get(p) {
                     Some(&i) => i,
                     None => {
@@ -500,14 +496,12 @@ impl<'q> Question<'q> {
                         i
                     }
                 };
-                self.shared.insert(p.share_key(), i);
                 Node::Leaf(i)
             }
             SetExpr::Union(xs) => {
                 // room for the members' patterns at once (a 2,000-pattern union grew its
                 // tables a dozen times)
                 self.index.reserve(xs.len());
-                self.shared.reserve(xs.len());
                 Node::Or(xs.iter().map(|x| self.build(x)).collect())
             }
             SetExpr::Inter(xs) => Node::And(xs.iter().map(|x| self.build(x)).collect()),

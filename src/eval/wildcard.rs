@@ -144,12 +144,6 @@ impl Pattern {
         }
     }
 
-    /// The address of the shared tokens: equal for clones of one pattern (and then the
-    /// patterns are equal), so a caller can intern clones without hashing their text.
-    pub fn share_key(&self) -> usize {
-        self.tokens.as_ptr() as usize
-    }
-
     /// The normalized tokens.
     pub fn tokens(&self) -> &[Token] {
         &self.tokens
