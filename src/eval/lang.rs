@@ -1035,10 +1035,34 @@ fn negated(n: &Node) -> Option<&Node> {
 /// Nodes looked up by comparison before [`Unique`] hashes them.
 const LINEAR: usize = 8;
 
-fn node_hash(n: &Node) -> u64 {
+/// A hash of `n` and its size (the nodes it holds), in one reading.
+fn node_hash(n: &Node) -> (u64, u64) {
+    fn feed(n: &Node, h: &mut FxHasher) -> u64 {
+        match n {
+            Node::Const(b) => {
+                h.write_u8(0);
+                h.write_u8(u8::from(*b));
+                1
+            }
+            Node::Leaf(i) => {
+                h.write_u8(1);
+                h.write_usize(*i);
+                1
+            }
+            Node::Not(x) => {
+                h.write_u8(2);
+                1 + feed(x, h)
+            }
+            Node::And(xs) | Node::Or(xs) => {
+                h.write_u8(if matches!(n, Node::And(_)) { 3 } else { 4 });
+                h.write_usize(xs.len());
+                1 + xs.iter().map(|x| feed(x, h)).sum::<u64>()
+            }
+        }
+    }
     let mut h = FxHasher::default();
-    n.hash(&mut h);
-    h.finish()
+    let size = feed(n, &mut h);
+    (h.finish(), size)
 }
 
 /// The nodes in `n`: what hashing or comparing it reads.
@@ -1054,9 +1078,8 @@ impl Unique {
     /// Is `x` one of the nodes? False, without looking, once `meter` is spent.
     fn contains(&mut self, x: &Node, meter: &Meter) -> bool {
         if self.nodes.len() <= LINEAR {
-            let size = node_size(x);
-            return meter.charge(size.saturating_mul(self.nodes.len() as u64 + 1))
-                && self.nodes.contains(x);
+            // a comparison stops at the first difference
+            return meter.charge(self.nodes.len() as u64 + 1) && self.nodes.contains(x);
         }
         self.catch_up(meter) && self.find(x, meter)
     }
@@ -1064,11 +1087,11 @@ impl Unique {
     /// Hashes the nodes pushed since the last lookup (false once `meter` is spent).
     fn catch_up(&mut self, meter: &Meter) -> bool {
         while let Some(n) = self.nodes.get(self.hashed) {
-            if !meter.charge(node_size(n)) {
-                return false;
-            }
             match n {
                 Node::Leaf(i) => {
+                    if !meter.charge(1) {
+                        return false;
+                    }
                     let word = i / 64;
                     if self.leaves.len() <= word {
                         self.leaves.resize(word + 1, 0);
@@ -1078,7 +1101,11 @@ impl Unique {
                     }
                 }
                 _ => {
-                    self.index.entry(node_hash(n)).or_insert(self.hashed);
+                    let (hash, size) = node_hash(n);
+                    if !meter.charge(size) {
+                        return false;
+                    }
+                    self.index.entry(hash).or_insert(self.hashed);
                 }
             }
             self.hashed += 1;
@@ -1095,11 +1122,11 @@ impl Unique {
                     .get(i / 64)
                     .is_some_and(|w| w & (1 << (i % 64)) != 0);
         }
-        let size = node_size(x);
-        if !meter.charge(2 * size) {
+        let (hash, size) = node_hash(x);
+        if !meter.charge(size) {
             return false;
         }
-        match self.index.get(&node_hash(x)) {
+        match self.index.get(&hash) {
             None => false,
             Some(&i) if self.nodes.get(i) == Some(x) => true,
             // two different nodes of one hash: ask plainly
