@@ -1007,9 +1007,10 @@ fn terms(root: &Node) -> Vec<Vec<&Node>> {
 /// Nodes in the order first pushed, for [`Question::push_unique`]: up to [`LINEAR`] of them
 /// are looked up by comparison, past that by hash (issue 8: a union of an organization's
 /// 1,500 gated ARNs made every push compare against all the earlier ones). The answers
-/// are those of the plain linear search; the work is charged as it is done (a node
-/// compared or hashed costs its size), so that a long union of plain patterns costs in
-/// the budget what it costs in time: charged as the pairwise search it replaced, the
+/// are those of the plain linear search; the work is charged as it is done (a node hashed
+/// costs its size, a leaf looked up or a comparison, which stops at the first difference,
+/// one unit), so that a long union of plain patterns costs in the budget what it costs in
+/// time: charged as the pairwise search it replaced, the
 /// union of 2,000 gated ARNs alone used half a question's budget, and the questions
 /// after it gave up (issue 9).
 #[derive(Default)]
