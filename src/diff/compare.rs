@@ -643,9 +643,8 @@ impl Ctx<'_> {
                 return Ok(None);
             };
             // actions without resource types apply to `*`
-            let everything = !misses_empty(a)
-                && !misses_a_literal(a)
-                && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
+            let everything =
+                !misses_empty(a) && lang::is_subset(&SetExpr::All, a, self.budget).unwrap_or(false);
             return Ok(Some(if everything { "*".into() } else { any }));
         }
         let shaped = || {
@@ -1638,42 +1637,6 @@ fn misses_empty(e: &SetExpr) -> bool {
     plain(e, &mut pats, &mut all) && !all && pats.iter().all(|p| !p.literal_prefix().is_empty())
 }
 
-/// Literal patterns tried by [`misses_a_literal`].
-const LITERAL_PROBES: usize = 8;
-
-/// Whether one of the first literal patterns of `e` is a string `e` does not hold, and
-/// so `e` is not every string: a grant on everything but an organization's gated ARNs
-/// misses the first of them, where proving the whole inclusion false is a search
-/// through a product of 2,000 automata (issue 9).
-fn misses_a_literal(e: &SetExpr) -> bool {
-    fn literals<'e>(e: &'e SetExpr, out: &mut Vec<&'e str>) {
-        match e {
-            SetExpr::Empty | SetExpr::All => {}
-            SetExpr::Pat(p) => {
-                if let Some(t) = p.as_literal()
-                    && out.len() < LITERAL_PROBES
-                    && !out.contains(&t)
-                {
-                    out.push(t);
-                }
-            }
-            SetExpr::Union(v) | SetExpr::Inter(v) => {
-                for x in v {
-                    if out.len() >= LITERAL_PROBES {
-                        return;
-                    }
-                    literals(x, out);
-                }
-            }
-            SetExpr::Not(x) => literals(x, out),
-            SetExpr::Shared(x) => literals(x, out),
-        }
-    }
-    let mut probes = Vec::new();
-    literals(e, &mut probes);
-    probes.iter().any(|t| !e.contains(t))
-}
-
 /// Whether `e` surely holds some string: every pattern matches one, so a plain union of
 /// patterns does (see [`plain`]).
 fn surely_nonempty(e: &SetExpr) -> bool {
@@ -2309,30 +2272,7 @@ mod tests {
                 if surely_within(&a, &b) {
                     prop_assert_eq!(lang::witness_in_difference(&a, &b, &Budget::default()), Ok(None));
                 }
-                // a literal `a` misses proves it is not every string
-                if misses_a_literal(&a) {
-                    prop_assert_eq!(lang::is_subset(&SetExpr::All, &a, &Budget::default()), Ok(false));
-                }
             }
         }
-    }
-
-    #[test]
-    fn a_missed_gated_arn_proves_a_grant_is_not_on_everything() {
-        let gated =
-            SetExpr::Shared(std::sync::Arc::new(SetExpr::union((0..2_000).map(|i| {
-                SetExpr::pat(&format!("arn:aws:sqs:us-east-1:111122223333:q-{i}"))
-            }))));
-        let everything_but = SetExpr::union(
-            (0..3).map(|_| SetExpr::inter([SetExpr::All, SetExpr::not(gated.clone())])),
-        );
-        assert!(misses_a_literal(&everything_but));
-        // a literal the set holds proves nothing
-        let some = SetExpr::union([
-            SetExpr::pat("arn:aws:s3:::b"),
-            SetExpr::pat("arn:aws:s3:::c/*"),
-        ]);
-        assert!(!misses_a_literal(&some));
-        assert!(!misses_a_literal(&SetExpr::All));
     }
 }
